@@ -1,0 +1,5 @@
+"""`python -m batchdeck` entry point."""
+
+from batchdeck.cli import main
+
+raise SystemExit(main())

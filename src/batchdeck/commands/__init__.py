@@ -1,0 +1,1 @@
+"""One module per `batchdeck` subcommand: `register(subparsers)` and the function that runs it."""

@@ -1,0 +1,69 @@
+"""Deterministic fates of requests: what each row will end as, and when it finishes.
+
+A row's fate depends only on (seed, custom_id) and the batch's rates, so the same batch
+always produces the same results. Timing decides the rest: a row that has not finished
+when a cancel completes ends `canceled`; one unfinished at `expires_at` ends `expired`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+from dataclasses import dataclass
+
+from batchdeck.emulator.plans import RequestPlan
+
+TRANSIENT_ERRORS: tuple[tuple[str, str], ...] = (
+    ("overloaded_error", "Overloaded"),
+    ("api_error", "Internal server error"),
+)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Per-batch chances that a valid row fails transiently or never runs before expiry."""
+
+    error_rate: float = 0.0
+    expire_rate: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("error_rate", "expire_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class Fate:
+    kind: str  # succeeded | errored | expired
+    finish: float  # fraction of the batch's processing time at which the row completes; inf = never
+    error_type: str | None = None
+    error_message: str | None = None
+    validation: bool = False  # failed before execution (the error's request_id is null)
+
+
+def draws(seed: int, custom_id: str) -> tuple[float, float, float]:
+    """Three independent uniform numbers in [0, 1) for this row."""
+    digest = hashlib.blake2b(f"{seed}:{custom_id}".encode(), digest_size=12).digest()
+    a, b, c = struct.unpack(">III", digest)
+    return a / 2**32, b / 2**32, c / 2**32
+
+
+def fate_of(plan: RequestPlan, rates: Rates, seed: int) -> Fate:
+    u_outcome, u_finish, u_kind = draws(seed, plan.custom_id)
+    if plan.error_type is not None:
+        return Fate("errored", u_finish * 0.05, plan.error_type, plan.error_message, validation=True)
+    if u_outcome < rates.expire_rate:
+        return Fate("expired", math.inf)
+    if u_outcome < rates.expire_rate + rates.error_rate:
+        error_type, message = TRANSIENT_ERRORS[int(u_kind * len(TRANSIENT_ERRORS))]
+        return Fate("errored", u_finish, error_type, message)
+    return Fate("succeeded", u_finish)
+
+
+def final_kind(fate: Fate, finish_time: float, ended_at: float, ended_by_cancel: bool) -> str:
+    """The outcome a row shows once the batch has ended at `ended_at`."""
+    if finish_time <= ended_at:
+        return fate.kind
+    return "canceled" if ended_by_cancel else "expired"
