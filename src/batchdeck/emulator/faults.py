@@ -26,7 +26,7 @@ class FaultConfig:
     rate_drop_after: float = 0.0
     rate_cut: float = 0.0
     slow_seconds: float = 1.0
-    retry_after: float = 1.0  # seconds, sent in `retry-after` with every injected 429
+    retry_after: float = 1.0  # seconds, sent in `retry-after` with every injected 429/500/529
     cut_after_bytes: int = 100_000  # a cut results stream stops mid-line near this offset
     seed: int | None = None
 

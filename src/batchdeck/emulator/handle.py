@@ -106,7 +106,8 @@ class Emulator:
         if self._server is None:
             self.bind()
         assert self._server is not None
-        self._thread = threading.Thread(target=self._server.serve_forever, name="batchdeck-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="batchdeck-emulator",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -168,10 +169,9 @@ class Emulator:
         return handle_control(self, request)
 
     def _fault_error(self, fault: str) -> ApiError:
-        error = dataclasses.replace(FAULT_ERRORS[fault], headers={})
-        if fault == "429":
-            error.headers["retry-after"] = f"{self.faults.config.retry_after:g}"
-        return error
+        """An injected 429/500/529, with the small `retry-after` and `x-should-retry` the spec asks for."""
+        headers = {"retry-after": f"{self.faults.config.retry_after:g}", "x-should-retry": "true"}
+        return dataclasses.replace(FAULT_ERRORS[fault], headers=headers)
 
     def _answer(self, produce: Any) -> Response:
         try:

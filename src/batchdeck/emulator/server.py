@@ -44,6 +44,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     server_version = "batchdeck-emulator"
     sys_version = ""
     timeout = 120  # idle keep-alive connections end after this
+    disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid 40 ms stalls
     server: EmulatorServer
 
     def do_GET(self) -> None:
