@@ -87,7 +87,8 @@ class Batch:
     def outcome(self, plan: RequestPlan, fate: Fate) -> str:
         """A row's final outcome; only meaningful once the batch has ended."""
         finish_time = self.created_at + fate.finish * self.duration
-        return final_kind(fate, finish_time, self.ended_at(), self.ended_by_cancel())
+        ended_at = self.ended_at()
+        return final_kind(fate, finish_time, ended_at, ended_at == self.cancel_end())
 
     def counts(self, now: float) -> dict[str, int]:
         if self.status(now) != "ended":
