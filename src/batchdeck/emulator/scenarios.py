@@ -32,7 +32,7 @@ class _DemoBuilder:
         self.n = 0
 
     def add(self, age: float, count: int, *, duration: float | None = None, rates: Rates = Rates(),
-            cancel_after: float | None = None, cancel_latency: float | None = None,
+            cancel_fraction: float | None = None, cancel_latency: float | None = None,
             model: str | None = None, features: int | None = None, invalid_every: int = 0,
             too_long_every: int = 0) -> None:
         rng = self.rng
@@ -46,8 +46,8 @@ class _DemoBuilder:
                                      created_at=self.now - age, seed=self.store.seed + self.n)
         if duration is not None:
             batch.duration = duration
-        if cancel_after is not None:
-            batch.cancel_initiated_at = batch.created_at + cancel_after
+        if cancel_fraction is not None:  # canceled this far into its processing time
+            batch.cancel_initiated_at = batch.created_at + cancel_fraction * batch.duration
         if cancel_latency is not None:
             batch.cancel_latency = cancel_latency
 
@@ -59,7 +59,7 @@ def _seed_demo(store: BatchStore, seed: int) -> None:
     for ends_in, size in ((3 * MINUTE, 40), (6 * MINUTE, 250), (10 * MINUTE, 1200)):
         b.add(25 * MINUTE, size, duration=25 * MINUTE + ends_in, rates=Rates(error_rate=0.02))
     b.add(2 * HOUR, 20_000, duration=7 * HOUR, model="claude-sonnet-4-6")
-    b.add(40 * MINUTE, 800, duration=3 * HOUR, cancel_after=39 * MINUTE, cancel_latency=5 * MINUTE)
+    b.add(40 * MINUTE, 800, duration=3 * HOUR, cancel_fraction=0.2, cancel_latency=5 * MINUTE)
     # One large ended batch, a few days old.
     b.add(3 * DAY, 100_000, model="claude-haiku-4-5", features=0, rates=Rates(error_rate=0.004))
     # History within the 29-day window.
@@ -72,7 +72,7 @@ def _seed_demo(store: BatchStore, seed: int) -> None:
     for _ in range(3):  # rows that never ran before the 24 h limit
         b.add(rng.uniform(2, 20) * DAY, rng.choice((400, 2000)), rates=Rates(error_rate=0.01, expire_rate=0.03))
     for _ in range(3):  # canceled part-way
-        b.add(rng.uniform(1, 22) * DAY, rng.choice((600, 3000)), cancel_after=rng.uniform(2, 6) * MINUTE)
+        b.add(rng.uniform(1, 22) * DAY, rng.choice((600, 3000)), cancel_fraction=rng.uniform(0.2, 0.6))
     for age in (26.5, 27.5, 28.5):  # results archived within three days
         b.add(age * DAY, rng.choice((100, 700)), rates=Rates(error_rate=0.01))
     for _ in range(8):  # archived: older than 29 days
