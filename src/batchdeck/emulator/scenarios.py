@@ -56,8 +56,9 @@ def _seed_demo(store: BatchStore, seed: int) -> None:
     b = _DemoBuilder(store, seed)
     rng = b.rng
     # Live now: three finish within minutes, one runs for hours, one is canceling.
-    for ends_in, size in ((3 * MINUTE, 40), (6 * MINUTE, 250), (10 * MINUTE, 1200)):
-        b.add(25 * MINUTE, size, duration=25 * MINUTE + ends_in, rates=Rates(error_rate=0.02))
+    for age, ends_in, size in ((28 * MINUTE, 3 * MINUTE, 40), (25 * MINUTE, 6 * MINUTE, 250),
+                               (22 * MINUTE, 10 * MINUTE, 1200)):
+        b.add(age, size, duration=age + ends_in, rates=Rates(error_rate=0.02))
     b.add(2 * HOUR, 20_000, duration=7 * HOUR, model="claude-sonnet-4-6")
     b.add(40 * MINUTE, 800, duration=3 * HOUR, cancel_fraction=0.2, cancel_latency=5 * MINUTE)
     # One large ended batch, a few days old.
