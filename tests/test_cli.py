@@ -100,3 +100,21 @@ def test_documentation_script_runs_unchanged_against_the_emulator() -> None:
     assert "Success! my-first-request" in out and "Success! my-second-request" in out
     assert "canceling msgbatch_" in out and "(message_batch_deleted)" in out
     assert out.count(" ended created ") == 1  # the listing shows the first batch; the deleted one is gone
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--port", "99999"], "port must be between 0 and 65535"),
+    (["--speed", "nan"], "--speed must be 0 or more"),
+])
+def test_more_bad_emulator_arguments(args: list[str], message: str) -> None:
+    result = batchdeck("emulator", *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_state_path_that_is_a_file(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    result = batchdeck("emulator", "--port", "0", "--state", str(not_a_dir))
+    assert result.returncode == 2
+    assert f"cannot use {not_a_dir} as the emulator's state directory" in result.stderr
+    assert "cannot listen" not in result.stderr

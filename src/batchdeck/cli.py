@@ -6,11 +6,18 @@ Textual is imported by the TUI commands alone, so scripted commands start fast.
 from __future__ import annotations
 
 import argparse
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 from batchdeck import __version__
-from batchdeck.commands import emulator_cmd
+from batchdeck.commands import change_cmd, config_cmd, emulator_cmd, list_cmd, meta_cmd, sync_cmd
+from batchdeck.commands.common import profile_options
+from batchdeck.core import config as config_mod
+from batchdeck.core import paths
+from batchdeck.core.db import unreadable
+from batchdeck.core.errors import BatchdeckError, redact
 
 DESCRIPTION = """\
 batchdeck manages Anthropic Message Batches from the terminal: every batch of a
@@ -20,6 +27,9 @@ testing (no API key needed, nothing billed)."""
 
 EPILOG = """\
 examples:
+  batchdeck sync                              fetch every batch into the local cache
+  batchdeck list --status live,failed         running batches, and ended ones with failed rows
+  batchdeck show 01HzAb                       one batch, by a unique part of its id
   batchdeck emulator --scenario demo          a local API with ~60 realistic batches
   batchdeck emulator --speed 60 --port 8765   one simulated minute per real second
   batchdeck <command> --help                  options of one command
@@ -32,7 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"batchdeck {__version__}")
+    parents = [profile_options()]
+    parser.add_argument("--profile", metavar="NAME", help="the profile (workspace) to use")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sync_cmd.register(commands, parents)
+    list_cmd.register(commands, parents)
+    change_cmd.register(commands, parents)
+    meta_cmd.register(commands, parents)
+    config_cmd.register(commands, parents)
     emulator_cmd.register(commands)
     return parser
 
@@ -48,6 +65,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except BatchdeckError as exc:
+        return _report(str(exc), exc.exit_code)
+    except sqlite3.DatabaseError as exc:
+        return _report(str(unreadable(paths.database_file(), exc)), 1)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _report(f"{exc.strerror or exc}{where}", 1)
+    except Exception as exc:  # a bug: one line, no traceback (BATCHDECK_DEBUG=1 shows it)
+        if os.environ.get("BATCHDECK_DEBUG"):
+            raise
+        return _report(f"internal error ({type(exc).__name__}: {exc}); rerun with BATCHDECK_DEBUG=1 and report it", 1)
+
+
+def _report(message: str, code: int) -> int:
+    """Print one error line with every known API key removed."""
+    try:
+        secrets = config_mod.load().secrets()
+    except BatchdeckError:
+        secrets = [v for k, v in os.environ.items() if k.endswith("API_KEY")]
+    print(f"batchdeck: error: {redact(message, secrets)}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

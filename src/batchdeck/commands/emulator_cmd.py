@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,12 +73,13 @@ def run(args: argparse.Namespace) -> int:
             faults=parse_fault_spec(args.faults), state_dir=args.state, public_url=args.public_url,
             log_requests=not args.quiet,
         )
-        if config.speed < 0:
+        if not (math.isfinite(config.speed) and config.speed >= 0):
             raise ValueError(f"--speed must be 0 or more, got {config.speed:g}")
         emulator = Emulator(config)
-        emulator.bind()
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         return _fail(str(exc))
+    try:
+        emulator.bind()
     except OSError as exc:
         where = f"{args.host}:{args.port}"
         return _fail(f"cannot listen on {where}: {exc.strerror or exc} (try --port 0 for any free port)")

@@ -46,8 +46,11 @@ def authenticate(headers: Any, api_keys: dict[str, str] | None) -> str:
         raise ApiError(401, "authentication_error", "API key is invalid.")
     if not headers.get("anthropic-version"):
         raise invalid_request("anthropic-version: header is required")
-    default = api_keys.get(key) if api_keys else None
-    return headers.get("anthropic-workspace-id") or default or DEFAULT_WORKSPACE
+    bound = api_keys.get(key) if api_keys else None
+    asked = headers.get("anthropic-workspace-id")
+    if bound and asked and asked != bound:
+        raise ApiError(403, "permission_error", f"This API key does not have access to workspace {asked}.")
+    return asked or bound or DEFAULT_WORKSPACE
 
 
 def _limit(query: dict[str, list[str]]) -> int:

@@ -6,6 +6,7 @@ move it only with `advance()`.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timezone
@@ -15,8 +16,7 @@ class VirtualClock:
     """A thread-safe clock whose time runs at `speed` times real time."""
 
     def __init__(self, start: float | None = None, speed: float = 1.0) -> None:
-        if speed < 0:
-            raise ValueError(f"speed must be >= 0, got {speed}")
+        _check_speed(speed)
         self._lock = threading.Lock()
         self._anchor_virtual = time.time() if start is None else start
         self._anchor_mono = time.monotonic()
@@ -40,8 +40,8 @@ class VirtualClock:
 
     def advance(self, seconds: float) -> float:
         """Jump forward by `seconds` of virtual time; returns the new time."""
-        if seconds < 0:
-            raise ValueError("the virtual clock only moves forward")
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise ValueError(f"the virtual clock only moves forward by a finite amount, got {seconds}")
         with self._lock:
             now = self._anchor_virtual + (time.monotonic() - self._anchor_mono) * self._speed
             self._reanchor(now + seconds)
@@ -53,12 +53,16 @@ class VirtualClock:
             self._reanchor(when)
 
     def set_speed(self, speed: float) -> None:
-        if speed < 0:
-            raise ValueError(f"speed must be >= 0, got {speed}")
+        _check_speed(speed)
         with self._lock:
             now = self._anchor_virtual + (time.monotonic() - self._anchor_mono) * self._speed
             self._reanchor(now)
             self._speed = speed
+
+
+def _check_speed(speed: float) -> None:
+    if not (math.isfinite(speed) and speed >= 0):
+        raise ValueError(f"speed must be a finite number, 0 or more, got {speed}")
 
 
 def rfc3339(ts: float) -> str:

@@ -7,6 +7,7 @@ without answering: an uncertain create), and `cut` (results stream stops mid-lin
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from collections import deque
@@ -44,14 +45,31 @@ def parse_fault_spec(spec: str) -> FaultConfig:
         if not sep or not hasattr(config, attr):
             raise ValueError(f"unknown fault {name!r}: expected one of {', '.join(KINDS)}, "
                              f"{', '.join(_SETTINGS)}, each as NAME=VALUE")
-        try:
-            number = int(value) if attr in ("seed", "cut_after_bytes") else float(value)
-        except ValueError:
-            raise ValueError(f"fault {name!r} needs a number, got {value!r}") from None
-        if attr.startswith("rate_") and not 0 <= number <= 1:
-            raise ValueError(f"fault rate {name!r} must be between 0 and 1, got {value}")
-        setattr(config, attr, number)
+        setattr(config, attr, checked(attr, value))
     return config
+
+
+def checked(attr: str, value: object) -> float | int:
+    """A fault setting's value as a number in its allowed range, or a ValueError naming the problem."""
+    name = attr.removeprefix("rate_")
+    try:
+        number = int(value) if attr in ("seed", "cut_after_bytes") else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"fault {name!r} needs a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"fault {name!r} needs a finite number, got {value!r}")
+    if attr.startswith("rate_") and not 0 <= number <= 1:
+        raise ValueError(f"fault rate {name!r} must be between 0 and 1, got {value}")
+    if number < 0:
+        raise ValueError(f"fault setting {name!r} must be 0 or more, got {value}")
+    return number
+
+
+@dataclass(frozen=True)
+class Drawn:
+    kind: str
+    queued: bool = False  # from `queue()` rather than a rate
+    only: str | None = None  # the endpoint a queued fault was meant for
 
 
 class FaultInjector:
@@ -74,10 +92,13 @@ class FaultInjector:
     def set(self, **values: float) -> None:
         """Change some settings, e.g. `set(rate_429=0.2, retry_after=0.05)`."""
         with self._lock:
+            updates = {}
             for name, value in values.items():
                 if not hasattr(self._config, name):
                     raise ValueError(f"unknown fault setting {name!r}")
-                setattr(self._config, name, value)
+                updates[name] = checked(name, value)
+            for name, number in updates.items():
+                setattr(self._config, name, number)
 
     def queue(self, kind: str, count: int = 1, endpoint: str | None = None) -> None:
         """Make the next `count` matching requests fail with `kind` (before any random fault)."""
@@ -86,6 +107,12 @@ class FaultInjector:
         with self._lock:
             self._queue.extend([(kind, endpoint)] * count)
 
+    def unused(self, drawn: Drawn) -> None:
+        """A drawn fault found nothing to act on (a `cut` for an answer with no stream): queue it again."""
+        if drawn.queued:
+            with self._lock:
+                self._queue.appendleft((drawn.kind, drawn.only))
+
     def clear(self) -> None:
         with self._lock:
             self._queue.clear()
@@ -93,14 +120,14 @@ class FaultInjector:
             self._config = FaultConfig(slow_seconds=old.slow_seconds, retry_after=old.retry_after,
                                        cut_after_bytes=old.cut_after_bytes, seed=old.seed)
 
-    def pick(self, endpoint: str) -> str | None:
+    def pick(self, endpoint: str) -> Drawn | None:
         """The fault for this request, if any. `cut` only applies to results."""
         with self._lock:
             for i, (kind, only) in enumerate(self._queue):
                 if (only is None or only == endpoint) and (kind != "cut" or endpoint == "results"):
                     del self._queue[i]
-                    return kind
+                    return Drawn(kind, queued=True, only=only)
             for kind, rate in self._config.rates().items():
                 if rate and (kind != "cut" or endpoint == "results") and self._rng.random() < rate:
-                    return kind
+                    return Drawn(kind)
         return None

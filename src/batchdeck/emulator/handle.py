@@ -19,7 +19,7 @@ from typing import Any
 
 from batchdeck.emulator.api import ORGANIZATION_ID, BatchesApi, authenticate, endpoint_of
 from batchdeck.emulator.batch import Batch
-from batchdeck.emulator.clock import VirtualClock
+from batchdeck.emulator.clock import VirtualClock, rfc3339
 from batchdeck.emulator.config import EmulatorConfig
 from batchdeck.emulator.control import handle_control
 from batchdeck.emulator.create import too_large
@@ -34,8 +34,8 @@ from batchdeck.emulator.stats import Stats
 from batchdeck.emulator.store import BatchStore
 
 RATE_LIMIT_HEADERS = {
-    "anthropic-ratelimit-requests-limit": "4000",
-    "anthropic-ratelimit-requests-remaining": "3999",
+    "anthropic-ratelimit-requests-limit": "20000",
+    "anthropic-ratelimit-requests-remaining": "19999",
 }
 
 
@@ -45,6 +45,8 @@ class Emulator:
     def __init__(self, config: EmulatorConfig | None = None, **overrides: Any) -> None:
         self.config = dataclasses.replace(config or EmulatorConfig(), **overrides)
         cfg = self.config
+        if not 0 <= cfg.port <= 65535:
+            raise ValueError(f"port must be between 0 and 65535, got {cfg.port}")
         self.clock = VirtualClock(cfg.start_time, cfg.speed)
         self.faults = FaultInjector(cfg.faults)
         self.stats = Stats()
@@ -144,22 +146,27 @@ class Emulator:
         if "/_emulator/" in request.path:
             return self._answer(lambda: self._control(request)), None
         endpoint, batch_id = endpoint_of(request.method, request.path)
-        fault = self.faults.pick(endpoint)
+        drawn = self.faults.pick(endpoint)
+        fault = drawn.kind if drawn else None
         if fault == "drop":
             self.stats.record(endpoint, 0)
             return Response(0), fault
         if fault == "slow":
             time.sleep(self.faults.config.slow_seconds)
+        workspace: list[str] = []
 
         def answer() -> Response:
             if fault in FAULT_ERRORS:
                 raise self._fault_error(fault)
-            workspace = authenticate(request.headers, self.config.api_keys)
-            response = self.api.handle(endpoint, batch_id, request, workspace)
-            response.headers["anthropic-workspace-id"] = workspace
-            return response
+            workspace.append(authenticate(request.headers, self.config.api_keys))
+            return self.api.handle(endpoint, batch_id, request, workspace[0])
 
         response = self._answer(answer)
+        if workspace:
+            response.headers["anthropic-workspace-id"] = workspace[0]
+        if drawn and fault == "cut" and response.stream is None:
+            self.faults.unused(drawn)
+            fault = None
         self.stats.record(endpoint, response.status)
         return response, fault
 
@@ -183,6 +190,7 @@ class Emulator:
             response = self._error(ApiError(500, "api_error", "Internal server error"))
         response.headers.setdefault("anthropic-organization-id", ORGANIZATION_ID)
         response.headers.update(RATE_LIMIT_HEADERS)
+        response.headers["anthropic-ratelimit-requests-reset"] = rfc3339(time.time() + 60)
         return response
 
     @staticmethod

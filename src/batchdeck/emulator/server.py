@@ -38,6 +38,14 @@ class EmulatorServer(ThreadingHTTPServer):
         self.emulator = emulator
         super().__init__(address, EmulatorHandler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up is normal; anything else gets one line, not a traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        print(f"emulator: error while serving {client_address[0]}: {type(exc).__name__}: {exc}",
+              file=sys.stderr, flush=True)
+
 
 class EmulatorHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -66,6 +74,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
             return self._read_chunked(limit)
         length = int(self.headers.get("content-length") or 0)
+        if length < 0:
+            raise ValueError("negative Content-Length")
         if length > limit:
             while length > 0:
                 got = self.rfile.read(min(length, _DISCARD_CHUNK))
@@ -101,7 +111,15 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         started = time.monotonic()
         emulator = self.server.emulator
         split = urlsplit(self.path)
-        body = self._read_body(emulator.config.max_body_bytes)
+        try:
+            body = self._read_body(emulator.config.max_body_bytes)
+        except ValueError:
+            self.close_connection = True
+            self._write(Response(400, ApiError(400, "invalid_request_error",
+                                               "Malformed request framing (Content-Length or chunk size)")
+                                 .envelope("")), cut=False)
+            self._log(400, started)
+            return
         request = Request(self.command, split.path, parse_qs(split.query), self.headers, body or b"",
                           self._base_url())
         if body is None:

@@ -7,6 +7,7 @@ otherwise invisible: retrieve, results, cancel and delete answer 404.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from bisect import insort
 from itertools import islice
@@ -36,6 +37,7 @@ class BatchStore:
         self._by_id: dict[str, Batch] = {}
         self._order: list[tuple[float, int, str]] = []  # ascending; lists read it backwards
         self._seq = 0
+        self._salt = secrets.token_hex(8)
 
     # -- writing ------------------------------------------------------------------------------
     def add(self, batch: Batch) -> Batch:
@@ -47,19 +49,20 @@ class BatchStore:
         return batch
 
     def new_batch(self, source: RequestSource, workspace: str, rates: Rates,
-                  created_at: float | None = None, seed: int | None = None) -> Batch:
+                  created_at: float | None = None, seed: int | None = None, salt: str = "") -> Batch:
         with self._lock:
             seq = self._seq
             self._seq += 1
             seed = self.seed if seed is None else seed
-            batch_id = derived_id("msgbatch_", seed, seq, workspace)
+            batch_id = derived_id("msgbatch_", seed, seq, workspace, salt)
             created = self.clock.now() if created_at is None else created_at
             batch = Batch(batch_id, workspace, seq, created, processing_seconds(source.count, batch_id, seed),
                           source, seed, rates, self.cancel_latency)
             return self.add(batch)
 
     def create(self, plans: list[RequestPlan], workspace: str, rates: Rates) -> Batch:
-        batch = self.new_batch(ExplicitSource(plans), workspace, rates)
+        """A client's batch; its id is unique across emulator runs, like a real one (seeded ones repeat)."""
+        batch = self.new_batch(ExplicitSource(plans), workspace, rates, salt=self._salt)
         self._on_change(batch)
         return batch
 
@@ -124,5 +127,5 @@ class BatchStore:
             return page, has_more
 
     def snapshot(self, batch: Batch, base_url: str) -> dict[str, Any]:
-        with self._lock:
-            return batch.to_api(self.clock.now(), base_url)
+        """Outside the lock: a first read of a big ended batch counts its rows (a second), blocking no one."""
+        return batch.to_api(self.clock.now(), base_url)

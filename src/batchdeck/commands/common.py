@@ -1,0 +1,50 @@
+"""What the subcommands share: the `--profile` option, opening a workspace, output and confirmation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from batchdeck.core.errors import UsageError
+from batchdeck.core.workspace import Workspace
+
+
+def profile_options() -> argparse.ArgumentParser:
+    """A parent parser so `--profile NAME` works before or after the command name."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
+                        help="the profile (workspace) to use; default: the configured default profile")
+    return parent
+
+
+def open_workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace.open(getattr(args, "profile", None))
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in [headers, *rows]]
+    return "\n".join(lines)
+
+
+def confirm(question: str, assume_yes: bool) -> bool:
+    """Ask on a terminal; refuse to guess when there is none."""
+    if assume_yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question} Not confirmed: no terminal to ask on; pass --yes to go ahead")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def warn(message: str) -> None:
+    print(f"batchdeck: warning: {message}", file=sys.stderr)

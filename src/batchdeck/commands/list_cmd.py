@@ -1,0 +1,136 @@
+"""`batchdeck list` and `batchdeck show`: batches from the cache, after a quick sync."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from batchdeck.commands.common import open_workspace, print_json, table, warn
+from batchdeck.core import timefmt
+from batchdeck.core.actions import fetch
+from batchdeck.core.cache import STATUS_FILTERS
+from batchdeck.core.errors import ApiFailure, UsageError
+from batchdeck.core.models import CachedBatch
+from batchdeck.core.turnaround import Turnaround, estimate
+from batchdeck.core.workspace import Workspace
+
+
+def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser("list", parents=parents, help="list batches, newest first",
+                            description="List the workspace's batches from the local cache, after a quick sync.")
+    p.add_argument("--status", metavar="S[,S]", help=f"only these statuses: {', '.join(STATUS_FILTERS)} "
+                   "(failed = ended with errored, expired or canceled rows)")
+    p.add_argument("--since", metavar="WHEN", help="created since a span (36h, 7d, 2w) or a date (2026-11-01)")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N batches")
+    p.add_argument("--all", action="store_true", help="include batches deleted remotely")
+    p.add_argument("--cached", action="store_true", help="do not sync first (no network)")
+    p.add_argument("--json", action="store_true", help="a JSON array of batch objects (see README)")
+    p.set_defaults(run=run_list)
+    s = commands.add_parser("show", parents=parents, help="every field of one batch",
+                            description="Show one batch: its API fields and local metadata (refreshed first).")
+    s.add_argument("id", help="batch id, or a unique part of it after msgbatch_")
+    s.add_argument("--cached", action="store_true", help="do not refresh from the API")
+    s.add_argument("--json", action="store_true", help="a JSON object (see README)")
+    s.set_defaults(run=run_show)
+
+
+def _statuses(text: str | None) -> set[str] | None:
+    if not text:
+        return None
+    chosen = {s.strip() for s in text.split(",") if s.strip()}
+    unknown = chosen - set(STATUS_FILTERS)
+    if unknown:
+        raise UsageError(f"unknown status {sorted(unknown)[0]!r}; choose from {', '.join(STATUS_FILTERS)}")
+    return chosen
+
+
+def _quick_sync(ws: Workspace) -> None:
+    report = ws.syncer().sync()
+    if not report.ok:
+        last = ws.cache.sync_state().last_success_at
+        age = timefmt.ago(timefmt.parse(last), ws.clock()) if last else "never"
+        warn(f"showing cached data (last successful sync: {age}): {report.error}")
+
+
+def _row(batch: CachedBatch, now: Any) -> list[str]:
+    took = batch.duration_seconds(now)
+    duration = f"took {timefmt.span(took)}" if batch.ended_at else f"running {timefmt.span(took)}"
+    return [batch.id, batch.status_text(), f"{batch.counts.total:,}", timefmt.ago(batch.created, now), duration,
+            batch.label or ""]
+
+
+def run_list(args: argparse.Namespace) -> int:
+    statuses = _statuses(args.status)
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be 1 or more")
+    with open_workspace(args) as ws:
+        since = timefmt.iso(timefmt.parse_since(args.since, ws.clock())) if args.since else None
+        if not args.cached:
+            _quick_sync(ws)
+        batches = ws.cache.query(statuses, since, args.limit, include_deleted=args.all)
+        if args.json:
+            print_json([b.to_json() for b in batches])
+            return 0
+        now = ws.clock()
+        if not batches:
+            print("no batches" + (" match" if statuses or since else " yet"))
+            return 0
+        print(table(["ID", "STATUS", "REQUESTS", "CREATED", "DURATION", "LABEL"], [_row(b, now) for b in batches]))
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        batch_id = ws.cache.resolve(args.id)
+        if args.cached:
+            batch = ws.cache.get(batch_id)
+            if batch is None:
+                raise UsageError(f"batch {batch_id} is not in the cache; run without --cached to fetch it")
+        else:
+            try:
+                batch = fetch(ws, batch_id)
+            except ApiFailure as failure:
+                batch = ws.cache.get(batch_id)
+                if batch is None or failure.kind == "not_found":
+                    raise
+                warn(f"showing cached data: {failure}")
+        guess = estimate(ws.cache.ended_durations(), batch.counts.total) if batch.is_live else None
+        if args.json:
+            print_json({**batch.to_json(), "turnaround": _turnaround_json(guess)})
+            return 0
+        print(_describe(batch, guess, ws))
+    return 0
+
+
+def _turnaround_json(guess: Turnaround | None) -> dict[str, Any] | None:
+    if guess is None:
+        return None
+    return {"typical_seconds": round(guess.typical_seconds), "slow_seconds": round(guess.slow_seconds),
+            "based_on": guess.based_on}
+
+
+def _describe(batch: CachedBatch, guess: Turnaround | None, ws: Workspace) -> str:
+    now = ws.clock()
+    counts = batch.counts
+    lines = [
+        ("id", batch.id), ("status", batch.status_text()), ("profile", batch.profile),
+        ("requests", f"{counts.total:,}: " + ", ".join(f"{n:,} {k}" for k, n in counts.as_dict().items() if n)),
+        ("created", f"{batch.created_at} ({timefmt.ago(batch.created, now)})"),
+        ("ended", batch.ended_at or "-"), ("expires", batch.expires_at or "-"),
+        ("cancel initiated", batch.cancel_initiated_at or "-"), ("archived", batch.archived_at or "-"),
+        ("results url", batch.results_url or "-"),
+        ("label", batch.label or "-"), ("note", batch.note or "-"), ("tags", ", ".join(batch.tags) or "-"),
+        ("source file", batch.source_file or "-"), ("created by", batch.created_by or "-"),
+        ("parent batch", batch.parent_batch_id or "-"),
+        ("first seen", batch.first_seen_at), ("refreshed", batch.refreshed_at),
+    ]
+    if batch.deleted_at:
+        lines.append(("deleted remotely", batch.deleted_at))
+    if batch.is_live:
+        elapsed = timefmt.span(batch.duration_seconds(now))
+        typical = (f"usually {timefmt.span(guess.typical_seconds)} (slowest {timefmt.span(guess.slow_seconds)}) "
+                   f"for {guess.smallest:,}-{guess.largest:,} requests, from {guess.based_on} past batches"
+                   if guess else "no finished batches here yet to compare with")
+        lines += [("elapsed", elapsed), ("turnaround", typical)]
+    width = max(len(k) for k, _ in lines)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in lines)

@@ -1,0 +1,127 @@
+"""The one place batchdeck talks to the Batches API: a thin layer over the SDK, one client per profile.
+
+Batches come back as the plain JSON objects the API sent (every field kept, including any the
+SDK does not know yet); list pages are read raw for the same reason and because it is the
+cheapest way to move thousands of batches into the cache. SDK errors become `ApiFailure`s
+with one readable line and the key redacted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import anthropic
+import httpx2
+
+from batchdeck.core.config import Profile
+from batchdeck.core.errors import ApiFailure, redact
+
+LIST_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    data: list[dict[str, Any]]
+    has_more: bool
+    last_id: str | None
+
+
+class BatchesApi:
+    """Batches endpoints for one profile. `calls` counts requests made (not retries)."""
+
+    def __init__(self, profile: Profile, *, max_retries: int = 2, timeout: float = 60.0) -> None:
+        key = profile.resolve_key()
+        if not key:
+            raise ApiFailure(
+                f"no API key for profile {profile.name!r}: set ${profile.api_key_env}, or add a profile with "
+                "`batchdeck profile add NAME --api-key-env VAR`", kind="auth")
+        self.profile = profile
+        self._key = key
+        self.base_url = profile.resolve_base_url() or "https://api.anthropic.com"
+        headers = {"anthropic-workspace-id": profile.workspace_id} if profile.workspace_id else None
+        self._client = anthropic.Anthropic(api_key=key, base_url=self.base_url, max_retries=max_retries,
+                                           timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
+                                           default_headers=headers)
+        self.calls = 0
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> BatchesApi:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- endpoints ----------------------------------------------------------------------------
+    def list_page(self, limit: int = LIST_LIMIT, after_id: str | None = None) -> Page:
+        """One page of batches, newest first, older than `after_id` when given."""
+        params: dict[str, Any] = {"limit": limit}
+        if after_id:
+            params["after_id"] = after_id
+        body = self._json(lambda: self._client.messages.batches.with_raw_response.list(**params), "list batches")
+        data = body.get("data") or []
+        return Page(data, bool(body.get("has_more")) and bool(data), body.get("last_id") or (data[-1]["id"] if data else None))
+
+    def retrieve(self, batch_id: str) -> dict[str, Any]:
+        return self._json(lambda: self._client.messages.batches.with_raw_response.retrieve(batch_id),
+                          f"read batch {batch_id}", batch_id)
+
+    def cancel(self, batch_id: str) -> dict[str, Any]:
+        return self._json(lambda: self._client.messages.batches.with_raw_response.cancel(batch_id),
+                          f"cancel batch {batch_id}", batch_id)
+
+    def delete(self, batch_id: str) -> None:
+        self._json(lambda: self._client.messages.batches.with_raw_response.delete(batch_id),
+                   f"delete batch {batch_id}", batch_id)
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _json(self, call: Any, what: str, batch_id: str | None = None) -> dict[str, Any]:
+        self.calls += 1
+        try:
+            response = call()
+            return response.http_response.json()  # type: ignore[no-any-return]
+        except anthropic.APIError as exc:
+            raise self._failure(exc, what, batch_id) from None
+        except ValueError as exc:
+            raise ApiFailure(f"cannot {what}: the API answered with something that is not JSON ({exc})",
+                             kind="other") from None
+
+    def _failure(self, exc: anthropic.APIError, what: str, batch_id: str | None) -> ApiFailure:
+        where = self.base_url
+        if isinstance(exc, anthropic.APITimeoutError):
+            return self._fail(f"cannot {what}: {where} did not answer in time", "network")
+        if isinstance(exc, anthropic.APIConnectionError):
+            cause = exc.__cause__ or exc
+            return self._fail(f"cannot {what}: cannot reach {where} ({type(cause).__name__}: {cause})", "network")
+        status = getattr(exc, "status_code", None)
+        message = _api_message(exc)
+        if isinstance(exc, anthropic.AuthenticationError):
+            return self._fail(f"cannot {what}: the API rejected the key of profile {self.profile.name!r} "
+                              f"({self.profile.key_source()}): {message}", "auth", status)
+        if isinstance(exc, anthropic.PermissionDeniedError):
+            return self._fail(f"cannot {what}: permission denied: {message}", "auth", status)
+        if isinstance(exc, anthropic.NotFoundError):
+            subject = f"batch {batch_id} not found" if batch_id else "not found"
+            return self._fail(f"cannot {what}: {subject} (deleted, or in another workspace): {message}",
+                              "not_found", status)
+        if isinstance(exc, anthropic.RateLimitError):
+            return self._fail(f"cannot {what}: rate limited by the API (HTTP 429) after retries; try again later",
+                              "rate_limited", status)
+        if status is not None and status >= 500:
+            return self._fail(f"cannot {what}: the API failed (HTTP {status}: {message}) after retries; "
+                              "try again later", "server", status)
+        return self._fail(f"cannot {what}: {message}", "bad_request", status)
+
+    def _fail(self, message: str, kind: str, status: int | None = None) -> ApiFailure:
+        return ApiFailure(redact(message, [self._key]), kind, status)
+
+
+def _api_message(exc: anthropic.APIError) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+    return str(exc.message)

@@ -1,0 +1,200 @@
+"""`config.toml`: profiles (one per Anthropic workspace) and settings, read with tomllib, written with tomli-w.
+
+    default_profile = "default"
+    [sync]
+    max_retries = 2
+    [profiles.work]
+    api_key_env = "WORK_ANTHROPIC_KEY"       # preferred: the key stays in the environment
+    base_url = "https://api.anthropic.com"
+    workspace_id = "wrkspc_..."
+
+A profile may instead store `api_key`; the file is then written with mode 0600 (it always is).
+Without any file, the implicit `default` profile reads ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from batchdeck.core import paths
+from batchdeck.core.errors import ConfigError
+
+DEFAULT_PROFILE = "default"
+PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+PROFILE_FIELDS = ("api_key_env", "api_key", "base_url", "workspace_id")
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"expected 0 or more, got {value}")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError(f"expected a number above 0, got {value}")
+    return number
+
+
+# Settable `section.key` settings: (parser, default, help). Later features add theirs here.
+SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
+    "sync.max_retries": (_positive_int, 2, "SDK retries per API call before a sync reports an error"),
+    "sync.timeout": (_positive_float, 60.0, "seconds before one API call times out"),
+}
+
+
+@dataclass
+class Profile:
+    name: str
+    api_key_env: str = "ANTHROPIC_API_KEY"
+    api_key: str = ""
+    base_url: str = ""
+    workspace_id: str = ""
+
+    def resolve_key(self, env: Mapping[str, str] = os.environ) -> str | None:
+        return self.api_key or env.get(self.api_key_env) or None
+
+    def resolve_base_url(self, env: Mapping[str, str] = os.environ) -> str | None:
+        return self.base_url or env.get("ANTHROPIC_BASE_URL") or None
+
+    def key_source(self, env: Mapping[str, str] = os.environ) -> str:
+        """Where the key comes from, for display (never the key itself)."""
+        if self.api_key:
+            return "stored in config"
+        state = "set" if env.get(self.api_key_env) else "not set"
+        return f"${self.api_key_env} ({state})"
+
+    def to_toml(self) -> dict[str, str]:
+        return {k: v for k, v in asdict(self).items() if k != "name" and v and not (
+            k == "api_key_env" and v == "ANTHROPIC_API_KEY")}
+
+
+@dataclass
+class Config:
+    path: Path
+    default_profile: str = DEFAULT_PROFILE
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def profile(self, name: str | None = None) -> Profile:
+        name = name or self.default_profile
+        if name in self.profiles:
+            return self.profiles[name]
+        if name == DEFAULT_PROFILE:
+            return Profile(DEFAULT_PROFILE)
+        known = ", ".join(sorted({DEFAULT_PROFILE, *self.profiles}))
+        raise ConfigError(f"no profile named {name!r} (profiles: {known}); add it with `batchdeck profile add {name}`")
+
+    def get(self, key: str) -> Any:
+        return self.settings.get(key, SETTINGS[key][1])
+
+    def all_profiles(self) -> list[Profile]:
+        return [self.profile(DEFAULT_PROFILE)] * (DEFAULT_PROFILE not in self.profiles) + [
+            self.profiles[n] for n in sorted(self.profiles)]
+
+    def secrets(self) -> list[str]:
+        """Every key this config can reach, for redaction."""
+        return [k for p in self.all_profiles() if (k := p.resolve_key())]
+
+
+def load(path: Path | None = None) -> Config:
+    path = path or paths.config_file()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Config(path)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix it, or move it away to start afresh") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    return _from_toml(path, raw)
+
+
+def _from_toml(path: Path, raw: dict[str, Any]) -> Config:
+    config = Config(path, default_profile=str(raw.get("default_profile", DEFAULT_PROFILE)))
+    for name, body in (raw.get("profiles") or {}).items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"config file {path}: [profiles.{name}] must be a table")
+        unknown = set(body) - set(PROFILE_FIELDS)
+        if unknown:
+            raise ConfigError(f"config file {path}: unknown key {sorted(unknown)[0]!r} in [profiles.{name}] "
+                              f"(known: {', '.join(PROFILE_FIELDS)})")
+        config.profiles[name] = Profile(name, **{k: str(v) for k, v in body.items()})
+    for section, values in raw.items():
+        if section in ("profiles", "default_profile") or not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            config.settings[f"{section}.{key}"] = value
+    return config
+
+
+def save(config: Config) -> None:
+    doc: dict[str, Any] = {"default_profile": config.default_profile}
+    for dotted, value in sorted(config.settings.items()):
+        section, key = dotted.split(".", 1)
+        doc.setdefault(section, {})[key] = value
+    doc["profiles"] = {name: p.to_toml() for name, p in sorted(config.profiles.items())}
+    paths.write_private(config.path, tomli_w.dumps(doc).encode())
+
+
+def set_value(config: Config, key: str, value: str) -> None:
+    """`batchdeck config set KEY VALUE`: validate, then store (the caller saves)."""
+    if key == "default_profile":
+        config.profile(value)  # must exist
+        config.default_profile = value
+        return
+    if key.startswith("profiles."):
+        parts = key.split(".")
+        if len(parts) != 3 or parts[2] not in PROFILE_FIELDS:
+            raise ConfigError(f"unknown setting {key!r}: use profiles.NAME.FIELD with FIELD one of "
+                              f"{', '.join(PROFILE_FIELDS)}")
+        profile = config.profiles.get(parts[1]) or config.profile(parts[1])
+        setattr(profile, parts[2], value)
+        config.profiles[profile.name] = profile
+        return
+    if key not in SETTINGS:
+        known = ", ".join(["default_profile", "profiles.NAME.FIELD", *SETTINGS])
+        raise ConfigError(f"unknown setting {key!r}; settable: {known}")
+    try:
+        config.settings[key] = SETTINGS[key][0](value)
+    except ValueError as exc:
+        raise ConfigError(f"bad value for {key}: {exc}") from None
+
+
+def add_profile(config: Config, profile: Profile) -> None:
+    if not PROFILE_NAME.match(profile.name):
+        raise ConfigError(f"bad profile name {profile.name!r}: use 1-40 letters, digits, '-' or '_'")
+    config.profiles[profile.name] = profile
+
+
+def shown(config: Config) -> str:
+    """The config as TOML with every stored key redacted, for `config show`."""
+    doc = {"default_profile": config.default_profile}
+    for key in SETTINGS:
+        section, name = key.split(".", 1)
+        doc.setdefault(section, {})[name] = config.get(key)  # type: ignore[union-attr]
+    profiles = {p.name: {**p.to_toml(), "api_key_env": p.api_key_env} for p in config.all_profiles()}
+    for body in profiles.values():
+        if body.get("api_key"):
+            body["api_key"] = "[stored, hidden]"
+    doc["profiles"] = profiles  # type: ignore[assignment]
+    return tomli_w.dumps(doc)

@@ -1,0 +1,113 @@
+"""A batch as the cache knows it: the API's fields plus local metadata, and how to describe it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from batchdeck.core import timefmt
+
+OUTCOMES = ("succeeded", "errored", "canceled", "expired")
+LIVE_STATUSES = ("in_progress", "canceling")
+
+
+@dataclass(frozen=True)
+class RequestCounts:
+    processing: int = 0
+    succeeded: int = 0
+    errored: int = 0
+    canceled: int = 0
+    expired: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.processing + self.succeeded + self.errored + self.canceled + self.expired
+
+    @property
+    def failed(self) -> int:
+        """Rows that did not succeed once the batch ended."""
+        return self.errored + self.canceled + self.expired
+
+    def as_dict(self) -> dict[str, int]:
+        return {"processing": self.processing, "succeeded": self.succeeded, "errored": self.errored,
+                "canceled": self.canceled, "expired": self.expired}
+
+
+@dataclass(frozen=True)
+class CachedBatch:
+    profile: str
+    id: str
+    processing_status: str
+    counts: RequestCounts
+    created_at: str
+    expires_at: str | None
+    ended_at: str | None
+    cancel_initiated_at: str | None
+    archived_at: str | None
+    results_url: str | None
+    first_seen_at: str
+    refreshed_at: str
+    deleted_at: str | None = None
+    label: str | None = None
+    note: str | None = None
+    tags: tuple[str, ...] = ()
+    source_file: str | None = None
+    created_by: str | None = None
+    parent_batch_id: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> CachedBatch:
+        keys = row.keys()
+        counts = RequestCounts(*(row[f"n_{k}"] for k in ("processing", *OUTCOMES)))
+        return cls(
+            profile=row["profile"], id=row["id"], processing_status=row["processing_status"], counts=counts,
+            created_at=row["created_at"], expires_at=row["expires_at"], ended_at=row["ended_at"],
+            cancel_initiated_at=row["cancel_initiated_at"], archived_at=row["archived_at"],
+            results_url=row["results_url"], first_seen_at=row["first_seen_at"], refreshed_at=row["refreshed_at"],
+            deleted_at=row["deleted_at"],
+            label=row["label"] if "label" in keys else None,
+            note=row["note"] if "note" in keys else None,
+            tags=tuple(json.loads(row["tags"])) if "tags" in keys and row["tags"] else (),
+            source_file=row["source_file"] if "source_file" in keys else None,
+            created_by=row["created_by"] if "created_by" in keys else None,
+            parent_batch_id=row["parent_batch_id"] if "parent_batch_id" in keys else None,
+        )
+
+    @property
+    def is_live(self) -> bool:
+        return self.processing_status in LIVE_STATUSES and self.deleted_at is None
+
+    @property
+    def created(self) -> datetime:
+        return timefmt.parse(self.created_at)
+
+    def status_text(self) -> str:
+        """`in progress`, `canceling`, `ended`, or `ended · 2 errored · 1 expired` when rows failed."""
+        if self.deleted_at is not None:
+            return "deleted"
+        if self.processing_status != "ended":
+            return self.processing_status.replace("_", " ")
+        parts = [f"{n} {k}" for k, n in (("errored", self.counts.errored), ("expired", self.counts.expired),
+                                          ("canceled", self.counts.canceled)) if n]
+        return " · ".join(["ended", *parts])
+
+    def duration_seconds(self, now: datetime) -> float:
+        """Processing time so far, or in total once ended."""
+        end = timefmt.parse(self.ended_at) if self.ended_at else now
+        return (end - self.created).total_seconds()
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable `--json` shape (documented in the README)."""
+        return {
+            "id": self.id, "profile": self.profile, "processing_status": self.processing_status,
+            "status": self.status_text(), "request_counts": self.counts.as_dict(), "total": self.counts.total,
+            "created_at": self.created_at, "ended_at": self.ended_at, "expires_at": self.expires_at,
+            "cancel_initiated_at": self.cancel_initiated_at, "archived_at": self.archived_at,
+            "results_url": self.results_url, "deleted": self.deleted_at is not None, "deleted_at": self.deleted_at,
+            "label": self.label, "note": self.note, "tags": list(self.tags), "source_file": self.source_file,
+            "created_by": self.created_by, "parent_batch_id": self.parent_batch_id,
+            "first_seen_at": self.first_seen_at, "refreshed_at": self.refreshed_at,
+        }

@@ -1,0 +1,59 @@
+"""One profile opened for work: its config, its part of the cache, and (on first use) its API client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from batchdeck.core import config as config_mod
+from batchdeck.core import paths
+from batchdeck.core.cache import BatchCache
+from batchdeck.core.clock import Clock, utcnow
+from batchdeck.core.config import Config, Profile
+from batchdeck.core.db import Database
+from batchdeck.core.sync import Syncer
+from batchdeck.core.timefmt import iso
+
+if TYPE_CHECKING:
+    from batchdeck.core.api import BatchesApi
+
+
+class Workspace:
+    def __init__(self, config: Config, profile: Profile, db_path: Path | None = None, clock: Clock = utcnow) -> None:
+        self.config = config
+        self.profile = profile
+        self.clock = clock
+        self.db = Database(db_path or paths.database_file())
+        self.cache = BatchCache(self.db, profile.name)
+        self._api: BatchesApi | None = None
+
+    @classmethod
+    def open(cls, profile_name: str | None = None, clock: Clock = utcnow) -> Workspace:
+        config = config_mod.load()
+        return cls(config, config.profile(profile_name), clock=clock)
+
+    @property
+    def api(self) -> BatchesApi:
+        if self._api is None:
+            from batchdeck.core.api import BatchesApi  # the SDK loads only when the API is used
+
+            self._api = BatchesApi(self.profile, max_retries=int(self.config.get("sync.max_retries")),
+                                   timeout=float(self.config.get("sync.timeout")))
+        return self._api
+
+    def now(self) -> str:
+        return iso(self.clock())
+
+    def syncer(self) -> Syncer:
+        return Syncer(self.api, self.cache, self.clock)
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.close()
+        self.db.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
