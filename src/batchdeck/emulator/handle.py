@@ -126,6 +126,7 @@ class Emulator:
                 self._server.shutdown()
                 self._thread.join(timeout=5)
             self._server.server_close()
+            self._server.close_connections()
             self._server = None
         self._persist_meta()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,7 +37,23 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         self.emulator = emulator
+        self.connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
         super().__init__(address, EmulatorHandler)
+
+    def track(self, connection: socket.socket, open_: bool) -> None:
+        with self._connections_lock:
+            (self.connections.add if open_ else self.connections.discard)(connection)
+
+    def close_connections(self) -> None:
+        """Hang up on every client, as a stopped server would (keep-alive threads would serve on)."""
+        with self._connections_lock:
+            for connection in self.connections:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.connections.clear()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up is normal; anything else gets one line, not a traceback."""
@@ -54,6 +71,17 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     timeout = 120  # idle keep-alive connections end after this
     disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid 40 ms stalls
     server: EmulatorServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        self.server.track(self.connection, False)
+        try:
+            super().finish()
+        except OSError:
+            pass  # the client is gone; nothing left to flush to
 
     def do_GET(self) -> None:
         self._handle()
