@@ -64,7 +64,10 @@ def run_list(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be 1 or more")
     with open_workspace(args) as ws:
-        since = timefmt.iso(timefmt.parse_since(args.since, ws.clock())) if args.since else None
+        try:
+            since = timefmt.iso(timefmt.parse_since(args.since, ws.clock())) if args.since else None
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         if not args.cached:
             _quick_sync(ws)
         batches = ws.cache.query(statuses, since, args.limit, include_deleted=args.all)

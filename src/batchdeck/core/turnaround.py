@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 MIN_SAMPLES = 3
-NEIGHBOURS = 12
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,8 @@ def estimate(history: Sequence[tuple[int, float]], size: int) -> Turnaround | No
         return None
     size = max(size, 1)
     similar = [(n, s) for n, s in usable if size / 3 <= n <= size * 3]
-    if len(similar) < MIN_SAMPLES:
-        similar = sorted(usable, key=lambda h: abs(math.log(h[0]) - math.log(size)))[:NEIGHBOURS]
+    if not similar:  # nothing of a like size: the nearest few, and `based_on` says how thin it is
+        similar = sorted(usable, key=lambda h: abs(math.log(h[0]) - math.log(size)))[:MIN_SAMPLES]
     seconds = sorted(s for _, s in similar)
     slow = seconds[min(len(seconds) - 1, math.ceil(0.9 * len(seconds)) - 1)]
     return Turnaround(statistics.median(seconds), slow, len(similar), min(n for n, _ in similar),

@@ -1,0 +1,90 @@
+"""Profiles and settings through the CLI: the file, its permissions, validation, and secrets."""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+
+from batchdeck.core import config, paths
+from batchdeck.emulator import Emulator
+from tests.conftest import request
+from tests.core.conftest import run_cli
+
+
+def test_profile_add_list_and_use(home: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    with Emulator(speed=0) as other:
+        import anthropic
+
+        anthropic.Anthropic(base_url=other.base_url, api_key="k", default_headers={
+            "anthropic-workspace-id": "wrkspc_x"}).messages.batches.create(requests=[request("a")])
+        monkeypatch.setenv("WORK_KEY", "sk-work-0123456789abcdef")
+        code, out, _ = run_cli(capsys, "profile", "add", "work", "--api-key-env", "WORK_KEY",
+                               "--base-url", other.base_url, "--workspace-id", "wrkspc_x")
+        assert code == 0 and "$WORK_KEY (set)" in out
+        path = paths.config_file()
+        assert path.is_relative_to(home) and stat.S_IMODE(path.stat().st_mode) == 0o600
+        listing = run_cli(capsys, "profile", "list")[1]
+        assert "* default" in listing and "work" in listing and "wrkspc_x" in listing
+        assert "sk-work" not in listing
+        assert json.loads(run_cli(capsys, "list", "--json")[1]) == []  # default profile: the other emulator
+        code, out, err = run_cli(capsys, "list", "--json", "--profile", "work")
+        assert code == 0, err
+        work_batches = json.loads(out)
+        assert len(work_batches) == 1 and work_batches[0]["profile"] == "work"
+        assert len(json.loads(run_cli(capsys, "--profile", "work", "list", "--json", "--cached")[1])) == 1
+        run_cli(capsys, "config", "set", "default_profile", "work")
+        assert len(json.loads(run_cli(capsys, "list", "--json", "--cached")[1])) == 1
+
+
+def test_stored_key_is_hidden_and_file_private(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", StringIO("sk-stored-secret-abcdef123456\n"))
+    assert run_cli(capsys, "profile", "add", "stored", "--store-key")[0] == 0
+    shown = run_cli(capsys, "config", "show")[1]
+    assert "sk-stored-secret" not in shown and "[stored, hidden]" in shown
+    assert stat.S_IMODE(paths.config_file().stat().st_mode) == 0o600
+    assert config.load().profile("stored").resolve_key() == "sk-stored-secret-abcdef123456"
+
+
+def test_config_set_validates(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "config", "set", "sync.max_retries", "5")[0] == 0
+    assert config.load().get("sync.max_retries") == 5
+    for args, message in ((["sync.max_retries", "lots"], "bad value for sync.max_retries"),
+                          (["colour", "blue"], "unknown setting 'colour'"),
+                          (["default_profile", "ghost"], "no profile named 'ghost'"),
+                          (["profiles.default.api_key", "sk-x"], "keys are not set on the command line")):
+        code, _, err = run_cli(capsys, "config", "set", *args)
+        assert code == 2 and message in err
+
+
+def test_corrupt_config_is_a_clear_error(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("default_profile = [unclosed")
+    code, _, err = run_cli(capsys, "list", "--cached")
+    assert code == 2 and str(path) in err and "not valid TOML" in err and "Traceback" not in err
+
+
+def test_unknown_profile(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "list", "--profile", "nope")
+    assert code == 2 and "no profile named 'nope'" in err and "batchdeck profile add nope" in err
+
+
+def test_bad_profile_name_and_url(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "profile", "add", "has space")[0] == 2
+    code, _, err = run_cli(capsys, "profile", "add", "x", "--base-url", "api.example.com")
+    assert code == 2 and "must start with http://" in err
+
+
+def test_profile_remove_keeps_default(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(capsys, "profile", "add", "tmp", "--default")
+    assert config.load().default_profile == "tmp"
+    assert run_cli(capsys, "profile", "remove", "tmp")[0] == 0
+    assert config.load().default_profile == "default"
+    assert run_cli(capsys, "profile", "remove", "tmp")[0] == 2
