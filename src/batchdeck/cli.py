@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from batchdeck import __version__
-from batchdeck.commands import change_cmd, config_cmd, emulator_cmd, list_cmd, meta_cmd, sync_cmd
+from batchdeck.commands import change_cmd, config_cmd, demo_cmd, emulator_cmd, list_cmd, meta_cmd, sync_cmd, tui_cmd
 from batchdeck.commands.common import profile_options
 from batchdeck.core import config as config_mod
 from batchdeck.core import paths
@@ -21,12 +21,14 @@ from batchdeck.core.errors import BatchdeckError, redact
 
 DESCRIPTION = """\
 batchdeck manages Anthropic Message Batches from the terminal: every batch of a
-workspace in a local cache, live status, results by custom_id, export and resubmission
-of failed rows. `batchdeck emulator` runs a local copy of the Batches API for offline
-testing (no API key needed, nothing billed)."""
+workspace in a local cache, live status, cancel and delete, labels and notes.
+Run it with no command for the TUI (`batchdeck demo` tries it on sample data);
+`batchdeck emulator` runs a local copy of the Batches API for offline testing."""
 
 EPILOG = """\
 examples:
+  batchdeck                                   the TUI on the default profile (--readonly: a safe monitor)
+  batchdeck demo                              the TUI on a demo workspace: no key, no network
   batchdeck sync                              fetch every batch into the local cache
   batchdeck list --status live,failed         running batches, and ended ones with failed rows
   batchdeck show 01HzAb                       one batch, by a unique part of its id
@@ -44,12 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"batchdeck {__version__}")
     parents = [profile_options()]
     parser.add_argument("--profile", metavar="NAME", help="the profile (workspace) to use")
+    parser.add_argument("--readonly", action="store_true", dest="readonly_global",
+                        help="open the TUI as a monitor: every action that changes anything is off")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sync_cmd.register(commands, parents)
     list_cmd.register(commands, parents)
     change_cmd.register(commands, parents)
     meta_cmd.register(commands, parents)
     config_cmd.register(commands, parents)
+    demo_cmd.register(commands, parents)
     emulator_cmd.register(commands)
     return parser
 
@@ -57,10 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     try:
+        if args.command is None:
+            return tui_cmd.run(args.profile, args.readonly_global)
         return int(args.run(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -89,6 +89,16 @@ class BatchesApi:
                              kind="other") from None
 
     def _failure(self, exc: anthropic.APIError, what: str, batch_id: str | None) -> ApiFailure:
+        failure = self._describe(exc, what, batch_id)
+        response = getattr(exc, "response", None)
+        if response is not None:
+            try:
+                failure.retry_after = float(response.headers.get("retry-after", ""))
+            except ValueError:
+                pass
+        return failure
+
+    def _describe(self, exc: anthropic.APIError, what: str, batch_id: str | None) -> ApiFailure:
         where = self.base_url
         if isinstance(exc, anthropic.APITimeoutError):
             return self._fail(f"cannot {what}: {where} did not answer in time", "network")

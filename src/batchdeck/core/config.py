@@ -59,6 +59,10 @@ def _positive_float(value: str) -> float:
 SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
     "sync.max_retries": (_positive_int, 2, "SDK retries per API call before a sync reports an error"),
     "sync.timeout": (_positive_float, 60.0, "seconds before one API call times out"),
+    "tui.poll_seconds": (_positive_float, 5.0, "seconds between polls while batches are live"),
+    "notify.toast": (_bool, True, "a notification inside the TUI when a batch ends"),
+    "notify.bell": (_bool, True, "ring the terminal bell when a batch ends"),
+    "notify.desktop": (_bool, True, "an OSC 9 desktop notification when a batch ends"),
 }
 
 

@@ -26,10 +26,11 @@ class CacheError(BatchdeckError):
 class ApiFailure(BatchdeckError):
     """The API refused a call, or could not be reached, after the SDK's retries."""
 
-    def __init__(self, message: str, kind: str, status: int | None = None) -> None:
+    def __init__(self, message: str, kind: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.kind = kind  # auth | network | not_found | bad_request | rate_limited | server | other
         self.status = status
+        self.retry_after = retry_after  # seconds the API asked us to wait, if it said
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:

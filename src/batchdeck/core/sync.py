@@ -34,6 +34,7 @@ class SyncReport:
     seconds: float = 0.0
     error: str | None = None
     error_kind: str | None = None
+    retry_after: float | None = None
 
     @property
     def new(self) -> int:
@@ -75,7 +76,7 @@ class Syncer:
             seen = self._head(report)
             self._refresh_unlisted(report, seen)
         except ApiFailure as failure:
-            report.error, report.error_kind = str(failure), failure.kind
+            report.error, report.error_kind, report.retry_after = str(failure), failure.kind, failure.retry_after
         report.requests = self.api.calls - calls_before
         report.seconds = time.monotonic() - started
         self.cache.record_sync(attempt, report.error)

@@ -36,6 +36,15 @@ def span(seconds: float) -> str:
     return f"{days}d {hours}h"
 
 
+def coarse(seconds: float) -> str:
+    """One unit only, for narrow columns: `45s`, `12m`, `18h`, `26d`."""
+    seconds = int(abs(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size * (2 if unit == "d" else 1):
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 def ago(moment: datetime, now: datetime) -> str:
     delta = (now - moment).total_seconds()
     return f"in {span(delta)}" if delta < 0 else f"{span(delta)} ago"

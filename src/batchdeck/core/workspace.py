@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from batchdeck.core import config as config_mod
@@ -19,13 +20,15 @@ if TYPE_CHECKING:
 
 
 class Workspace:
-    def __init__(self, config: Config, profile: Profile, db_path: Path | None = None, clock: Clock = utcnow) -> None:
+    def __init__(self, config: Config, profile: Profile, db_path: Path | None = None, clock: Clock = utcnow,
+                 api_factory: Callable[[], BatchesApi] | None = None) -> None:
         self.config = config
         self.profile = profile
         self.clock = clock
         self.db = Database(db_path or paths.database_file())
         self.cache = BatchCache(self.db, profile.name)
         self._api: BatchesApi | None = None
+        self._api_factory = api_factory  # a shared client owned by someone else (see Session)
 
     @classmethod
     def open(cls, profile_name: str | None = None, clock: Clock = utcnow) -> Workspace:
@@ -34,6 +37,8 @@ class Workspace:
 
     @property
     def api(self) -> BatchesApi:
+        if self._api is None and self._api_factory is not None:
+            self._api = self._api_factory()
         if self._api is None:
             from batchdeck.core.api import BatchesApi  # the SDK loads only when the API is used
 
@@ -48,7 +53,7 @@ class Workspace:
         return Syncer(self.api, self.cache, self.clock)
 
     def close(self) -> None:
-        if self._api is not None:
+        if self._api is not None and self._api_factory is None:
             self._api.close()
         self.db.close()
 

@@ -1,0 +1,1 @@
+"""The Textual interface. Only `batchdeck` (no command), `--readonly` and `demo` import this package."""

@@ -1,0 +1,194 @@
+"""The Textual app: wires the screens, the controller's messages, the actions and the command palette."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from batchdeck.core.models import CachedBatch
+from batchdeck.core.notify import ending_message, newly_ended, osc9
+from batchdeck.core.session import Session
+from batchdeck.core.turnaround import estimate
+from batchdeck.tui.controller import Controller
+from batchdeck.tui.messages import ActionFinished, DataLoaded
+from batchdeck.tui.prompts import confirm_cancel, confirm_delete
+from batchdeck.tui.screens.detail import DetailScreen
+from batchdeck.tui.screens.help import HelpScreen
+from batchdeck.tui.screens.main import MainScreen
+from batchdeck.tui.screens.prompt import PromptScreen
+from batchdeck.tui.widgets.status_line import StatusInfo
+
+CHANGING_ACTIONS = {"cancel_batches", "delete_batches", "label_batch", "note_batch"}
+
+
+class BatchdeckApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "batchdeck"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("colon", "command_palette", "Commands", show=False),
+    ]
+
+    def __init__(self, session: Session, readonly: bool = False, poll: bool = True) -> None:
+        super().__init__()
+        self.session = session
+        self.readonly = readonly
+        self.clock = session.clock
+        self.controller = Controller(self, session, poll=poll)
+        self.endings: list[str] = []  # every "batch ended" notice raised, for tests and the record
+        self.main = MainScreen(self.clock, session.profile.name, readonly)
+
+    def on_mount(self) -> None:
+        self.push_screen(self.main)
+        self.controller.load()
+
+    def on_unmount(self) -> None:
+        self.session.close()
+
+    # -- data ---------------------------------------------------------------------------------
+    def on_data_loaded(self, message: DataLoaded) -> None:
+        before = {b.id: b.processing_status for b in self.controller.batches}
+        first = not before and message.report is None
+        self.controller.accept(message)
+        report = self.controller.last_report
+        counts: dict[str, int] = {}
+        for batch in message.batches:
+            if batch.deleted_at is None:
+                counts[batch.processing_status] = counts.get(batch.processing_status, 0) + 1
+        info = StatusInfo(
+            profile=self.session.profile.name, last_success=message.state.last_success_at,
+            error=report.error if report and not report.ok else None,
+            error_kind=report.error_kind if report and not report.ok else None,
+            syncing=self.controller.polling, counts=counts, readonly=self.readonly, paused=self.controller.paused,
+            failed=sum(1 for b in message.batches if b.deleted_at is None and b.processing_status == "ended"
+                       and b.counts.failed))
+        self.main.show_data(message.batches, message.history, message.at if message.report else None, info)
+        if isinstance(self.screen, DetailScreen):
+            fresh = next((b for b in message.batches if b.id == self.screen.batch.id), None)
+            if fresh is not None:
+                self.screen.show(fresh, estimate(message.history, fresh.counts.total))
+        if message.report is not None:
+            self._announce_endings(before, message.batches)
+        if first and self.controller.poll_enabled:
+            self.controller.poll_now()
+
+    def _announce_endings(self, before: dict[str, str], batches: list[CachedBatch]) -> None:
+        config = self.session.config
+        for batch in newly_ended(before, batches):
+            text = ending_message(batch)
+            self.endings.append(text)
+            if config.get("notify.toast"):
+                self.notify(text, title="Batch ended", severity="warning" if batch.counts.failed else "information",
+                            timeout=30)
+            if config.get("notify.bell"):
+                self.bell()
+            if config.get("notify.desktop") and not self.is_headless and self._driver is not None:
+                self._driver.write(osc9(f"batchdeck: {text}"))
+
+    def on_action_finished(self, message: ActionFinished) -> None:
+        for outcome in message.outcomes:
+            self.notify(outcome.message, severity="information" if outcome.ok else "error",
+                        title=message.verb.capitalize() + ("d" if message.verb.endswith("e") else "ed")
+                        if outcome.ok else f"Could not {message.verb}", timeout=8 if outcome.ok else 20)
+        self.main.clear_marks_after_action()
+        self.controller.poll_now()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker errors surface: a readable notification, and the app keeps running."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(f"{type(error).__name__}: {error}" if not str(error).startswith("cannot") else str(error),
+                        title="Something went wrong", severity="error", timeout=20)
+            if event.worker.group == "poll":
+                self.controller.polling = False
+
+    # -- actions ------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.readonly and action in CHANGING_ACTIONS:
+            return False
+        return True
+
+    def _selection(self) -> list[CachedBatch]:
+        screen = self.screen
+        return screen.selection() if hasattr(screen, "selection") else []  # type: ignore[no-any-return]
+
+    def action_cancel_batches(self) -> None:
+        confirm_cancel(self, self._selection())
+
+    def action_delete_batches(self) -> None:
+        confirm_delete(self, self._selection())
+
+    def _edit(self, field: str) -> None:
+        batches = self._selection()
+        if not batches:
+            return
+        batch = batches[0]
+        current = getattr(batch, field) or ""
+
+        def save(text: str | None) -> None:
+            if text is not None:
+                self.controller.set_meta(batch.id, **{field: text or None})
+
+        self.push_screen(PromptScreen(f"{field.capitalize()} for {batch.id}", current), save)
+
+    def action_label_batch(self) -> None:
+        self._edit("label")
+
+    def action_note_batch(self) -> None:
+        self._edit("note")
+
+    def action_copy_id(self) -> None:
+        batches = self._selection()
+        if batches:
+            text = "\n".join(b.id for b in batches)
+            self.copy_to_clipboard(text)
+            self.notify(f"copied {text if len(batches) == 1 else f'{len(batches)} ids'}", timeout=4)
+
+    def action_refresh(self) -> None:
+        self.controller.poll_now()
+        self.notify("refreshing…", timeout=2)
+
+    def action_toggle_pause(self) -> None:
+        paused = self.controller.toggle_pause()
+        self.main.info.paused = paused
+        self.main.tick()
+        self.notify("polling paused (p resumes)" if paused else "polling resumed", timeout=4)
+
+    def action_help(self) -> None:
+        screen = self.screen
+        title = "Batch details" if isinstance(screen, DetailScreen) else "Batches"
+        self.push_screen(HelpScreen(screen, title))
+
+    def open_detail(self, batch: CachedBatch) -> None:
+        self.push_screen(DetailScreen(batch, estimate(self.controller.history, batch.counts.total), self.clock,
+                                      self.readonly))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = [
+            ("Refresh now", "Poll the API now", self.action_refresh, None),
+            ("Pause or resume polling", "Stop or restart background polling", self.action_toggle_pause, None),
+            ("Copy batch id", "Copy the selected batch ids (OSC 52)", self.action_copy_id, None),
+            ("Keys", "Show every key of this screen", self.action_help, None),
+            ("Cancel batches", "Cancel the marked or selected batches", self.action_cancel_batches, "cancel_batches"),
+            ("Delete batches", "Delete the marked or selected ended batches", self.action_delete_batches,
+             "delete_batches"),
+            ("Label batch", "Set the selected batch's label", self.action_label_batch, "label_batch"),
+            ("Note on batch", "Set the selected batch's note", self.action_note_batch, "note_batch"),
+        ]
+        for title, help_text, callback, action in commands:
+            if action is None or self.check_action(action, ()):
+                yield SystemCommand(title, help_text, callback)
+        if screen is self.main:
+            for name in ("all", "live", "failed", "ended", "deleted"):
+                yield SystemCommand(f"Show {name} batches", f"Quick filter: {name}",
+                                    lambda n=name: self.main.action_quick_filter(n))  # type: ignore[misc]
+            for key in ("created", "status", "requests", "time", "left", "label", "id"):
+                yield SystemCommand(f"Sort by {key}", f"Sort the list by {key}",
+                                    lambda k=key: self.main.action_sort(k))  # type: ignore[misc]
+            yield SystemCommand("Show or hide live panes", "Toggle the live panes", self.main.action_toggle_live)
+            yield SystemCommand("Clear marks", "Unmark every batch", self.main.action_clear_marks)

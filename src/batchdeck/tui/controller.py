@@ -1,0 +1,121 @@
+"""The app's data and work: loading the cache, polling, and running actions in thread workers.
+
+Workers never touch widgets: each ends by posting one message to the app. Polls never
+overlap: the next one is scheduled only when the previous one has finished, quickly while
+batches are live, slowly when none are, backing off on errors (and honouring retry-after).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.timer import Timer
+
+from batchdeck.core import actions
+from batchdeck.core.actions import Outcome
+from batchdeck.core.cache import SyncState
+from batchdeck.core.errors import BatchdeckError
+from batchdeck.core.models import CachedBatch
+from batchdeck.core.poll_schedule import PollSchedule
+from batchdeck.core.session import Session
+from batchdeck.core.sync import SyncReport
+from batchdeck.tui.messages import ActionFinished, DataLoaded
+
+if TYPE_CHECKING:
+    from batchdeck.tui.app import BatchdeckApp
+
+
+class Controller:
+    def __init__(self, app: BatchdeckApp, session: Session, poll: bool = True) -> None:
+        self.app = app
+        self.session = session
+        self.poll_enabled = poll
+        self.schedule = PollSchedule(live_seconds=float(session.config.get("tui.poll_seconds")))
+        self.batches: list[CachedBatch] = []
+        self.history: list[tuple[int, float]] = []
+        self.state = SyncState()
+        self.last_report: SyncReport | None = None
+        self.polling = False
+        self.poll_again = False
+        self.paused = False
+        self._timer: Timer | None = None
+        self.polls_done = 0
+
+    # -- loading and polling ------------------------------------------------------------------
+    def load(self) -> None:
+        """Read the cache (no network) and post it."""
+        self.app.run_worker(self._load_worker, thread=True, group="load", exit_on_error=False)
+
+    def _snapshot(self, report: SyncReport | None) -> DataLoaded:
+        ws = self.session.workspace()
+        return DataLoaded(ws.cache.query(include_deleted=True), ws.cache.ended_durations(), ws.cache.sync_state(),
+                          report, self.session.clock())
+
+    def _load_worker(self) -> None:
+        self.app.post_message(self._snapshot(None))
+
+    def poll_now(self) -> None:
+        """Poll as soon as possible: now if idle, right after the current poll otherwise."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.polling:
+            self.poll_again = True
+            return
+        self.polling = True
+        self.app.run_worker(self._poll_worker, thread=True, group="poll", exit_on_error=False)
+
+    def _poll_worker(self) -> None:
+        try:
+            report = self.session.workspace().syncer().sync()
+        except BatchdeckError as exc:  # no key, damaged cache: reported like an API failure
+            report = SyncReport(error=str(exc), error_kind=getattr(exc, "kind", "other"))
+        self.app.post_message(self._snapshot(report))
+
+    def accept(self, message: DataLoaded) -> None:
+        """Take a load or poll result; schedule the next poll when a poll finished."""
+        self.batches, self.history, self.state = message.batches, message.history, message.state
+        if message.report is None:
+            return
+        self.last_report = message.report
+        self.polling = False
+        self.polls_done += 1
+        if self.poll_again:
+            self.poll_again = False
+            self.poll_now()
+        elif self.poll_enabled and not self.paused:
+            live = sum(1 for b in self.batches if b.is_live)
+            delay = self.schedule.next_delay(live, message.report.ok, message.report.retry_after)
+            self._timer = self.app.set_timer(delay, self.poll_now)
+
+    def toggle_pause(self) -> bool:
+        self.paused = not self.paused
+        if self.paused and self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        elif not self.paused:
+            self.poll_now()
+        return self.paused
+
+    # -- actions ------------------------------------------------------------------------------
+    def run_action(self, verb: str, ids: list[str], act: Callable[..., Outcome]) -> None:
+        def work() -> None:
+            ws = self.session.workspace()
+            self.app.post_message(ActionFinished(verb, [act(ws, batch_id) for batch_id in ids]))
+
+        self.app.run_worker(work, thread=True, group="action", exit_on_error=False)
+
+    def cancel(self, ids: list[str]) -> None:
+        self.run_action("cancel", ids, actions.cancel)
+
+    def delete(self, ids: list[str]) -> None:
+        self.run_action("delete", ids, actions.delete)
+
+    def set_meta(self, batch_id: str, **fields: str | None) -> None:
+        def work() -> None:
+            ws = self.session.workspace()
+            ws.cache.set_meta(batch_id, ws.now(), **fields)
+            self.app.post_message(self._snapshot(None))
+
+        self.app.run_worker(work, thread=True, group="meta", exit_on_error=False)

@@ -1,0 +1,55 @@
+"""The confirmation flows for cancel and delete: say exactly what will happen, then act."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from batchdeck.core.models import CachedBatch
+from batchdeck.tui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from batchdeck.tui.app import BatchdeckApp
+
+SHOWN = 6
+
+
+def _names(batches: list[CachedBatch]) -> str:
+    lines = [f"  {b.id}  {b.label or ''}  {b.counts.total:,} requests, {b.status_text()}" for b in batches[:SHOWN]]
+    if len(batches) > SHOWN:
+        lines.append(f"  … and {len(batches) - SHOWN} more")
+    return "\n".join(lines)
+
+
+def confirm_cancel(app: BatchdeckApp, batches: list[CachedBatch]) -> None:
+    live = [b for b in batches if b.processing_status == "in_progress" and not b.deleted_at]
+    if not live:
+        app.notify("nothing to cancel: only in-progress batches can be canceled", severity="warning")
+        return
+    skipped = len(batches) - len(live)
+    body = (f"{_names(live)}\n\nRequests already processed keep their results; the rest end canceled. "
+            "The batch shows as canceling until Anthropic finishes stopping it."
+            + (f"\n({skipped} selected batches are not in progress and are left alone.)" if skipped else ""))
+    title = f"Cancel {'this batch' if len(live) == 1 else f'{len(live)} batches'}?"
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            app.controller.cancel([b.id for b in live])
+
+    app.push_screen(ConfirmScreen(title, body, yes_label="Cancel batch" if len(live) == 1 else "Cancel all"), answer)
+
+
+def confirm_delete(app: BatchdeckApp, batches: list[CachedBatch]) -> None:
+    targets = [b for b in batches if not b.deleted_at]
+    if not targets:
+        app.notify("nothing to delete", severity="warning")
+        return
+    body = (f"{_names(targets)}\n\nThe batch and its results are removed from Anthropic for good (download "
+            "results first if you need them). batchdeck keeps its record, label and notes. Only ended batches "
+            "can be deleted; the API refuses the others.")
+    title = f"Delete {'this batch' if len(targets) == 1 else f'{len(targets)} batches'}?"
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            app.controller.delete([b.id for b in targets])
+
+    app.push_screen(ConfirmScreen(title, body, yes_label="Delete"), answer)

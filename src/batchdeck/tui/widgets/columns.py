@@ -1,0 +1,115 @@
+"""The batch list's columns: widths for a terminal width, cell text, sort keys, and a style class per cell."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from batchdeck.core import timefmt
+from batchdeck.core.models import CachedBatch
+
+ARCHIVE_DAYS = 29
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int  # 0 = shares the remaining width
+    right: bool = False
+
+
+COLUMNS = (
+    Column("id", "ID", 11),
+    Column("label", "LABEL", 0),
+    Column("status", "STATUS", 0),
+    Column("requests", "REQS", 7, right=True),
+    Column("created", "CREATED", 9, right=True),
+    Column("time", "TIME", 8, right=True),
+    Column("left", "LEFT", 10, right=True),
+    Column("cost", "COST", 7, right=True),
+)
+SORTABLE = tuple(c.key for c in COLUMNS)
+MARK_WIDTH = 2
+STATUS_MIN, STATUS_MAX = 14, 30
+
+
+def widths(total: int) -> dict[str, int]:
+    """Column widths for `total` cells (one space between columns). LABEL gets what STATUS leaves."""
+    fixed = sum(c.width for c in COLUMNS if c.width) + len(COLUMNS) - 1 + MARK_WIDTH
+    spare = max(0, total - fixed)
+    status = max(STATUS_MIN, min(STATUS_MAX, spare - 8 if spare > STATUS_MIN + 8 else spare))
+    label = max(0, spare - status)
+    return {c.key: c.width or (status if c.key == "status" else label) for c in COLUMNS}
+
+
+def short_id(batch_id: str) -> str:
+    return batch_id.removeprefix("msgbatch_")[:11]
+
+
+def status_class(batch: CachedBatch) -> str:
+    """ok | warn | bad | live | canceling | deleted: what colour the status badge gets."""
+    if batch.deleted_at:
+        return "deleted"
+    if batch.processing_status == "in_progress":
+        return "live"
+    if batch.processing_status == "canceling":
+        return "canceling"
+    counts = batch.counts
+    if counts.failed == 0:
+        return "ok"
+    return "bad" if counts.succeeded == 0 else "warn"
+
+
+def left_text(batch: CachedBatch, now: datetime) -> str:
+    """Time to expiry for live batches; time until results are archived for ended ones."""
+    if batch.deleted_at:
+        return ""
+    if batch.is_live and batch.expires_at:
+        return "exp " + timefmt.coarse((timefmt.parse(batch.expires_at) - now).total_seconds())
+    if batch.archived_at:
+        return "archived"
+    remaining = ARCHIVE_DAYS * 86400 - (now - batch.created).total_seconds()
+    return "archived" if remaining <= 0 else "arch " + timefmt.coarse(remaining)
+
+
+def cell_text(batch: CachedBatch, key: str, now: datetime) -> str:
+    if key == "id":
+        return short_id(batch.id)
+    if key == "label":
+        return batch.label or ""
+    if key == "status":
+        return batch.status_text()
+    if key == "requests":
+        return f"{batch.counts.total:,}"
+    if key == "created":
+        return timefmt.coarse((now - batch.created).total_seconds()) + " ago"
+    if key == "time":
+        return timefmt.span(batch.duration_seconds(now))
+    if key == "left":
+        return left_text(batch, now)
+    return "—"  # cost: known once results are downloaded
+
+
+def sort_key(key: str, now: datetime) -> Callable[[CachedBatch], Any]:
+    keys: dict[str, Callable[[CachedBatch], Any]] = {
+        "id": lambda b: b.id,
+        "label": lambda b: (b.label or "").lower(),
+        "status": lambda b: (status_class(b), b.status_text()),
+        "requests": lambda b: b.counts.total,
+        "created": lambda b: b.created_at,
+        "time": lambda b: b.duration_seconds(now),
+        "left": lambda b: b.expires_at if b.is_live else b.created_at,
+        "cost": lambda b: 0,
+    }
+    return keys[key]
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        text = text[: width - 1] + "…"
+    return text.rjust(width) if right else text.ljust(width)

@@ -1,0 +1,63 @@
+"""One pane per live batch: elapsed, expiry countdown, typical turnaround, last poll, counts.
+
+No progress bar: the API reports nothing until the whole batch ends, so the pane compares the
+elapsed time with how long batches of this size usually take here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.widgets import Static
+
+from batchdeck.core import timefmt
+from batchdeck.core.clock import Clock
+from batchdeck.core.models import CachedBatch
+from batchdeck.core.turnaround import Turnaround
+from batchdeck.tui.widgets.columns import short_id
+
+
+def pane_text(batch: CachedBatch, guess: Turnaround | None, polled_at: datetime | None, now: datetime) -> str:
+    """The pane's lines (plain text with Rich markup), kept short for an 80-column terminal."""
+    counts = batch.counts
+    elapsed = timefmt.span(batch.duration_seconds(now))
+    if batch.processing_status == "ended":
+        outcome = f"[b]ended[/] in {elapsed}: {counts.succeeded:,} ok"
+        outcome += "".join(f", {n:,} {k}" for k, n in (("errored", counts.errored), ("expired", counts.expired),
+                                                        ("canceled", counts.canceled)) if n)
+        return f"{outcome}\n{counts.total:,} requests"
+    expires = timefmt.span((timefmt.parse(batch.expires_at) - now).total_seconds()) if batch.expires_at else "?"
+    state = "canceling" if batch.processing_status == "canceling" else "running"
+    lines = [f"{state} {elapsed} · expires in {expires}", f"{counts.total:,} requests, all processing"]
+    if guess is None:
+        lines.append("no finished batches here to compare")
+    else:
+        lines.append(f"usually {timefmt.span(guess.typical_seconds)}, slow {timefmt.span(guess.slow_seconds)}"
+                     f" ({guess.based_on} past)")
+    lines.append(f"polled {timefmt.span((now - polled_at).total_seconds())} ago" if polled_at else "not polled yet")
+    return "\n".join(lines)
+
+
+class LivePane(Static):
+    """A bordered box titled with the batch's short id and label."""
+
+    def __init__(self, batch: CachedBatch, clock: Clock) -> None:
+        super().__init__(id=f"live-{batch.id}", classes="live-pane")
+        self.clock = clock
+        self.batch = batch
+        self.guess: Turnaround | None = None
+        self.polled_at: datetime | None = None
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def update_batch(self, batch: CachedBatch, guess: Turnaround | None, polled_at: datetime | None) -> None:
+        self.batch, self.guess, self.polled_at = batch, guess, polled_at
+        self.redraw()
+
+    def redraw(self) -> None:
+        batch = self.batch
+        self.border_title = short_id(batch.id) + (f" {batch.label}" if batch.label else "")
+        self.set_class(batch.processing_status == "ended", "-ended")
+        self.set_class(batch.processing_status == "ended" and batch.counts.failed > 0, "-failed")
+        self.update(pane_text(batch, self.guess, self.polled_at, self.clock()))

@@ -1,0 +1,60 @@
+"""The line at the top: profile, sync age and health, counts by status, READONLY and paused flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual.widgets import Static
+
+from batchdeck.core import timefmt
+
+STALE_AFTER = 300.0
+
+
+@dataclass
+class StatusInfo:
+    profile: str
+    last_success: str | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    syncing: bool = False
+    counts: dict[str, int] | None = None
+    failed: int = 0
+    readonly: bool = False
+    paused: bool = False
+    filter: str = ""
+    quick: str = "all"
+    sort: str = ""
+    shown: int = 0
+
+
+def status_markup(info: StatusInfo, now: datetime) -> str:
+    parts = [f"[b]batchdeck[/] {info.profile}"]
+    if info.error:
+        label = "offline" if info.error_kind == "network" else "error"
+        parts.append(f"[reverse $error] {label} [/]")
+    if info.last_success:
+        age = (now - timefmt.parse(info.last_success)).total_seconds()
+        stale = age > STALE_AFTER
+        text = f"synced {timefmt.span(age)} ago"
+        parts.append(f"[$warning]{text} (stale)[/]" if stale else text)
+    else:
+        parts.append("never synced")
+    if info.syncing:
+        parts.append("syncing…")
+    counts = info.counts or {}
+    live = counts.get("in_progress", 0) + counts.get("canceling", 0)
+    parts.append(f"{live} live · {counts.get('ended', 0)} ended · {info.failed} failed")
+    if info.quick != "all" or info.filter:
+        parts.append(f"showing {info.shown}: {info.quick}" + (f" /{info.filter}" if info.filter else ""))
+    if info.paused:
+        parts.append("[reverse $warning] paused [/]")
+    if info.readonly:
+        parts.append("[reverse $accent] READONLY [/]")
+    return " · ".join(parts)
+
+
+class StatusLine(Static):
+    def show(self, info: StatusInfo, now: datetime) -> None:
+        self.update(status_markup(info, now))
