@@ -144,3 +144,18 @@ def test_sigkill_mid_sync_leaves_a_consistent_resumable_cache(home: Path, emulat
         report = ws.syncer().sync()
         assert report.ok
         assert cache_view(ws) == emulator_view(emulator)
+
+
+def test_two_processes_migrating_at_once(tmp_path: Path) -> None:
+    """A TUI and a cron sync opening an old cache together: both succeed, neither sees 'corrupt'."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript(MIGRATIONS[0])
+    old.execute("PRAGMA user_version = 1")
+    old.commit()
+    old.close()
+    code = f"from batchdeck.core.db import Database; Database(__import__('pathlib').Path({str(path)!r}))"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [p.communicate()[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, errors
+    assert Database(path).conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

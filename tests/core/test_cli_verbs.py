@@ -147,3 +147,38 @@ def test_missing_key(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     code, _, err = run_cli(capsys, "sync")
     assert code == 1 and "no API key for profile 'default': set $ANTHROPIC_API_KEY" in err
+
+
+def test_show_of_a_batch_deleted_elsewhere(home: Path, emulator: Emulator, client: anthropic.Anthropic,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    ids = seed(emulator, 3)
+    emulator.advance(DAY)
+    run_cli(capsys, "sync")
+    run_cli(capsys, "note", ids[1], "keep")
+    client.messages.batches.delete(ids[1])
+    code, out, err = run_cli(capsys, "show", ids[1], "--json")
+    assert code == 0 and "no longer exists remotely" in err
+    shown = json.loads(out)
+    assert shown["deleted"] is True and shown["note"] == "keep"
+
+
+def test_list_without_a_key_shows_the_cache(home: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    seed(emulator, 2)
+    run_cli(capsys, "sync")
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    code, out, err = run_cli(capsys, "list")
+    assert code == 0 and "no API key" in err and len(out.splitlines()) == 3
+
+
+def test_label_when_offline_is_an_operation_failure(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
+    code, _, err = run_cli(capsys, "label", "msgbatch_01unknown", "x")
+    assert code == 1 and "cannot reach" in err
+
+
+def test_unusable_base_url(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://[::1")
+    code, _, err = run_cli(capsys, "sync")
+    assert code == 1 and "internal error" not in err and "http://[::1" in err

@@ -88,3 +88,30 @@ def test_profile_remove_keeps_default(home: Path, capsys: pytest.CaptureFixture[
     assert run_cli(capsys, "profile", "remove", "tmp")[0] == 0
     assert config.load().default_profile == "default"
     assert run_cli(capsys, "profile", "remove", "tmp")[0] == 2
+
+
+def test_api_key_env_must_be_a_variable_name(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "profile", "add", "w", "--api-key-env", "sk-ant-api03-abcdef")
+    assert code == 2 and "looks like an API key" in err and "sk-ant-api03" not in err
+    assert not paths.config_file().exists()
+    code, _, err = run_cli(capsys, "config", "set", "profiles.default.api_key_env", "not a name")
+    assert code == 2 and "must name an environment variable" in err
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('[sync]\nmax_retries = "three"\n', "bad value for sync.max_retries"),
+    ("[sync]\nmax_retries = -3\n", "bad value for sync.max_retries"),
+    ("[sync]\ntimeout = -1\n", "bad value for sync.timeout"),
+])
+def test_hand_edited_settings_are_checked(home: Path, capsys: pytest.CaptureFixture[str], toml: str,
+                                          message: str) -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(toml)
+    code, _, err = run_cli(capsys, "list", "--cached")
+    assert code == 2 and message in err and "internal error" not in err
+
+
+def test_profile_option_on_config_commands(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "config", "show", "--profile", "default")[0] == 0
+    assert run_cli(capsys, "profile", "list", "--profile", "default")[0] == 0

@@ -7,6 +7,7 @@ import threading
 import anthropic
 import pytest
 
+from batchdeck.core.sync import SyncReport
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator, FaultConfig, Rates
 from tests.conftest import request
@@ -189,3 +190,67 @@ def test_network_failure_is_reported_and_cache_kept(ws: Workspace, emulator: Emu
     assert len(ws.cache.query()) == 5
     state = ws.cache.sync_state()
     assert state.last_error == report.error and state.last_success_at is not None
+
+
+def test_interrupted_incremental_sync_carries_on_next_time(ws: Workspace, emulator: Emulator) -> None:
+    seed(emulator, 10)
+    ws.syncer().sync()
+    seed(emulator, 1500)
+    emulator.faults.set(retry_after=0.001)
+    calls = []
+    original = ws.api.list_page
+
+    def second_page_fails(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            emulator.faults.queue("500", count=3, endpoint="list")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    ws.api.list_page = second_page_fails  # type: ignore[method-assign]
+    assert not ws.syncer().sync().ok
+    ws.api.list_page = original  # type: ignore[method-assign]
+    assert len(ws.cache.query()) == 1010  # the first page only
+    assert ws.syncer().sync().ok
+    assert cache_view(ws) == emulator_view(emulator)
+
+
+def test_a_batch_stored_before_the_sync_does_not_stop_it_early(ws: Workspace, emulator: Emulator) -> None:
+    seed(emulator, 5)
+    ws.syncer().sync()
+    newest = seed(emulator, 200)[0]
+    ws.cache.store([ws.api.retrieve(newest)], ws.now())  # as `label` or `show` would
+    assert ws.syncer().sync().ok
+    assert cache_view(ws) == emulator_view(emulator)
+
+
+def test_a_batch_stored_by_someone_else_meanwhile_is_not_marked_deleted(
+        ws: Workspace, emulator: Emulator, client: anthropic.Anthropic) -> None:
+    seed(emulator, 5)
+    ws.syncer().sync()
+    page = ws.api.list_page()  # what a sync reads...
+    fresh = client.messages.batches.create(requests=[request("new")])  # ...then another process stores this
+    ws.cache.store([ws.api.retrieve(fresh.id)], ws.now())
+    report = ws.syncer()
+    vanished = ws.cache.ids_created_between(None, None) - {b["id"] for b in page.data}
+    report._confirm_vanished(SyncReport(), vanished)
+    assert ws.cache.get(fresh.id).deleted_at is None  # type: ignore[union-attr]
+
+
+def test_full_sync_finds_old_deletions(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic) -> None:
+    ids = seed(emulator, 1500)
+    emulator.advance(DAY)
+    ws.syncer().sync()
+    client.messages.batches.delete(ids[-1])  # the oldest: far below the newest page
+    assert ws.syncer().sync().deleted == 0  # an incremental sync does not look there
+    report = ws.syncer().sync(full=True)
+    assert report.ok and report.deleted == 1
+    assert ws.cache.get(ids[-1]).deleted_at is not None  # type: ignore[union-attr]
+    assert cache_view(ws) == emulator_view(emulator)
+
+
+def test_resume_cursor_that_vanished_restarts_the_walk(ws: Workspace, emulator: Emulator) -> None:
+    seed(emulator, 2500)
+    with ws.db.transaction() as conn:
+        conn.execute("INSERT INTO sync_state (profile, walk_cursor) VALUES (?, ?)", (ws.profile.name, "msgbatch_01gone"))
+    report = ws.syncer().sync()
+    assert report.ok and cache_view(ws) == emulator_view(emulator)

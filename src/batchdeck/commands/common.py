@@ -42,7 +42,11 @@ def confirm(question: str, assume_yes: bool) -> bool:
         return True
     if not sys.stdin.isatty():
         raise UsageError(f"{question} Not confirmed: no terminal to ask on; pass --yes to go ahead")
-    answer = input(f"{question} [y/N] ").strip().lower()
+    try:
+        answer = input(f"{question} [y/N] ").strip().lower()
+    except EOFError:  # ctrl-d: no
+        print()
+        return False
     return answer in ("y", "yes")
 
 

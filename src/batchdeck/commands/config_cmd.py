@@ -17,21 +17,22 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     c = commands.add_parser("config", help="show or change settings",
                             description="Show or change batchdeck's settings (config.toml in the user config dir).")
     actions = c.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("show", help="print the settings (stored keys hidden)").set_defaults(run=run_show)
-    s = actions.add_parser("set", help="change one setting",
+    actions.add_parser("show", parents=parents, help="print the settings (stored keys hidden)").set_defaults(
+        run=run_show)
+    s = actions.add_parser("set", parents=parents, help="change one setting",
                            description="Settable keys: default_profile, profiles.NAME.(api_key_env|base_url|"
                                        "workspace_id), " + ", ".join(f"{k} ({v[2]})" for k, v in SETTINGS.items()))
     s.add_argument("key")
     s.add_argument("value")
     s.set_defaults(run=run_set)
-    actions.add_parser("path", help="print the config file's path").set_defaults(
+    actions.add_parser("path", parents=parents, help="print the config file's path").set_defaults(
         run=lambda args: print(config_mod.load().path) or 0)
 
     p = commands.add_parser("profile", help="manage profiles (one per Anthropic workspace)",
                             description="A profile names one Anthropic workspace: where its key comes from, "
                                         "its API base URL and workspace id.")
     pactions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add = pactions.add_parser("add", help="add or replace a profile")
+    add = pactions.add_parser("add", parents=parents, help="add or replace a profile")
     add.add_argument("name")
     add.add_argument("--api-key-env", metavar="VAR", default="ANTHROPIC_API_KEY",
                      help="environment variable holding the key (default: ANTHROPIC_API_KEY)")
@@ -42,8 +43,8 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     add.add_argument("--workspace-id", default="", metavar="ID", help="workspace id sent as anthropic-workspace-id")
     add.add_argument("--default", action="store_true", help="make it the default profile")
     add.set_defaults(run=run_add)
-    pactions.add_parser("list", help="list profiles").set_defaults(run=run_list)
-    rm = pactions.add_parser("remove", help="remove a profile (its cached batches stay in the cache)")
+    pactions.add_parser("list", parents=parents, help="list profiles").set_defaults(run=run_list)
+    rm = pactions.add_parser("remove", parents=parents, help="remove a profile (its cached batches stay in the cache)")
     rm.add_argument("name")
     rm.set_defaults(run=run_remove)
 

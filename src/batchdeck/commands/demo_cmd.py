@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from batchdeck.commands.tui_cmd import require_terminal, run_app
+from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.config import Config, Profile
 from batchdeck.core.session import Session
 
@@ -24,11 +25,11 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.set_defaults(run=run)
 
 
-def demo_session(base_url: str, home: Path) -> Session:
+def demo_session(base_url: str, home: Path, clock: Clock = utcnow) -> Session:
     """A profile for the emulator, kept in memory only, and a cache in `home`."""
     profile = Profile("demo", api_key="demo-key-not-secret", base_url=base_url)
     config = Config(home / "config.toml", default_profile="demo", profiles={"demo": profile})
-    return Session(config, profile, db_path=home / "cache.db")
+    return Session(config, profile, db_path=home / "cache.db", clock=clock)
 
 
 def run(args: argparse.Namespace) -> int:

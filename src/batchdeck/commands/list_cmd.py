@@ -45,7 +45,11 @@ def _statuses(text: str | None) -> set[str] | None:
 
 
 def _quick_sync(ws: Workspace) -> None:
-    report = ws.syncer().sync()
+    try:
+        report = ws.syncer().sync()
+    except ApiFailure as failure:  # no key: the cache is still worth showing
+        warn(f"showing cached data: {failure}")
+        return
     if not report.ok:
         last = ws.cache.sync_state().last_success_at
         age = timefmt.ago(timefmt.parse(last), ws.clock()) if last else "never"
@@ -93,10 +97,17 @@ def run_show(args: argparse.Namespace) -> int:
             try:
                 batch = fetch(ws, batch_id)
             except ApiFailure as failure:
-                batch = ws.cache.get(batch_id)
-                if batch is None or failure.kind == "not_found":
+                cached = ws.cache.get(batch_id)
+                if cached is None:
                     raise
-                warn(f"showing cached data: {failure}")
+                if failure.kind == "not_found":
+                    ws.cache.mark_deleted([batch_id], ws.now())
+                    cached = ws.cache.get(batch_id)
+                    assert cached is not None
+                    warn(f"{batch_id} no longer exists remotely; showing the cached record")
+                else:
+                    warn(f"showing cached data: {failure}")
+                batch = cached
         guess = estimate(ws.cache.ended_durations(), batch.counts.total) if batch.is_live else None
         if args.json:
             print_json({**batch.to_json(), "turnaround": _turnaround_json(guess)})

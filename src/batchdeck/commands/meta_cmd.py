@@ -7,7 +7,6 @@ from typing import Any
 
 from batchdeck.commands.common import open_workspace
 from batchdeck.core.actions import fetch
-from batchdeck.core.errors import ApiFailure, UsageError
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -24,10 +23,7 @@ def run(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         batch_id = ws.cache.resolve(args.id)
         if ws.cache.get(batch_id) is None:
-            try:
-                fetch(ws, batch_id)  # make sure the batch exists before annotating it
-            except ApiFailure as failure:
-                raise UsageError(f"cannot {args.field} {batch_id}: {failure}") from None
+            fetch(ws, batch_id)  # the batch must exist before it is annotated (ApiFailure: exit 1)
         text = args.text.strip()
         ws.cache.set_meta(batch_id, ws.now(), **{args.field: text or None})
         print(f"{batch_id}: {args.field} {'set' if text else 'cleared'}")

@@ -18,6 +18,8 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
                                         "reads every batch; later ones usually need one request.")
     p.add_argument("--rebuild", action="store_true",
                    help="start the cache afresh (also repairs a damaged cache; labels and notes are kept)")
+    p.add_argument("--full", action="store_true",
+                   help="re-read every page (finds older batches deleted or archived elsewhere)")
     p.add_argument("--json", action="store_true", help="print the sync report as JSON")
     p.set_defaults(run=run)
 
@@ -29,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         db, rebuilt = prepare_rebuild(paths.database_file(), profile.name)
         db.close()
     with open_workspace(args) as ws:
-        report = ws.syncer().sync()
+        report = ws.syncer().sync(full=args.full)
     if args.json:
         print_json({"ok": report.ok, "new": report.new, "refreshed": report.refreshed, "deleted": report.deleted,
                     "requests": report.requests, "full_walk": report.full_walk, "seconds": round(report.seconds, 3),

@@ -40,9 +40,13 @@ class BatchesApi:
         self._key = key
         self.base_url = profile.resolve_base_url() or "https://api.anthropic.com"
         headers = {"anthropic-workspace-id": profile.workspace_id} if profile.workspace_id else None
-        self._client = anthropic.Anthropic(api_key=key, base_url=self.base_url, max_retries=max_retries,
-                                           timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
-                                           default_headers=headers)
+        try:
+            self._client = anthropic.Anthropic(api_key=key, base_url=self.base_url, max_retries=max_retries,
+                                               timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
+                                               default_headers=headers)
+        except (httpx2.InvalidURL, httpx2.UnsupportedProtocol, ValueError) as exc:
+            raise ApiFailure(f"the base URL {self.base_url!r} of profile {profile.name!r} is not usable ({exc})",
+                             kind="other") from None
         self.calls = 0
 
     def close(self) -> None:
@@ -84,6 +88,8 @@ class BatchesApi:
             return response.http_response.json()  # type: ignore[no-any-return]
         except anthropic.APIError as exc:
             raise self._failure(exc, what, batch_id) from None
+        except (httpx2.InvalidURL, httpx2.UnsupportedProtocol) as exc:
+            raise self._fail(f"cannot {what}: the base URL {self.base_url!r} is not usable ({exc})", "other") from None
         except ValueError as exc:
             raise ApiFailure(f"cannot {what}: the API answered with something that is not JSON ({exc})",
                              kind="other") from None

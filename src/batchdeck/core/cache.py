@@ -44,6 +44,7 @@ class SyncState:
     last_attempt_at: str | None = None
     last_success_at: str | None = None
     last_error: str | None = None
+    head_id: str | None = None  # newest batch seen by the last finished sync
 
 
 def _row(profile: str, batch: dict[str, Any], now: str) -> tuple[Any, ...]:
@@ -68,12 +69,14 @@ class BatchCache:
 
     # -- batches ------------------------------------------------------------------------------
     def store(self, batches: Sequence[dict[str, Any]], now: str, *, cursor: str | None = None,
-              walk_done: bool | None = None) -> None:
+              walk_done: bool | None = None, head_id: str | None = None) -> None:
         """Upsert batches (and, for a sync walk, its progress) in one transaction."""
         with self.db.transaction() as conn:
             conn.executemany(_UPSERT, [_row(self.profile, b, now) for b in batches])
-            if cursor is not None or walk_done is not None:
+            if cursor is not None or walk_done is not None or head_id is not None:
                 self._ensure_state(conn)
+                if head_id is not None:
+                    conn.execute("UPDATE sync_state SET head_id = ? WHERE profile = ?", (head_id, self.profile))
                 if cursor is not None:
                     conn.execute("UPDATE sync_state SET walk_cursor = ? WHERE profile = ?", (cursor, self.profile))
                 if walk_done:
@@ -136,6 +139,12 @@ class BatchCache:
                                  (self.profile, *ids))
         return {r["id"] for r in rows}
 
+    def live_ids_not_after(self, newest: str) -> set[str]:
+        """Non-deleted ids created at or before `newest`."""
+        rows = self.conn.execute("SELECT id FROM batches WHERE profile = ? AND deleted_at IS NULL AND created_at <= ?",
+                                 (self.profile, newest))
+        return {r["id"] for r in rows}
+
     def ids_created_between(self, oldest: str | None, newest: str | None) -> set[str]:
         """Non-deleted ids created strictly inside (oldest, newest); None leaves that side open."""
         sql = "SELECT id FROM batches WHERE profile = ? AND deleted_at IS NULL"
@@ -177,14 +186,22 @@ class BatchCache:
         if row is None:
             return SyncState()
         return SyncState(bool(row["full_walk_done"]), row["walk_cursor"], row["last_attempt_at"],
-                         row["last_success_at"], row["last_error"])
+                         row["last_success_at"], row["last_error"], row["head_id"])
 
-    def record_sync(self, attempt_at: str, error: str | None) -> None:
+    def restart_walk(self) -> None:
+        """Make the next sync a full walk from the top (`sync --full`)."""
+        with self.db.transaction() as conn:
+            self._ensure_state(conn)
+            conn.execute("UPDATE sync_state SET full_walk_done = 0, walk_cursor = NULL WHERE profile = ?",
+                         (self.profile,))
+
+    def record_sync(self, attempt_at: str, error: str | None, head_id: str | None = None) -> None:
         with self.db.transaction() as conn:
             self._ensure_state(conn)
             if error is None:
-                conn.execute("UPDATE sync_state SET last_attempt_at = ?, last_success_at = ?, last_error = NULL "
-                             "WHERE profile = ?", (attempt_at, attempt_at, self.profile))
+                conn.execute("UPDATE sync_state SET last_attempt_at = ?, last_success_at = ?, last_error = NULL, "
+                             "head_id = COALESCE(?, head_id) WHERE profile = ?",
+                             (attempt_at, attempt_at, head_id, self.profile))
             else:
                 conn.execute("UPDATE sync_state SET last_attempt_at = ?, last_error = ? WHERE profile = ?",
                              (attempt_at, error, self.profile))

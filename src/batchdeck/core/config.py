@@ -29,6 +29,7 @@ from batchdeck.core.errors import ConfigError
 
 DEFAULT_PROFILE = "default"
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PROFILE_FIELDS = ("api_key_env", "api_key", "base_url", "workspace_id")
 
 
@@ -147,8 +148,24 @@ def _from_toml(path: Path, raw: dict[str, Any]) -> Config:
         if section in ("profiles", "default_profile") or not isinstance(values, dict):
             continue
         for key, value in values.items():
-            config.settings[f"{section}.{key}"] = value
+            dotted = f"{section}.{key}"
+            if dotted not in SETTINGS:
+                continue  # a setting of a newer batchdeck: kept out of the way, not an error
+            try:
+                config.settings[dotted] = SETTINGS[dotted][0](str(value))
+            except ValueError as exc:
+                raise ConfigError(f"config file {path}: bad value for {dotted} ({exc}); fix it with "
+                                  f"`batchdeck config set {dotted} VALUE`") from None
+    for profile in config.profiles.values():
+        check_env_name(profile.api_key_env, f"config file {path}: [profiles.{profile.name}] api_key_env")
     return config
+
+
+def check_env_name(name: str, where: str = "--api-key-env") -> None:
+    """An environment variable's name, not a key pasted by mistake (which would then be shown)."""
+    if name.startswith("sk-") or not ENV_NAME.match(name):
+        shown = "a value that looks like an API key" if name.startswith("sk-") else repr(name)
+        raise ConfigError(f"{where} must name an environment variable (like ANTHROPIC_API_KEY), got {shown}")
 
 
 def save(config: Config) -> None:
@@ -172,6 +189,8 @@ def set_value(config: Config, key: str, value: str) -> None:
             raise ConfigError(f"unknown setting {key!r}: use profiles.NAME.FIELD with FIELD one of "
                               f"{', '.join(PROFILE_FIELDS)}")
         profile = config.profiles.get(parts[1]) or config.profile(parts[1])
+        if parts[2] == "api_key_env":
+            check_env_name(value, key)
         setattr(profile, parts[2], value)
         config.profiles[profile.name] = profile
         return
@@ -187,6 +206,7 @@ def set_value(config: Config, key: str, value: str) -> None:
 def add_profile(config: Config, profile: Profile) -> None:
     if not PROFILE_NAME.match(profile.name):
         raise ConfigError(f"bad profile name {profile.name!r}: use 1-40 letters, digits, '-' or '_'")
+    check_env_name(profile.api_key_env)
     config.profiles[profile.name] = profile
 
 

@@ -53,6 +53,9 @@ class Database:
                              f"version knows {SCHEMA_VERSION}); upgrade batchdeck")
         for number in range(version, SCHEMA_VERSION):
             with self.transaction():
+                # Another process may have migrated while we waited for the write lock.
+                if self.conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                    continue
                 for statement in _statements(MIGRATIONS[number]):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number + 1}")

@@ -57,6 +57,10 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX batch_meta_by_parent ON batch_meta (profile, parent_batch_id);
     """,
+    # 3: the newest batch a finished sync saw, so an interrupted incremental sync resumes down to it.
+    """
+    ALTER TABLE sync_state ADD COLUMN head_id TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,11 +1,13 @@
 """Keeping the cache in step with the API at the least cost.
 
 First sync: walk every list page (limit 1000), committing each page with the walk's position,
-so a killed sync resumes where it stopped. Later syncs read from the newest page only until
-they reach batches already known; one list page refreshes up to 1000 batches, so an unchanged
-workspace costs one request, and live batches among the newest 1000 cost nothing extra.
-Live batches older than the pages read are refreshed with retrieve (404 → marked deleted).
-Cached batches missing from the range a page covers were deleted remotely.
+so a killed sync resumes where it stopped. Later syncs read from the newest page down to the
+batch the last finished sync saw first (so an interrupted one carries on next time); one list
+page refreshes up to 1000 batches, so an unchanged workspace costs one request, and live
+batches among the newest 1000 cost nothing extra. Live batches older than the pages read are
+refreshed with retrieve (404 → marked deleted). A cached batch missing from the range a page
+covers is confirmed with retrieve before it is marked deleted. Deletions among older ended
+batches are found by `sync --full`, which re-reads every page.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from typing import TYPE_CHECKING
 from batchdeck.core.cache import BatchCache
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.errors import ApiFailure
+from batchdeck.core.models import CachedBatch
 from batchdeck.core.timefmt import canonical, iso
 
 if TYPE_CHECKING:
     from batchdeck.core.api import BatchesApi, Page
+
+MAX_CONFIRMATIONS = 25  # retrieves per sync to confirm batches missing from a page (deletions are rare)
 
 
 @dataclass
@@ -64,22 +69,27 @@ class Syncer:
     def _now(self) -> str:
         return iso(self.clock())
 
-    def sync(self) -> SyncReport:
-        """One sync. API failures end it early without raising: what was stored stays."""
+    def sync(self, full: bool = False) -> SyncReport:
+        """One sync (`full` re-reads every page and marks what is gone). API failures end it early
+        without raising: what was stored stays, and the next sync carries on."""
         report = SyncReport()
         started, calls_before, attempt = time.monotonic(), self.api.calls, self._now()
+        head_id = None
         try:
+            if full:
+                self.cache.restart_walk()
             state = self.cache.sync_state()
             if not state.full_walk_done:
                 report.full_walk = True
-                self._walk(report, state.walk_cursor)
-            seen = self._head(report)
-            self._refresh_unlisted(report, seen)
+                self._walk(report, state.walk_cursor, reconcile=full)
+                state = self.cache.sync_state()
+            head_id = self._head(report, state.head_id)
+            self._refresh_unlisted(report)
         except ApiFailure as failure:
             report.error, report.error_kind, report.retry_after = str(failure), failure.kind, failure.retry_after
         report.requests = self.api.calls - calls_before
         report.seconds = time.monotonic() - started
-        self.cache.record_sync(attempt, report.error)
+        self.cache.record_sync(attempt, report.error, head_id if report.ok else None)
         return report
 
     def _count(self, report: SyncReport, page: Page) -> set[str]:
@@ -91,45 +101,73 @@ class Syncer:
         report.pages += 1
         return known
 
-    def _walk(self, report: SyncReport, cursor: str | None) -> None:
-        """Every page, oldest last; resumes after `cursor` when a previous walk was cut short."""
-        after = cursor
+    def _walk(self, report: SyncReport, cursor: str | None, reconcile: bool) -> None:
+        """Every page, newest first; resumes after `cursor` when a previous walk was cut short.
+        With `reconcile`, cached batches the walk did not see (and older than its start) are marked deleted."""
+        after, newest_at = cursor, None
         while True:
             try:
                 page = self.api.list_page(after_id=after)
             except ApiFailure as failure:
-                if after is None or failure.kind != "bad_request":
+                if after is None or failure.kind not in ("bad_request", "not_found"):
                     raise
                 after = None  # the resume point is gone (deleted): walk again from the top
                 continue
             self._count(report, page)
             done = not page.has_more
-            self.cache.store(page.data, self._now(), cursor=None if done else page.last_id, walk_done=done)
+            top = page.data[0] if after is None and page.data else None
+            if top is not None:
+                newest_at = canonical(top["created_at"])
+            self.cache.store(page.data, self._now(), cursor=None if done else page.last_id, walk_done=done,
+                             head_id=top["id"] if top else None)
             if done:
-                return
+                break
             after = page.last_id
+        if reconcile and cursor is None:
+            gone = self.cache.live_ids_not_after(newest_at) - report.seen_ids if newest_at else set()
+            report.deleted += self.cache.mark_deleted(gone, self._now())
 
-    def _head(self, report: SyncReport) -> set[str]:
-        """Newest pages until known batches are reached; returns every id listed."""
-        seen: set[str] = set()
-        after, newer_bound = None, None
+    def _head(self, report: SyncReport, target_id: str | None) -> str | None:
+        """Newest pages down to the batch the last finished sync saw first; returns today's newest id."""
+        target = self.cache.get(target_id) if target_id else None
+        after, newer_bound, newest = None, None, None
         while True:
             page = self.api.list_page(after_id=after)
             known = self._count(report, page)
             ids = {b["id"] for b in page.data}
-            now = self._now()
-            self.cache.store(page.data, now)
+            self.cache.store(page.data, self._now())
+            if newest is None and page.data:
+                newest = page.data[0]["id"]
             older_bound = canonical(page.data[-1]["created_at"]) if page.has_more else None
-            vanished = self.cache.ids_created_between(older_bound, newer_bound) - ids - seen
-            report.deleted += self.cache.mark_deleted(vanished, now)
-            seen |= ids
-            if not page.has_more or known:
-                return seen
-            after, newer_bound = page.last_id, canonical(page.data[-1]["created_at"])
+            self._confirm_vanished(report, self.cache.ids_created_between(older_bound, newer_bound) - report.seen_ids)
+            if not page.has_more or self._reached(page, known, target_id, target):
+                return newest
+            after, newer_bound = page.last_id, older_bound
 
-    def _refresh_unlisted(self, report: SyncReport, seen: set[str]) -> None:
+    @staticmethod
+    def _reached(page: Page, known: set[str], target_id: str | None, target: CachedBatch | None) -> bool:
+        if target is None:  # no record of the last sync's head: any cached batch will do
+            return bool(known)
+        oldest_here = canonical(page.data[-1]["created_at"]) if page.data else None
+        return target_id in known or (oldest_here is not None and oldest_here < target.created_at)
+
+    def _confirm_vanished(self, report: SyncReport, candidates: set[str]) -> None:
+        """Cached batches missing from a page's range: deleted remotely, unless a retrieve finds them
+        (another process may have stored a batch newer than the page we read)."""
+        for batch_id in sorted(candidates)[:MAX_CONFIRMATIONS]:
+            try:
+                batch = self.api.retrieve(batch_id)
+            except ApiFailure as failure:
+                if failure.kind != "not_found":
+                    raise
+                report.deleted += self.cache.mark_deleted([batch_id], self._now())
+                continue
+            self.cache.store([batch], self._now())
+            report.seen_ids.add(batch_id)
+
+    def _refresh_unlisted(self, report: SyncReport) -> None:
         for batch_id, _ in self.cache.unended():
-            if batch_id in seen:
+            if batch_id in report.seen_ids:
                 continue
             try:
                 batch = self.api.retrieve(batch_id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.markup import escape
+
 from batchdeck.core.models import CachedBatch
 from batchdeck.tui.screens.confirm import ConfirmScreen
 
@@ -14,7 +16,8 @@ SHOWN = 6
 
 
 def _names(batches: list[CachedBatch]) -> str:
-    lines = [f"  {b.id}  {b.label or ''}  {b.counts.total:,} requests, {b.status_text()}" for b in batches[:SHOWN]]
+    lines = [f"  {b.id}  {escape(b.label or '')}  {b.counts.total:,} requests, {b.status_text()}"
+             for b in batches[:SHOWN]]
     if len(batches) > SHOWN:
         lines.append(f"  … and {len(batches) - SHOWN} more")
     return "\n".join(lines)

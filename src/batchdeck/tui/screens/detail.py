@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.markup import escape
 from textual.widgets import Footer, Static
 
 from batchdeck.core import timefmt
@@ -90,7 +91,7 @@ class DetailScreen(Screen[None]):
         rows = detail_lines(batch, guess, self.clock(), self.readonly)
         width = max(len(k) for k, _ in rows)
         self.query_one("#detail-body", Static).update(
-            "\n".join(f"[b]{k.ljust(width)}[/]  {v}" for k, v in rows))
+            "\n".join(f"[b]{k.ljust(width)}[/]  {escape(v)}" for k, v in rows))
 
     def selection(self) -> list[CachedBatch]:
         return [self.batch]

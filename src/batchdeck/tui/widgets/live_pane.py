@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from textual.markup import escape
 from textual.widgets import Static
 
 from batchdeck.core import timefmt
@@ -57,7 +58,7 @@ class LivePane(Static):
 
     def redraw(self) -> None:
         batch = self.batch
-        self.border_title = short_id(batch.id) + (f" {batch.label}" if batch.label else "")
+        self.border_title = short_id(batch.id) + (f" {escape(batch.label)}" if batch.label else "")
         self.set_class(batch.processing_status == "ended", "-ended")
         self.set_class(batch.processing_status == "ended" and batch.counts.failed > 0, "-failed")
         self.update(pane_text(batch, self.guess, self.polled_at, self.clock()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from textual.markup import escape
 from textual.widgets import Static
 
 from batchdeck.core import timefmt
@@ -30,7 +31,7 @@ class StatusInfo:
 
 
 def status_markup(info: StatusInfo, now: datetime) -> str:
-    parts = [f"[b]batchdeck[/] {info.profile}"]
+    parts = [f"[b]batchdeck[/] {escape(info.profile)}"]
     if info.error:
         label = "offline" if info.error_kind == "network" else "error"
         parts.append(f"[reverse $error] {label} [/]")
@@ -47,7 +48,7 @@ def status_markup(info: StatusInfo, now: datetime) -> str:
     live = counts.get("in_progress", 0) + counts.get("canceling", 0)
     parts.append(f"{live} live · {counts.get('ended', 0)} ended · {info.failed} failed")
     if info.quick != "all" or info.filter:
-        parts.append(f"showing {info.shown}: {info.quick}" + (f" /{info.filter}" if info.filter else ""))
+        parts.append(f"showing {info.shown}: {info.quick}" + (f" /{escape(info.filter)}" if info.filter else ""))
     if info.paused:
         parts.append("[reverse $warning] paused [/]")
     if info.readonly:

@@ -1,0 +1,65 @@
+"""TUI tests: the real app, driven by Pilot, against the emulator's demo workspace on a virtual clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from batchdeck.commands.demo_cmd import demo_session
+from batchdeck.core.session import Session
+from batchdeck.emulator import Emulator, FaultConfig
+from batchdeck.tui.app import BatchdeckApp
+from batchdeck.tui.widgets.batch_list import BatchList
+from tests.conftest import START
+
+
+@pytest.fixture
+def demo() -> Iterator[Emulator]:
+    with Emulator(speed=0, start_time=START, scenario="demo", faults=FaultConfig(retry_after=0.01)) as emu:
+        yield emu
+
+
+def make_session(emu: Emulator, home: Path, frozen: bool = False) -> Session:
+    """The demo profile; the app's clock follows the emulator's (or stays at START for snapshots)."""
+    start = datetime.fromtimestamp(START, tz=timezone.utc)
+    session = demo_session(emu.base_url, home, clock=(lambda: start) if frozen else emu.clock.now_dt)
+    session.config.settings["sync.max_retries"] = 1
+    return session
+
+
+@pytest.fixture
+def app(demo: Emulator, tmp_path: Path) -> BatchdeckApp:
+    return BatchdeckApp(make_session(demo, tmp_path))
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Let the app run until `condition` holds (workers finish on their own time; never a fixed sleep)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.02)
+
+
+async def polled(pilot: Pilot[None], times: int = 1) -> None:
+    app = pilot.app
+    assert isinstance(app, BatchdeckApp)
+    target = app.controller.polls_done + times
+    await wait_for(pilot, lambda: app.controller.polls_done >= target)
+
+
+def rows(app: BatchdeckApp) -> list:
+    return list(app.main.query_one(BatchList).rows)
+
+
+def move_to(app: BatchdeckApp, predicate: Callable[[object], bool]) -> None:
+    """Put the list cursor on the first row matching `predicate`."""
+    batch_list = app.main.query_one(BatchList)
+    index = next(i for i, b in enumerate(batch_list.rows) if predicate(b))
+    batch_list._go(index)

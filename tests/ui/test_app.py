@@ -1,0 +1,196 @@
+"""The TUI driven through Pilot against the emulator: what the user sees and what their keys do."""
+
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from batchdeck.core.workspace import Workspace
+from batchdeck.emulator import Emulator, FaultConfig
+from batchdeck.tui.app import BatchdeckApp
+from batchdeck.tui.screens.confirm import ConfirmScreen
+from batchdeck.tui.screens.detail import DetailScreen
+from batchdeck.tui.screens.help import HelpScreen
+from batchdeck.tui.widgets.batch_list import BatchList
+from batchdeck.tui.widgets.live_pane import LivePane
+from batchdeck.tui.widgets.status_line import StatusLine
+from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
+
+DAY = 86400.0
+pytestmark = pytest.mark.anyio
+
+
+def status_text(app: BatchdeckApp) -> str:
+    return str(app.main.query_one(StatusLine).render())
+
+
+async def test_list_shows_every_seeded_batch(app: BatchdeckApp, demo: Emulator) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        live = [b for b in demo.store.all_batches() if b.status(demo.clock.now()) != "ended"]
+        assert len(rows(app)) == len(demo.store.all_batches())
+        assert {p.batch.id for p in app.main.query(LivePane)} == {b.id for b in live}
+        assert "synced 0s ago" in status_text(app) and "5 live" in status_text(app)
+        failed = [b for b in rows(app) if b.processing_status == "ended" and b.counts.failed]
+        assert failed and all(b.status_text() != "ended" for b in failed)
+
+
+async def test_cached_batches_show_before_the_network_answers(demo: Emulator, tmp_path: Path) -> None:
+    session = make_session(demo, tmp_path)
+    Workspace(session.config, session.profile, session.db_path, session.clock).syncer().sync()
+    demo.faults.configure(FaultConfig(rate_slow=1.0, slow_seconds=2.0))
+    app = BatchdeckApp(session)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: len(rows(app)) > 0)
+        assert app.controller.polling and app.controller.polls_done == 0
+        assert len(rows(app)) == len(demo.store.all_batches())
+        demo.faults.clear()
+
+
+async def test_filter_quick_filters_and_sort(app: BatchdeckApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        total = len(rows(app))
+        await pilot.press("slash", *"errored")
+        assert 0 < len(rows(app)) < total and all("errored" in b.status_text() for b in rows(app))
+        await pilot.press("escape")
+        assert len(rows(app)) == total
+        await pilot.press("slash", *"!ended")
+        assert {b.processing_status for b in rows(app)} == {"in_progress", "canceling"}
+        await pilot.press("escape", "f")  # all -> live
+        assert app.main.quick == "live" and all(b.is_live for b in rows(app))
+        await pilot.press("f")  # -> failed
+        assert all(b.counts.failed for b in rows(app))
+        await pilot.press("f", "f", "f")  # ended, deleted, back to all
+        assert len(rows(app)) == total
+        await pilot.press("s")  # created -> id (the next column)
+        ids = [b.id for b in rows(app)]
+        assert app.main.sort == "id" and ids == sorted(ids, reverse=True)
+        await pilot.press("S")
+        assert [b.id for b in rows(app)] == sorted(ids)
+
+
+async def test_cancel_through_the_dialog(app: BatchdeckApp, demo: Emulator) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        move_to(app, lambda b: b.processing_status == "in_progress")
+        target = app.main.query_one(BatchList).current
+        await pilot.press("c")
+        assert isinstance(app.screen, ConfirmScreen) and target.id in str(app.screen.body)
+        assert app.screen.focused is not None and app.screen.focused.id == "no"
+        await pilot.press("y")
+        await polled(pilot)
+        assert demo.store.get(target.id, target_workspace(demo)).status(demo.clock.now()) == "canceling"
+        assert next(b for b in rows(app) if b.id == target.id).processing_status == "canceling"
+
+
+def target_workspace(demo: Emulator) -> str:
+    return demo.store.all_batches()[0].workspace
+
+
+async def test_saying_no_changes_nothing(app: BatchdeckApp, demo: Emulator) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        move_to(app, lambda b: b.processing_status == "in_progress")
+        calls = demo.stats.calls("cancel")
+        await pilot.press("c", "n")
+        assert not isinstance(app.screen, ConfirmScreen) and demo.stats.calls("cancel") == calls
+
+
+async def test_delete_refused_while_live_then_allowed(app: BatchdeckApp, demo: Emulator) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        move_to(app, lambda b: b.processing_status == "in_progress")
+        target = app.main.query_one(BatchList).current.id
+        await pilot.press("d", "y")
+        await polled(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("In progress batches cannot be deleted" in m for m in messages)
+        demo.advance(DAY)
+        await pilot.press("r")
+        await polled(pilot)
+        move_to(app, lambda b: b.id == target)
+        await pilot.press("d", "y")
+        await polled(pilot)
+        assert target not in [b.id for b in demo.store.all_batches() if not b.deleted]
+        assert target not in [b.id for b in rows(app)]
+
+
+async def test_readonly_blocks_every_change(demo: Emulator, tmp_path: Path) -> None:
+    app = BatchdeckApp(make_session(demo, tmp_path), readonly=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        assert "READONLY" in status_text(app)
+        move_to(app, lambda b: b.processing_status == "in_progress")
+        for key in ("c", "d", "l", "n"):
+            await pilot.press(key)
+            assert app.screen is app.main
+        assert demo.stats.calls("cancel") == demo.stats.calls("delete") == 0
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Refresh now" in titles and "Cancel batches" not in titles and "Delete batches" not in titles
+
+
+async def test_batch_ending_raises_a_notification(app: BatchdeckApp, demo: Emulator) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        demo.advance(11 * 60)  # the three short demo batches and the canceling one end
+        await pilot.press("r")
+        await polled(pilot)
+        assert len(app.endings) >= 3
+        assert any(n.title == "Batch ended" for n in app._notifications)
+        ended_panes = [p for p in app.main.query(LivePane) if p.batch.processing_status == "ended"]
+        assert len(ended_panes) >= 3 and "ok" in str(ended_panes[0].render())
+
+
+async def test_errors_are_shown_and_the_app_recovers(app: BatchdeckApp, demo: Emulator) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        demo.faults.configure(FaultConfig(rate_500=1.0, rate_slow=0.5, slow_seconds=0.1, retry_after=0.01))
+        await pilot.press("r")
+        await polled(pilot)
+        assert "error" in status_text(app) and not app.controller.last_report.ok
+        demo.faults.configure(FaultConfig(rate_429=1.0, retry_after=0.01))
+        await pilot.press("r")
+        await polled(pilot)
+        assert "error" in status_text(app)
+        demo.faults.clear()
+        await pilot.press("r")
+        await polled(pilot)
+        assert app.controller.last_report.ok and "error" not in status_text(app)
+        assert app.is_running
+
+
+async def test_label_marks_copy_pause_help_and_detail(app: BatchdeckApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        first = rows(app)[0]
+        await pilot.press("l", *"nightly", "enter")
+        await wait_for(pilot, lambda: rows(app)[0].label == "nightly")
+        await pilot.press("y")
+        assert app.clipboard == first.id
+        await pilot.press("space", "space", "c")
+        assert isinstance(app.screen, ConfirmScreen) and "Cancel 2 batches?" in app.screen.title_text
+        await pilot.press("escape", "U", "p")
+        assert app.controller.paused and "paused" in status_text(app)
+        await pilot.press("p")
+        assert not app.controller.paused
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen) and "Cancel" in app.screen.text
+        await pilot.press("escape", "home", "enter")
+        assert isinstance(app.screen, DetailScreen) and app.screen.batch.id == first.id
+        await pilot.press("escape")
+        assert app.screen is app.main
+
+
+async def test_polls_never_overlap(app: BatchdeckApp, demo: Emulator) -> None:
+    async with app.run_test() as pilot:
+        await polled(pilot)
+        demo.faults.configure(FaultConfig(rate_slow=1.0, slow_seconds=0.3))
+        before = demo.stats.calls("list")
+        for _ in range(5):
+            await pilot.press("r")
+        await polled(pilot, 2)
+        assert demo.stats.calls("list") - before == 2  # the one in flight, then one more
+        demo.faults.clear()
