@@ -43,15 +43,25 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: f
     deadline = loop.time() + timeout
     while not condition():
         if loop.time() > deadline:
-            raise AssertionError("timed out waiting for the app")
+            notes = [n.message for n in getattr(pilot.app, "_notifications", [])]
+            raise AssertionError(f"timed out waiting for the app; notifications: {notes}")
         await pilot.pause(0.02)
 
 
 async def polled(pilot: Pilot[None], times: int = 1) -> None:
+    """Wait until `times` polls have finished since the app started (the first sync, usually)."""
     app = pilot.app
     assert isinstance(app, BatchdeckApp)
-    target = app.controller.polls_done + times
-    await wait_for(pilot, lambda: app.controller.polls_done >= target)
+    await wait_for(pilot, lambda: app.controller.polls_done >= times)
+
+
+async def press_and_poll(pilot: Pilot[None], *keys: str) -> None:
+    """Press keys that lead to a poll (r, or a confirmed action) and wait until it has finished."""
+    app = pilot.app
+    assert isinstance(app, BatchdeckApp)
+    before = app.controller.polls_done
+    await pilot.press(*keys)
+    await wait_for(pilot, lambda: app.controller.polls_done > before and not app.controller.polling)
 
 
 def rows(app: BatchdeckApp) -> list:

@@ -16,7 +16,7 @@ from batchdeck.tui.screens.help import HelpScreen
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.live_pane import LivePane
 from batchdeck.tui.widgets.status_line import StatusLine
-from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
+from tests.ui.conftest import make_session, move_to, polled, press_and_poll, rows, wait_for
 
 DAY = 86400.0
 pytestmark = pytest.mark.anyio
@@ -65,7 +65,10 @@ async def test_filter_quick_filters_and_sort(app: BatchdeckApp) -> None:
         assert all(b.counts.failed for b in rows(app))
         await pilot.press("f", "f", "f")  # ended, deleted, back to all
         assert len(rows(app)) == total
-        await pilot.press("s")  # created -> id (the next column)
+        await pilot.press("s")  # created -> time: the next column
+        durations = [b.duration_seconds(app.clock()) for b in rows(app)]
+        assert app.main.sort == "time" and durations == sorted(durations, reverse=True)
+        await pilot.press("s", "s", "s")  # left, cost, then id
         ids = [b.id for b in rows(app)]
         assert app.main.sort == "id" and ids == sorted(ids, reverse=True)
         await pilot.press("S")
@@ -80,8 +83,7 @@ async def test_cancel_through_the_dialog(app: BatchdeckApp, demo: Emulator) -> N
         await pilot.press("c")
         assert isinstance(app.screen, ConfirmScreen) and target.id in str(app.screen.body)
         assert app.screen.focused is not None and app.screen.focused.id == "no"
-        await pilot.press("y")
-        await polled(pilot)
+        await press_and_poll(pilot, "y")
         assert demo.store.get(target.id, target_workspace(demo)).status(demo.clock.now()) == "canceling"
         assert next(b for b in rows(app) if b.id == target.id).processing_status == "canceling"
 
@@ -104,16 +106,13 @@ async def test_delete_refused_while_live_then_allowed(app: BatchdeckApp, demo: E
         await polled(pilot)
         move_to(app, lambda b: b.processing_status == "in_progress")
         target = app.main.query_one(BatchList).current.id
-        await pilot.press("d", "y")
-        await polled(pilot)
+        await press_and_poll(pilot, "d", "y")
         messages = [n.message for n in app._notifications]
         assert any("In progress batches cannot be deleted" in m for m in messages)
         demo.advance(DAY)
-        await pilot.press("r")
-        await polled(pilot)
+        await press_and_poll(pilot, "r")
         move_to(app, lambda b: b.id == target)
-        await pilot.press("d", "y")
-        await polled(pilot)
+        await press_and_poll(pilot, "d", "y")
         assert target not in [b.id for b in demo.store.all_batches() if not b.deleted]
         assert target not in [b.id for b in rows(app)]
 
@@ -136,8 +135,7 @@ async def test_batch_ending_raises_a_notification(app: BatchdeckApp, demo: Emula
     async with app.run_test(size=(120, 40)) as pilot:
         await polled(pilot)
         demo.advance(11 * 60)  # the three short demo batches and the canceling one end
-        await pilot.press("r")
-        await polled(pilot)
+        await press_and_poll(pilot, "r")
         assert len(app.endings) >= 3
         assert any(n.title == "Batch ended" for n in app._notifications)
         ended_panes = [p for p in app.main.query(LivePane) if p.batch.processing_status == "ended"]
@@ -148,16 +146,13 @@ async def test_errors_are_shown_and_the_app_recovers(app: BatchdeckApp, demo: Em
     async with app.run_test(size=(120, 40)) as pilot:
         await polled(pilot)
         demo.faults.configure(FaultConfig(rate_500=1.0, rate_slow=0.5, slow_seconds=0.1, retry_after=0.01))
-        await pilot.press("r")
-        await polled(pilot)
+        await press_and_poll(pilot, "r")
         assert "error" in status_text(app) and not app.controller.last_report.ok
         demo.faults.configure(FaultConfig(rate_429=1.0, retry_after=0.01))
-        await pilot.press("r")
-        await polled(pilot)
+        await press_and_poll(pilot, "r")
         assert "error" in status_text(app)
         demo.faults.clear()
-        await pilot.press("r")
-        await polled(pilot)
+        await press_and_poll(pilot, "r")
         assert app.controller.last_report.ok and "error" not in status_text(app)
         assert app.is_running
 
@@ -185,12 +180,14 @@ async def test_label_marks_copy_pause_help_and_detail(app: BatchdeckApp) -> None
 
 
 async def test_polls_never_overlap(app: BatchdeckApp, demo: Emulator) -> None:
+    app.controller.schedule.live_seconds = app.controller.schedule.idle_seconds = 3600  # only our polls
     async with app.run_test() as pilot:
         await polled(pilot)
         demo.faults.configure(FaultConfig(rate_slow=1.0, slow_seconds=0.3))
         before = demo.stats.calls("list")
+        done = app.controller.polls_done
         for _ in range(5):
             await pilot.press("r")
-        await polled(pilot, 2)
-        assert demo.stats.calls("list") - before == 2  # the one in flight, then one more
+        await wait_for(pilot, lambda: app.controller.polls_done >= done + 2 and not app.controller.polling)
+        assert demo.stats.calls("list") - before == 2, demo.stats.as_dict()  # the one in flight, then one more
         demo.faults.clear()

@@ -16,7 +16,7 @@ def require_terminal() -> None:
 
 def run_app(session: Session, readonly: bool) -> int:
     """Open the cache first (a damaged one fails here, with its one-line message), then the app."""
-    session.workspace()
+    session.workspace().close()
     from batchdeck.tui.app import BatchdeckApp  # Textual loads only for the TUI
 
     BatchdeckApp(session, readonly=readonly).run()

@@ -1,8 +1,9 @@
-"""A long-lived handle on one profile for an interactive app: a cache connection per thread, one API client.
+"""A long-lived handle on one profile for an interactive app: one API client, a cache connection per task.
 
-SQLite connections must not be shared between threads at once, while the SDK client is
-thread-safe and worth reusing (its connection pool), so workers each get their own
-`Workspace` over the same file and the same `BatchesApi`.
+SQLite connections must not be shared between threads, and closing one that another thread
+is using can crash the process, so each task opens its own short-lived `Workspace` (a cheap
+open of the same file) and closes it in the thread that used it. The SDK client is
+thread-safe and worth reusing (its connection pool), so every workspace shares one.
 """
 
 from __future__ import annotations
@@ -26,10 +27,8 @@ class Session:
         self.profile = profile
         self.db_path = db_path or paths.database_file()
         self.clock = clock
-        self._local = threading.local()
         self._lock = threading.Lock()
         self._api: BatchesApi | None = None
-        self._opened: list[Workspace] = []
 
     def api(self) -> BatchesApi:
         with self._lock:
@@ -41,20 +40,11 @@ class Session:
             return self._api
 
     def workspace(self) -> Workspace:
-        """This thread's workspace (opened on first use). Its `api` is the shared client."""
-        ws: Workspace | None = getattr(self._local, "workspace", None)
-        if ws is None:
-            ws = Workspace(self.config, self.profile, self.db_path, self.clock, api_factory=self.api)
-            self._local.workspace = ws
-            with self._lock:
-                self._opened.append(ws)
-        return ws
+        """A workspace for one task, to be closed by the thread that opened it (use `with`)."""
+        return Workspace(self.config, self.profile, self.db_path, self.clock, api_factory=self.api)
 
     def close(self) -> None:
         with self._lock:
-            for ws in self._opened:
-                ws.close()
-            self._opened.clear()
             if self._api is not None:
                 self._api.close()
                 self._api = None

@@ -20,6 +20,7 @@ from batchdeck.core.models import CachedBatch
 from batchdeck.core.poll_schedule import PollSchedule
 from batchdeck.core.session import Session
 from batchdeck.core.sync import SyncReport
+from batchdeck.core.workspace import Workspace
 from batchdeck.tui.messages import ActionFinished, DataLoaded
 
 if TYPE_CHECKING:
@@ -47,13 +48,13 @@ class Controller:
         """Read the cache (no network) and post it."""
         self.app.run_worker(self._load_worker, thread=True, group="load", exit_on_error=False)
 
-    def _snapshot(self, report: SyncReport | None) -> DataLoaded:
-        ws = self.session.workspace()
+    def _snapshot(self, ws: Workspace, report: SyncReport | None) -> DataLoaded:
         return DataLoaded(ws.cache.query(include_deleted=True), ws.cache.ended_durations(), ws.cache.sync_state(),
                           report, self.session.clock())
 
     def _load_worker(self) -> None:
-        self.app.post_message(self._snapshot(None))
+        with self.session.workspace() as ws:
+            self.app.post_message(self._snapshot(ws, None))
 
     def poll_now(self) -> None:
         """Poll as soon as possible: now if idle, right after the current poll otherwise."""
@@ -67,11 +68,12 @@ class Controller:
         self.app.run_worker(self._poll_worker, thread=True, group="poll", exit_on_error=False)
 
     def _poll_worker(self) -> None:
-        try:
-            report = self.session.workspace().syncer().sync()
-        except BatchdeckError as exc:  # no key, damaged cache: reported like an API failure
-            report = SyncReport(error=str(exc), error_kind=getattr(exc, "kind", "other"))
-        self.app.post_message(self._snapshot(report))
+        with self.session.workspace() as ws:
+            try:
+                report = ws.syncer().sync()
+            except BatchdeckError as exc:  # no key: reported like an API failure
+                report = SyncReport(error=str(exc), error_kind=getattr(exc, "kind", "other"))
+            self.app.post_message(self._snapshot(ws, report))
 
     def accept(self, message: DataLoaded) -> None:
         """Take a load or poll result; schedule the next poll when a poll finished."""
@@ -101,8 +103,8 @@ class Controller:
     # -- actions ------------------------------------------------------------------------------
     def run_action(self, verb: str, ids: list[str], act: Callable[..., Outcome]) -> None:
         def work() -> None:
-            ws = self.session.workspace()
-            self.app.post_message(ActionFinished(verb, [act(ws, batch_id) for batch_id in ids]))
+            with self.session.workspace() as ws:
+                self.app.post_message(ActionFinished(verb, [act(ws, batch_id) for batch_id in ids]))
 
         self.app.run_worker(work, thread=True, group="action", exit_on_error=False)
 
@@ -114,8 +116,8 @@ class Controller:
 
     def set_meta(self, batch_id: str, **fields: str | None) -> None:
         def work() -> None:
-            ws = self.session.workspace()
-            ws.cache.set_meta(batch_id, ws.now(), **fields)
-            self.app.post_message(self._snapshot(None))
+            with self.session.workspace() as ws:
+                ws.cache.set_meta(batch_id, ws.now(), **fields)
+                self.app.post_message(self._snapshot(ws, None))
 
         self.app.run_worker(work, thread=True, group="meta", exit_on_error=False)
