@@ -91,7 +91,7 @@ class MainScreen(Screen[None]):
         self.tick()
 
     def update_header(self) -> None:
-        width = self.query_one(BatchList).size.width or self.size.width
+        width = self.query_one(BatchList).content_width or self.size.width
         self.query_one("#list-header", Static).update(header_text(width, self.sort, self.descending))
 
     def on_resize(self) -> None:

@@ -107,32 +107,40 @@ class BatchList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self.rows))
 
     # -- drawing ------------------------------------------------------------------------------
+    @property
+    def content_width(self) -> int:
+        """Columns available for cells (the vertical scrollbar takes its share)."""
+        return self.scrollable_content_region.width
+
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
-        width = self.size.width
-        if index >= len(self.rows):
-            return Strip.blank(width, self.rich_style)
-        batch = self.rows[index]
+        width = self.content_width
         base = self.rich_style
+        if index >= len(self.rows):
+            return Strip.blank(width, base)
+        batch = self.rows[index]
+        overlay = Style()
         if batch.id in self.marked:
-            base += self.get_component_rich_style("batch-list--marked")
+            overlay += self.get_component_rich_style("batch-list--marked", partial=True)
         if index == self.cursor and self.has_focus:
-            base += self.get_component_rich_style("batch-list--cursor")
-        segments = [Segment("● " if batch.id in self.marked else "  ", base)]
-        segments += self._cells(batch, widths(width), self.clock(), base)
-        return Strip(segments).adjust_cell_length(width, base)
+            overlay += self.get_component_rich_style("batch-list--cursor", partial=True)
+        segments = [Segment("● " if batch.id in self.marked else "  ", base + overlay)]
+        segments += self._cells(batch, widths(width), self.clock(), base, overlay)
+        return Strip(segments).adjust_cell_length(width, base + overlay)
 
-    def _cells(self, batch: CachedBatch, sizes: dict[str, int], now: datetime, base: Style) -> list[Segment]:
+    def _cells(self, batch: CachedBatch, sizes: dict[str, int], now: datetime, base: Style,
+               overlay: Style) -> list[Segment]:
+        """Cell colours first, then the row's mark/cursor overlay on top, so the cursor spans the row."""
+        status = self.get_component_rich_style(f"batch-list--{status_class(batch)}", partial=True)
+        dim = self.get_component_rich_style("batch-list--dim", partial=True)
         out = []
-        status_style = base + self.get_component_rich_style(f"batch-list--{status_class(batch)}")
-        dim = base + self.get_component_rich_style("batch-list--dim")
         for column in COLUMNS:
             size = sizes[column.key]
             if size <= 0:
                 continue
-            style = status_style if column.key == "status" else dim if column.key in ("left", "cost") else base
-            out.append(Segment(fit(cell_text(batch, column.key, now), size, column.right), style))
-            out.append(Segment(" ", base))
+            tint = status if column.key == "status" else dim if column.key in ("left", "cost") else Style()
+            out.append(Segment(fit(cell_text(batch, column.key, now), size, column.right), base + tint + overlay))
+            out.append(Segment(" ", base + overlay))
         return out[:-1]
 
     def on_focus(self) -> None:
@@ -151,4 +159,4 @@ def header_text(total_width: int, sort_key: str, descending: bool) -> str:
             continue
         title = column.title + ((" ↓" if descending else " ↑") if column.key == sort_key else "")
         titles.append(fit(title, sizes[column.key], column.right))
-    return " " * MARK_WIDTH + " ".join(titles)
+    return " ".join(titles)  # the header widget's left padding stands over the mark column

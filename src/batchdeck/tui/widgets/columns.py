@@ -36,13 +36,19 @@ MARK_WIDTH = 2
 STATUS_MIN, STATUS_MAX = 14, 30
 
 
+NARROW = 90  # below this, COST (the least needed column) gives its room to STATUS
+
+
 def widths(total: int) -> dict[str, int]:
     """Column widths for `total` cells (one space between columns). LABEL gets what STATUS leaves."""
-    fixed = sum(c.width for c in COLUMNS if c.width) + len(COLUMNS) - 1 + MARK_WIDTH
+    dropped = {"cost"} if total < NARROW else set()
+    shown = [c for c in COLUMNS if c.key not in dropped]
+    fixed = sum(c.width for c in shown if c.width) + len(shown) - 1 + MARK_WIDTH
     spare = max(0, total - fixed)
     status = max(STATUS_MIN, min(STATUS_MAX, spare - 8 if spare > STATUS_MIN + 8 else spare))
     label = max(0, spare - status)
-    return {c.key: c.width or (status if c.key == "status" else label) for c in COLUMNS}
+    sizes = {c.key: c.width or (status if c.key == "status" else label) for c in COLUMNS}
+    return {**sizes, **dict.fromkeys(dropped, 0)}
 
 
 def short_id(batch_id: str) -> str:

@@ -31,7 +31,7 @@ class StatusInfo:
 
 
 def status_markup(info: StatusInfo, now: datetime) -> str:
-    parts = [f"[b]batchdeck[/] {escape(info.profile)}"]
+    parts = [f"[b]batchdeck[/b] · {escape(info.profile)}"]
     if info.error:
         label = "offline" if info.error_kind == "network" else "error"
         parts.append(f"[reverse $error] {label} [/]")

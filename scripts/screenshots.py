@@ -1,0 +1,51 @@
+"""Export the TUI's main screens as SVG into screenshots/ (the demo workspace, frozen at one moment).
+
+Run: .venv/bin/python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from batchdeck.commands.demo_cmd import demo_session  # noqa: E402
+from batchdeck.emulator import Emulator  # noqa: E402
+from batchdeck.tui.app import BatchdeckApp  # noqa: E402
+
+START = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+SHOTS = [  # (file, terminal size, keys pressed after the first sync)
+    ("main.svg", (110, 34), ()),
+    ("main-80x24.svg", (80, 24), ()),
+    ("detail.svg", (100, 30), ("enter",)),
+    ("confirm-cancel.svg", (100, 30), ("c",)),
+    ("help.svg", (100, 34), ("question_mark",)),
+    ("filter-failed.svg", (110, 34), ("f", "f")),
+]
+
+
+async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...]) -> None:
+    with Emulator(speed=0, start_time=START.timestamp(), scenario="demo") as emulator, \
+            tempfile.TemporaryDirectory() as home:
+        app = BatchdeckApp(demo_session(emulator.base_url, Path(home), clock=lambda: START))
+        async with app.run_test(size=size) as pilot:
+            while app.controller.polls_done < 1:
+                await pilot.pause(0.05)
+            await pilot.press(*keys)
+            await pilot.pause()
+            app.save_screenshot(filename=name, path=str(ROOT / "screenshots"))
+    print(f"screenshots/{name}")
+
+
+async def main() -> None:
+    for name, size, keys in SHOTS:
+        await shoot(name, size, keys)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

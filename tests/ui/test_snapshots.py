@@ -1,0 +1,48 @@
+"""Snapshots of the main screens at fixed sizes with a frozen clock (layout only; behaviour is in test_app)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from batchdeck.emulator import Emulator
+from batchdeck.tui.app import BatchdeckApp
+from tests.ui.conftest import make_session, polled
+
+
+def frozen_app(demo: Emulator, home: Path) -> BatchdeckApp:
+    app = BatchdeckApp(make_session(demo, home, frozen=True))
+    app.controller.schedule.live_seconds = app.controller.schedule.idle_seconds = 3600
+    return app
+
+
+def after_first_sync(*keys: str):  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[None]) -> None:
+        await polled(pilot)
+        if keys:
+            await pilot.press(*keys)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_main_screen(snap_compare, demo: Emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(frozen_app(demo, tmp_path), terminal_size=(110, 34), run_before=after_first_sync())
+
+
+def test_main_screen_80x24(snap_compare, demo: Emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(frozen_app(demo, tmp_path), terminal_size=(80, 24), run_before=after_first_sync())
+
+
+def test_detail_view(snap_compare, demo: Emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(frozen_app(demo, tmp_path), terminal_size=(100, 30), run_before=after_first_sync("enter"))
+
+
+def test_confirm_dialog(snap_compare, demo: Emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(frozen_app(demo, tmp_path), terminal_size=(100, 30), run_before=after_first_sync("c"))
+
+
+def test_help_screen(snap_compare, demo: Emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(frozen_app(demo, tmp_path), terminal_size=(100, 34),
+                        run_before=after_first_sync("question_mark"))
