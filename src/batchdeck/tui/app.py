@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -26,7 +27,7 @@ CHANGING_ACTIONS = {"cancel_batches", "delete_batches", "label_batch", "note_bat
 
 
 class BatchdeckApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses elsewhere keep the theme
     TITLE = "batchdeck"
     BINDINGS = [
         Binding("q", "quit", "Quit"),

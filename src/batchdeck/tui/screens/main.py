@@ -22,6 +22,12 @@ from batchdeck.tui.widgets.status_line import StatusInfo, StatusLine
 LIST_REFRESH_SECONDS = 30.0
 
 
+def _shown_fields(batch: CachedBatch) -> tuple[object, ...]:
+    """What the list shows of a batch (a poll that changes none of it needs no repaint)."""
+    return (batch.id, batch.processing_status, batch.counts, batch.label, batch.note, batch.deleted_at,
+            batch.ended_at, batch.archived_at, batch.cancel_initiated_at)
+
+
 class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Details"),
@@ -74,11 +80,15 @@ class MainScreen(Screen[None]):
     # -- data in ------------------------------------------------------------------------------
     def show_data(self, batches: list[CachedBatch], history: list[tuple[int, float]], polled_at: datetime | None,
                   info: StatusInfo) -> None:
+        changed = [_shown_fields(b) for b in batches] != [_shown_fields(b) for b in self.batches]
         self.batches, self.history = batches, history
         if polled_at is not None:
             self.polled_at = polled_at
         self.info = info
-        self.refresh_rows()
+        if changed:  # a quiet poll repaints nothing but the ages
+            self.refresh_rows()
+        else:
+            self.tick()
         self.sync_live_panes()
 
     def refresh_rows(self) -> None:

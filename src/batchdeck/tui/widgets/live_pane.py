@@ -35,8 +35,14 @@ def pane_text(batch: CachedBatch, guess: Turnaround | None, polled_at: datetime 
     else:
         lines.append(f"usually {timefmt.span(guess.typical_seconds)}, slow {timefmt.span(guess.slow_seconds)}"
                      f" ({guess.based_on} past)")
-    lines.append(f"polled {timefmt.span((now - polled_at).total_seconds())} ago" if polled_at else "not polled yet")
+    lines.append(f"polled {poll_age(now, polled_at)}" if polled_at else "not polled yet")
     return "\n".join(lines)
+
+
+def poll_age(now: datetime, polled_at: datetime) -> str:
+    """In 5-second steps: precise enough to trust, and the pane redraws five times less often."""
+    seconds = (now - polled_at).total_seconds()
+    return "just now" if seconds < 5 else f"{timefmt.span(seconds - seconds % 5 if seconds < 60 else seconds)} ago"
 
 
 class LivePane(Static):
@@ -48,6 +54,7 @@ class LivePane(Static):
         self.batch = batch
         self.guess: Turnaround | None = None
         self.polled_at: datetime | None = None
+        self._shown = ""
 
     def on_mount(self) -> None:
         self.redraw()
@@ -61,4 +68,7 @@ class LivePane(Static):
         self.border_title = short_id(batch.id) + (f" {escape(batch.label)}" if batch.label else "")
         self.set_class(batch.processing_status == "ended", "-ended")
         self.set_class(batch.processing_status == "ended" and batch.counts.failed > 0, "-failed")
-        self.update(pane_text(batch, self.guess, self.polled_at, self.clock()))
+        text = pane_text(batch, self.guess, self.polled_at, self.clock())
+        if text != self._shown:  # most ticks change nothing: no repaint, no traffic over SSH
+            self._shown = text
+            self.update(text)

@@ -38,7 +38,7 @@ def status_markup(info: StatusInfo, now: datetime) -> str:
     if info.last_success:
         age = (now - timefmt.parse(info.last_success)).total_seconds()
         stale = age > STALE_AFTER
-        text = f"synced {timefmt.span(age)} ago"
+        text = "synced just now" if age < 10 else f"synced {timefmt.span(age - age % 10 if age < 60 else age)} ago"
         parts.append(f"[$warning]{text} (stale)[/]" if stale else text)
     else:
         parts.append("never synced")
@@ -57,5 +57,10 @@ def status_markup(info: StatusInfo, now: datetime) -> str:
 
 
 class StatusLine(Static):
+    _shown = ""
+
     def show(self, info: StatusInfo, now: datetime) -> None:
-        self.update(status_markup(info, now))
+        markup = status_markup(info, now)
+        if markup != self._shown:
+            self._shown = markup
+            self.update(markup)
