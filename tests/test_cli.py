@@ -26,9 +26,15 @@ def test_top_level_help_lists_commands() -> None:
     assert "emulator" in result.stdout and "Message Batches" in result.stdout
 
 
-def test_no_command_prints_help() -> None:
+def test_no_command_without_a_terminal_points_to_the_commands() -> None:
+    """`batchdeck` alone opens the TUI; from a script (no terminal) it says what to do instead."""
     result = batchdeck()
-    assert result.returncode == 0 and "usage: batchdeck" in result.stdout
+    assert result.returncode == 2 and "the TUI needs a terminal" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_without_a_terminal() -> None:
+    result = batchdeck("demo")
+    assert result.returncode == 2 and "the TUI needs a terminal" in result.stderr
 
 
 def test_emulator_help_explains_the_options() -> None:

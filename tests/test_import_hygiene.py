@@ -18,7 +18,8 @@ def _modules(package: Path, root: Path = SRC.parent) -> list[str]:
                   for p in package.rglob("*.py") if p.parent.name != "__pycache__")
 
 
-NON_UI = [m for m in _modules(SRC) if m.split(".")[1:2] not in ([p] for p in UI_PACKAGES)]
+NON_UI = [m for m in _modules(SRC)
+          if m.split(".")[1:2] not in ([p] for p in UI_PACKAGES) and not m.endswith("__main__")]
 
 
 def _loaded_after(code: str) -> set[str]:
