@@ -148,6 +148,8 @@ async def test_errors_are_shown_and_the_app_recovers(app: BatchdeckApp, demo: Em
         demo.faults.configure(FaultConfig(rate_500=1.0, rate_slow=0.5, slow_seconds=0.1, retry_after=0.01))
         await press_and_poll(pilot, "r")
         assert "error" in status_text(app) and not app.controller.last_report.ok
+        toasts = [n for n in app._notifications if n.title == "Sync failed"]
+        assert len(toasts) == 1 and "HTTP 500" in toasts[0].message
         demo.faults.configure(FaultConfig(rate_429=1.0, retry_after=0.01))
         await press_and_poll(pilot, "r")
         assert "error" in status_text(app)
@@ -193,3 +195,16 @@ async def test_polls_never_overlap(app: BatchdeckApp, demo: Emulator) -> None:
         assert polls < 5  # presses during a poll fold into one more poll after it
         assert demo.stats.calls("list") - before == polls  # one request each: none started while another ran
         demo.faults.clear()
+
+
+async def test_missing_key_is_explained_and_the_cache_still_shown(demo: Emulator, tmp_path: Path) -> None:
+    session = make_session(demo, tmp_path)
+    Workspace(session.config, session.profile, session.db_path, session.clock).syncer().sync()
+    session.profile.api_key = ""
+    session.profile.api_key_env = "BATCHDECK_TEST_UNSET_KEY"
+    app = BatchdeckApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        assert len(rows(app)) == len(demo.store.all_batches())
+        assert "error" in status_text(app)
+        assert any("no API key for profile 'demo'" in n.message for n in app._notifications)

@@ -41,6 +41,7 @@ class BatchdeckApp(App[None]):
         self.clock = session.clock
         self.controller = Controller(self, session, poll=poll)
         self.endings: list[str] = []  # every "batch ended" notice raised, for tests and the record
+        self._last_error: str | None = None
         self.main = MainScreen(self.clock, session.profile.name, readonly)
 
     def on_mount(self) -> None:
@@ -60,8 +61,9 @@ class BatchdeckApp(App[None]):
         for batch in message.batches:
             if batch.deleted_at is None:
                 counts[batch.processing_status] = counts.get(batch.processing_status, 0) + 1
+        profile = self.session.profile
         info = StatusInfo(
-            profile=self.session.profile.name, last_success=message.state.last_success_at,
+            profile=profile.name + (f" ({profile.workspace_id})" if profile.workspace_id else ""), last_success=message.state.last_success_at,
             error=report.error if report and not report.ok else None,
             error_kind=report.error_kind if report and not report.ok else None,
             syncing=self.controller.polling, counts=counts, readonly=self.readonly, paused=self.controller.paused,
@@ -74,8 +76,15 @@ class BatchdeckApp(App[None]):
                 self.screen.show(fresh, estimate(message.history, fresh.counts.total))
         if message.report is not None:
             self._announce_endings(before, message.batches)
+            self._announce_new_error(message.report.error)
         if first and self.controller.poll_enabled:
             self.controller.poll_now()
+
+    def _announce_new_error(self, error: str | None) -> None:
+        """A toast for a poll error only when it is new; the status line keeps showing it meanwhile."""
+        if error and error != self._last_error:
+            self.notify(error, title="Sync failed", severity="error", timeout=15)
+        self._last_error = error
 
     def _announce_endings(self, before: dict[str, str], batches: list[CachedBatch]) -> None:
         config = self.session.config
