@@ -38,4 +38,6 @@ def run(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="batchdeck-demo-") as home, \
             Emulator(speed=args.speed, scenario="demo") as emulator:
-        return run_app(demo_session(emulator.base_url, Path(home)), args.readonly or args.readonly_global)
+        # The app reads the emulator's clock, so ages and countdowns run at the demo's speed too.
+        session = demo_session(emulator.base_url, Path(home), clock=emulator.clock.now_dt)
+        return run_app(session, args.readonly or args.readonly_global)
