@@ -9,6 +9,7 @@ from batchdeck.commands.common import open_workspace, print_json, table, warn
 from batchdeck.core import timefmt
 from batchdeck.core.actions import fetch
 from batchdeck.core.cache import STATUS_FILTERS
+from batchdeck.core.describe import batch_fields
 from batchdeck.core.errors import ApiFailure, UsageError
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.turnaround import Turnaround, estimate
@@ -124,27 +125,6 @@ def _turnaround_json(guess: Turnaround | None) -> dict[str, Any] | None:
 
 
 def _describe(batch: CachedBatch, guess: Turnaround | None, ws: Workspace) -> str:
-    now = ws.clock()
-    counts = batch.counts
-    lines = [
-        ("id", batch.id), ("status", batch.status_text()), ("profile", batch.profile),
-        ("requests", f"{counts.total:,}: " + ", ".join(f"{n:,} {k}" for k, n in counts.as_dict().items() if n)),
-        ("created", f"{batch.created_at} ({timefmt.ago(batch.created, now)})"),
-        ("ended", batch.ended_at or "-"), ("expires", batch.expires_at or "-"),
-        ("cancel initiated", batch.cancel_initiated_at or "-"), ("archived", batch.archived_at or "-"),
-        ("results url", batch.results_url or "-"),
-        ("label", batch.label or "-"), ("note", batch.note or "-"), ("tags", ", ".join(batch.tags) or "-"),
-        ("source file", batch.source_file or "-"), ("created by", batch.created_by or "-"),
-        ("parent batch", batch.parent_batch_id or "-"),
-        ("first seen", batch.first_seen_at), ("refreshed", batch.refreshed_at),
-    ]
-    if batch.deleted_at:
-        lines.append(("deleted remotely", batch.deleted_at))
-    if batch.is_live:
-        elapsed = timefmt.span(batch.duration_seconds(now))
-        typical = (f"usually {timefmt.span(guess.typical_seconds)} (slowest {timefmt.span(guess.slow_seconds)}) "
-                   f"for {guess.smallest:,}-{guess.largest:,} requests, from {guess.based_on} past batches"
-                   if guess else "no finished batches here yet to compare with")
-        lines += [("elapsed", elapsed), ("turnaround", typical)]
+    lines = batch_fields(batch, guess, ws.clock())
     width = max(len(k) for k, _ in lines)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in lines)

@@ -155,26 +155,21 @@ class Syncer:
         """Cached batches missing from a page's range: deleted remotely, unless a retrieve finds them
         (another process may have stored a batch newer than the page we read)."""
         for batch_id in sorted(candidates)[:MAX_CONFIRMATIONS]:
-            try:
-                batch = self.api.retrieve(batch_id)
-            except ApiFailure as failure:
-                if failure.kind != "not_found":
-                    raise
-                report.deleted += self.cache.mark_deleted([batch_id], self._now())
-                continue
-            self.cache.store([batch], self._now())
-            report.seen_ids.add(batch_id)
+            self._retrieve_one(report, batch_id)
 
     def _refresh_unlisted(self, report: SyncReport) -> None:
         for batch_id, _ in self.cache.unended():
-            if batch_id in report.seen_ids:
-                continue
-            try:
-                batch = self.api.retrieve(batch_id)
-            except ApiFailure as failure:
-                if failure.kind != "not_found":
-                    raise
-                report.deleted += self.cache.mark_deleted([batch_id], self._now())
-                continue
-            self.cache.store([batch], self._now())
-            report.seen_ids.add(batch_id)
+            if batch_id not in report.seen_ids:
+                self._retrieve_one(report, batch_id)
+
+    def _retrieve_one(self, report: SyncReport, batch_id: str) -> None:
+        """Refresh one batch by id; a 404 marks it deleted remotely."""
+        try:
+            batch = self.api.retrieve(batch_id)
+        except ApiFailure as failure:
+            if failure.kind != "not_found":
+                raise
+            report.deleted += self.cache.mark_deleted([batch_id], self._now())
+            return
+        self.cache.store([batch], self._now())
+        report.seen_ids.add(batch_id)

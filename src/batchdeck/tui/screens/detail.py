@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,53 +11,22 @@ from textual.screen import Screen
 from textual.markup import escape
 from textual.widgets import Footer, Static
 
-from batchdeck.core import timefmt
 from batchdeck.core.clock import Clock
+from batchdeck.core.describe import batch_fields
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.turnaround import Turnaround
-from batchdeck.tui.widgets.columns import left_text
 
 
-def _results_text(batch: CachedBatch, now: Any) -> str:
-    if batch.deleted_at:
-        return "deleted"
-    if batch.processing_status != "ended":
-        return "available once the batch ends"
-    if batch.archived_at:
-        return f"archived on {batch.archived_at} (29 days after creation)"
-    return left_text(batch, now).replace("arch ", "downloadable for another ")
-
-
-def detail_lines(batch: CachedBatch, guess: Turnaround | None, now: object, readonly: bool) -> list[tuple[str, str]]:
-    counts = batch.counts
-    rows = [
-        ("id", batch.id), ("status", batch.status_text()),
-        ("requests", f"{counts.total:,}: " + ", ".join(f"{n:,} {k}" for k, n in counts.as_dict().items() if n)),
-        ("created", f"{batch.created_at} ({timefmt.ago(batch.created, now)})"),  # type: ignore[arg-type]
-        ("ended", batch.ended_at or "-"), ("expires", batch.expires_at or "-"),
-        ("cancel initiated", batch.cancel_initiated_at or "-"),
-        ("results", _results_text(batch, now)),
-        ("results url", batch.results_url or "-"),
-        ("label", batch.label or "-"), ("note", batch.note or "-"), ("tags", ", ".join(batch.tags) or "-"),
-        ("source file", batch.source_file or "-"), ("created by", batch.created_by or "-"),
-        ("parent batch", batch.parent_batch_id or "-"),
-        ("first seen", batch.first_seen_at), ("refreshed", batch.refreshed_at),
-    ]
-    if batch.deleted_at:
-        rows.append(("deleted remotely", batch.deleted_at))
-    if batch.is_live:
-        rows.append(("turnaround", f"usually {timefmt.span(guess.typical_seconds)} (slowest "
-                     f"{timefmt.span(guess.slow_seconds)}) for {guess.smallest:,}-{guess.largest:,} requests, "
-                     f"from {guess.based_on} past batches" if guess else "no finished batches here yet"))
+def detail_lines(batch: CachedBatch, guess: Turnaround | None, now: datetime, readonly: bool) -> list[tuple[str, str]]:
+    """The batch's fields, then the actions this screen allows for it."""
     actions = ["y copy id", "esc back"]
     if not readonly:
-        if batch.is_live and batch.processing_status == "in_progress":
+        if batch.processing_status == "in_progress" and not batch.deleted_at:
             actions.insert(0, "c cancel")
         if batch.processing_status == "ended" and not batch.deleted_at:
             actions.insert(0, "d delete")
         actions[:0] = ["l label", "n note"]
-    rows.append(("actions", " · ".join(actions)))
-    return rows
+    return [*batch_fields(batch, guess, now), ("actions", " · ".join(actions))]
 
 
 class DetailScreen(Screen[None]):

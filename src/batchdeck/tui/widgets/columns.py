@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from batchdeck.core import timefmt
+from batchdeck.core.describe import ARCHIVE_DAYS
 from batchdeck.core.models import CachedBatch
 
-ARCHIVE_DAYS = 29
 
 
 @dataclass(frozen=True)
