@@ -101,10 +101,15 @@ class MainScreen(Screen[None]):
         self.tick()
 
     def update_header(self) -> None:
-        width = self.query_one(BatchList).content_width or self.size.width
+        width = self.query_one(BatchList).content_width
+        if width <= 0:
+            return  # not laid out yet; the list's Resized message comes next
         self.query_one("#list-header", Static).update(header_text(width, self.sort, self.descending))
 
     def on_resize(self) -> None:
+        self.update_header()
+
+    def on_batch_list_resized(self) -> None:
         self.update_header()
 
     def tick(self) -> None:

@@ -37,6 +37,9 @@ class BatchList(ScrollView, can_focus=True):
         Binding("end,G", "jump(-1)", "Last", show=False),
     ]
 
+    class Resized(Message):
+        """The cell area changed width: the column header must follow."""
+
     class CursorMoved(Message):
         def __init__(self, batch: CachedBatch | None) -> None:
             super().__init__()
@@ -105,6 +108,7 @@ class BatchList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows))
+        self.post_message(self.Resized())
 
     # -- drawing ------------------------------------------------------------------------------
     @property
