@@ -11,7 +11,7 @@ from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator, FaultConfig
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.confirm import ConfirmScreen
-from batchdeck.tui.screens.detail import DetailScreen
+from batchdeck.tui.screens.detail import DetailScreen, detail_lines
 from batchdeck.tui.screens.help import HelpScreen
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.live_pane import LivePane
@@ -208,3 +208,51 @@ async def test_missing_key_is_explained_and_the_cache_still_shown(demo: Emulator
         assert len(rows(app)) == len(demo.store.all_batches())
         assert "error" in status_text(app)
         assert any("no API key for profile 'demo'" in n.message for n in app._notifications)
+
+
+async def test_brackets_in_labels_and_filters_are_plain_text(demo: Emulator, tmp_path: Path) -> None:
+    app = BatchdeckApp(make_session(demo, tmp_path), readonly=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        await pilot.press("l", *"v2 [draft", "enter")
+        await wait_for(pilot, lambda: rows(app)[0].label == "v2 [draft")
+        await pilot.press("enter")
+        await pilot.pause()  # the detail screen has rendered the label
+        assert isinstance(app.screen, DetailScreen) and app.is_running
+        assert ("label", "v2 [draft") in detail_lines(app.screen.batch, None, app.clock(), False)
+        await pilot.press("escape", "p", "slash", *"[0-9", "escape")
+        await pilot.press("slash", *"a{99999999999}", "escape")
+        assert app.is_running and app.screen is app.main
+        await pilot.press("p")
+
+
+async def test_marks_hidden_by_a_filter_still_count(app: BatchdeckApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        move_to(app, lambda b: b.processing_status == "in_progress")
+        marked = app.main.query_one(BatchList).current.id
+        await pilot.press("space", "slash", *"ended", "enter")
+        assert marked not in [b.id for b in rows(app)]
+        assert "1 marked" in status_text(app)
+        assert [b.id for b in app.main.selection()] == [marked]
+
+
+async def test_a_poll_that_crashes_is_retried_with_backoff(app: BatchdeckApp, demo: Emulator) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        app.controller.schedule.live_seconds = 0.05  # backoff starts from the live interval
+        original = app.controller.session.workspace
+        failures = []
+
+        def broken() -> object:
+            failures.append(1)
+            if len(failures) == 1:
+                raise RuntimeError("disk I/O error")
+            return original()
+
+        app.controller.session.workspace = broken  # type: ignore[method-assign]
+        done = app.controller.polls_done
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.controller.polls_done >= done + 2)
+        assert len(failures) >= 2 and app.controller.last_report.ok
+        assert any("disk I/O error" in n.message for n in app._notifications)

@@ -55,10 +55,12 @@ class BatchdeckApp(App[None]):
     def on_data_loaded(self, message: DataLoaded) -> None:
         before = {b.id: b.processing_status for b in self.controller.batches}
         first = not before and message.report is None
-        self.controller.accept(message)
+        if not self.controller.accept(message) and message.report is None:
+            return  # an older snapshot than the one shown: nothing to do
         report = self.controller.last_report
+        batches = self.controller.batches  # the newest snapshot, which may not be this message's
         counts: dict[str, int] = {}
-        for batch in message.batches:
+        for batch in batches:
             if batch.deleted_at is None:
                 counts[batch.processing_status] = counts.get(batch.processing_status, 0) + 1
         profile = self.session.profile
@@ -67,15 +69,16 @@ class BatchdeckApp(App[None]):
             error=report.error if report and not report.ok else None,
             error_kind=report.error_kind if report and not report.ok else None,
             syncing=self.controller.polling, counts=counts, readonly=self.readonly, paused=self.controller.paused,
-            failed=sum(1 for b in message.batches if b.deleted_at is None and b.processing_status == "ended"
+            failed=sum(1 for b in batches if b.deleted_at is None and b.processing_status == "ended"
                        and b.counts.failed))
-        self.main.show_data(message.batches, message.history, message.at if message.report else None, info)
+        self.main.show_data(batches, self.controller.history, message.at if message.report else None, info)
+        self.controller.on_polling_change = self.main.set_syncing
         if isinstance(self.screen, DetailScreen):
-            fresh = next((b for b in message.batches if b.id == self.screen.batch.id), None)
+            fresh = next((b for b in batches if b.id == self.screen.batch.id), None)
             if fresh is not None:
-                self.screen.show(fresh, estimate(message.history, fresh.counts.total))
+                self.screen.show(fresh, estimate(self.controller.history, fresh.counts.total))
         if message.report is not None:
-            self._announce_endings(before, message.batches)
+            self._announce_endings(before, batches)
             self._announce_new_error(message.report.error)
         if first and self.controller.poll_enabled:
             self.controller.poll_now()
@@ -83,7 +86,7 @@ class BatchdeckApp(App[None]):
     def _announce_new_error(self, error: str | None) -> None:
         """A toast for a poll error only when it is new; the status line keeps showing it meanwhile."""
         if error and error != self._last_error:
-            self.notify(error, title="Sync failed", severity="error", timeout=15)
+            self.notify(error, title="Sync failed", severity="error", timeout=15, markup=False)
         self._last_error = error
 
     def _announce_endings(self, before: dict[str, str], batches: list[CachedBatch]) -> None:
@@ -93,17 +96,24 @@ class BatchdeckApp(App[None]):
             self.endings.append(text)
             if config.get("notify.toast"):
                 self.notify(text, title="Batch ended", severity="warning" if batch.counts.failed else "information",
-                            timeout=30)
+                            timeout=30, markup=False)
             if config.get("notify.bell"):
                 self.bell()
             if config.get("notify.desktop") and not self.is_headless and self._driver is not None:
                 self._driver.write(osc9(f"batchdeck: {text}"))
 
     def on_action_finished(self, message: ActionFinished) -> None:
-        for outcome in message.outcomes:
-            self.notify(outcome.message, severity="information" if outcome.ok else "error",
-                        title=message.verb.capitalize() + ("d" if message.verb.endswith("e") else "ed")
-                        if outcome.ok else f"Could not {message.verb}", timeout=8 if outcome.ok else 20)
+        """One toast per action, however many batches it touched."""
+        done = [o for o in message.outcomes if o.ok]
+        failed = [o for o in message.outcomes if not o.ok]
+        past = message.verb + ("d" if message.verb.endswith("e") else "ed")
+        if done:
+            text = done[0].message if len(done) == 1 else f"{len(done)} batches {past}"
+            self.notify(text, title=past.capitalize(), timeout=8, markup=False)
+        if failed:
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            self.notify(failed[0].message + more, title=f"Could not {message.verb}", severity="error", timeout=20,
+                        markup=False)
         self.main.clear_marks_after_action()
         self.controller.poll_now()
 
@@ -114,12 +124,17 @@ class BatchdeckApp(App[None]):
             self.notify(f"{type(error).__name__}: {error}" if not str(error).startswith("cannot") else str(error),
                         title="Something went wrong", severity="error", timeout=20)
             if event.worker.group == "poll":
-                self.controller.polling = False
+                self.controller.poll_failed(f"{type(error).__name__}: {error}")
 
     # -- actions ------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.readonly and action in CHANGING_ACTIONS:
             return False
+        screen = self.screen
+        if isinstance(screen, DetailScreen) and action in ("cancel_batches", "delete_batches"):
+            batch = screen.batch
+            wanted = "in_progress" if action == "cancel_batches" else "ended"
+            return batch.processing_status == wanted and batch.deleted_at is None
         return True
 
     def _selection(self) -> list[CachedBatch]:
@@ -183,7 +198,7 @@ class BatchdeckApp(App[None]):
             ("Refresh now", "Poll the API now", self.action_refresh, None),
             ("Pause or resume polling", "Stop or restart background polling", self.action_toggle_pause, None),
             ("Copy batch id", "Copy the selected batch ids (OSC 52)", self.action_copy_id, None),
-            ("Keys", "Show every key of this screen", self.action_help, None),
+            ("Keys of this screen", "batchdeck's keys for the screen you are on", self.action_help, None),
             ("Cancel batches", "Cancel the marked or selected batches", self.action_cancel_batches, "cancel_batches"),
             ("Delete batches", "Delete the marked or selected ended batches", self.action_delete_batches,
              "delete_batches"),
@@ -197,8 +212,15 @@ class BatchdeckApp(App[None]):
             for name in ("all", "live", "failed", "ended", "deleted"):
                 yield SystemCommand(f"Show {name} batches", f"Quick filter: {name}",
                                     lambda n=name: self.main.action_quick_filter(n))  # type: ignore[misc]
-            for key in ("created", "status", "requests", "time", "left", "label", "id"):
+            for key in ("created", "status", "requests", "time", "left", "label", "id", "cost"):
                 yield SystemCommand(f"Sort by {key}", f"Sort the list by {key}",
                                     lambda k=key: self.main.action_sort(k))  # type: ignore[misc]
-            yield SystemCommand("Show or hide live panes", "Toggle the live panes", self.main.action_toggle_live)
-            yield SystemCommand("Clear marks", "Unmark every batch", self.main.action_clear_marks)
+            main = self.main
+            yield SystemCommand("Open batch details", "Every field of the batch under the cursor", main.action_open)
+            yield SystemCommand("Filter batches", "Regex over id, label, status and note", main.action_filter)
+            yield SystemCommand("Clear the filter", "Show every batch again", main.action_clear_filter)
+            yield SystemCommand("Reverse the sort order", "Ascending or descending", main.action_reverse_sort)
+            yield SystemCommand("Mark or unmark the batch", "Actions apply to every marked batch", main.action_mark)
+            yield SystemCommand("Clear marks", "Unmark every batch", main.action_clear_marks)
+            yield SystemCommand("Show or hide live panes", "Toggle the live panes", main.action_toggle_live)
+            yield SystemCommand("Clear ended live panes", "Remove panes of batches that ended", main.action_clear_ended_panes)

@@ -7,6 +7,7 @@ batches are live, slowly when none are, backing off on errors (and honouring ret
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,9 @@ class Controller:
         self.paused = False
         self._timer: Timer | None = None
         self.polls_done = 0
+        self._snapshots = itertools.count(1)
+        self._shown_snapshot = 0
+        self.on_polling_change: Callable[[bool], None] = lambda polling: None
 
     # -- loading and polling ------------------------------------------------------------------
     def load(self) -> None:
@@ -49,8 +53,12 @@ class Controller:
         self.app.run_worker(self._load_worker, thread=True, group="load", exit_on_error=False)
 
     def _snapshot(self, ws: Workspace, report: SyncReport | None) -> DataLoaded:
-        return DataLoaded(ws.cache.query(include_deleted=True), ws.cache.ended_durations(), ws.cache.sync_state(),
-                          report, self.session.clock())
+        """Numbered when read, so a slow reader's older snapshot never replaces a newer one."""
+        number = next(self._snapshots)
+        message = DataLoaded(ws.cache.query(include_deleted=True), ws.cache.ended_durations(),
+                             ws.cache.sync_state(), report, self.session.clock())
+        message.number = number
+        return message
 
     def _load_worker(self) -> None:
         with self.session.workspace() as ws:
@@ -65,6 +73,7 @@ class Controller:
             self.poll_again = True
             return
         self.polling = True
+        self.on_polling_change(True)
         self.app.run_worker(self._poll_worker, thread=True, group="poll", exit_on_error=False)
 
     def _poll_worker(self) -> None:
@@ -75,13 +84,23 @@ class Controller:
                 report = SyncReport(error=str(exc), error_kind=getattr(exc, "kind", "other"))
             self.app.post_message(self._snapshot(ws, report))
 
-    def accept(self, message: DataLoaded) -> None:
-        """Take a load or poll result; schedule the next poll when a poll finished."""
-        self.batches, self.history, self.state = message.batches, message.history, message.state
+    def poll_failed(self, error: str) -> None:
+        """A poll that died of an unexpected error (a locked or failing disk): back off and try again."""
+        self.app.post_message(DataLoaded(self.batches, self.history, self.state,
+                                         SyncReport(error=error, error_kind="other"), self.session.clock()))
+
+    def accept(self, message: DataLoaded) -> bool:
+        """Take a load or poll result; schedule the next poll when a poll finished.
+        Returns False when the message's data is older than what is shown (it is then not used)."""
+        fresh = message.number == 0 or message.number > self._shown_snapshot
+        if fresh:
+            self._shown_snapshot = max(self._shown_snapshot, message.number)
+            self.batches, self.history, self.state = message.batches, message.history, message.state
         if message.report is None:
-            return
+            return fresh
         self.last_report = message.report
         self.polling = False
+        self.on_polling_change(False)
         self.polls_done += 1
         if self.poll_again:
             self.poll_again = False
@@ -90,6 +109,7 @@ class Controller:
             live = sum(1 for b in self.batches if b.is_live)
             delay = self.schedule.next_delay(live, message.report.ok, message.report.retry_after)
             self._timer = self.app.set_timer(delay, self.poll_now)
+        return fresh
 
     def toggle_pause(self) -> bool:
         self.paused = not self.paused

@@ -25,7 +25,7 @@ def text_matcher(pattern: str) -> Callable[[CachedBatch], bool]:
     try:
         regex = re.compile(pattern, re.IGNORECASE)
         search: Callable[[str], bool] = lambda text: regex.search(text) is not None  # noqa: E731
-    except re.error:
+    except (re.error, OverflowError, RecursionError):  # not a usable regex: match it as plain text
         needle = pattern.lower()
         search = lambda text: needle in text.lower()  # noqa: E731
 

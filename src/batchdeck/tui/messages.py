@@ -23,6 +23,7 @@ class DataLoaded(Message):
         self.state = state
         self.report = report
         self.at = at
+        self.number = 0  # the controller's snapshot number; 0 = not a cache read (a failed poll)
 
 
 class ActionFinished(Message):

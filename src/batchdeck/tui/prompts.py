@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.markup import escape
+from batchdeck.tui.text import literal
 
 from batchdeck.core.models import CachedBatch
 from batchdeck.tui.screens.confirm import ConfirmScreen
@@ -16,7 +16,7 @@ SHOWN = 6
 
 
 def _names(batches: list[CachedBatch]) -> str:
-    lines = [f"  {b.id}  {escape(b.label or '')}  {b.counts.total:,} requests, {b.status_text()}"
+    lines = [f"  {b.id}  {literal(b.label or '')}  {b.counts.total:,} requests, {b.status_text()}"
              for b in batches[:SHOWN]]
     if len(batches) > SHOWN:
         lines.append(f"  … and {len(batches) - SHOWN} more")
@@ -42,13 +42,18 @@ def confirm_cancel(app: BatchdeckApp, batches: list[CachedBatch]) -> None:
 
 
 def confirm_delete(app: BatchdeckApp, batches: list[CachedBatch]) -> None:
-    targets = [b for b in batches if not b.deleted_at]
+    """Ended batches only; a single live one is still sent, so the API's own reason reaches the user."""
+    present = [b for b in batches if not b.deleted_at]
+    ended = [b for b in present if b.processing_status == "ended"]
+    targets = ended if len(present) > 1 else present
     if not targets:
-        app.notify("nothing to delete", severity="warning")
+        app.notify("nothing to delete: only ended batches can be deleted (cancel running ones first)",
+                   severity="warning")
         return
+    skipped = len(present) - len(targets)
     body = (f"{_names(targets)}\n\nThe batch and its results are removed from Anthropic for good (download "
-            "results first if you need them). batchdeck keeps its record, label and notes. Only ended batches "
-            "can be deleted; the API refuses the others.")
+            "results first if you need them). batchdeck keeps its record, label and notes."
+            + (f"\n({skipped} selected batches have not ended and are left alone.)" if skipped else ""))
     title = f"Delete {'this batch' if len(targets) == 1 else f'{len(targets)} batches'}?"
 
     def answer(yes: bool | None) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.markup import escape
 from textual.widgets import Footer, Static
 
 from batchdeck.core.clock import Clock
@@ -57,10 +58,12 @@ class DetailScreen(Screen[None]):
 
     def show(self, batch: CachedBatch, guess: Turnaround | None) -> None:
         self.batch, self.guess = batch, guess
-        rows = detail_lines(batch, guess, self.clock(), self.readonly)
-        width = max(len(k) for k, _ in rows)
-        self.query_one("#detail-body", Static).update(
-            "\n".join(f"[b]{k.ljust(width)}[/]  {escape(v)}" for k, v in rows))
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()  # values wrap within their own column
+        for name, value in detail_lines(batch, guess, self.clock(), self.readonly):
+            table.add_row(name, Text(value))
+        self.query_one("#detail-body", Static).update(table)
 
     def selection(self) -> list[CachedBatch]:
         return [self.batch]

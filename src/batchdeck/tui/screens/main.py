@@ -33,8 +33,8 @@ class MainScreen(Screen[None]):
         Binding("enter", "open", "Details"),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("f", "quick_filter", "Live/failed/…"),
-        Binding("s", "sort", "Sort"),
+        Binding("f", "quick_filter", "Live/failed/…", show=False),
+        Binding("s", "sort", "Sort", show=False),
         Binding("S", "reverse_sort", "Reverse sort", show=False),
         Binding("space", "mark", "Mark", show=False),
         Binding("U", "clear_marks", "Clear marks", show=False),
@@ -104,10 +104,14 @@ class MainScreen(Screen[None]):
         width = self.query_one(BatchList).content_width
         if width <= 0:
             return  # not laid out yet; the list's Resized message comes next
-        self.query_one("#list-header", Static).update(header_text(width, self.sort, self.descending))
+        batch_list = self.query_one(BatchList)
+        self.query_one("#list-header", Static).update(
+            header_text(width, self.sort, self.descending, batch_list.label_width))
 
     def on_resize(self) -> None:
         self.update_header()
+        area = self.query_one("#live-area", Container)
+        area.styles.grid_size_columns = max(1, min(4, self.size.width // 40))
 
     def on_batch_list_resized(self) -> None:
         self.update_header()
@@ -115,6 +119,7 @@ class MainScreen(Screen[None]):
     def tick(self) -> None:
         """Once a second: ages in the status line and the live panes."""
         now = self.clock()
+        self.info.marked = len(self.query_one(BatchList).marked)
         self.query_one(StatusLine).show(self.info, now)
         for pane in self.query(LivePane):
             pane.redraw()
@@ -137,10 +142,14 @@ class MainScreen(Screen[None]):
 
     # -- actions ------------------------------------------------------------------------------
     def selection(self) -> list[CachedBatch]:
-        return self.query_one(BatchList).selection()
+        return self.query_one(BatchList).selection(self.batches)
+
+    def set_syncing(self, syncing: bool) -> None:
+        self.info.syncing = syncing
+        self.tick()
 
     def clear_marks_after_action(self) -> None:
-        self.query_one(BatchList).clear_marks()
+        self.action_clear_marks()
 
     def action_open(self) -> None:
         batch = self.query_one(BatchList).current
@@ -185,9 +194,11 @@ class MainScreen(Screen[None]):
 
     def action_mark(self) -> None:
         self.query_one(BatchList).toggle_mark()
+        self.tick()
 
     def action_clear_marks(self) -> None:
         self.query_one(BatchList).clear_marks()
+        self.tick()
 
     def action_toggle_live(self) -> None:
         area = self.query_one("#live-area", Container)

@@ -20,7 +20,7 @@ from textual.strip import Strip
 
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.models import CachedBatch
-from batchdeck.tui.widgets.columns import COLUMNS, MARK_WIDTH, cell_text, fit, status_class, widths
+from batchdeck.tui.widgets.columns import COLUMNS, cell_text, fit, label_need, status_class, widths
 
 
 class BatchList(ScrollView, can_focus=True):
@@ -49,6 +49,7 @@ class BatchList(ScrollView, can_focus=True):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.clock = clock
         self.rows: Sequence[CachedBatch] = ()
+        self.label_width = 0
         self.cursor = 0
         self.marked: set[str] = set()
 
@@ -61,6 +62,7 @@ class BatchList(ScrollView, can_focus=True):
             index = next((i for i, b in enumerate(rows) if b.id == current.id), None)
             self.cursor = index if index is not None else min(self.cursor, max(0, len(rows) - 1))
         self.cursor = min(self.cursor, max(0, len(rows) - 1))
+        self.label_width = label_need(rows)
         self.virtual_size = Size(self.size.width, len(rows))
         self.refresh()
         self.post_message(self.CursorMoved(self.current))
@@ -69,10 +71,10 @@ class BatchList(ScrollView, can_focus=True):
     def current(self) -> CachedBatch | None:
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
 
-    def selection(self) -> list[CachedBatch]:
-        """The marked rows, or the cursor row when nothing is marked."""
+    def selection(self, everything: Sequence[CachedBatch]) -> list[CachedBatch]:
+        """The marked batches (hidden by a filter or not), or the cursor row when nothing is marked."""
         if self.marked:
-            return [b for b in self.rows if b.id in self.marked]
+            return [b for b in everything if b.id in self.marked]
         return [self.current] if self.current else []
 
     def toggle_mark(self) -> None:
@@ -129,7 +131,7 @@ class BatchList(ScrollView, can_focus=True):
         if index == self.cursor and self.has_focus:
             overlay += self.get_component_rich_style("batch-list--cursor", partial=True)
         segments = [Segment("● " if batch.id in self.marked else "  ", base + overlay)]
-        segments += self._cells(batch, widths(width), self.clock(), base, overlay)
+        segments += self._cells(batch, widths(width, self.label_width), self.clock(), base, overlay)
         return Strip(segments).adjust_cell_length(width, base + overlay)
 
     def _cells(self, batch: CachedBatch, sizes: dict[str, int], now: datetime, base: Style,
@@ -154,9 +156,9 @@ class BatchList(ScrollView, can_focus=True):
         self.refresh()
 
 
-def header_text(total_width: int, sort_key: str, descending: bool) -> str:
+def header_text(total_width: int, sort_key: str, descending: bool, label_width: int) -> str:
     """The column titles, with an arrow on the sort column."""
-    sizes = widths(total_width)
+    sizes = widths(total_width, label_width)
     titles = []
     for column in COLUMNS:
         if sizes[column.key] <= 0:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,20 +33,24 @@ COLUMNS = (
 )
 SORTABLE = tuple(c.key for c in COLUMNS)
 MARK_WIDTH = 2
-STATUS_MIN, STATUS_MAX = 14, 30
+STATUS_MIN = 14
+LABEL_MAX = 24
 
 
 NARROW = 90  # below this, COST (the least needed column) gives its room to STATUS
 
 
-def widths(total: int) -> dict[str, int]:
-    """Column widths for `total` cells (one space between columns). LABEL gets what STATUS leaves."""
+def widths(total: int, label_need: int = 0) -> dict[str, int]:
+    """Column widths for `total` cells (one space between columns). LABEL takes what its longest label
+    needs (when STATUS keeps at least its minimum); STATUS takes the rest, so badges are not cut short."""
     dropped = {"cost"} if total < NARROW else set()
+    if label_need == 0:
+        dropped.add("label")
     shown = [c for c in COLUMNS if c.key not in dropped]
     fixed = sum(c.width for c in shown if c.width) + len(shown) - 1 + MARK_WIDTH
     spare = max(0, total - fixed)
-    status = max(STATUS_MIN, min(STATUS_MAX, spare - 8 if spare > STATUS_MIN + 8 else spare))
-    label = max(0, spare - status)
+    label = min(label_need, max(0, spare - STATUS_MIN)) if "label" not in dropped else 0
+    status = spare - label
     sizes = {c.key: c.width or (status if c.key == "status" else label) for c in COLUMNS}
     return {**sizes, **dict.fromkeys(dropped, 0)}
 
@@ -81,6 +85,20 @@ def left_text(batch: CachedBatch, now: datetime) -> str:
     return "archived" if remaining <= 0 else "arch " + timefmt.coarse(remaining)
 
 
+def seconds_left(batch: CachedBatch, now: datetime) -> float:
+    """What LEFT counts down: to expiry while live, to the results' archival once ended."""
+    if batch.deleted_at or batch.archived_at:
+        return float("inf")
+    if batch.is_live and batch.expires_at:
+        return (timefmt.parse(batch.expires_at) - now).total_seconds()
+    return ARCHIVE_DAYS * 86400 - (now - batch.created).total_seconds()
+
+
+def label_need(rows: Sequence[CachedBatch]) -> int:
+    """Width the LABEL column wants: its longest label, capped."""
+    return min(LABEL_MAX, max((len(b.label) for b in rows if b.label), default=0))
+
+
 def cell_text(batch: CachedBatch, key: str, now: datetime) -> str:
     if key == "id":
         return short_id(batch.id)
@@ -107,7 +125,7 @@ def sort_key(key: str, now: datetime) -> Callable[[CachedBatch], Any]:
         "requests": lambda b: b.counts.total,
         "created": lambda b: b.created_at,
         "time": lambda b: b.duration_seconds(now),
-        "left": lambda b: b.expires_at if b.is_live else b.created_at,
+        "left": lambda b: seconds_left(b, now),
         "cost": lambda b: 0,
     }
     return keys[key]

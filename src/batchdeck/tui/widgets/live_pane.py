@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual.markup import escape
+from batchdeck.tui.text import literal
 from textual.widgets import Static
 
 from batchdeck.core import timefmt
@@ -19,23 +19,23 @@ from batchdeck.tui.widgets.columns import short_id
 
 
 def pane_text(batch: CachedBatch, guess: Turnaround | None, polled_at: datetime | None, now: datetime) -> str:
-    """The pane's lines (plain text with Rich markup), kept short for an 80-column terminal."""
+    """The pane's three lines (Textual markup), short enough for two panes side by side at 80 columns.
+    The last poll's age goes in the border (see LivePane)."""
     counts = batch.counts
     elapsed = timefmt.span(batch.duration_seconds(now))
     if batch.processing_status == "ended":
         outcome = f"[b]ended[/] in {elapsed}: {counts.succeeded:,} ok"
         outcome += "".join(f", {n:,} {k}" for k, n in (("errored", counts.errored), ("expired", counts.expired),
                                                         ("canceled", counts.canceled)) if n)
-        return f"{outcome}\n{counts.total:,} requests"
+        return f"{outcome}\nof {counts.total:,} requests"
     expires = timefmt.span((timefmt.parse(batch.expires_at) - now).total_seconds()) if batch.expires_at else "?"
     state = "canceling" if batch.processing_status == "canceling" else "running"
-    lines = [f"{state} {elapsed} · expires in {expires}", f"{counts.total:,} requests, all processing"]
+    lines = [f"{state} {elapsed} · {counts.total:,} requests", f"expires in {expires}"]
     if guess is None:
         lines.append("no finished batches here to compare")
     else:
         lines.append(f"usually {timefmt.span(guess.typical_seconds)}, slow {timefmt.span(guess.slow_seconds)}"
                      f" ({guess.based_on} past)")
-    lines.append(f"polled {poll_age(now, polled_at)}" if polled_at else "not polled yet")
     return "\n".join(lines)
 
 
@@ -65,10 +65,12 @@ class LivePane(Static):
 
     def redraw(self) -> None:
         batch = self.batch
-        self.border_title = short_id(batch.id) + (f" {escape(batch.label)}" if batch.label else "")
+        self.border_title = short_id(batch.id) + (f" {literal(batch.label)}" if batch.label else "")
         self.set_class(batch.processing_status == "ended", "-ended")
         self.set_class(batch.processing_status == "ended" and batch.counts.failed > 0, "-failed")
-        text = pane_text(batch, self.guess, self.polled_at, self.clock())
+        now = self.clock()
+        self.border_subtitle = f"polled {poll_age(now, self.polled_at)}" if self.polled_at else "not polled yet"
+        text = pane_text(batch, self.guess, self.polled_at, now)
         if text != self._shown:  # most ticks change nothing: no repaint, no traffic over SSH
             self._shown = text
             self.update(text)
