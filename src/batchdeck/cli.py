@@ -12,7 +12,8 @@ import sys
 from collections.abc import Sequence
 
 from batchdeck import __version__
-from batchdeck.commands import change_cmd, config_cmd, demo_cmd, emulator_cmd, list_cmd, meta_cmd, sync_cmd, tui_cmd
+from batchdeck.commands import (change_cmd, config_cmd, demo_cmd, emulator_cmd, list_cmd, meta_cmd, results_cmd,
+                                sync_cmd, tui_cmd)
 from batchdeck.commands.common import profile_options
 from batchdeck.core import config as config_mod
 from batchdeck.core import paths
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     list_cmd.register(commands, parents)
     change_cmd.register(commands, parents)
     meta_cmd.register(commands, parents)
+    results_cmd.register(commands, parents)
     config_cmd.register(commands, parents)
     demo_cmd.register(commands, parents)
     emulator_cmd.register(commands)

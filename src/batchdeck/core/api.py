@@ -8,6 +8,8 @@ with one readable line and the key redacted.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +81,25 @@ class BatchesApi:
     def delete(self, batch_id: str) -> None:
         self._json(lambda: self._client.messages.batches.with_raw_response.delete(batch_id),
                    f"delete batch {batch_id}", batch_id)
+
+    @contextmanager
+    def stream_results(self, batch_id: str, chunk_size: int = 1 << 16) -> Iterator[Iterator[bytes]]:
+        """The results body as raw byte chunks, exactly as sent (the SDK reads `results_url` itself)."""
+        what = f"download the results of {batch_id}"
+        self.calls += 1
+        try:
+            with self._client.messages.batches.with_streaming_response.results(batch_id) as response:
+                yield self._chunks(response.iter_bytes(chunk_size), what)
+        except anthropic.APIError as exc:
+            raise self._failure(exc, what, batch_id) from None
+        except anthropic.AnthropicError as exc:  # no results_url: not ended yet
+            raise ApiFailure(f"cannot {what}: it has no results yet ({exc})", "not_ready") from None
+
+    def _chunks(self, chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
+        try:
+            yield from chunks
+        except (httpx2.HTTPError, OSError) as exc:  # the connection dropped mid-stream
+            raise ApiFailure(f"cannot {what}: the download was cut off ({type(exc).__name__})", "network") from None
 
     # -- plumbing -----------------------------------------------------------------------------
     def _json(self, call: Any, what: str, batch_id: str | None = None) -> dict[str, Any]:

@@ -61,6 +61,46 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sync_state ADD COLUMN head_id TEXT;
     """,
+    # 4: downloaded results: one row per download, one index row per result line.
+    """
+    CREATE TABLE result_sets (
+        profile TEXT NOT NULL,
+        batch_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        path TEXT,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        rows INTEGER NOT NULL DEFAULT 0,
+        malformed INTEGER NOT NULL DEFAULT 0,
+        malformed_lines TEXT NOT NULL DEFAULT '[]',
+        cost_usd REAL,
+        standard_cost_usd REAL,
+        unpriced_rows INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        error TEXT,
+        PRIMARY KEY (profile, batch_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE results (
+        profile TEXT NOT NULL,
+        batch_id TEXT NOT NULL,
+        custom_id TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        error_type TEXT,
+        error_message TEXT,
+        stop_reason TEXT,
+        model TEXT,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL,
+        line_offset INTEGER NOT NULL,
+        line_length INTEGER NOT NULL,
+        PRIMARY KEY (profile, batch_id, custom_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX results_by_outcome ON results (profile, batch_id, outcome, custom_id);
+    CREATE INDEX results_by_error ON results (profile, batch_id, error_type, custom_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,97 @@
+"""`batchdeck results ID` and `batchdeck export ID`: results by custom_id, downloaded once and kept."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from batchdeck.commands.common import open_workspace, print_json, table
+from batchdeck.core.export import FORMATS, export
+from batchdeck.core.results import ensure_downloaded, results_path
+from batchdeck.core.results_index import ResultRow, ResultsIndex
+from batchdeck.core.errors import UsageError
+from batchdeck.core.workspace import Workspace
+
+OUTCOMES = ("succeeded", "errored", "canceled", "expired")
+
+
+def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    r = commands.add_parser("results", parents=parents, help="results of a batch, by custom_id",
+                            description="Show a batch's results (downloaded once and kept locally, so they "
+                                        "outlive Anthropic's 29-day archive).")
+    _selection(r)
+    r.add_argument("--limit", type=int, metavar="N", help="at most N rows")
+    r.add_argument("--json", action="store_true", help="a JSON array of index rows (see README)")
+    r.set_defaults(run=run_results)
+    e = commands.add_parser("export", parents=parents, help="write a batch's results to a file",
+                            description="Export results: jsonl (raw lines exactly as received), csv (custom_id, "
+                                        "outcome, text, error, tokens, cost) or text (custom_id and text).")
+    _selection(e)
+    e.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="the file (default: <batch id>[-<outcome>].<format> in the current directory)")
+    e.add_argument("--format", choices=list(FORMATS), default="jsonl", help="default: jsonl")
+    e.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    e.set_defaults(run=run_export)
+
+
+def _selection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id", help="batch id (or a unique part after msgbatch_)")
+    p.add_argument("--outcome", metavar="O[,O]", help=f"only these outcomes: {', '.join(OUTCOMES)}")
+    p.add_argument("--custom-id", metavar="PATTERN", help="exact id, or a glob like 'ticket-12*'")
+    p.add_argument("--error-type", metavar="TYPE", help="only errors of this type (e.g. overloaded_error)")
+
+
+def _outcomes(text: str | None) -> list[str]:
+    chosen = [o.strip() for o in (text or "").split(",") if o.strip()]
+    unknown = [o for o in chosen if o not in OUTCOMES]
+    if unknown:
+        raise UsageError(f"unknown outcome {unknown[0]!r}; choose from {', '.join(OUTCOMES)}")
+    return chosen
+
+
+def _progress(total_bytes: int, rows: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\rdownloading… {total_bytes / 1e6:.1f} MB, {rows:,} results", end="", file=sys.stderr, flush=True)
+
+
+def _rows(ws: Workspace, args: argparse.Namespace, limit: int | None = None) -> tuple[str, list[ResultRow]]:
+    outcomes = _outcomes(args.outcome)
+    batch_id = ws.cache.resolve(args.id)
+    ensure_downloaded(ws, batch_id, _progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    index = ResultsIndex(ws.db, ws.profile.name)
+    return batch_id, index.rows(batch_id, outcomes, args.custom_id, args.error_type, limit)
+
+
+def run_results(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be 1 or more")
+    with open_workspace(args) as ws:
+        batch_id, rows = _rows(ws, args, args.limit)
+        if args.json:
+            print_json([r.to_json() for r in rows])
+            return 0
+        if not rows:
+            print("no results match")
+            return 0
+        print(table(["CUSTOM_ID", "OUTCOME", "ERROR", "STOP", "IN", "OUT", "COST"], [
+            [r.custom_id, r.outcome, r.error_type or "", r.stop_reason or "", f"{r.input_tokens:,}",
+             f"{r.output_tokens:,}", "" if r.cost_usd is None else f"${r.cost_usd:.5f}"] for r in rows]))
+        result_set = ResultsIndex(ws.db, ws.profile.name).result_set(batch_id)
+        if result_set and result_set.cost_usd is not None:
+            print(f"batch cost ${result_set.cost_usd:.4f} at batch prices (standard ${result_set.standard_cost_usd:.4f})"
+                  + (f"; {result_set.unpriced_rows} rows of unknown price" if result_set.unpriced_rows else ""))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        batch_id, rows = _rows(ws, args)
+        suffix = f"-{args.outcome.replace(',', '-')}" if args.outcome else ""
+        target = args.output or Path.cwd() / f"{batch_id}{suffix}{FORMATS[args.format]}"
+        report = export(results_path(ws, batch_id), rows, args.format, target, overwrite=args.force)
+    print(f"wrote {report.rows:,} results to {report.path} ({report.bytes / 1e6:.1f} MB)")
+    return 0

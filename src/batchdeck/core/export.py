@@ -1,0 +1,94 @@
+"""Writing results out: raw JSONL exactly as received, a flat CSV, or custom_id → text JSONL.
+
+Files are written to a temp file beside the target and renamed into place, so a reader never
+sees half a file; an existing file is replaced only when the caller says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from batchdeck.core.errors import BatchdeckError, UsageError
+from batchdeck.core.results import read_lines
+from batchdeck.core.results_index import ResultRow
+
+FORMATS = {"jsonl": ".jsonl", "csv": ".csv", "text": ".text.jsonl"}
+CSV_COLUMNS = ("custom_id", "outcome", "text", "error_type", "error_message", "stop_reason", "model",
+               "input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "cost_usd")
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    path: Path
+    rows: int
+    bytes: int
+
+
+def message_text(line: bytes) -> str | None:
+    """The text blocks of a succeeded result line, joined; None for other outcomes."""
+    result = json.loads(line)["result"]
+    if result.get("type") != "succeeded":
+        return None
+    blocks = (result.get("message") or {}).get("content") or []
+    return "".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
+
+
+def _lines(source: Path, rows: list[ResultRow]) -> Iterator[tuple[ResultRow, bytes]]:
+    ordered = sorted(rows, key=lambda r: r.line_offset)  # file order: raw exports read like the original
+    yield from zip(ordered, read_lines(source, [(r.line_offset, r.line_length) for r in ordered]))
+
+
+def _render(fmt: str, pairs: Iterable[tuple[ResultRow, bytes]]) -> Iterator[bytes]:
+    if fmt == "jsonl":
+        for _, line in pairs:
+            yield line if line.endswith(b"\n") else line + b"\n"
+        return
+    if fmt == "text":
+        for row, line in pairs:
+            yield (json.dumps({"custom_id": row.custom_id, "text": message_text(line)}, ensure_ascii=False)
+                   + "\n").encode()
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row, line in pairs:
+        values: dict[str, Any] = {**row.to_json(), "text": message_text(line)}
+        writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+        if buffer.tell() > 1 << 16:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def export(source: Path, rows: list[ResultRow], fmt: str, target: Path, overwrite: bool = False) -> ExportReport:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if target.exists() and not overwrite:
+        raise UsageError(f"{target} already exists; pass --force to replace it, or choose another file with -o")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in _render(fmt, _lines(source, rows)):
+                fh.write(chunk)
+                size += len(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BatchdeckError(f"cannot write {target}: {exc.strerror}; nothing was written") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return ExportReport(target, len(rows), size)
