@@ -78,10 +78,13 @@ class PriceBook:
         """The price of a model id or alias; dated ids (`…-20251001`) fall back to their alias."""
         if not model:
             return None
-        if model in self.prices:
-            return self.prices[model]
-        stem, _, suffix = model.rpartition("-")
-        return self.prices.get(stem) if suffix.isdigit() and len(suffix) == 8 else None
+        found = self.prices.get(model)
+        if found is None:
+            stem, _, suffix = model.rpartition("-")
+            found = self.prices.get(stem) if suffix.isdigit() and len(suffix) == 8 else None
+            if found is not None:
+                self.prices[model] = found  # remembered: a batch names the same few models 100,000 times
+        return found
 
     def standard_cost(self, model: str | None, usage: Usage) -> float | None:
         price = self.price(model)

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from batchdeck.core.errors import ApiFailure, BatchdeckError
-from batchdeck.core.pricing import PriceBook, Usage
+from batchdeck.core.pricing import BATCH_DISCOUNT, PriceBook, Usage
 from batchdeck.core.results_index import ResultsIndex
 from batchdeck.core.workspace import Workspace
 
-FLUSH_ROWS = 5000
+FLUSH_ROWS = 5_000
 MALFORMED_KEPT = 50
 
 Progress = Callable[[int, int], None]  # (bytes so far, rows so far)
@@ -59,22 +59,21 @@ def index_row(obj: dict[str, Any], prices: PriceBook, offset: int, length: int) 
     custom_id = obj["custom_id"]
     result = obj["result"]
     outcome = result["type"]
-    error_type = error_message = stop_reason = model = None
-    usage = Usage()
-    cost = None
+    if not isinstance(custom_id, str) or not isinstance(outcome, str):
+        raise ValueError("custom_id and result.type must be strings")
     if outcome == "succeeded":
         message = result.get("message") or {}
-        stop_reason, model = message.get("stop_reason"), message.get("model")
+        model = message.get("model")
         usage = Usage.from_api(message.get("usage") or {})
-        cost = prices.batch_cost(model, usage)
-    elif outcome == "errored":
+        return (custom_id, outcome, None, None, message.get("stop_reason"), model, usage.input, usage.output,
+                usage.cache_write_5m + usage.cache_write_1h, usage.cache_read, prices.batch_cost(model, usage),
+                offset, length)
+    error_type = error_message = None
+    if outcome == "errored":
         envelope = result.get("error") or {}
         inner = envelope.get("error") if isinstance(envelope.get("error"), dict) else envelope
         error_type, error_message = inner.get("type"), inner.get("message")
-    if not isinstance(custom_id, str) or not isinstance(outcome, str):
-        raise ValueError("custom_id and result.type must be strings")
-    return (custom_id, outcome, error_type, error_message, stop_reason, model, usage.input, usage.output,
-            usage.cache_write_5m + usage.cache_write_1h, usage.cache_read, cost, offset, length)
+    return (custom_id, outcome, error_type, error_message, None, None, 0, 0, 0, 0, None, offset, length)
 
 
 class _LineIndexer:
@@ -114,15 +113,7 @@ class _LineIndexer:
             if len(self.report.malformed_lines) < MALFORMED_KEPT:
                 self.report.malformed_lines.append(self.line_number)
             return
-        report = self.report
-        report.rows += 1
-        report.outcomes[row[1]] = report.outcomes.get(row[1], 0) + 1
-        if row[1] == "succeeded":
-            if row[10] is None:
-                report.unpriced += 1
-            else:
-                report.cost += row[10]
-                report.standard_cost += row[10] * 2
+        self.report.rows += 1
         yield row
 
 
@@ -146,6 +137,9 @@ def download(ws: Workspace, batch_id: str, progress: Progress | None = None,
             raise BatchdeckError(f"cannot save the results of {batch_id} to {part.parent}: {exc.strerror}") from None
         raise
     report.seconds = time.monotonic() - started
+    totals = index.totals(batch_id)  # outcome counts and costs, summed by SQLite rather than per row
+    report.outcomes, report.cost, report.unpriced = totals.outcomes, totals.cost, totals.unpriced
+    report.standard_cost = report.cost / BATCH_DISCOUNT
     index.finish(batch_id, ws.now(), size=report.bytes, rows=report.rows, malformed=report.malformed,
                  malformed_lines=report.malformed_lines, cost=report.cost if report.rows else None,
                  standard=report.standard_cost if report.rows else None, unpriced=report.unpriced)

@@ -59,6 +59,13 @@ class ResultRow:
         return {k: getattr(self, k) for k in ROW_COLUMNS}
 
 
+@dataclass(frozen=True)
+class Totals:
+    outcomes: dict[str, int]
+    cost: float  # at batch prices, over rows with a known price
+    unpriced: int  # succeeded rows whose model has no price
+
+
 class ResultsIndex:
     def __init__(self, db: Database, profile: str) -> None:
         self.db = db
@@ -109,6 +116,8 @@ class ResultsIndex:
         if outcomes:
             sql += f" AND outcome IN ({', '.join('?' * len(outcomes))})"
             args += list(outcomes)
+            if "succeeded" not in outcomes:
+                sql += " AND outcome != 'succeeded'"  # lets SQLite use the partial index of failed rows
         if error_type:
             sql += " AND error_type = ?"
             args.append(error_type)
@@ -120,6 +129,12 @@ class ResultsIndex:
             sql += " LIMIT ?"
             args.append(limit)
         return [ResultRow(*r) for r in self.db.conn.execute(sql, args)]
+
+    def totals(self, batch_id: str) -> Totals:
+        rows = self.db.conn.execute(
+            "SELECT outcome, COUNT(*), SUM(cost_usd), SUM(outcome = 'succeeded' AND cost_usd IS NULL) FROM results "
+            "WHERE profile = ? AND batch_id = ? GROUP BY outcome", (self.profile, batch_id)).fetchall()
+        return Totals({r[0]: r[1] for r in rows}, sum(r[2] or 0.0 for r in rows), sum(r[3] or 0 for r in rows))
 
     def outcome_counts(self, batch_id: str) -> dict[str, int]:
         rows = self.db.conn.execute("SELECT outcome, COUNT(*) FROM results WHERE profile = ? AND batch_id = ? "
