@@ -166,11 +166,6 @@ class BatchCache:
             "AND cancel_initiated_at IS NULL AND n_expired = 0", (self.profile,))
         return [(r["total"], r["seconds"]) for r in rows]
 
-    def status_counts(self) -> dict[str, int]:
-        rows = self.conn.execute("SELECT processing_status, COUNT(*) AS n FROM batches WHERE profile = ? "
-                                 "AND deleted_at IS NULL GROUP BY processing_status", (self.profile,))
-        return {r["processing_status"]: r["n"] for r in rows}
-
     def clear_batches(self) -> None:
         """Forget the API's data for this profile (local metadata stays)."""
         with self.db.transaction() as conn:

@@ -79,10 +79,6 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
-def open_database(path: Path) -> Database:
-    return Database(path)
-
-
 def set_aside(path: Path) -> Path:
     """Move a damaged cache (and its WAL files) out of the way; returns where it went."""
     stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -11,6 +11,11 @@ from batchdeck.core.turnaround import Turnaround
 ARCHIVE_DAYS = 29
 
 
+def archive_remaining(batch: CachedBatch, now: datetime) -> float:
+    """Seconds until the results are archived (29 days after creation; negative once past)."""
+    return ARCHIVE_DAYS * 86400 - (now - batch.created).total_seconds()
+
+
 def results_text(batch: CachedBatch, now: datetime) -> str:
     """Whether, and for how long, the results can be downloaded."""
     if batch.deleted_at:
@@ -19,7 +24,7 @@ def results_text(batch: CachedBatch, now: datetime) -> str:
         return "available once the batch ends"
     if batch.archived_at:
         return f"archived on {batch.archived_at} ({ARCHIVE_DAYS} days after creation)"
-    remaining = ARCHIVE_DAYS * 86400 - (now - batch.created).total_seconds()
+    remaining = archive_remaining(batch, now)
     return "archived" if remaining <= 0 else f"downloadable for another {timefmt.coarse(remaining)}"
 
 

@@ -26,11 +26,6 @@ def database_file() -> Path:
     return data_dir() / "cache.db"
 
 
-def results_dir(profile: str) -> Path:
-    """Where downloaded results are kept, byte for byte as received (they outlive the 29-day archive)."""
-    return data_dir() / "results" / profile
-
-
 def private_dir(path: Path) -> Path:
     """Create `path` (and parents) readable by the owner only."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from batchdeck.tui.text import literal
@@ -23,22 +24,30 @@ def _names(batches: list[CachedBatch]) -> str:
     return "\n".join(lines)
 
 
+def _ask(app: BatchdeckApp, verb: str, targets: list[CachedBatch], consequence: str, skipped: str,
+         act: Callable[[list[str]], None], yes_label: str) -> None:
+    """Name the batches and what will happen; act only on a yes."""
+    title = f"{verb.capitalize()} {'this batch' if len(targets) == 1 else f'{len(targets)} batches'}?"
+    body = f"{_names(targets)}\n\n{consequence}" + (f"\n({skipped})" if skipped else "")
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            act([b.id for b in targets])
+
+    app.push_screen(ConfirmScreen(title, body, yes_label=yes_label), answer)
+
+
 def confirm_cancel(app: BatchdeckApp, batches: list[CachedBatch]) -> None:
     live = [b for b in batches if b.processing_status == "in_progress" and not b.deleted_at]
     if not live:
         app.notify("nothing to cancel: only in-progress batches can be canceled", severity="warning")
         return
     skipped = len(batches) - len(live)
-    body = (f"{_names(live)}\n\nRequests already processed keep their results; the rest end canceled. "
-            "The batch shows as canceling until Anthropic finishes stopping it."
-            + (f"\n({skipped} selected batches are not in progress and are left alone.)" if skipped else ""))
-    title = f"Cancel {'this batch' if len(live) == 1 else f'{len(live)} batches'}?"
-
-    def answer(yes: bool | None) -> None:
-        if yes:
-            app.controller.cancel([b.id for b in live])
-
-    app.push_screen(ConfirmScreen(title, body, yes_label="Cancel batch" if len(live) == 1 else "Cancel all"), answer)
+    _ask(app, "cancel", live,
+         "Requests already processed keep their results; the rest end canceled. "
+         "The batch shows as canceling until Anthropic finishes stopping it.",
+         f"{skipped} selected batches are not in progress and are left alone." if skipped else "",
+         app.controller.cancel, "Cancel batch" if len(live) == 1 else "Cancel all")
 
 
 def confirm_delete(app: BatchdeckApp, batches: list[CachedBatch]) -> None:
@@ -51,13 +60,8 @@ def confirm_delete(app: BatchdeckApp, batches: list[CachedBatch]) -> None:
                    severity="warning")
         return
     skipped = len(present) - len(targets)
-    body = (f"{_names(targets)}\n\nThe batch and its results are removed from Anthropic for good (download "
-            "results first if you need them). batchdeck keeps its record, label and notes."
-            + (f"\n({skipped} selected batches have not ended and are left alone.)" if skipped else ""))
-    title = f"Delete {'this batch' if len(targets) == 1 else f'{len(targets)} batches'}?"
-
-    def answer(yes: bool | None) -> None:
-        if yes:
-            app.controller.delete([b.id for b in targets])
-
-    app.push_screen(ConfirmScreen(title, body, yes_label="Delete"), answer)
+    _ask(app, "delete", targets,
+         "The batch and its results are removed from Anthropic for good (download results first if you need "
+         "them). batchdeck keeps its record, label and notes.",
+         f"{skipped} selected batches have not ended and are left alone." if skipped else "",
+         app.controller.delete, "Delete")

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from batchdeck.core import timefmt
-from batchdeck.core.describe import ARCHIVE_DAYS
+from batchdeck.core.describe import archive_remaining
 from batchdeck.core.models import CachedBatch
 
 
@@ -73,25 +73,23 @@ def status_class(batch: CachedBatch) -> str:
     return "bad" if counts.succeeded == 0 else "warn"
 
 
-def left_text(batch: CachedBatch, now: datetime) -> str:
-    """Time to expiry for live batches; time until results are archived for ended ones."""
-    if batch.deleted_at:
-        return ""
-    if batch.is_live and batch.expires_at:
-        return "exp " + timefmt.coarse((timefmt.parse(batch.expires_at) - now).total_seconds())
-    if batch.archived_at:
-        return "archived"
-    remaining = ARCHIVE_DAYS * 86400 - (now - batch.created).total_seconds()
-    return "archived" if remaining <= 0 else "arch " + timefmt.coarse(remaining)
-
-
 def seconds_left(batch: CachedBatch, now: datetime) -> float:
     """What LEFT counts down: to expiry while live, to the results' archival once ended."""
     if batch.deleted_at or batch.archived_at:
         return float("inf")
     if batch.is_live and batch.expires_at:
         return (timefmt.parse(batch.expires_at) - now).total_seconds()
-    return ARCHIVE_DAYS * 86400 - (now - batch.created).total_seconds()
+    return archive_remaining(batch, now)
+
+
+def left_text(batch: CachedBatch, now: datetime) -> str:
+    """Time to expiry for live batches; time until results are archived for ended ones."""
+    if batch.deleted_at:
+        return ""
+    remaining = seconds_left(batch, now)
+    if batch.is_live and batch.expires_at:
+        return "exp " + timefmt.coarse(remaining)
+    return "archived" if remaining <= 0 or remaining == float("inf") else "arch " + timefmt.coarse(remaining)
 
 
 def label_need(rows: Sequence[CachedBatch]) -> int:
