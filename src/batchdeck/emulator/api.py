@@ -73,6 +73,7 @@ class BatchesApi:
         self.store = store
         self.rates = rates
         self.max_requests = max_requests
+        self.bodies: dict[str, bytes] | None = None  # batch id -> create body as received, when recording
 
     def handle(self, endpoint: str, batch_id: str | None, request: Request, workspace: str) -> Response:
         if endpoint == "unknown":
@@ -81,6 +82,8 @@ class BatchesApi:
             version = request.headers.get("anthropic-version") or ""
             plans = validate_create(request.body, version, self.max_requests)
             batch = self.store.create(plans, workspace, self.rates)
+            if self.bodies is not None:
+                self.bodies[batch.id] = bytes(request.body)
             return Response(200, self.store.snapshot(batch, request.base_url))
         if endpoint == "list":
             return self._list(request, workspace)

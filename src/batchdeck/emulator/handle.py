@@ -81,6 +81,12 @@ class Emulator:
         self.api.rates = Rates(current.error_rate if error_rate is None else float(error_rate),
                                current.expire_rate if expire_rate is None else float(expire_rate))
 
+    def record_create_bodies(self) -> dict[str, bytes]:
+        """From now on keep every create body exactly as received (batch id -> bytes), for tests."""
+        if self.api.bodies is None:
+            self.api.bodies = {}
+        return self.api.bodies
+
     def _persist_batch(self, batch: Batch) -> None:
         if self.state_dir:
             self.state_dir.save_batch(batch)

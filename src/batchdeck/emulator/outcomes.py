@@ -1,8 +1,16 @@
 """Deterministic fates of requests: what each row will end as, and when it finishes.
 
-A row's fate depends only on (seed, custom_id) and the batch's rates, so the same batch
-always produces the same results. Timing decides the rest: a row that has not finished
+A row's fate depends only on (seed, custom_id, attempt) and the batch's rates, so the same
+batch always produces the same results. Timing decides the rest: a row that has not finished
 when a cancel completes ends `canceled`; one unfinished at `expires_at` ends `expired`.
+
+Attempts, so that resubmitted rows behave like the real thing (transient failures clear):
+`attempt` is how many earlier batches created through the API in the same workspace held
+the same custom_id. Attempt 0 is exactly the original rule. Attempt 1 draws afresh from
+(seed, custom_id, 1) with both rates halved. From attempt 2 on a row never fails
+transiently (no `overloaded_error`/`api_error`, never expires by itself). Failures that
+come from the params themselves (unknown model, bad max_tokens, ...) repeat on every attempt,
+and a row can still end `canceled` or `expired` if its batch is canceled or runs out of time.
 """
 
 from __future__ import annotations
@@ -50,10 +58,21 @@ def draws(seed: int, custom_id: str) -> tuple[float, float, float]:
     return a / 2**32, b / 2**32, c / 2**32
 
 
+def attempt_rates(rates: Rates, attempt: int) -> Rates:
+    """The transient failure rates a row sees on its `attempt`-th submission (see the module doc)."""
+    if attempt <= 0:
+        return rates
+    if attempt == 1:
+        return Rates(rates.error_rate / 2, rates.expire_rate / 2)
+    return Rates()
+
+
 def fate_of(plan: RequestPlan, rates: Rates, seed: int) -> Fate:
-    u_outcome, u_finish, u_kind = draws(seed, plan.custom_id)
+    attempt = plan.attempt
+    u_outcome, u_finish, u_kind = draws(seed, plan.custom_id if attempt <= 0 else f"{plan.custom_id}#{attempt}")
     if plan.error_type is not None:
         return Fate("errored", u_finish * 0.05, plan.error_type, plan.error_message, validation=True)
+    rates = attempt_rates(rates, attempt)
     if u_outcome < rates.expire_rate:
         return Fate("expired", math.inf)
     if u_outcome < rates.expire_rate + rates.error_rate:

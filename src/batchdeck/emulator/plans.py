@@ -44,10 +44,11 @@ class RequestPlan:
     tool_name: str = ""
     error_type: str | None = None  # deferred validation failure, if any
     error_message: str | None = None
+    attempt: int = 0  # earlier client batches of the workspace that held this custom_id (see outcomes)
 
     def to_row(self) -> list[Any]:
         return [self.custom_id, self.model, self.max_tokens, self.input_tokens, self.prompt,
-                self.features, self.tool_name, self.error_type, self.error_message]
+                self.features, self.tool_name, self.error_type, self.error_message, self.attempt]
 
     @classmethod
     def from_row(cls, row: list[Any]) -> RequestPlan:

@@ -7,9 +7,11 @@ otherwise invisible: retrieve, results, cancel and delete answer 404.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import threading
 from bisect import insort
+from collections import Counter
 from itertools import islice
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +40,7 @@ class BatchStore:
         self._order: list[tuple[float, int, str]] = []  # ascending; lists read it backwards
         self._seq = 0
         self._salt = secrets.token_hex(8)
+        self._seen: dict[str, Counter[str]] = {}  # workspace -> custom_id -> client batches holding it
 
     # -- writing ------------------------------------------------------------------------------
     def add(self, batch: Batch) -> Batch:
@@ -46,6 +49,9 @@ class BatchStore:
             self._by_id[batch.id] = batch
             insort(self._order, (batch.created_at, batch.seq, batch.id))
             self._seq = max(self._seq, batch.seq + 1)
+            if isinstance(batch.source, ExplicitSource):
+                seen = self._seen.setdefault(batch.workspace, Counter())
+                seen.update(batch.source.plan(i).custom_id for i in range(batch.count))
         return batch
 
     def new_batch(self, source: RequestSource, workspace: str, rates: Rates,
@@ -61,8 +67,15 @@ class BatchStore:
             return self.add(batch)
 
     def create(self, plans: list[RequestPlan], workspace: str, rates: Rates) -> Batch:
-        """A client's batch; its id is unique across emulator runs, like a real one (seeded ones repeat)."""
-        batch = self.new_batch(ExplicitSource(plans), workspace, rates, salt=self._salt)
+        """A client's batch; its id is unique across emulator runs, like a real one (seeded ones repeat).
+
+        Each plan gets its attempt number: how many earlier client batches of the workspace held
+        its custom_id (see `outcomes`), so resubmitted rows can succeed where they failed.
+        """
+        with self._lock:
+            seen = self._seen.get(workspace, Counter())
+            plans = [dataclasses.replace(p, attempt=seen[p.custom_id]) if seen[p.custom_id] else p for p in plans]
+            batch = self.new_batch(ExplicitSource(plans), workspace, rates, salt=self._salt)
         self._on_change(batch)
         return batch
 
