@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 
 from batchdeck import __version__
-from batchdeck.commands import (change_cmd, config_cmd, demo_cmd, emulator_cmd, list_cmd, meta_cmd, results_cmd,
-                                sync_cmd, tui_cmd)
+from batchdeck.commands import (change_cmd, config_cmd, demo_cmd, emulator_cmd, job_cmd, list_cmd, meta_cmd,
+                                results_cmd, retry_cmd, submit_cmd, sync_cmd, tui_cmd)
 from batchdeck.commands.common import profile_options
 from batchdeck.core import config as config_mod
 from batchdeck.core import paths
@@ -33,6 +33,12 @@ examples:
   batchdeck sync                              fetch every batch into the local cache
   batchdeck list --status live,failed         running batches, and ended ones with failed rows
   batchdeck show 01HzAb                       one batch, by a unique part of its id
+  batchdeck submit requests.jsonl --dry-run   check every line; parts, bytes and estimated cost
+  batchdeck submit rows.csv --template @prompt.txt --id-field id --model claude-haiku-4-5 --max-tokens 512
+  batchdeck retry job-3                       resend expired, canceled and transient errors
+  batchdeck retry ID --include errored        ... every error type of one batch
+  batchdeck attach ID requests.jsonl          originals of a batch made elsewhere, for retry
+  batchdeck job show job-3                    the job merged across resubmissions
   batchdeck emulator --scenario demo          a local API with ~60 realistic batches
   batchdeck emulator --speed 60 --port 8765   one simulated minute per real second
   batchdeck <command> --help                  options of one command
@@ -55,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     change_cmd.register(commands, parents)
     meta_cmd.register(commands, parents)
     results_cmd.register(commands, parents)
+    submit_cmd.register(commands, parents)
+    retry_cmd.register(commands, parents)
+    job_cmd.register(commands, parents)
     config_cmd.register(commands, parents)
     demo_cmd.register(commands, parents)
     emulator_cmd.register(commands)

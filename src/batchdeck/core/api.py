@@ -82,6 +82,18 @@ class BatchesApi:
         self._json(lambda: self._client.messages.batches.with_raw_response.delete(batch_id),
                    f"delete batch {batch_id}", batch_id)
 
+    def create(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
+        """Create a batch and return it as the API sent it.
+
+        The SDK does not retry here: a create is not idempotent, and resending after an answer
+        that was lost on the way back would make a second batch. A timeout or a dropped
+        connection raises an `ApiFailure` of kind `network`; the caller reconciles (see
+        `core.sender`) before ever sending again.
+        """
+        client = self._client.with_options(max_retries=0)
+        return self._json(lambda: client.messages.batches.with_raw_response.create(requests=requests),
+                          f"create a batch of {len(requests):,} requests")
+
     @contextmanager
     def stream_results(self, batch_id: str, chunk_size: int = 1 << 16) -> Iterator[Iterator[bytes]]:
         """The results body as raw byte chunks, exactly as sent (the SDK reads `results_url` itself)."""

@@ -103,7 +103,76 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX results_not_succeeded ON results (profile, batch_id, outcome, error_type, custom_id)
         WHERE outcome != 'succeeded';
     """,
+    # 5: jobs (issue 6). A job ties together the requests of one submission (kept compactly, so a
+    #    resubmission needs nothing else), the parts sent as batches (each written as an intent
+    #    before its create call, so a crash or an uncertain create is reconciled, never resent
+    #    blindly), and their lineage. Attached files index a batch's original request file by
+    #    custom_id without copying it.
+    """
+    CREATE TABLE jobs (
+        profile TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        source_file TEXT,
+        content_hash TEXT,
+        request_count INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (profile, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX jobs_by_hash ON jobs (profile, content_hash);
+    CREATE TABLE job_requests (
+        profile TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        custom_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        line BLOB NOT NULL,
+        wire_bytes INTEGER NOT NULL,
+        model TEXT,
+        max_tokens INTEGER NOT NULL DEFAULT 0,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (profile, job_id, custom_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE submissions (
+        profile TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        round INTEGER NOT NULL DEFAULT 0,
+        parent_batch_id TEXT,
+        request_count INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        custom_ids BLOB NOT NULL,
+        state TEXT NOT NULL,
+        batch_id TEXT,
+        anchor_id TEXT,
+        anchor_created_at TEXT,
+        intent_at TEXT,
+        created_at TEXT NOT NULL,
+        error TEXT,
+        PRIMARY KEY (profile, job_id, part)
+    ) WITHOUT ROWID;
+    CREATE INDEX submissions_by_batch ON submissions (profile, batch_id);
+    CREATE INDEX submissions_by_state ON submissions (profile, state);
+    CREATE TABLE attachments (
+        profile TEXT NOT NULL,
+        batch_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        request_count INTEGER NOT NULL,
+        attached_at TEXT NOT NULL,
+        PRIMARY KEY (profile, batch_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE attached_requests (
+        profile TEXT NOT NULL,
+        batch_id TEXT NOT NULL,
+        custom_id TEXT NOT NULL,
+        line_offset INTEGER NOT NULL,
+        line_length INTEGER NOT NULL,
+        PRIMARY KEY (profile, batch_id, custom_id)
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
-LOCAL_TABLES = ("batch_meta",)
+LOCAL_TABLES = ("batch_meta", "jobs", "job_requests", "submissions", "attachments", "attached_requests")

@@ -1,0 +1,70 @@
+"""Exporting a job's merged results: per custom_id the result line of its latest attempt.
+
+`jsonl` writes those raw lines exactly as received (from each batch's kept copy), in the
+job's original request order; rows whose latest attempt has no result yet are left out and
+counted. Written through a temp file and renamed, as `core.export` does.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from batchdeck.core.errors import BatchdeckError, UsageError
+from batchdeck.core.jobs import JobView
+from batchdeck.core.jobstore import JobStore
+from batchdeck.core.results import read_lines, results_path
+from batchdeck.core.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class JobExportReport:
+    path: Path
+    rows: int
+    bytes: int
+    without_result: int  # custom_ids whose latest attempt has no result line yet
+
+
+def _merged_lines(ws: Workspace, view: JobView) -> tuple[list[bytes], int]:
+    spans: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    without = 0
+    for row in view.rows.values():
+        if row.line_offset < 0 or not row.batch_id:
+            without += 1
+            continue
+        spans[row.batch_id].append((row.custom_id, row.line_offset, row.line_length))
+    lines: dict[str, bytes] = {}
+    for batch_id, items in spans.items():
+        items.sort(key=lambda i: i[1])
+        for (cid, _, _), line in zip(items, read_lines(results_path(ws, batch_id), [(o, n) for _, o, n in items])):
+            lines[cid] = line if line.endswith(b"\n") else line + b"\n"
+    order = JobStore(ws.db, ws.profile.name).request_order(view.job.id) or sorted(lines)
+    ordered = [lines.pop(c) for c in order if c in lines] + [lines[c] for c in sorted(lines)]
+    return ordered, without
+
+
+def export_job(ws: Workspace, view: JobView, target: Path, overwrite: bool = False) -> JobExportReport:
+    if target.exists() and not overwrite:
+        raise UsageError(f"{target} already exists; pass --force to replace it, or choose another file with -o")
+    lines, without = _merged_lines(ws, view)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for line in lines:
+                fh.write(line)
+                size += len(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BatchdeckError(f"cannot write {target}: {exc.strerror}; nothing was written") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return JobExportReport(target, len(lines), size, without)

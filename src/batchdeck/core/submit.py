@@ -1,0 +1,149 @@
+"""`batchdeck submit`: check a request file, plan its parts, keep its requests in a job, send them.
+
+    plan = plan_submit(ws, SubmitSource(Path("requests.jsonl")), name="nightly")   # raises InputError
+    print("\\n".join(plan.summary_lines()))
+    result = submit(ws, plan)                                                     # job id, batch ids
+
+Nothing touches the network before every line has passed (`submit_input`). The same content
+submitted again is noticed by its hash: an unfinished job of that content is resumed
+(reconciled, then its remaining parts sent); a finished one is refused unless `again`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from batchdeck.core.errors import UsageError
+from batchdeck.core.estimate import CostEstimate, estimate
+from batchdeck.core.jobstore import JobStore
+from batchdeck.core.pricing import PriceBook
+from batchdeck.core.sender import send_pending
+from batchdeck.core.split import Part, split
+from batchdeck.core.submit_input import Entry, check_all, jsonl_lines
+from batchdeck.core.submit_template import TemplateSpec, template_lines
+from batchdeck.core.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class SubmitSource:
+    path: Path
+    template: TemplateSpec | None = None  # the simple form: records + template
+
+    def lines(self, problems: list[str]) -> Iterator[tuple[str, bytes]]:
+        if not self.path.is_file():
+            raise UsageError(f"{self.path}: no such file")
+        if self.template is None:
+            return jsonl_lines(str(self.path))
+        return template_lines(self.path, self.template, problems)
+
+
+@dataclass(frozen=True)
+class SubmitPlan:
+    source: SubmitSource
+    name: str
+    entries: list[Entry] = field(repr=False)
+    parts: tuple[Part, ...]
+    estimate: CostEstimate
+    content_hash: str
+    existing_job: str | None  # a job of the same content
+    existing_finished: bool
+
+    @property
+    def requests(self) -> int:
+        return len(self.entries)
+
+    @property
+    def bytes(self) -> int:
+        return sum(p.bytes for p in self.parts)
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"{self.source.path}: {self.requests:,} requests in {len(self.parts)} batch"
+                 f"{'es' if len(self.parts) != 1 else ''}, {self.bytes:,} bytes",
+                 *(f"  part {i}: {p.count:,} requests, {p.bytes:,} bytes" for i, p in enumerate(self.parts, 1)),
+                 f"estimated cost: {self.estimate.text()} (input ≈ 4 characters a token; output from none "
+                 "up to max_tokens)"]
+        if self.existing_job:
+            state = "already submitted" if self.existing_finished else "submitted before but not finished (resumed)"
+            lines.append(f"the same content was {state} as {self.existing_job}")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": str(self.source.path), "name": self.name, "requests": self.requests, "bytes": self.bytes,
+                "parts": [{"part": i, "requests": p.count, "bytes": p.bytes} for i, p in enumerate(self.parts, 1)],
+                "estimate": self.estimate.to_json(), "content_hash": self.content_hash,
+                "existing_job": self.existing_job}
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    job_id: str
+    batch_ids: list[str]
+    resumed: bool
+
+
+def plan_submit(ws: Workspace, source: SubmitSource, name: str | None = None,
+                max_requests: int | None = None, max_bytes: int | None = None) -> SubmitPlan:
+    """Check every request (raises InputError listing bad lines) and plan the parts. No network."""
+    problems: list[str] = []
+    checked = check_all(source.lines(problems), problems)
+    checked.raise_if_bad(str(source.path))
+    digest = hashlib.sha256(checked.content_hash.encode())
+    if source.template is not None:
+        digest.update(source.template.fingerprint().encode())
+    content_hash = digest.hexdigest()
+    parts = split([e.wire_bytes for e in checked.entries], max_requests, max_bytes)
+    prices = PriceBook(getattr(ws.config, "prices", None))
+    cost = estimate(((e.model, e.max_tokens, e.input_tokens) for e in checked.entries), prices)
+    store = JobStore(ws.db, ws.profile.name)
+    existing = next(iter(store.by_hash(content_hash)), None)
+    finished = bool(existing) and _finished(store, existing.id if existing else "")
+    return SubmitPlan(source, name or source.path.stem, checked.entries, tuple(parts), cost, content_hash,
+                      existing.id if existing else None, finished)
+
+
+def _finished(store: JobStore, job_id: str) -> bool:
+    subs = store.submissions(job_id)
+    return bool(subs) and all(s.state == "created" for s in subs if s.kind == "submit")
+
+
+def submit(ws: Workspace, plan: SubmitPlan, again: bool = False,
+           progress: Callable[[str], None] | None = None) -> SubmitResult:
+    """Create the job (or resume the unfinished one of the same content) and send its parts."""
+    store = JobStore(ws.db, ws.profile.name)
+    if plan.existing_job and not again:
+        if plan.existing_finished:
+            raise UsageError(f"{plan.source.path} was already submitted as {plan.existing_job} "
+                             f"(`batchdeck job show {plan.existing_job}`); pass --again to submit it a second time")
+        if store.submissions(plan.existing_job):
+            return SubmitResult(plan.existing_job, send_pending(ws, plan.existing_job, progress), True)
+        store.delete_job(plan.existing_job)  # interrupted before its parts were recorded: start afresh
+    job = store.new_job(plan.name, str(plan.source.path.resolve()), plan.content_hash, plan.requests, ws.now())
+    try:
+        _store_requests(store, job.id, plan)
+    except BaseException:
+        store.delete_job(job.id)
+        raise
+    ids = [e.custom_id for e in plan.entries]
+    store.add_submissions(job.id, [("submit", 0, None, ids[p.start:p.stop], p.bytes) for p in plan.parts], ws.now())
+    return SubmitResult(job.id, send_pending(ws, job.id, progress), False)
+
+
+def _store_requests(store: JobStore, job_id: str, plan: SubmitPlan) -> None:
+    """Keep every request line, compressed; refuses if the file changed since it was checked."""
+    entries = iter(plan.entries)
+    problems: list[str] = []
+
+    def rows() -> Iterator[tuple[str, int, bytes, int, str, int, int]]:
+        for seq, (where, raw) in enumerate(plan.source.lines(problems)):
+            entry = next(entries, None)
+            if entry is None or entry.where != where or f'"{entry.custom_id}"'.encode() not in raw:
+                raise UsageError(f"{plan.source.path} changed while it was being submitted; nothing was sent")
+            yield entry.custom_id, seq, raw, entry.wire_bytes, entry.model, entry.max_tokens, entry.input_tokens
+
+    stored = store.add_requests(job_id, rows())
+    if stored != plan.requests or problems:
+        raise UsageError(f"{plan.source.path} changed while it was being submitted; nothing was sent")

@@ -1,0 +1,162 @@
+"""Checking request lines before anything is sent: every bad line is found, with its number.
+
+A request line is `{"custom_id": …, "params": {…}}` as the Batches API takes it. The file is
+read as a stream of bytes; only a small `Entry` per request is kept (custom_id, size, model,
+max_tokens, an input-token estimate), never the parsed params, so 100,000 lines stay cheap.
+
+Sizes are counted as the SDK sends them (compact JSON, UTF-8 unescaped), so the splitting
+into parts (`core.split`) can compute the exact body size of each batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from batchdeck.core.errors import UsageError
+from batchdeck.core.split import MAX_BATCH_BYTES, envelope_bytes
+
+CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+SHOWN_ERRORS = 20
+WIRE = dict(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def wire_bytes(obj: Any) -> bytes:
+    """A request as the SDK puts it on the wire."""
+    return json.dumps(obj, **WIRE).encode()  # type: ignore[arg-type]
+
+
+def estimate_input_tokens(params: dict[str, Any]) -> int:
+    """About four characters a token over system, messages and tools (a rough, documented guess)."""
+    text = json.dumps([params.get("system", ""), params.get("messages"), params.get("tools", "")], ensure_ascii=False)
+    return max(1, len(text) // 4)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    custom_id: str
+    where: str  # "line 12" / "record 3 (line 4)"
+    wire_bytes: int
+    model: str
+    max_tokens: int
+    input_tokens: int
+
+
+class InputError(UsageError):
+    """Bad input: the message lists the bad lines (up to SHOWN_ERRORS) and says nothing was sent."""
+
+
+@dataclass
+class Checked:
+    entries: list[Entry] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    content_hash: str = ""
+
+    def raise_if_bad(self, name: str) -> None:
+        if not self.errors and not self.entries:
+            raise InputError(f"{name}: no requests (the file is empty); nothing was submitted")
+        if not self.errors:
+            return
+        shown = self.errors[:SHOWN_ERRORS]
+        more = len(self.errors) - len(shown)
+        lines = [f"{name}: {len(self.errors)} bad line{'s' if len(self.errors) != 1 else ''}; nothing was submitted",
+                 *(f"  {e}" for e in shown)]
+        if more:
+            lines.append(f"  and {more} more")
+        raise InputError("\n".join(lines))
+
+
+def _params_problem(params: Any) -> str | None:
+    if not isinstance(params, dict):
+        return "params must be an object (a Messages API request body)"
+    if params.get("stream") is True:
+        return "params.stream is true; batches cannot stream (remove it)"
+    for key in ("model", "max_tokens", "messages"):
+        if key not in params:
+            return f"params.{key} is missing (model, max_tokens and messages are required)"
+    if not isinstance(params["model"], str) or not params["model"]:
+        return "params.model must be a model name"
+    max_tokens = params["max_tokens"]
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        return f"params.max_tokens must be a positive integer, not {json.dumps(max_tokens)}"
+    if not isinstance(params["messages"], list) or not params["messages"]:
+        return "params.messages must be a non-empty list"
+    return None
+
+
+def check_request(where: str, raw: bytes) -> tuple[Entry | None, str | None, dict[str, Any] | None]:
+    """(entry, None, obj) for a good line, (None, message, None) for a bad one."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"{where}: not valid UTF-8 (byte {raw[exc.start]:#04x} at column {exc.start + 1})", None
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        message = getattr(exc, "msg", str(exc))
+        column = getattr(exc, "colno", None)
+        return None, f"{where}: not valid JSON: {message}" + (f" (column {column})" if column else ""), None
+    if not isinstance(obj, dict):
+        return None, f'{where}: expected an object {{"custom_id": …, "params": {{…}}}}', None
+    extra = sorted(set(obj) - {"custom_id", "params"})
+    if extra:
+        return None, f"{where}: unknown key {extra[0]!r} (a request line has only custom_id and params)", None
+    custom_id = obj.get("custom_id")
+    if not isinstance(custom_id, str) or not CUSTOM_ID.match(custom_id):
+        shown = "missing" if custom_id is None else json.dumps(custom_id, ensure_ascii=False)[:80]
+        return None, (f"{where}: custom_id {shown} is not valid (1-64 characters: letters, digits, _ and -)"), None
+    problem = _params_problem(obj.get("params"))
+    if problem:
+        return None, f"{where}: {problem}", None
+    size = len(wire_bytes(obj))
+    if envelope_bytes(1, size) > MAX_BATCH_BYTES:
+        return None, f"{where}: the request is {size:,} bytes, more than one batch can hold", None
+    params = obj["params"]
+    return Entry(custom_id, where, size, params["model"], params["max_tokens"], estimate_input_tokens(params)), None, obj
+
+
+def check_all(lines: Iterable[tuple[str, bytes]], errors: list[str] | None = None) -> Checked:
+    """Check every line (where, raw bytes); duplicates name both lines. `errors` may already hold
+    problems found while producing the lines (they stay in order)."""
+    checked = Checked(errors=errors if errors is not None else [])
+    first_seen: dict[str, str] = {}
+    digest = hashlib.sha256()
+    for where, raw in lines:
+        digest.update(raw + b"\n")
+        entry, error, _ = check_request(where, raw)
+        if error is not None:
+            checked.errors.append(error)
+            continue
+        assert entry is not None
+        earlier = first_seen.get(entry.custom_id)
+        if earlier is not None:
+            checked.errors.append(f"{where}: custom_id {entry.custom_id!r} is already used on {earlier}")
+            continue
+        first_seen[entry.custom_id] = where
+        checked.entries.append(entry)
+    checked.content_hash = digest.hexdigest()
+    return checked
+
+
+def jsonl_lines(path: str) -> Iterator[tuple[str, bytes]]:
+    """(where, raw line without its newline) of each non-blank line, streamed."""
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, 1):
+            raw = line.rstrip(b"\r\n")
+            if raw.strip():
+                yield f"line {number}", raw
+
+
+def jsonl_lines_with_offsets(path: str) -> Iterator[tuple[int, int, bytes]]:
+    """(offset, length, raw line) of each non-blank line, for indexing a file in place."""
+    offset = 0
+    with open(path, "rb") as fh:
+        for line in fh:
+            raw = line.rstrip(b"\r\n")
+            if raw.strip():
+                yield offset, len(raw), raw
+            offset += len(line)
