@@ -140,12 +140,12 @@ def _send_one(ws: Workspace, store: JobStore, sub: Submission) -> str:
             store.update(sub.job_id, sub.part, state="pending", error=str(failure))
             raise
         store.update(sub.job_id, sub.part, state="uncertain", error=str(failure))
-        adopted = reconcile(ws, sub.job_id).adopted
+        adopted = reconcile(ws, sub.job_id, settle_lost=False).adopted
         if adopted:
             return adopted[0][1]
         raise Uncertain(f"{sub.job_id} part {sub.part}: the create call got no clear answer ({failure}) and no "
-                        f"matching batch is listed yet; run `batchdeck job reconcile {sub.job_id}` later (it "
-                        "adopts the batch if the API made it, and only then sends again)") from None
+                        f"matching batch is listed yet; run `batchdeck job reconcile {sub.job_id}` in a while (it "
+                        "adopts the batch if the API made it; otherwise the next submit or retry sends it)") from None
     if HOOKS.after_create:
         HOOKS.after_create()
     _record(ws, store, sub, batch)
@@ -170,8 +170,11 @@ def send_pending(ws: Workspace, job_id: str, progress: Callable[[str], None] | N
     return made
 
 
-def reconcile(ws: Workspace, job_id: str) -> Reconciled:
-    """Settle every open intent of a job against the batches the API lists (see the module doc)."""
+def reconcile(ws: Workspace, job_id: str, settle_lost: bool = True) -> Reconciled:
+    """Settle every open intent of a job against the batches the API lists (see the module doc).
+
+    `settle_lost=False` only adopts: right after a lost answer, a batch the API did make might not
+    be listed yet, so "not found" is decided by a later run, not this one."""
     store = JobStore(ws.db, ws.profile.name)
     report = Reconciled()
     open_subs = [s for s in store.submissions(job_id) if s.state in OPEN_STATES]
@@ -193,7 +196,7 @@ def reconcile(ws: Workspace, job_id: str) -> Reconciled:
             _record(ws, store, sub, matches[0])
             claimed.add(matches[0]["id"])
             report.adopted.append((sub.part, matches[0]["id"]))
-        else:
+        elif settle_lost:
             store.update(job_id, sub.part, state="pending", error="an interrupted create never reached the API")
             report.lost.append(sub.part)
     return report

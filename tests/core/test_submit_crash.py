@@ -1,0 +1,137 @@
+"""Crash-safe submission: an intent before each create, reconciled before anything is sent again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anthropic
+import pytest
+
+from batchdeck.core import sender
+from batchdeck.core.errors import BatchdeckError
+from batchdeck.core.jobstore import JobStore
+from batchdeck.core.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.workspace import Workspace
+from batchdeck.emulator import Emulator
+from tests.conftest import request
+from tests.core.conftest import run_cli
+from tests.core.jobs_helpers import client_batches, write_requests
+
+
+class Crash(BaseException):
+    """Stands for the process dying: nothing after it runs (not even `except Exception`)."""
+
+
+def crash() -> None:
+    raise Crash
+
+
+def states(ws: Workspace, job_id: str) -> list[str]:
+    return [s.state for s in JobStore(ws.db, ws.profile.name).submissions(job_id)]
+
+
+def test_crash_between_intent_and_create(ws: Workspace, emulator: Emulator, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "r.jsonl"
+    write_requests(source, 5)
+    monkeypatch.setattr(sender.HOOKS, "after_intent", crash)
+    with pytest.raises(Crash):
+        submit(ws, plan_submit(ws, SubmitSource(source)))
+    assert states(ws, "job-1") == ["intent"] and emulator.stats.calls("create") == 0
+    monkeypatch.setattr(sender.HOOKS, "after_intent", None)
+    result = submit(ws, plan_submit(ws, SubmitSource(source)))  # the same command again resumes the job
+    assert result.resumed and result.job_id == "job-1" and len(result.batch_ids) == 1
+    assert emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1
+    assert states(ws, "job-1") == ["created"]
+
+
+def test_crash_after_the_api_created_the_batch(ws: Workspace, emulator: Emulator, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch, client: anthropic.Anthropic) -> None:
+    client.messages.batches.create(requests=[request("someone-else")])  # an older batch: below the anchor
+    source = tmp_path / "r.jsonl"
+    write_requests(source, 5)
+    monkeypatch.setattr(sender.HOOKS, "after_create", crash)
+    with pytest.raises(Crash):
+        submit(ws, plan_submit(ws, SubmitSource(source)))
+    assert states(ws, "job-1") == ["intent"] and emulator.stats.calls("create") == 2
+    client.messages.batches.create(requests=[request(f"other-{i}") for i in range(3)])  # newer, other count
+    monkeypatch.setattr(sender.HOOKS, "after_create", None)
+    made = client_batches(emulator)
+    result = submit(ws, plan_submit(ws, SubmitSource(source)))
+    assert result.resumed and result.batch_ids == []  # nothing new: the batch was adopted
+    assert emulator.stats.calls("create") == 3 and len(client_batches(emulator)) == len(made) == 3
+    sub = JobStore(ws.db, ws.profile.name).submissions("job-1")[0]
+    ours = [b.id for b in made if b.count == 5]
+    assert sub.state == "created" and [sub.batch_id] == ours and ws.cache.get(ours[0]) is not None
+
+
+def test_create_answer_dropped_is_adopted_not_resent(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
+    source = tmp_path / "r.jsonl"
+    write_requests(source, 4)
+    emulator.faults.queue("drop_after", endpoint="create")  # the emulator creates it, then drops the answer
+    result = submit(ws, plan_submit(ws, SubmitSource(source)))
+    assert emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1  # no SDK retry either
+    assert result.batch_ids == [client_batches(emulator)[0].id] and states(ws, result.job_id) == ["created"]
+
+
+def test_dropped_before_doing_anything_is_sent_on_the_next_run(ws: Workspace, emulator: Emulator,
+                                                               tmp_path: Path) -> None:
+    source = tmp_path / "r.jsonl"
+    write_requests(source, 4)
+    emulator.faults.queue("drop", endpoint="create")  # never reached the API
+    with pytest.raises(sender.Uncertain, match="no matching batch is listed yet; run `batchdeck job reconcile job-1"):
+        submit(ws, plan_submit(ws, SubmitSource(source)))
+    assert len(client_batches(emulator)) == 0
+    assert states(ws, "job-1") == ["uncertain"]  # not found yet is not "never made": a later run decides
+    result = submit(ws, plan_submit(ws, SubmitSource(source)))
+    assert len(result.batch_ids) == 1 and len(client_batches(emulator)) == 1 and states(ws, "job-1") == ["created"]
+
+
+def test_ambiguous_candidates_stop_for_a_human(ws: Workspace, emulator: Emulator, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch, client: anthropic.Anthropic,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "r.jsonl"
+    write_requests(source, 3)
+    monkeypatch.setattr(sender.HOOKS, "after_create", crash)
+    with pytest.raises(Crash):
+        submit(ws, plan_submit(ws, SubmitSource(source)))
+    monkeypatch.setattr(sender.HOOKS, "after_create", None)
+    other = client.messages.batches.create(requests=[request(f"x-{i}") for i in range(3)]).id  # same count
+    with pytest.raises(BatchdeckError, match="several batches could be the one"):
+        submit(ws, plan_submit(ws, SubmitSource(source)))
+    assert emulator.stats.calls("create") == 2
+    ours = next(b.id for b in client_batches(emulator) if b.id != other)
+    code, out, err = run_cli(capsys, "job", "reconcile", "job-1", "--adopt", f"1={ours}")
+    assert code == 0 and f"adopted {ours}" in out, err
+    code, out, _ = run_cli(capsys, "job", "reconcile", "job-1")
+    assert code == 0 and "nothing to reconcile" in out
+    assert emulator.stats.calls("create") == 2
+
+
+def test_sigkill_after_the_intent(home: Path, emulator: Emulator, tmp_path: Path) -> None:
+    """A real process killed right after committing its intent; the next run sends exactly once."""
+    source = tmp_path / "r.jsonl"
+    write_requests(source, 3)
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, signal\n"
+        "from batchdeck.core import sender\n"
+        "sender.HOOKS.after_intent = lambda: os.kill(os.getpid(), signal.SIGKILL)\n")
+    env = {**os.environ, "PYTHONPATH": f"{hook}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    proc = subprocess.run([sys.executable, "-m", "batchdeck", "submit", str(source), "--yes"], env=env,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    with Workspace.open() as ws:
+        assert states(ws, "job-1") == ["intent"]
+    assert emulator.stats.calls("create") == 0
+    proc = subprocess.run([sys.executable, "-m", "batchdeck", "submit", str(source), "--yes"],
+                          capture_output=True, timeout=120, text=True)
+    assert proc.returncode == 0 and "job-1: resumed" in proc.stdout, proc.stderr
+    assert "never reached the API; it will be sent" in proc.stderr
+    assert emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1
