@@ -101,7 +101,8 @@ def test_salvage_copies_readable_local_rows(tmp_path: Path) -> None:
     BatchCache(old, "p").set_meta("msgbatch_a", "t", label="A", tags=["x"])
     old.close()
     fresh = Database(tmp_path / "fresh.db")
-    assert salvage_local_tables(tmp_path / "old.db", fresh) == {"batch_meta": 1}
+    copied = salvage_local_tables(tmp_path / "old.db", fresh)
+    assert copied["batch_meta"] == 1 and not any(n for table, n in copied.items() if table != "batch_meta")
     assert fresh.conn.execute("SELECT label, tags FROM batch_meta").fetchone()[:] == ("A", '["x"]')
 
 

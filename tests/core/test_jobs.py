@@ -76,3 +76,13 @@ def test_job_commands(home: Path, emulator: Emulator, tmp_path: Path, capsys: py
     assert json.loads(out)[0]["batches"] == [b["batch_id"] for b in after["batches"]]
     with Workspace.open() as ws:
         assert SECRET.encode() not in ws.db.path.read_bytes()
+
+
+def test_a_batch_deleted_remotely_does_not_break_the_view(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
+    source = tmp_path / "r.jsonl"
+    write_requests(source, 3)
+    result = submit(ws, plan_submit(ws, SubmitSource(source)))
+    end_all(emulator)
+    ws.api.delete(result.batch_ids[0])  # before its results were ever downloaded
+    view = job_view(ws, result.job_id)
+    assert view.counts == {"not downloaded": 3} and view.failing == 0

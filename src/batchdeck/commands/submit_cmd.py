@@ -61,8 +61,9 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if not args.json:
             print("\n".join(plan.summary_lines()))
-        if plan.existing_job and plan.existing_finished and not args.again:
-            submit(ws, plan)  # refuses with a clear message
+        refusal = None if args.again else plan.duplicate_error()
+        if refusal is not None:
+            raise refusal
         question = (f"Resume {plan.existing_job}?" if plan.existing_job and not plan.existing_finished
                     and not args.again else f"Submit {plan.requests:,} requests as {len(plan.parts)} batch"
                     f"{'es' if len(plan.parts) != 1 else ''}?")

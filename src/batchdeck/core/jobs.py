@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from batchdeck.core.errors import UsageError
+from batchdeck.core.errors import ApiFailure, UsageError
 from batchdeck.core.jobstore import Job, JobStore, Submission
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.results_index import ResultsIndex
@@ -107,10 +107,20 @@ def refresh(ws: Workspace, submissions: list[Submission], download: bool) -> Non
         if not sub.batch_id:
             continue
         batch = ws.cache.get(sub.batch_id)
-        if batch is None or batch.processing_status != "ended":
-            batch = fetch(ws, sub.batch_id)
-        if download and batch.processing_status == "ended":
-            ensure_downloaded(ws, sub.batch_id)
+        try:
+            if batch is None or (batch.processing_status != "ended" and batch.deleted_at is None):
+                batch = fetch(ws, sub.batch_id)
+        except ApiFailure as failure:
+            if failure.kind != "not_found":
+                raise
+            ws.cache.mark_deleted([sub.batch_id], ws.now())  # deleted remotely: the cache keeps its record
+            continue
+        try:
+            if download and batch.processing_status == "ended":
+                ensure_downloaded(ws, sub.batch_id)
+        except ApiFailure as failure:  # not_found: archived with no local copy; its rows read "not downloaded"
+            if failure.kind != "not_found":
+                raise
 
 
 def job_view(ws: Workspace, job_id: str, update: bool = True) -> JobView:

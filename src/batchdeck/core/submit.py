@@ -71,6 +71,13 @@ class SubmitPlan:
             lines.append(f"the same content was {state} as {self.existing_job}")
         return lines
 
+    def duplicate_error(self) -> UsageError | None:
+        """The refusal for content already submitted in full (None when it may go ahead)."""
+        if not (self.existing_job and self.existing_finished):
+            return None
+        return UsageError(f"{self.source.path} was already submitted as {self.existing_job} "
+                          f"(`batchdeck job show {self.existing_job}`); pass --again to submit it a second time")
+
     def to_json(self) -> dict[str, Any]:
         return {"source": str(self.source.path), "name": self.name, "requests": self.requests, "bytes": self.bytes,
                 "parts": [{"part": i, "requests": p.count, "bytes": p.bytes} for i, p in enumerate(self.parts, 1)],
@@ -115,9 +122,9 @@ def submit(ws: Workspace, plan: SubmitPlan, again: bool = False,
     """Create the job (or resume the unfinished one of the same content) and send its parts."""
     store = JobStore(ws.db, ws.profile.name)
     if plan.existing_job and not again:
-        if plan.existing_finished:
-            raise UsageError(f"{plan.source.path} was already submitted as {plan.existing_job} "
-                             f"(`batchdeck job show {plan.existing_job}`); pass --again to submit it a second time")
+        refusal = plan.duplicate_error()
+        if refusal is not None:
+            raise refusal
         if store.submissions(plan.existing_job):
             return SubmitResult(plan.existing_job, send_pending(ws, plan.existing_job, progress), True)
         store.delete_job(plan.existing_job)  # interrupted before its parts were recorded: start afresh
