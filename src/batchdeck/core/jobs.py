@@ -25,7 +25,7 @@ FAILED = ("errored", "expired", "canceled")
 @dataclass(frozen=True, slots=True)
 class MergedRow:
     custom_id: str
-    outcome: str  # succeeded | errored | expired | canceled | processing | not sent | not downloaded | missing
+    outcome: str  # succeeded | errored | expired | canceled | processing | not sent | not downloaded | deleted | missing
     error_type: str | None
     batch_id: str | None
     part: int
@@ -148,6 +148,8 @@ def job_view(ws: Workspace, job_id: str, update: bool = True) -> JobView:
             downloaded = result_set is not None and result_set.complete
             results = {r.custom_id: r for r in index.rows(batch.id)} if downloaded else {}
             otherwise = "missing" if downloaded else "not downloaded"
+        if batch is not None and batch.deleted_at is not None and not results:
+            otherwise = "deleted"  # deleted remotely before its results were kept
         for cid in ids:
             found = results.get(cid)
             if found is not None:
