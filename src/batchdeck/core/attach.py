@@ -52,7 +52,7 @@ def attach(ws: Workspace, batch_id: str, path: Path) -> AttachReport:
     batch = fetch(ws, batch_id)  # the batch must exist, and whether it has ended decides the check below
     rows: list[tuple[str, int, int]] = []
     for offset, length, raw in jsonl_lines_with_offsets(str(path)):
-        entry, _, _ = check_request("", raw)
+        entry, _ = check_request("", raw)
         assert entry is not None
         rows.append((entry.custom_id, offset, length))
     stat = path.stat()

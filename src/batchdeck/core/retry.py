@@ -156,7 +156,7 @@ def plan_retry(ws: Workspace, target: str, include: Collection[str] | None = Non
     sources = ["job store"] if len(unknown) < len(wanted) else []
     if unknown:
         for cid, line in load_lines(ws, store, job_id, unknown).items():
-            entry, _, _ = check_request(cid, line)
+            entry, _ = check_request(cid, line)
             if entry is not None:
                 facts[cid] = (entry.wire_bytes, entry.model, entry.max_tokens, entry.input_tokens)
         sources += [f"attached file {p}" for p in _attached_paths(ws, store, job_id)]

@@ -88,35 +88,35 @@ def _params_problem(params: Any) -> str | None:
     return None
 
 
-def check_request(where: str, raw: bytes) -> tuple[Entry | None, str | None, dict[str, Any] | None]:
-    """(entry, None, obj) for a good line, (None, message, None) for a bad one."""
+def check_request(where: str, raw: bytes) -> tuple[Entry | None, str | None]:
+    """(entry, None) for a good line, (None, message) for a bad one."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, f"{where}: not valid UTF-8 (byte {raw[exc.start]:#04x} at column {exc.start + 1})", None
+        return None, f"{where}: not valid UTF-8 (byte {raw[exc.start]:#04x} at column {exc.start + 1})"
     try:
         obj = json.loads(text)
     except ValueError as exc:
         message = getattr(exc, "msg", str(exc))
         column = getattr(exc, "colno", None)
-        return None, f"{where}: not valid JSON: {message}" + (f" (column {column})" if column else ""), None
+        return None, f"{where}: not valid JSON: {message}" + (f" (column {column})" if column else "")
     if not isinstance(obj, dict):
-        return None, f'{where}: expected an object {{"custom_id": …, "params": {{…}}}}', None
+        return None, f'{where}: expected an object {{"custom_id": …, "params": {{…}}}}'
     extra = sorted(set(obj) - {"custom_id", "params"})
     if extra:
-        return None, f"{where}: unknown key {extra[0]!r} (a request line has only custom_id and params)", None
+        return None, f"{where}: unknown key {extra[0]!r} (a request line has only custom_id and params)"
     custom_id = obj.get("custom_id")
     if not isinstance(custom_id, str) or not CUSTOM_ID.match(custom_id):
         shown = "missing" if custom_id is None else json.dumps(custom_id, ensure_ascii=False)[:80]
-        return None, (f"{where}: custom_id {shown} is not valid (1-64 characters: letters, digits, _ and -)"), None
+        return None, (f"{where}: custom_id {shown} is not valid (1-64 characters: letters, digits, _ and -)")
     problem = _params_problem(obj.get("params"))
     if problem:
-        return None, f"{where}: {problem}", None
+        return None, f"{where}: {problem}"
     size = len(wire_bytes(obj))
     if envelope_bytes(1, size) > MAX_BATCH_BYTES:
-        return None, f"{where}: the request is {size:,} bytes, more than one batch can hold", None
+        return None, f"{where}: the request is {size:,} bytes, more than one batch can hold"
     params = obj["params"]
-    return Entry(custom_id, where, size, params["model"], params["max_tokens"], estimate_input_tokens(params)), None, obj
+    return Entry(custom_id, where, size, params["model"], params["max_tokens"], estimate_input_tokens(params)), None
 
 
 def check_all(lines: Iterable[tuple[str, bytes]], errors: list[str] | None = None) -> Checked:
@@ -127,7 +127,7 @@ def check_all(lines: Iterable[tuple[str, bytes]], errors: list[str] | None = Non
     digest = hashlib.sha256()
     for where, raw in lines:
         digest.update(raw + b"\n")
-        entry, error, _ = check_request(where, raw)
+        entry, error = check_request(where, raw)
         if error is not None:
             checked.errors.append(error)
             continue
