@@ -16,7 +16,7 @@ from batchdeck.core.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import SECRET, run_cli
-from tests.core.jobs_helpers import DAY, compact, end_all, line, received, write_requests
+from tests.core.jobs_helpers import compact, end_all, line, received, write_requests
 
 
 def failing_job(ws: Workspace, emulator: Emulator, tmp_path: Path, n: int = 60) -> tuple[str, str, dict[str, bytes]]:

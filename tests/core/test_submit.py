@@ -14,7 +14,7 @@ from batchdeck.core.split import ENVELOPE, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, 
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import SECRET, run_cli
-from tests.core.jobs_helpers import client_batches, compact, line, received, write_requests
+from tests.core.jobs_helpers import compact, line, received, write_requests
 
 
 def test_submit_keeps_the_lines_and_sends_them(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
