@@ -15,7 +15,8 @@ from tests.core.conftest import SECRET, run_cli, seed
 DAY = 86400.0
 JSON_KEYS = {"id", "profile", "processing_status", "status", "request_counts", "total", "created_at", "ended_at",
              "expires_at", "cancel_initiated_at", "archived_at", "results_url", "deleted", "deleted_at", "label",
-             "note", "tags", "source_file", "created_by", "parent_batch_id", "first_seen_at", "refreshed_at"}
+             "note", "tags", "source_file", "created_by", "parent_batch_id", "first_seen_at", "refreshed_at",
+             "results_saved", "cost_usd", "standard_cost_usd", "unpriced_rows"}
 
 
 def test_list_shows_partial_failures(home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:

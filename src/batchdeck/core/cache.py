@@ -18,8 +18,10 @@ from batchdeck.core.models import CachedBatch
 from batchdeck.core.timefmt import canonical
 
 _SELECT = """
-SELECT b.*, m.label, m.note, m.tags, m.source_file, m.created_by, m.parent_batch_id
+SELECT b.*, m.label, m.note, m.tags, m.source_file, m.created_by, m.parent_batch_id,
+       r.status AS results_status, r.cost_usd, r.standard_cost_usd, r.unpriced_rows
 FROM batches b LEFT JOIN batch_meta m ON m.profile = b.profile AND m.batch_id = b.id
+LEFT JOIN result_sets r ON r.profile = b.profile AND r.batch_id = b.id
 """
 _UPSERT = """
 INSERT INTO batches (profile, id, processing_status, n_processing, n_succeeded, n_errored, n_canceled,

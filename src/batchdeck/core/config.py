@@ -7,6 +7,10 @@
     api_key_env = "WORK_ANTHROPIC_KEY"       # preferred: the key stays in the environment
     base_url = "https://api.anthropic.com"
     workspace_id = "wrkspc_..."
+    [prices."claude-sonnet-4-5"]              # USD per million tokens at standard prices
+    input = 3.0
+    output = 15.0
+    cache_read = 0.3
 
 A profile may instead store `api_key`; the file is then written with mode 0600 (it always is).
 Without any file, the implicit `default` profile reads ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL.
@@ -56,6 +60,10 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _text(value: str) -> str:
+    return value.strip()
+
+
 # Settable `section.key` settings: (parser, default, help). Later features add theirs here.
 SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
     "sync.max_retries": (_positive_int, 2, "SDK retries per API call before a sync reports an error"),
@@ -64,7 +72,10 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
     "notify.toast": (_bool, True, "a notification inside the TUI when a batch ends"),
     "notify.bell": (_bool, True, "ring the terminal bell when a batch ends"),
     "notify.desktop": (_bool, True, "an OSC 9 desktop notification when a batch ends"),
+    "results.auto_download": (_bool, True, "the TUI downloads the results of ended batches in the background"),
+    "results.export_dir": (_text, "", "where the TUI's quick export writes (empty: the current directory)"),
 }
+PRICE_FIELDS = ("input", "output", "cache_read")
 
 
 @dataclass
@@ -99,6 +110,7 @@ class Config:
     default_profile: str = DEFAULT_PROFILE
     profiles: dict[str, Profile] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)  # model -> overrides (USD per MTok)
 
     def profile(self, name: str | None = None) -> Profile:
         name = name or self.default_profile
@@ -144,8 +156,9 @@ def _from_toml(path: Path, raw: dict[str, Any]) -> Config:
             raise ConfigError(f"config file {path}: unknown key {sorted(unknown)[0]!r} in [profiles.{name}] "
                               f"(known: {', '.join(PROFILE_FIELDS)})")
         config.profiles[name] = Profile(name, **{k: str(v) for k, v in body.items()})
+    config.prices = _prices(path, raw.get("prices") or {})
     for section, values in raw.items():
-        if section in ("profiles", "default_profile") or not isinstance(values, dict):
+        if section in ("profiles", "default_profile", "prices") or not isinstance(values, dict):
             continue
         for key, value in values.items():
             dotted = f"{section}.{key}"
@@ -161,6 +174,29 @@ def _from_toml(path: Path, raw: dict[str, Any]) -> Config:
     return config
 
 
+def _prices(path: Path, table: Any) -> dict[str, dict[str, float]]:
+    """`[prices."MODEL"]` tables: standard USD per million tokens for input, output and cache_read."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {path}: [prices] must hold one table per model, like "
+                          '[prices."claude-sonnet-4-5"] with input, output and cache_read')
+    prices: dict[str, dict[str, float]] = {}
+    for model, body in table.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f'config file {path}: [prices."{model}"] must be a table of input, output, cache_read')
+        unknown = set(body) - set(PRICE_FIELDS)
+        if unknown:
+            raise ConfigError(f'config file {path}: unknown key {sorted(unknown)[0]!r} in [prices."{model}"] '
+                              f"(known: {', '.join(PRICE_FIELDS)})")
+        values = {}
+        for key, value in body.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigError(f'config file {path}: [prices."{model}"] {key} must be a number of USD per '
+                                  f"million tokens, 0 or more (got {value!r})")
+            values[key] = float(value)
+        prices[model] = values
+    return prices
+
+
 def check_env_name(name: str, where: str = "--api-key-env") -> None:
     """An environment variable's name, not a key pasted by mistake (which would then be shown)."""
     if name.startswith("sk-") or not ENV_NAME.match(name):
@@ -174,6 +210,8 @@ def save(config: Config) -> None:
         section, key = dotted.split(".", 1)
         doc.setdefault(section, {})[key] = value
     doc["profiles"] = {name: p.to_toml() for name, p in sorted(config.profiles.items())}
+    if config.prices:
+        doc["prices"] = config.prices
     paths.write_private(config.path, tomli_w.dumps(doc).encode())
 
 
@@ -221,4 +259,6 @@ def shown(config: Config) -> str:
         if body.get("api_key"):
             body["api_key"] = "[stored, hidden]"
     doc["profiles"] = profiles  # type: ignore[assignment]
+    if config.prices:
+        doc["prices"] = config.prices  # type: ignore[assignment]
     return tomli_w.dumps(doc)

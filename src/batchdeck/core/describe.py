@@ -9,6 +9,7 @@ from batchdeck.core.models import CachedBatch
 from batchdeck.core.turnaround import Turnaround
 
 ARCHIVE_DAYS = 29
+ARCHIVE_WARN_SECONDS = 3 * 86400  # the list warns this long before unsaved results are archived
 
 
 def archive_remaining(batch: CachedBatch, now: datetime) -> float:
@@ -16,16 +17,39 @@ def archive_remaining(batch: CachedBatch, now: datetime) -> float:
     return ARCHIVE_DAYS * 86400 - (now - batch.created).total_seconds()
 
 
+def archive_soon(batch: CachedBatch, now: datetime) -> bool:
+    """Ended, results not saved locally, and Anthropic archives them within three days."""
+    if batch.deleted_at or batch.archived_at or batch.processing_status != "ended" or batch.results_saved:
+        return False
+    return 0 < archive_remaining(batch, now) <= ARCHIVE_WARN_SECONDS
+
+
 def results_text(batch: CachedBatch, now: datetime) -> str:
-    """Whether, and for how long, the results can be downloaded."""
-    if batch.deleted_at:
-        return "deleted"
+    """Whether the results are kept locally, and whether (and for how long) they can still be downloaded."""
+    if batch.results_saved:
+        return "saved locally (they outlive Anthropic's archive)"
     if batch.processing_status != "ended":
-        return "available once the batch ends"
-    if batch.archived_at:
-        return f"archived on {batch.archived_at} ({ARCHIVE_DAYS} days after creation)"
+        return "deleted" if batch.deleted_at else "available once the batch ends"
+    if batch.deleted_at:
+        return "gone: the batch was deleted and no local copy was kept"
     remaining = archive_remaining(batch, now)
-    return "archived" if remaining <= 0 else f"downloadable for another {timefmt.coarse(remaining)}"
+    if batch.archived_at or remaining <= 0:
+        when = f"on {batch.archived_at} " if batch.archived_at else ""
+        return f"archived {when}({ARCHIVE_DAYS} days after creation); no local copy was kept"
+    text = f"downloadable for another {timefmt.coarse(remaining)}, not saved locally yet"
+    return ("⚠ " + text) if archive_soon(batch, now) else text
+
+
+def cost_text(batch: CachedBatch) -> str:
+    """Actual cost from the downloaded results' usage, at batch prices, with the saving against standard."""
+    if not batch.results_saved or batch.cost_usd is None:
+        return "known once the results are downloaded" if batch.processing_status == "ended" else "-"
+    text = f"${batch.cost_usd:,.4f} at batch prices"
+    if batch.standard_cost_usd is not None and batch.standard_cost_usd > batch.cost_usd:
+        text += f" (saved ${batch.standard_cost_usd - batch.cost_usd:,.4f} against standard)"
+    if batch.unpriced_rows:
+        text += f"; {batch.unpriced_rows:,} rows of models with unknown price not counted"
+    return text
 
 
 def turnaround_text(guess: Turnaround | None) -> str:
@@ -43,7 +67,8 @@ def batch_fields(batch: CachedBatch, guess: Turnaround | None, now: datetime) ->
         ("created", f"{batch.created_at} ({timefmt.ago(batch.created, now)})"),
         ("ended", batch.ended_at or "-"), ("expires", batch.expires_at or "-"),
         ("cancel initiated", batch.cancel_initiated_at or "-"),
-        ("results", results_text(batch, now)), ("results url", batch.results_url or "-"),
+        ("results", results_text(batch, now)), ("cost", cost_text(batch)),
+        ("results url", batch.results_url or "-"),
         ("label", batch.label or "-"), ("note", batch.note or "-"), ("tags", ", ".join(batch.tags) or "-"),
         ("source file", batch.source_file or "-"), ("created by", batch.created_by or "-"),
         ("parent batch", batch.parent_batch_id or "-"),

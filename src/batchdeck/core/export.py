@@ -92,3 +92,31 @@ def export(source: Path, rows: list[ResultRow], fmt: str, target: Path, overwrit
         Path(tmp).unlink(missing_ok=True)
         raise
     return ExportReport(target, len(rows), size)
+
+
+def export_directory(configured: str) -> Path:
+    """The `results.export_dir` setting, or the current directory when it is empty."""
+    return Path(configured).expanduser() if configured else Path.cwd()
+
+
+def free_path(directory: Path, stem: str, fmt: str) -> Path:
+    """`<dir>/<stem><ext>`, or `<stem>-2<ext>`, `-3`… when taken: a quick export never replaces a file."""
+    suffix = FORMATS[fmt]
+    candidate = directory / f"{stem}{suffix}"
+    number = 2
+    while candidate.exists():
+        candidate = directory / f"{stem}-{number}{suffix}"
+        number += 1
+    return candidate
+
+
+def format_for(path: Path, default: str = "jsonl") -> str:
+    """The format a file name asks for: `.csv` is csv, `.text.jsonl` is text, `.jsonl`/`.json` raw lines."""
+    name = path.name.lower()
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith(".text.jsonl") or name.endswith(".txt"):
+        return "text"
+    if name.endswith(".jsonl") or name.endswith(".json"):
+        return "jsonl"
+    return default

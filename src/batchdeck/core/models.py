@@ -57,6 +57,10 @@ class CachedBatch:
     source_file: str | None = None
     created_by: str | None = None
     parent_batch_id: str | None = None
+    results_status: str | None = None  # of the local copy: complete, downloading, failed, or None
+    cost_usd: float | None = None  # at batch prices, known once the results are downloaded
+    standard_cost_usd: float | None = None
+    unpriced_rows: int = 0  # succeeded rows whose model has no known price
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> CachedBatch:
@@ -74,7 +78,16 @@ class CachedBatch:
             source_file=row["source_file"] if "source_file" in keys else None,
             created_by=row["created_by"] if "created_by" in keys else None,
             parent_batch_id=row["parent_batch_id"] if "parent_batch_id" in keys else None,
+            results_status=row["results_status"] if "results_status" in keys else None,
+            cost_usd=row["cost_usd"] if "cost_usd" in keys else None,
+            standard_cost_usd=row["standard_cost_usd"] if "standard_cost_usd" in keys else None,
+            unpriced_rows=(row["unpriced_rows"] or 0) if "unpriced_rows" in keys else 0,
         )
+
+    @property
+    def results_saved(self) -> bool:
+        """A complete local copy of the results exists (it outlives the 29-day archive)."""
+        return self.results_status == "complete"
 
     @property
     def is_live(self) -> bool:
@@ -110,4 +123,6 @@ class CachedBatch:
             "label": self.label, "note": self.note, "tags": list(self.tags), "source_file": self.source_file,
             "created_by": self.created_by, "parent_batch_id": self.parent_batch_id,
             "first_seen_at": self.first_seen_at, "refreshed_at": self.refreshed_at,
+            "results_saved": self.results_saved, "cost_usd": self.cost_usd,
+            "standard_cost_usd": self.standard_cost_usd, "unpriced_rows": self.unpriced_rows,
         }

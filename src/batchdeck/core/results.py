@@ -128,7 +128,7 @@ def download(ws: Workspace, batch_id: str, progress: Progress | None = None,
     started = time.monotonic()
     index.begin(batch_id, str(final), ws.now())
     try:
-        _stream_to_disk(ws, batch_id, part, index, report, prices or PriceBook(), progress)
+        _stream_to_disk(ws, batch_id, part, index, report, prices or ws.prices(), progress)
         os.replace(part, final)
     except BaseException as exc:
         part.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from batchdeck.core.cache import BatchCache
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.config import Config, Profile
 from batchdeck.core.db import Database
+from batchdeck.core.pricing import PriceBook
 from batchdeck.core.sync import Syncer
 from batchdeck.core.timefmt import iso
 
@@ -48,6 +49,10 @@ class Workspace:
 
     def now(self) -> str:
         return iso(self.clock())
+
+    def prices(self) -> PriceBook:
+        """The built-in price table with the config's `[prices."MODEL"]` overrides on top."""
+        return PriceBook(self.config.prices)
 
     def syncer(self) -> Syncer:
         return Syncer(self.api, self.cache, self.clock)

@@ -15,12 +15,13 @@ from batchdeck.core.notify import ending_message, newly_ended, osc9
 from batchdeck.core.session import Session
 from batchdeck.core.turnaround import estimate
 from batchdeck.tui.controller import Controller
-from batchdeck.tui.messages import ActionFinished, DataLoaded
+from batchdeck.tui.messages import ActionFinished, DataLoaded, DownloadFinished, DownloadProgress, ExportFinished
 from batchdeck.tui.prompts import confirm_cancel, confirm_delete
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.help import HelpScreen
 from batchdeck.tui.screens.main import MainScreen
 from batchdeck.tui.screens.prompt import PromptScreen
+from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.status_line import StatusInfo
 
 CHANGING_ACTIONS = {"cancel_batches", "delete_batches", "label_batch", "note_batch"}
@@ -42,6 +43,7 @@ class BatchdeckApp(App[None]):
         self.controller = Controller(self, session, poll=poll)
         self.endings: list[str] = []  # every "batch ended" notice raised, for tests and the record
         self._last_error: str | None = None
+        self._download_errors: set[str] = set()  # batches whose failed download was already reported
         self.main = MainScreen(self.clock, session.profile.name, readonly)
 
     def on_mount(self) -> None:
@@ -117,6 +119,29 @@ class BatchdeckApp(App[None]):
         self.main.clear_marks_after_action()
         self.controller.poll_now()
 
+    def on_download_progress(self, message: DownloadProgress) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, ResultsScreen):
+                screen.download_progress(message)
+
+    def on_download_finished(self, message: DownloadFinished) -> None:
+        """The results screen waiting for it carries on; a failure is said once, a user's download is confirmed."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ResultsScreen):
+                screen.download_finished(message)
+        if message.error and message.batch_id not in self._download_errors:
+            self._download_errors.add(message.batch_id)
+            self.notify(message.error, title="Results not saved", severity="warning" if message.automatic else "error",
+                        timeout=15, markup=False)
+        elif message.summary and not message.automatic and not isinstance(self.screen, ResultsScreen):
+            self.notify(message.summary, title="Results saved", timeout=6, markup=False)
+
+    def on_export_finished(self, message: ExportFinished) -> None:
+        if message.error:
+            self.notify(message.text, title="Export failed", severity="error", timeout=20, markup=False)
+        else:
+            self.notify(message.text, title="Exported", timeout=10, markup=False)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker errors surface: a readable notification, and the app keeps running."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
@@ -185,8 +210,25 @@ class BatchdeckApp(App[None]):
 
     def action_help(self) -> None:
         screen = self.screen
-        title = "Batch details" if isinstance(screen, DetailScreen) else "Batches"
+        titles = {DetailScreen: "Batch details", ResultsScreen: "Results"}
+        title = next((t for kind, t in titles.items() if isinstance(screen, kind)), "Batches")
         self.push_screen(HelpScreen(screen, title))
+
+    def action_open_results(self) -> None:
+        screen = self.screen
+        batch = screen.current() if isinstance(screen, MainScreen) else (
+            screen.batch if isinstance(screen, DetailScreen) else None)
+        if batch is not None:
+            self.push_screen(ResultsScreen(self.session, batch))
+
+    def action_export_batches(self) -> None:
+        """`e` on the list: the results of every marked (or the selected) ended batch, raw JSONL, one file each."""
+        batches = [b for b in self._selection() if b.processing_status == "ended"]
+        if not batches:
+            self.notify("nothing to export: only ended batches have results", severity="warning")
+            return
+        self.controller.export_batches([b.id for b in batches])
+        self.notify(f"exporting the results of {len(batches)} batch{'es' if len(batches) > 1 else ''}…", timeout=4)
 
     def open_detail(self, batch: CachedBatch) -> None:
         self.push_screen(DetailScreen(batch, estimate(self.controller.history, batch.counts.total), self.clock,
@@ -199,6 +241,9 @@ class BatchdeckApp(App[None]):
             ("Pause or resume polling", "Stop or restart background polling", self.action_toggle_pause, None),
             ("Copy batch id", "Copy the selected batch ids (OSC 52)", self.action_copy_id, None),
             ("Keys of this screen", "batchdeck's keys for the screen you are on", self.action_help, None),
+            ("Open results", "Browse the selected batch's results by custom_id", self.action_open_results, None),
+            ("Export results", "Save the results of the marked or selected batches as JSONL",
+             self.action_export_batches, None),
             ("Cancel batches", "Cancel the marked or selected batches", self.action_cancel_batches, "cancel_batches"),
             ("Delete batches", "Delete the marked or selected ended batches", self.action_delete_batches,
              "delete_batches"),

@@ -31,3 +31,31 @@ class ActionFinished(Message):
         super().__init__()
         self.verb = verb
         self.outcomes = outcomes
+
+
+class DownloadProgress(Message):
+    """A download's bytes and rows so far (sent every few thousand rows, not per row)."""
+
+    def __init__(self, batch_id: str, size: int, rows: int) -> None:
+        super().__init__()
+        self.batch_id = batch_id
+        self.size = size
+        self.rows = rows
+
+
+class DownloadFinished(Message):
+    """A download ended: `summary` when saved, `error` when not. `automatic`: started by the app, not the user."""
+
+    def __init__(self, batch_id: str, summary: str | None, error: str | None, automatic: bool) -> None:
+        super().__init__()
+        self.batch_id = batch_id
+        self.summary = summary
+        self.error = error
+        self.automatic = automatic
+
+
+class ExportFinished(Message):
+    def __init__(self, text: str, error: bool = False) -> None:
+        super().__init__()
+        self.text = text
+        self.error = error

@@ -20,7 +20,7 @@ from batchdeck.core.turnaround import Turnaround
 
 def detail_lines(batch: CachedBatch, guess: Turnaround | None, now: datetime, readonly: bool) -> list[tuple[str, str]]:
     """The batch's fields, then the actions this screen allows for it."""
-    actions = ["y copy id", "esc back"]
+    actions = ["o results", "y copy id", "esc back"]
     if not readonly:
         if batch.processing_status == "in_progress" and not batch.deleted_at:
             actions.insert(0, "c cancel")
@@ -33,6 +33,7 @@ def detail_lines(batch: CachedBatch, guess: Turnaround | None, now: datetime, re
 class DetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("enter,o", "app.open_results", "Results"),
         Binding("c", "app.cancel_batches", "Cancel"),
         Binding("d", "app.delete_batches", "Delete"),
         Binding("l", "app.label_batch", "Label"),

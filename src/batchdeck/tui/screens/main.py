@@ -7,6 +7,7 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -25,12 +26,14 @@ LIST_REFRESH_SECONDS = 30.0
 def _shown_fields(batch: CachedBatch) -> tuple[object, ...]:
     """What the list shows of a batch (a poll that changes none of it needs no repaint)."""
     return (batch.id, batch.processing_status, batch.counts, batch.label, batch.note, batch.deleted_at,
-            batch.ended_at, batch.archived_at, batch.cancel_initiated_at)
+            batch.ended_at, batch.archived_at, batch.cancel_initiated_at, batch.results_status, batch.cost_usd)
 
 
 class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Details"),
+        Binding("o", "app.open_results", "Results"),
+        Binding("e", "app.export_batches", "Export", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("f", "quick_filter", "Live/failed/…", show=False),
@@ -119,7 +122,10 @@ class MainScreen(Screen[None]):
     def tick(self) -> None:
         """Once a second: ages in the status line and the live panes."""
         now = self.clock()
-        self.info.marked = len(self.query_one(BatchList).marked)
+        try:
+            self.info.marked = len(self.query_one(BatchList).marked)
+        except NoMatches:
+            return  # the app is closing and the screen's widgets are gone (a late timer)
         self.query_one(StatusLine).show(self.info, now)
         for pane in self.query(LivePane):
             pane.redraw()
@@ -141,6 +147,9 @@ class MainScreen(Screen[None]):
         area.display = bool(existing or new) and not area.has_class("-hidden")
 
     # -- actions ------------------------------------------------------------------------------
+    def current(self) -> CachedBatch | None:
+        return self.query_one(BatchList).current
+
     def selection(self) -> list[CachedBatch]:
         return self.query_one(BatchList).selection(self.batches)
 

@@ -19,6 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from batchdeck.core.clock import Clock, utcnow
+from batchdeck.core.describe import archive_soon
 from batchdeck.core.models import CachedBatch
 from batchdeck.tui.widgets.columns import COLUMNS, cell_text, fit, label_need, status_class, widths
 
@@ -139,12 +140,13 @@ class BatchList(ScrollView, can_focus=True):
         """Cell colours first, then the row's mark/cursor overlay on top, so the cursor spans the row."""
         status = self.get_component_rich_style(f"batch-list--{status_class(batch)}", partial=True)
         dim = self.get_component_rich_style("batch-list--dim", partial=True)
+        urgent = self.get_component_rich_style("batch-list--warn", partial=True) if archive_soon(batch, now) else dim
         out = []
         for column in COLUMNS:
             size = sizes[column.key]
             if size <= 0:
                 continue
-            tint = status if column.key == "status" else dim if column.key in ("left", "cost") else Style()
+            tint = status if column.key == "status" else urgent if column.key == "left" else dim if column.key == "cost" else Style()
             out.append(Segment(fit(cell_text(batch, column.key, now), size, column.right), base + tint + overlay))
             out.append(Segment(" ", base + overlay))
         return out[:-1]

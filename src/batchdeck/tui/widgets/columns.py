@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from batchdeck.core import timefmt
-from batchdeck.core.describe import archive_remaining
+from batchdeck.core.describe import archive_remaining, archive_soon
 from batchdeck.core.models import CachedBatch
 
 
@@ -75,7 +75,7 @@ def status_class(batch: CachedBatch) -> str:
 
 def seconds_left(batch: CachedBatch, now: datetime) -> float:
     """What LEFT counts down: to expiry while live, to the results' archival once ended."""
-    if batch.deleted_at or batch.archived_at:
+    if batch.deleted_at or batch.archived_at or batch.results_saved:
         return float("inf")
     if batch.is_live and batch.expires_at:
         return (timefmt.parse(batch.expires_at) - now).total_seconds()
@@ -83,13 +83,26 @@ def seconds_left(batch: CachedBatch, now: datetime) -> float:
 
 
 def left_text(batch: CachedBatch, now: datetime) -> str:
-    """Time to expiry for live batches; time until results are archived for ended ones."""
+    """Time to expiry for live batches; time until results are archived for ended ones ("saved" once kept)."""
+    if batch.results_saved:
+        return "saved"
     if batch.deleted_at:
         return ""
     remaining = seconds_left(batch, now)
     if batch.is_live and batch.expires_at:
         return "exp " + timefmt.coarse(remaining)
-    return "archived" if remaining <= 0 or remaining == float("inf") else "arch " + timefmt.coarse(remaining)
+    if remaining <= 0 or remaining == float("inf"):
+        return "archived"
+    return ("⚠ arch " if archive_soon(batch, now) else "arch ") + timefmt.coarse(remaining)
+
+
+def cost_cell(batch: CachedBatch) -> str:
+    if not batch.results_saved or batch.cost_usd is None:
+        return "—"
+    if batch.unpriced_rows and not batch.cost_usd:
+        return "?"
+    cost = batch.cost_usd
+    return f"${cost:,.0f}" if cost >= 1000 else f"${cost:.2f}" if cost >= 0.01 or cost == 0 else "<$0.01"
 
 
 def label_need(rows: Sequence[CachedBatch]) -> int:
@@ -112,7 +125,7 @@ def cell_text(batch: CachedBatch, key: str, now: datetime) -> str:
         return timefmt.span(batch.duration_seconds(now))
     if key == "left":
         return left_text(batch, now)
-    return "—"  # cost: known once results are downloaded
+    return cost_cell(batch)
 
 
 def sort_key(key: str, now: datetime) -> Callable[[CachedBatch], Any]:
@@ -124,7 +137,7 @@ def sort_key(key: str, now: datetime) -> Callable[[CachedBatch], Any]:
         "created": lambda b: b.created_at,
         "time": lambda b: b.duration_seconds(now),
         "left": lambda b: seconds_left(b, now),
-        "cost": lambda b: 0,
+        "cost": lambda b: b.cost_usd if b.cost_usd is not None else -1.0,
     }
     return keys[key]
 

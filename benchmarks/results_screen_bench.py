@@ -1,0 +1,118 @@
+"""Benchmark: the results screen on 100,000 saved results: opening it, searching, jumping to the end.
+
+Run: python benchmarks/results_screen_bench.py
+The app runs headless (Textual's Pilot) on a cache holding one 100,000-row batch and one
+1,000-row batch, both downloaded first. Each figure is the median of 5, timed from the key
+press to the moment the screen shows the new rows (the worker's answer applied and painted):
+- open: `o` on the batch until its first page is painted; the 1,000-row batch is the baseline
+  measured in the same run (a ratio near 1 means the size does not matter);
+- search: a prefix (`row-0421`), a glob that must scan (`*7`), an exact id, set in one go;
+- end: `G` to the last row (a page fetched by OFFSET from the far end).
+Goal (issue 5): open and search <= 100 ms each at 100,000 rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from batchdeck.commands.demo_cmd import demo_session  # noqa: E402
+from batchdeck.core.results import download  # noqa: E402
+from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates  # noqa: E402
+from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec  # noqa: E402
+from batchdeck.tui.app import BatchdeckApp  # noqa: E402
+from batchdeck.tui.screens.results import ResultsScreen  # noqa: E402
+from batchdeck.tui.widgets.batch_list import BatchList  # noqa: E402
+from batchdeck.tui.widgets.result_list import ResultList  # noqa: E402
+
+GOAL_MS = 100.0
+RUNS = 5
+
+
+async def until(pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the app did not answer")
+        await asyncio.sleep(0.001)
+    await pilot.pause()  # and painted
+
+
+async def measure(home: Path, base_url: str, big: str, small: str) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {}
+
+    def record(name: str, started: float) -> None:
+        times.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+
+    app = BatchdeckApp(demo_session(base_url, home), poll=False)
+    app.controller.auto_download = False
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: len(app.main.query_one(BatchList).rows) == 2)
+        for _ in range(RUNS):
+            for name, batch_id in (("open 1,000", small), ("open 100,000", big)):
+                batch_list = app.main.query_one(BatchList)
+                batch_list._go(next(i for i, b in enumerate(batch_list.rows) if b.id == batch_id))
+                started = time.perf_counter()
+                await pilot.press("o")
+                screen = app.screen
+                assert isinstance(screen, ResultsScreen)
+                await until(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
+                record(name, started)
+                if batch_id == big:
+                    result_list = screen.query_one(ResultList)
+                    for label, text, expected in (("search prefix", "row-0421", 100), ("search glob *7", "*7", 10_000),
+                                                  ("search exact id", "row-042137", 1)):
+                        generation = screen.generation
+                        started = time.perf_counter()
+                        screen.query_one("#results-search").value = text  # type: ignore[attr-defined]
+                        await until(pilot, lambda g=generation: screen.generation > g
+                                    and result_list.generation == screen.generation)
+                        record(label, started)
+                        assert screen.total == expected, (label, screen.total)
+                    screen.query_one("#results-search").value = ""  # type: ignore[attr-defined]
+                    await until(pilot, lambda: screen.total == 100_000 and result_list.generation == screen.generation)
+                    result_list.focus()
+                    started = time.perf_counter()
+                    await pilot.press("G")
+                    await until(pilot, lambda: result_list.current is not None and result_list.cursor == 99_999)
+                    record("end (G)", started)
+                await pilot.press("escape")
+    return times
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp, Emulator(speed=0) as emu:
+        home = Path(tmp)
+        start = emu.clock.now()
+        big = emu.store.new_batch(SyntheticSource(SyntheticSpec("row", 100_000)), DEFAULT_WORKSPACE,
+                                  Rates(error_rate=0.02), created_at=start - 86400).id
+        small = emu.store.new_batch(SyntheticSource(SyntheticSpec("small", 1_000)), DEFAULT_WORKSPACE,
+                                    Rates(error_rate=0.02), created_at=start - 86000).id
+        emu.advance(2 * 86400)
+        session = demo_session(emu.base_url, home)
+        with session.workspace() as ws:
+            assert ws.syncer().sync().ok
+            download(ws, big)
+            download(ws, small)
+        session.close()
+        times = asyncio.run(measure(home, emu.base_url, big, small))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    for name, value in medians.items():
+        print(f"{name:>18}: {value:7.1f} ms (median of {len(times[name])})")
+    ratio = medians["open 100,000"] / medians["open 1,000"]
+    print(f"open 100,000 / open 1,000 in this run: {ratio:.2f}")
+    worst = max(v for k, v in medians.items() if k.startswith(("open 100", "search")))
+    print(f"goal: open and search <= {GOAL_MS:.0f} ms at 100,000 rows: {'met' if worst <= GOAL_MS else 'NOT met'}")
+    return 0 if worst <= GOAL_MS else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

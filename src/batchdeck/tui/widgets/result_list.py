@@ -1,0 +1,212 @@
+"""The results list: a line-rendered view of any number of result rows, drawn from 256-row pages.
+
+The widget holds only the pages that arrived (the screen fetches them from SQLite in a thread
+worker when asked with `PageWanted`) and draws a placeholder for rows still on their way.
+Each filter change starts a new generation, so a page of an older query is never shown.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from batchdeck.core.results_browser import PAGE_ROWS
+from batchdeck.core.results_index import ResultRow
+from batchdeck.tui.widgets.columns import fit
+
+# (key, title, width; 0 = the rest), right-aligned
+RESULT_COLUMNS = (("custom_id", "CUSTOM_ID", 0, False), ("outcome", "OUTCOME", 9, False),
+                  ("error", "ERROR", 16, False), ("stop", "STOP", 10, False), ("in", "IN", 7, True),
+                  ("out", "OUT", 6, True), ("cost", "COST", 9, True))
+MIN_ID_WIDTH = 20
+MARK_WIDTH = 2
+
+
+@lru_cache(maxsize=8)
+def result_widths(total: int) -> dict[str, int]:
+    """CUSTOM_ID takes what the fixed columns leave; narrow terminals drop STOP, then ERROR."""
+    dropped: set[str] = set()
+    for key in ("stop", "error", "cost"):
+        fixed = sum(w + 1 for k, _, w, _ in RESULT_COLUMNS if w and k not in dropped) + MARK_WIDTH
+        if total - fixed >= MIN_ID_WIDTH:
+            break
+        dropped.add(key)
+    fixed = sum(w + 1 for k, _, w, _ in RESULT_COLUMNS if w and k not in dropped) + MARK_WIDTH
+    return {k: 0 if k in dropped else (w or max(8, total - fixed)) for k, _, w, _ in RESULT_COLUMNS}
+
+
+def result_cell(row: ResultRow, key: str) -> str:
+    if key == "custom_id":
+        return row.custom_id
+    if key == "outcome":
+        return row.outcome
+    if key == "error":
+        return row.error_type or ""
+    if key == "stop":
+        return row.stop_reason or ""
+    if key == "in":
+        return f"{row.input_tokens + row.cache_read_tokens + row.cache_write_tokens:,}" if row.outcome == "succeeded" else ""
+    if key == "out":
+        return f"{row.output_tokens:,}" if row.outcome == "succeeded" else ""
+    if row.outcome != "succeeded":
+        return ""
+    return "unknown" if row.cost_usd is None else f"${row.cost_usd:.5f}"
+
+
+def result_header(total: int) -> str:
+    sizes = result_widths(total)
+    return " ".join(fit(title, sizes[k], right) for k, title, _, right in RESULT_COLUMNS if sizes[k])
+
+
+class ResultList(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {"result-list--cursor", "result-list--marked", "result-list--ok", "result-list--bad",
+                         "result-list--warn", "result-list--dim"}
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("pageup", "move(-20)", "Page up", show=False),
+        Binding("pagedown", "move(20)", "Page down", show=False),
+        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("end,G", "jump(-1)", "Last", show=False),
+    ]
+
+    class PageWanted(Message):
+        def __init__(self, generation: int, number: int) -> None:
+            super().__init__()
+            self.generation = generation
+            self.number = number
+
+    class Resized(Message):
+        """The cell area changed width: the column header must follow."""
+
+    class CursorMoved(Message):
+        def __init__(self, row: ResultRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.total = 0
+        self.generation = 0
+        self.pages: dict[int, list[ResultRow]] = {}
+        self.requested: set[int] = set()
+        self.cursor = 0
+        self.marked: set[str] = set()
+
+    # -- data ---------------------------------------------------------------------------------
+    def reset(self, generation: int, total: int, first_page: list[ResultRow], cursor: int = 0) -> None:
+        """A new query's results: its count and the page the cursor is on."""
+        self.generation, self.total = generation, total
+        self.pages = {cursor // PAGE_ROWS: first_page} if first_page else {}
+        self.requested = set(self.pages)
+        self.cursor = max(0, min(cursor, total - 1))
+        self.virtual_size = Size(0, total)  # no horizontal scrolling: columns fit the width
+        self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
+        self.refresh()
+        self.post_message(self.CursorMoved(self.current))
+
+    def add_page(self, generation: int, number: int, rows: list[ResultRow]) -> None:
+        if generation != self.generation:
+            return  # a page of an earlier filter
+        self.pages[number] = rows
+        if len(self.pages) > 64:  # keep memory flat on long scrolls: drop the pages furthest away
+            here = self.cursor // PAGE_ROWS
+            for far in sorted(self.pages, key=lambda n: -abs(n - here))[:len(self.pages) - 64]:
+                del self.pages[far]
+                self.requested.discard(far)
+        self.refresh()
+        if number == self.cursor // PAGE_ROWS:
+            self.post_message(self.CursorMoved(self.current))
+
+    def row_at(self, index: int) -> ResultRow | None:
+        page = self.pages.get(index // PAGE_ROWS)
+        if page is None or not 0 <= index < self.total:
+            return None
+        offset = index % PAGE_ROWS
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def current(self) -> ResultRow | None:
+        return self.row_at(self.cursor)
+
+    def toggle_mark(self) -> None:
+        row = self.current
+        if row is None:
+            return
+        self.marked.symmetric_difference_update({row.custom_id})
+        self.refresh_line(self.cursor - self.scroll_offset.y)
+        self.action_move(1)
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self.refresh()
+
+    # -- movement -----------------------------------------------------------------------------
+    def action_move(self, delta: int) -> None:
+        self._go(self.cursor + delta)
+
+    def action_jump(self, index: int) -> None:
+        self._go(index if index >= 0 else self.total - 1)
+
+    def _go(self, index: int) -> None:
+        if not self.total:
+            return
+        old = self.cursor
+        self.cursor = max(0, min(self.total - 1, index))
+        if self.cursor != old:
+            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
+            top = self.scroll_offset.y
+            self.refresh_line(old - top)
+            self.refresh_line(self.cursor - top)
+            self.post_message(self.CursorMoved(self.current))
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(0, self.total)
+        self.post_message(self.Resized())
+
+    # -- drawing ------------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= self.total:
+            return Strip.blank(width, base)
+        row = self.row_at(index)
+        if row is None:
+            self._want(index // PAGE_ROWS)
+            dim = self.get_component_rich_style("result-list--dim", partial=True)
+            return Strip([Segment("  …", base + dim)]).adjust_cell_length(width, base)
+        overlay = Style()
+        marked = row.custom_id in self.marked
+        if marked:
+            overlay += self.get_component_rich_style("result-list--marked", partial=True)
+        if index == self.cursor and self.has_focus:
+            overlay += self.get_component_rich_style("result-list--cursor", partial=True)
+        tone = {"succeeded": "ok", "errored": "bad"}.get(row.outcome, "warn")
+        tint = self.get_component_rich_style(f"result-list--{tone}", partial=True)
+        segments = [Segment("● " if marked else "  ", base + overlay)]
+        sizes = result_widths(width)
+        for key, _, _, right in RESULT_COLUMNS:
+            size = sizes[key]
+            if size:
+                style = base + (tint if key == "outcome" else Style()) + overlay
+                segments += [Segment(fit(result_cell(row, key), size, right), style), Segment(" ", base + overlay)]
+        return Strip(segments[:-1]).adjust_cell_length(width, base + overlay)
+
+    def _want(self, number: int) -> None:
+        if number not in self.requested:
+            self.requested.add(number)
+            self.post_message(self.PageWanted(self.generation, number))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
