@@ -25,7 +25,6 @@ from batchdeck.core.errors import UsageError
 from batchdeck.core.estimate import CostEstimate, estimate
 from batchdeck.core.jobs import FAILED, job_view, resolve_job
 from batchdeck.core.jobstore import JobStore
-from batchdeck.core.pricing import PriceBook
 from batchdeck.core.sender import load_lines, send_pending
 from batchdeck.core.split import Part, split
 from batchdeck.core.submit_input import check_request
@@ -165,7 +164,7 @@ def plan_retry(ws: Workspace, target: str, include: Collection[str] | None = Non
     missing = tuple(sorted(c for c in wanted if c not in facts))
     parts = split([facts[c][0] for c in selected])
     cost = estimate(((facts[c][1], facts[c][2], facts[c][3]) for c in selected),
-                    PriceBook(getattr(ws.config, "prices", None)))
+                    ws.prices())
     latest = max((r for r in failed if r.custom_id in set(selected)), key=lambda r: r.part, default=None)
     parent = batch_id or (latest.batch_id if latest else None)
     rounds = [s.round for s in view.submissions]

@@ -20,7 +20,6 @@ from typing import Any
 from batchdeck.core.errors import UsageError
 from batchdeck.core.estimate import CostEstimate, estimate
 from batchdeck.core.jobstore import JobStore
-from batchdeck.core.pricing import PriceBook
 from batchdeck.core.sender import send_pending
 from batchdeck.core.split import Part, split
 from batchdeck.core.submit_input import Entry, check_all, jsonl_lines
@@ -103,7 +102,7 @@ def plan_submit(ws: Workspace, source: SubmitSource, name: str | None = None,
         digest.update(source.template.fingerprint().encode())
     content_hash = digest.hexdigest()
     parts = split([e.wire_bytes for e in checked.entries], max_requests, max_bytes)
-    prices = PriceBook(getattr(ws.config, "prices", None))
+    prices = ws.prices()
     cost = estimate(((e.model, e.max_tokens, e.input_tokens) for e in checked.entries), prices)
     store = JobStore(ws.db, ws.profile.name)
     existing = next(iter(store.by_hash(content_hash)), None)
