@@ -165,7 +165,8 @@ def plan_retry(ws: Workspace, target: str, include: Collection[str] | None = Non
     parts = split([facts[c][0] for c in selected])
     cost = estimate(((facts[c][1], facts[c][2], facts[c][3]) for c in selected),
                     ws.prices())
-    latest = max((r for r in failed if r.custom_id in set(selected)), key=lambda r: r.part, default=None)
+    chosen_ids = set(selected)
+    latest = max((r for r in failed if r.custom_id in chosen_ids), key=lambda r: r.part, default=None)
     parent = batch_id or (latest.batch_id if latest else None)
     rounds = [s.round for s in view.submissions]
     unsent = sum(1 for s in view.submissions if s.state != "created")
