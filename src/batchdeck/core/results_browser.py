@@ -89,9 +89,26 @@ class ResultsBrowser:
     def count(self) -> int:
         with self._lock:
             if self._count is None:
-                tail, args = self._base(self.filter)
-                self._count = int(self.db.conn.execute("SELECT COUNT(*)" + tail, args).fetchone()[0])
+                flt = self.filter
+                if not flt.search and not flt.error_type and flt.outcomes in ((), ("succeeded",)):
+                    # Most rows succeed: count them as "all but the failed" (the failed have their own index).
+                    total = self._stored_rows()
+                    self._count = total if not flt.outcomes else total - sum(self._failed_counts().values())
+                else:
+                    tail, args = self._base(flt)
+                    self._count = int(self.db.conn.execute("SELECT COUNT(*)" + tail, args).fetchone()[0])
             return self._count
+
+    def _stored_rows(self) -> int:
+        """The row count the download recorded (no scan of 100,000 rows for it)."""
+        found = self.db.conn.execute("SELECT rows FROM result_sets WHERE profile = ? AND batch_id = ?",
+                                     (self.profile, self.batch_id)).fetchone()
+        return int(found[0]) if found else 0
+
+    def _failed_counts(self) -> dict[str, int]:
+        return {o: n for o, n in self.db.conn.execute(
+            "SELECT outcome, COUNT(*) FROM results WHERE profile = ? AND batch_id = ? AND outcome != 'succeeded' "
+            "GROUP BY outcome", (self.profile, self.batch_id))}
 
     def cached_page(self, number: int) -> list[ResultRow] | None:
         with self._lock:
@@ -106,20 +123,31 @@ class ResultsBrowser:
             tail, args = self._base(self.filter)
             select = f"SELECT {', '.join(ROW_COLUMNS)}" + tail
             before, after = self._pages.get(number - 1), self._pages.get(number + 1)
+            backwards = False
             if before:
                 sql, extra = select + " AND custom_id > ? ORDER BY custom_id LIMIT ?", [before[-1].custom_id, PAGE_ROWS]
             elif after:
                 sql = select + " AND custom_id < ? ORDER BY custom_id DESC LIMIT ?"
                 extra = [after[0].custom_id, PAGE_ROWS]
             else:
-                sql, extra = select + " ORDER BY custom_id LIMIT ? OFFSET ?", [PAGE_ROWS, number * PAGE_ROWS]
+                sql, extra, backwards = self._offset_query(select, number)
             rows = [ResultRow(*r) for r in self.db.conn.execute(sql, args + extra)]
-            if after and not before:
+            if (after and not before) or (not before and not after and backwards):
                 rows.reverse()
             self._pages[number] = rows
             while len(self._pages) > PAGES_KEPT:
                 self._pages.popitem(last=False)
             return rows
+
+    def _offset_query(self, select: str, number: int) -> tuple[str, list[Any], bool]:
+        """A page far from any known one: OFFSET from whichever end is nearer (End is as quick as Home)."""
+        first = number * PAGE_ROWS
+        total = self._count
+        if total is None or first < total / 2:
+            return select + " ORDER BY custom_id LIMIT ? OFFSET ?", [PAGE_ROWS, first], False
+        last = min(first + PAGE_ROWS, total) - 1
+        return (select + " ORDER BY custom_id DESC LIMIT ? OFFSET ?",
+                [max(0, last - first + 1), total - 1 - last], True)
 
     def position(self, custom_id: str) -> int | None:
         """Where a custom_id sits in the current view (for keeping the cursor on it), or None."""
@@ -151,9 +179,11 @@ class ResultsBrowser:
         """Counts by outcome and by error type over the whole batch (the filter's choices)."""
         with self._lock:
             conn, key = self.db.conn, (self.profile, self.batch_id)
-            outcomes = {o: n for o, n in conn.execute(
-                "SELECT outcome, COUNT(*) FROM results WHERE profile = ? AND batch_id = ? GROUP BY outcome", key)}
+            outcomes = self._failed_counts()
+            succeeded = self._stored_rows() - sum(outcomes.values())
+            if succeeded:
+                outcomes["succeeded"] = succeeded
             errors = {t: n for t, n in conn.execute(
                 "SELECT error_type, COUNT(*) FROM results WHERE profile = ? AND batch_id = ? "
-                "AND outcome = 'errored' GROUP BY error_type", key) if t}
+                "AND outcome = 'errored' AND outcome != 'succeeded' GROUP BY error_type", key) if t}
             return outcomes, errors
