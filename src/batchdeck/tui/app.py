@@ -15,16 +15,19 @@ from batchdeck.core.notify import ending_message, newly_ended, osc9
 from batchdeck.core.session import Session
 from batchdeck.core.turnaround import estimate
 from batchdeck.tui.controller import Controller
-from batchdeck.tui.messages import ActionFinished, DataLoaded, DownloadFinished, DownloadProgress, ExportFinished
+from batchdeck.tui.messages import (ActionFinished, DataLoaded, DownloadFinished, DownloadProgress, ExportFinished,
+                                   JobLoaded, RetryPlanned, RetrySent)
+from batchdeck.tui.resubmit_flow import ResubmitFlow
 from batchdeck.tui.prompts import confirm_cancel, confirm_delete
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.help import HelpScreen
+from batchdeck.tui.screens.job import JobScreen
 from batchdeck.tui.screens.main import MainScreen
 from batchdeck.tui.screens.prompt import PromptScreen
 from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.status_line import StatusInfo
 
-CHANGING_ACTIONS = {"cancel_batches", "delete_batches", "label_batch", "note_batch"}
+CHANGING_ACTIONS = {"cancel_batches", "delete_batches", "label_batch", "note_batch", "resubmit", "retry_job"}
 
 
 class BatchdeckApp(App[None]):
@@ -45,6 +48,7 @@ class BatchdeckApp(App[None]):
         self._last_error: str | None = None
         self._download_errors: set[str] = set()  # batches whose failed download was already reported
         self.main = MainScreen(self.clock, session.profile.name, readonly)
+        self.resubmit = ResubmitFlow(self)
 
     def on_mount(self) -> None:
         self.push_screen(self.main)
@@ -142,6 +146,17 @@ class BatchdeckApp(App[None]):
         else:
             self.notify(message.text, title="Exported", timeout=10, markup=False)
 
+    def on_retry_planned(self, message: RetryPlanned) -> None:
+        self.resubmit.planned(message)
+
+    def on_retry_sent(self, message: RetrySent) -> None:
+        self.resubmit.sent(message)
+
+    def on_job_loaded(self, message: JobLoaded) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, JobScreen):
+                screen.show(message.view, message.error)  # type: ignore[arg-type]
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker errors surface: a readable notification, and the app keeps running."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
@@ -156,6 +171,9 @@ class BatchdeckApp(App[None]):
         if self.readonly and action in CHANGING_ACTIONS:
             return False
         screen = self.screen
+        if action == "resubmit" and isinstance(screen, (MainScreen, DetailScreen)):
+            batch = self._current()
+            return batch is None or (batch.processing_status == "ended" and not batch.deleted_at)
         if isinstance(screen, DetailScreen) and action in ("cancel_batches", "delete_batches"):
             batch = screen.batch
             wanted = "in_progress" if action == "cancel_batches" else "ended"
@@ -210,16 +228,39 @@ class BatchdeckApp(App[None]):
 
     def action_help(self) -> None:
         screen = self.screen
-        titles = {DetailScreen: "Batch details", ResultsScreen: "Results"}
+        titles = {DetailScreen: "Batch details", ResultsScreen: "Results", JobScreen: "Job"}
         title = next((t for kind, t in titles.items() if isinstance(screen, kind)), "Batches")
         self.push_screen(HelpScreen(screen, title))
 
-    def action_open_results(self) -> None:
+    def _current(self) -> CachedBatch | None:
+        """The batch under the cursor of the list, or of the detail and results screens."""
         screen = self.screen
-        batch = screen.current() if isinstance(screen, MainScreen) else (
-            screen.batch if isinstance(screen, DetailScreen) else None)
-        if batch is not None:
+        if isinstance(screen, MainScreen):
+            return screen.current()
+        return screen.batch if isinstance(screen, (DetailScreen, ResultsScreen)) else None
+
+    def action_open_results(self) -> None:
+        batch = self._current()
+        if batch is not None and not isinstance(self.screen, ResultsScreen):
             self.push_screen(ResultsScreen(self.session, batch))
+
+    def action_resubmit(self) -> None:
+        """`R`: resend the failed rows of the batch (on the results screen: of the marked rows, if any)."""
+        batch = self._current()
+        if batch is None:
+            return
+        screen = self.screen
+        only = tuple(sorted(screen.marked_ids())) if isinstance(screen, ResultsScreen) and screen.marked_ids() else None
+        self.start_retry(batch.id, only)
+
+    def start_retry(self, target: str, only: tuple[str, ...] | None = None) -> None:
+        if not self.readonly:
+            self.resubmit.start(target, only)
+
+    def action_open_job(self) -> None:
+        batch = self._current()
+        if batch is not None:
+            self.push_screen(JobScreen(batch.id))
 
     def action_export_batches(self) -> None:
         """`e` on the list: the results of every marked (or the selected) ended batch, raw JSONL, one file each."""
@@ -244,6 +285,9 @@ class BatchdeckApp(App[None]):
             ("Open results", "Browse the selected batch's results by custom_id", self.action_open_results, None),
             ("Export results", "Save the results of the marked or selected batches as JSONL",
              self.action_export_batches, None),
+            ("Resubmit failed rows", "Preview, then resend the failed rows of the selected batch",
+             self.action_resubmit, "resubmit"),
+            ("Open job", "The job of the selected batch, merged across its resubmissions", self.action_open_job, None),
             ("Cancel batches", "Cancel the marked or selected batches", self.action_cancel_batches, "cancel_batches"),
             ("Delete batches", "Delete the marked or selected ended batches", self.action_delete_batches,
              "delete_batches"),

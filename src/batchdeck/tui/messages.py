@@ -59,3 +59,32 @@ class ExportFinished(Message):
         super().__init__()
         self.text = text
         self.error = error
+
+
+class RetryPlanned(Message):
+    """A resubmission plan (or why there is none). `needs_attach`: the batch's originals are unknown."""
+
+    def __init__(self, target: str, plan: object | None, error: str | None = None, needs_attach: bool = False,
+                 only: tuple[str, ...] | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self.plan = plan  # a core.retry.RetryPlan
+        self.error = error
+        self.needs_attach = needs_attach
+        self.only = only
+
+
+class RetrySent(Message):
+    def __init__(self, job_id: str, sent: int, batch_ids: list[str], error: str | None = None) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.sent = sent
+        self.batch_ids = batch_ids
+        self.error = error
+
+
+class JobLoaded(Message):
+    def __init__(self, view: object | None, error: str | None = None) -> None:
+        super().__init__()
+        self.view = view  # a core.jobs.JobView
+        self.error = error

@@ -20,12 +20,13 @@ from batchdeck.core.turnaround import Turnaround
 
 def detail_lines(batch: CachedBatch, guess: Turnaround | None, now: datetime, readonly: bool) -> list[tuple[str, str]]:
     """The batch's fields, then the actions this screen allows for it."""
-    actions = ["o results", "y copy id", "esc back"]
+    actions = ["o results", "J job", "y copy id", "esc back"]
     if not readonly:
         if batch.processing_status == "in_progress" and not batch.deleted_at:
             actions.insert(0, "c cancel")
         if batch.processing_status == "ended" and not batch.deleted_at:
             actions.insert(0, "d delete")
+            actions.insert(0, "R resubmit failed")
         actions[:0] = ["l label", "n note"]
     return [*batch_fields(batch, guess, now), ("actions", " · ".join(actions))]
 
@@ -34,6 +35,8 @@ class DetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("enter,o", "app.open_results", "Results"),
+        Binding("R", "app.resubmit", "Resubmit"),
+        Binding("J", "app.open_job", "Job"),
         Binding("c", "app.cancel_batches", "Cancel"),
         Binding("d", "app.delete_batches", "Delete"),
         Binding("l", "app.label_batch", "Label"),

@@ -34,6 +34,8 @@ class MainScreen(Screen[None]):
         Binding("enter", "open", "Details"),
         Binding("o", "app.open_results", "Results"),
         Binding("e", "app.export_batches", "Export", show=False),
+        Binding("R", "app.resubmit", "Resubmit", show=False),
+        Binding("J", "app.open_job", "Job", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("f", "quick_filter", "Live/failed/…", show=False),

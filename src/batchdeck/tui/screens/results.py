@@ -67,6 +67,7 @@ class ResultsScreen(Screen[None]):
         Binding("e", "quick_export", "Export"),
         Binding("E", "export_dialog", "Export…"),
         Binding("tab", "switch_pane", "Pane", show=False),
+        Binding("R", "app.resubmit", "Resubmit"),
         Binding("question_mark", "app.help", "Keys"),
     ]
 
@@ -308,6 +309,9 @@ class ResultsScreen(Screen[None]):
     def action_clear_marks(self) -> None:
         self.query_one(ResultList).clear_marks()
         self._header()
+
+    def marked_ids(self) -> set[str]:
+        return set(self.query_one(ResultList).marked)
 
     def action_switch_pane(self) -> None:
         result_list, pane = self.query_one(ResultList), self.query_one(ResultPane)

@@ -1,0 +1,88 @@
+"""`R`: what a resubmission would send, by category, with its cost; pick the categories, then send or keep.
+
+The plan comes from core (`core.retry.plan_retry`) in a worker; ticking a category asks for a
+new plan, so the counts and the cost shown are always those that `Send` would act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, SelectionList, Static
+
+from batchdeck.core.retry import RetryPlan, included
+
+
+class RetryPreview(ModalScreen[RetryPlan | None]):
+    BINDINGS = [
+        Binding("escape,n", "keep", "Keep"),
+        Binding("y", "send", "Send"),
+    ]
+
+    def __init__(self, plan: RetryPlan, replan: Callable[[tuple[str, ...]], None]) -> None:
+        super().__init__()
+        self.plan = plan
+        self.replan = replan
+        self.waiting = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self._title(), id="dialog-title")
+            yield SelectionList[str](*self._choices(), id="retry-categories")
+            yield Static(id="retry-summary")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Keep", id="no", variant="primary")
+                yield Button(self._send_label(), id="yes", variant="error")
+            yield Static("space ticks a category · y sends · esc keeps", id="dialog-hint")
+
+    def _title(self) -> str:
+        return f"Resubmit failed rows of {self.plan.target_batch or self.plan.job_id}?"
+
+    def _choices(self) -> list[tuple[str, str, bool]]:
+        return [(f"{category}  ({n:,})", category, included(category, self.plan.include))
+                for category, n in sorted(self.plan.categories.items())]
+
+    def _send_label(self) -> str:
+        return f"Send {len(self.plan.selected):,}"
+
+    def on_mount(self) -> None:
+        self.show_plan(self.plan)
+        self.query_one("#no", Button).focus()
+
+    def show_plan(self, plan: RetryPlan) -> None:
+        """A fresh plan for the ticked categories: its summary, and what Send would send."""
+        self.plan, self.waiting = plan, False
+        lines = [line for line in plan.summary_lines()[1:] if not line.startswith("  ")]  # categories are the list
+        kept = [c for c in plan.categories if not included(c, plan.include)]
+        if kept:
+            lines.append(f"not ticked: {', '.join(sorted(kept))} (validation errors fail again unless the "
+                         "request changes)")
+        self.query_one("#retry-summary", Static).update("\n".join(lines))
+        send = self.query_one("#yes", Button)
+        send.label = self._send_label()
+        send.disabled = not plan.has_work
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        chosen = tuple(event.selection_list.selected)
+        if set(chosen) != {c for c in self.plan.categories if included(c, self.plan.include)}:
+            self.waiting = True
+            self.query_one("#yes", Button).disabled = True
+            self.query_one("#retry-summary", Static).update("planning…")
+            self.replan(chosen or ("none",))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "yes":
+            self.action_send()
+        else:
+            self.action_keep()
+
+    def action_send(self) -> None:
+        if not self.waiting and self.plan.has_work:
+            self.dismiss(self.plan)
+
+    def action_keep(self) -> None:
+        self.dismiss(None)
