@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from batchdeck import __version__
 from batchdeck.commands import (change_cmd, config_cmd, demo_cmd, emulator_cmd, job_cmd, list_cmd, meta_cmd,
-                                results_cmd, retry_cmd, submit_cmd, sync_cmd, tui_cmd)
+                                results_cmd, retry_cmd, status_cmd, submit_cmd, sync_cmd, tui_cmd, watch_cmd)
 from batchdeck.commands.common import profile_options
 from batchdeck.core import config as config_mod
 from batchdeck.core import paths
@@ -39,6 +39,8 @@ examples:
   batchdeck retry ID --include errored        ... every error type of one batch
   batchdeck attach ID requests.jsonl          originals of a batch made elsewhere, for retry
   batchdeck job show job-3                    the job merged across resubmissions
+  batchdeck watch ID --download --on-end CMD  wait without a UI; keep the results and run CMD when it ends
+  batchdeck status                            one screen: live, failed in the last 24 h, archive warnings
   batchdeck emulator --scenario demo          a local API with ~60 realistic batches
   batchdeck emulator --speed 60 --port 8765   one simulated minute per real second
   batchdeck <command> --help                  options of one command
@@ -64,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     submit_cmd.register(commands, parents)
     retry_cmd.register(commands, parents)
     job_cmd.register(commands, parents)
+    watch_cmd.register(commands, parents)
+    status_cmd.register(commands, parents)
     config_cmd.register(commands, parents)
     demo_cmd.register(commands, parents)
     emulator_cmd.register(commands)

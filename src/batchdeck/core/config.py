@@ -64,6 +64,21 @@ def _text(value: str) -> str:
     return value.strip()
 
 
+def _http_url(value: str) -> str:
+    """An http(s) URL, or empty for none (webhooks are POSTed to it)."""
+    text = value.strip()
+    if text and not re.match(r"^https?://[^\s/?#]+", text, re.IGNORECASE):
+        raise ValueError(f"expected an http:// or https:// URL (or empty for none), got {text!r}")
+    return text
+
+
+def _export_format(value: str) -> str:
+    text = value.strip().lower()
+    if text not in ("jsonl", "csv", "text"):
+        raise ValueError(f"expected jsonl, csv or text, got {value!r}")
+    return text
+
+
 # Settable `section.key` settings: (parser, default, help). Later features add theirs here.
 SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
     "sync.max_retries": (_positive_int, 2, "SDK retries per API call before a sync reports an error"),
@@ -74,6 +89,13 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
     "notify.desktop": (_bool, True, "an OSC 9 desktop notification when a batch ends"),
     "results.auto_download": (_bool, True, "the TUI downloads the results of ended batches in the background"),
     "results.export_dir": (_text, "", "where the TUI's quick export writes (empty: the current directory)"),
+    "watch.interval": (_positive_float, 30.0, "seconds between polls of `batchdeck watch` (--interval overrides)"),
+    "hooks.on_end": (_text, "", "shell command run when a batch ends (BATCHDECK_* variables, never the API key)"),
+    "hooks.webhook": (_http_url, "", "http(s) URL that receives a JSON POST when a batch ends (empty: none)"),
+    "hooks.download": (_bool, False, "download the results of a batch when it ends (watch and TUI hooks)"),
+    "hooks.export_dir": (_text, "", "export the results of a batch to this directory when it ends (empty: no export)"),
+    "hooks.export_format": (_export_format, "jsonl", "format of those exports: jsonl, csv or text"),
+    "hooks.timeout": (_positive_float, 60.0, "seconds an on-end command, or one webhook attempt, may take"),
 }
 PRICE_FIELDS = ("input", "output", "cache_read")
 
