@@ -17,6 +17,8 @@ sys.path.insert(0, str(ROOT))
 from batchdeck.commands.demo_cmd import demo_session  # noqa: E402
 from batchdeck.emulator import Emulator  # noqa: E402
 from batchdeck.tui.app import BatchdeckApp  # noqa: E402
+from batchdeck.tui.screens.results import ResultsScreen  # noqa: E402
+from batchdeck.tui.widgets.result_list import ResultList  # noqa: E402
 
 START = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 SHOTS = [  # (file, terminal size, keys pressed after the first sync)
@@ -26,18 +28,24 @@ SHOTS = [  # (file, terminal size, keys pressed after the first sync)
     ("confirm-cancel.svg", (100, 30), ("c",)),
     ("help.svg", (100, 34), ("question_mark",)),
     ("filter-failed.svg", (110, 34), ("f", "f")),
+    ("results.svg", (130, 34), ("j", "j", "j", "j", "j", "o", "f")),  # a batch with errored rows, failures only
 ]
 
 
 async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...]) -> None:
     with Emulator(speed=0, start_time=START.timestamp(), scenario="demo") as emulator, \
             tempfile.TemporaryDirectory() as home:
-        app = BatchdeckApp(demo_session(emulator.base_url, Path(home), clock=lambda: START))
+        session = demo_session(emulator.base_url, Path(home), clock=lambda: START)
+        session.config.settings["results.auto_download"] = False  # the same picture every time
+        app = BatchdeckApp(session)
         async with app.run_test(size=size) as pilot:
             while app.controller.polls_done < 1:
                 await pilot.pause(0.05)
-            await pilot.press(*keys)
-            await pilot.pause()
+            for key in keys:
+                await pilot.press(key)
+                while isinstance(app.screen, ResultsScreen) and app.screen.query_one(ResultList).current is None:
+                    await pilot.pause(0.05)  # the results are downloading
+            await pilot.pause(0.3)
             app.save_screenshot(filename=name, path=str(ROOT / "screenshots"))
     print(f"screenshots/{name}")
 
