@@ -84,11 +84,20 @@ def actions_for(ws: Workspace, args: argparse.Namespace) -> EndActions:
                          export_dir=args.export_dir, export_format=args.export_format, timeout=args.hook_timeout)
 
 
+def _resolve(ws: Workspace, given: list[str]) -> list[str]:
+    """Full ids; when one is not cached yet, one sync first so that a unique part of it is enough."""
+    ids = [ws.cache.resolve(i) for i in given]
+    if any(ws.cache.get(i) is None for i in ids):
+        ws.syncer().sync()  # best effort: a failure leaves the ids as given, and the watch reports it
+        ids = [ws.cache.resolve(i) for i in given]
+    return ids
+
+
 def run(args: argparse.Namespace) -> int:
     _check(args)
     with Workspace.open(getattr(args, "profile", None), clock=CLOCK) as ws:
         actions = actions_for(ws, args)
-        ids = [ws.cache.resolve(i) for i in args.ids]
+        ids = _resolve(ws, args.ids)
         if not ids and not args.all_live:
             print("batchdeck: no batch ids given: watching every live batch (--all-live says so explicitly)",
                   file=sys.stderr)
