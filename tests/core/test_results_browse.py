@@ -21,7 +21,7 @@ from batchdeck.core.results_index import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
-from tests.core.conftest import seed
+from tests.core.conftest import run_cli, seed
 from tests.core.test_results import mixed_batch
 
 DAY = 86400.0
@@ -197,3 +197,22 @@ def test_quick_export_names_never_clash(tmp_path: Path) -> None:
     assert first.name == "msgbatch_x.jsonl" and second.name == "msgbatch_x-2.jsonl"
     assert [format_for(Path(n)) for n in ("a.csv", "a.text.jsonl", "a.jsonl", "a.out")] == ["csv", "text", "jsonl",
                                                                                              "jsonl"]
+
+
+def test_list_warns_about_results_archived_soon(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    # The command line runs on the real clock: an emulator whose clock starts 28 days ago.
+    with Emulator(speed=0, start_time=time.time() - 28 * DAY) as emulator:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", emulator.base_url)
+        [old] = seed(emulator, 1, size=3)
+        emulator.advance(20 * DAY)
+        [fresh] = seed(emulator, 1, size=3)
+        emulator.advance(DAY)
+        code, _, err = run_cli(capsys, "list")
+        assert code == 0 and "archived by Anthropic within 3 days and not saved locally" in err
+        assert old in err and fresh not in err
+        assert run_cli(capsys, "results", old)[0] == 0
+        code, _, err = run_cli(capsys, "list")
+        assert code == 0 and "archived" not in err

@@ -74,6 +74,8 @@ async def test_preview_then_send_the_transient_failures(emu: Emulator, tmp_path:
         await pilot.press("y")
         await wait_for(pilot, lambda: any(b.parent_batch_id == batch_id for b in rows(app)))
         child = next(b for b in rows(app) if b.parent_batch_id == batch_id)
+        parent = next(b for b in rows(app) if b.id == batch_id)
+        assert parent.label == "requests" and child.label == "requests · retry 1"  # the job's name
         sent = received(emu, child.id)
         assert sorted(r["custom_id"] for r in sent) == transient
         assert all(r == json.loads(originals[r["custom_id"]]) for r in sent)  # the original params
@@ -181,3 +183,18 @@ async def test_job_view_merges_attempts(emu: Emulator, tmp_path: Path) -> None:
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.view is not None and screen.view.failing < first_failing)
         assert screen.view.failing == 1  # only the row with a bad model is left: it fails on every attempt
+
+
+def test_the_demo_submits_its_own_job(emu: Emulator, tmp_path: Path) -> None:
+    from batchdeck.commands.demo_job import submit_in_background
+    from batchdeck.core.jobstore import JobStore
+
+    session = make_session(emu, tmp_path)
+    session.workspace().close()
+    submit_in_background(session, emu, tmp_path).join(timeout=30)
+    with session.workspace() as ws:
+        [job] = JobStore(ws.db, ws.profile.name).jobs()
+        [batch] = ws.cache.query()
+    session.close()
+    assert job.name == "nightly ticket triage" and batch.counts.total == 121 and batch.label == job.name
+    assert emu.api.rates.error_rate == 0.0  # later batches are not affected

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from batchdeck.commands.demo_job import submit_in_background
 from batchdeck.commands.tui_cmd import require_terminal, run_app
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.config import Config, Profile
@@ -40,4 +41,6 @@ def run(args: argparse.Namespace) -> int:
             Emulator(speed=args.speed, scenario="demo") as emulator:
         # The app reads the emulator's clock, so ages and countdowns run at the demo's speed too.
         session = demo_session(emulator.base_url, Path(home), clock=emulator.clock.now_dt)
+        session.workspace().close()  # the cache exists before the job is written into it
+        submit_in_background(session, emulator, Path(home))
         return run_app(session, args.readonly or args.readonly_global)

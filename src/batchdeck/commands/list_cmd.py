@@ -9,7 +9,7 @@ from batchdeck.commands.common import open_workspace, print_json, table, warn
 from batchdeck.core import timefmt
 from batchdeck.core.actions import fetch
 from batchdeck.core.cache import STATUS_FILTERS
-from batchdeck.core.describe import batch_fields
+from batchdeck.core.describe import archive_soon, batch_fields
 from batchdeck.core.errors import ApiFailure, UsageError
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.turnaround import Turnaround, estimate
@@ -84,6 +84,11 @@ def run_list(args: argparse.Namespace) -> int:
             print("no batches" + (" match" if statuses or since else " yet"))
             return 0
         print(table(["ID", "STATUS", "REQUESTS", "CREATED", "DURATION", "LABEL"], [_row(b, now) for b in batches]))
+        soon = [b for b in batches if archive_soon(b, now)]
+        if soon:
+            shown = ", ".join(b.id for b in soon[:5]) + (" …" if len(soon) > 5 else "")
+            warn(f"the results of {len(soon)} batch{'es' if len(soon) > 1 else ''} are archived by Anthropic within "
+                 f"3 days and not saved locally: {shown}; save them with `batchdeck results ID` (or the TUI)")
     return 0
 
 

@@ -104,7 +104,18 @@ def _record(ws: Workspace, store: JobStore, sub: Submission, batch: dict[str, An
     job = store.job(sub.job_id)
     ws.cache.set_meta(batch["id"], now, source_file=job.source_file if job else None,
                       created_by=f"batchdeck {sub.kind} ({sub.job_id} part {sub.part})",
-                      parent_batch_id=sub.parent_batch_id)
+                      parent_batch_id=sub.parent_batch_id,
+                      label=_label(job.name if job else sub.job_id, sub))
+
+
+def _label(name: str, sub: Submission) -> str:
+    """Batches carry no name: the job's name is the label (`nightly · part 2`, `nightly · retry 1`)."""
+    parts = [name]
+    if sub.kind == "retry":
+        parts.append(f"retry {sub.round}")
+    if sub.part > 1 and sub.kind != "retry":
+        parts.append(f"part {sub.part}")
+    return " · ".join(parts)
 
 
 def _create(ws: Workspace, requests: list[dict[str, Any]]) -> dict[str, Any]:
