@@ -98,7 +98,7 @@ def _sync_line(state: SyncState, now: datetime) -> str:
         return "never synced"
     success = (f"last sync {timefmt.ago(timefmt.parse(state.last_success_at), now)}" if state.last_success_at
                else "never synced successfully")
-    if state.last_error and state.last_attempt_at != state.last_success_at:
+    if state.last_error:  # cleared by every successful sync
         return f"{success}; the last attempt ({timefmt.ago(timefmt.parse(state.last_attempt_at), now)}) failed: " \
                f"{state.last_error}"
     return success
