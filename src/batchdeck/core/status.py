@@ -73,8 +73,7 @@ def render(report: StatusReport) -> str:
     failures = report.recent_failures
     if failures:
         lines += ["", f"ended in the last 24 h with failed rows ({len(failures)} of {len(report.ended_recently)}):"]
-        lines += [f"  {_name(b)}  {b.status_text()}, ended {timefmt.ago(timefmt.parse(b.ended_at or b.created_at), now)}"
-                  for b in failures]
+        lines += [f"  {_name(b)}  {b.status_text()}, ended {_ended_ago(b, now)}" for b in failures]
     else:
         lines.append(f"ended in the last 24 h: {len(report.ended_recently)}, none with failed rows")
     if report.archive_soon:
@@ -82,6 +81,10 @@ def render(report: StatusReport) -> str:
                       "`batchdeck results ID` keeps them):"]
         lines += [f"  {_name(b)}  archived in {timefmt.span(archive_remaining(b, now))}" for b in report.archive_soon]
     return "\n".join(lines)
+
+
+def _ended_ago(batch: CachedBatch, now: datetime) -> str:
+    return timefmt.ago(timefmt.parse(batch.ended_at or batch.created_at), now)
 
 
 def _name(batch: CachedBatch) -> str:
