@@ -69,9 +69,9 @@ def _render(fmt: str, pairs: Iterable[tuple[ResultRow, bytes]]) -> Iterator[byte
     yield buffer.getvalue().encode()
 
 
-def export(source: Path, rows: list[ResultRow], fmt: str, target: Path, overwrite: bool = False) -> ExportReport:
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+def write_atomically(target: Path, chunks: Iterable[bytes], overwrite: bool = False) -> int:
+    """Write `chunks` to a temp file beside `target`, then rename it into place; returns the bytes written.
+    A reader never sees half a file, and an existing file is replaced only when `overwrite`."""
     if target.exists() and not overwrite:
         raise UsageError(f"{target} already exists; pass --force to replace it, or choose another file with -o")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +79,7 @@ def export(source: Path, rows: list[ResultRow], fmt: str, target: Path, overwrit
     size = 0
     try:
         with os.fdopen(fd, "wb") as fh:
-            for chunk in _render(fmt, _lines(source, rows)):
+            for chunk in chunks:
                 fh.write(chunk)
                 size += len(chunk)
             fh.flush()
@@ -91,6 +91,13 @@ def export(source: Path, rows: list[ResultRow], fmt: str, target: Path, overwrit
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return size
+
+
+def export(source: Path, rows: list[ResultRow], fmt: str, target: Path, overwrite: bool = False) -> ExportReport:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    size = write_atomically(target, _render(fmt, _lines(source, rows)), overwrite)
     return ExportReport(target, len(rows), size)
 
 

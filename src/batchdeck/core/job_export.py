@@ -7,13 +7,12 @@ counted. Written through a temp file and renamed, as `core.export` does.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from batchdeck.core.errors import BatchdeckError, UsageError
+from batchdeck.core.errors import UsageError
+from batchdeck.core.export import write_atomically
 from batchdeck.core.jobs import JobView
 from batchdeck.core.jobstore import JobStore
 from batchdeck.core.results import read_lines, results_path
@@ -47,24 +46,8 @@ def _merged_lines(ws: Workspace, view: JobView) -> tuple[list[bytes], int]:
 
 
 def export_job(ws: Workspace, view: JobView, target: Path, overwrite: bool = False) -> JobExportReport:
-    if target.exists() and not overwrite:
+    if target.exists() and not overwrite:  # before reading every line
         raise UsageError(f"{target} already exists; pass --force to replace it, or choose another file with -o")
     lines, without = _merged_lines(ws, view)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    size = 0
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for line in lines:
-                fh.write(line)
-                size += len(line)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise BatchdeckError(f"cannot write {target}: {exc.strerror}; nothing was written") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    size = write_atomically(target, lines, overwrite)
     return JobExportReport(target, len(lines), size, without)

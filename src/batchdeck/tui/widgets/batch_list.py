@@ -12,31 +12,22 @@ from datetime import datetime
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.describe import archive_soon
 from batchdeck.core.models import CachedBatch
+from batchdeck.tui.widgets.cursor_view import CursorView
 from batchdeck.tui.widgets.columns import COLUMNS, cell_text, fit, label_need, status_class, widths
 
 
-class BatchList(ScrollView, can_focus=True):
+class BatchList(CursorView):
     COMPONENT_CLASSES = {
         "batch-list--cursor", "batch-list--marked", "batch-list--ok", "batch-list--warn", "batch-list--bad",
         "batch-list--live", "batch-list--canceling", "batch-list--deleted", "batch-list--dim",
     }
-    BINDINGS = [
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("pageup", "move(-20)", "Page up", show=False),
-        Binding("pagedown", "move(20)", "Page down", show=False),
-        Binding("home,g", "jump(0)", "First", show=False),
-        Binding("end,G", "jump(-1)", "Last", show=False),
-    ]
 
     class Resized(Message):
         """The cell area changed width: the column header must follow."""
@@ -53,6 +44,12 @@ class BatchList(ScrollView, can_focus=True):
         self.label_width = 0
         self.cursor = 0
         self.marked: set[str] = set()
+
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def cursor_moved(self) -> None:
+        self.post_message(self.CursorMoved(self.current))
 
     # -- data ---------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[CachedBatch]) -> None:
@@ -89,25 +86,6 @@ class BatchList(ScrollView, can_focus=True):
     def clear_marks(self) -> None:
         self.marked.clear()
         self.refresh()
-
-    # -- movement -----------------------------------------------------------------------------
-    def action_move(self, delta: int) -> None:
-        self._go(self.cursor + delta)
-
-    def action_jump(self, index: int) -> None:
-        self._go(index if index >= 0 else len(self.rows) - 1)
-
-    def _go(self, index: int) -> None:
-        if not self.rows:
-            return
-        old = self.cursor
-        self.cursor = max(0, min(len(self.rows) - 1, index))
-        if self.cursor != old:
-            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
-            top = self.scroll_offset.y
-            self.refresh_line(old - top)
-            self.refresh_line(self.cursor - top)
-            self.post_message(self.CursorMoved(self.current))
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows))
@@ -151,11 +129,6 @@ class BatchList(ScrollView, can_focus=True):
             out.append(Segment(" ", base + overlay))
         return out[:-1]
 
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()
 
 
 def header_text(total_width: int, sort_key: str, descending: bool, label_width: int) -> str:

@@ -11,15 +11,14 @@ from functools import lru_cache
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from batchdeck.core.results_browser import PAGE_ROWS
 from batchdeck.core.results_index import ResultRow
 from batchdeck.tui.widgets.columns import fit
+from batchdeck.tui.widgets.cursor_view import CursorView
 
 # (key, title, width; 0 = the rest), right-aligned
 RESULT_COLUMNS = (("custom_id", "CUSTOM_ID", 0, False), ("outcome", "OUTCOME", 9, False),
@@ -65,17 +64,9 @@ def result_header(total: int) -> str:
     return " ".join(fit(title, sizes[k], right) for k, title, _, right in RESULT_COLUMNS if sizes[k])
 
 
-class ResultList(ScrollView, can_focus=True):
+class ResultList(CursorView):
     COMPONENT_CLASSES = {"result-list--cursor", "result-list--marked", "result-list--ok", "result-list--bad",
                          "result-list--warn", "result-list--dim"}
-    BINDINGS = [
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("pageup", "move(-20)", "Page up", show=False),
-        Binding("pagedown", "move(20)", "Page down", show=False),
-        Binding("home,g", "jump(0)", "First", show=False),
-        Binding("end,G", "jump(-1)", "Last", show=False),
-    ]
 
     class PageWanted(Message):
         def __init__(self, generation: int, number: int) -> None:
@@ -99,6 +90,12 @@ class ResultList(ScrollView, can_focus=True):
         self.requested: set[int] = set()
         self.cursor = 0
         self.marked: set[str] = set()
+
+    def row_count(self) -> int:
+        return self.total
+
+    def cursor_moved(self) -> None:
+        self.post_message(self.CursorMoved(self.current))
 
     # -- data ---------------------------------------------------------------------------------
     def reset(self, generation: int, total: int, first_page: list[ResultRow], cursor: int = 0) -> None:
@@ -148,25 +145,6 @@ class ResultList(ScrollView, can_focus=True):
         self.marked.clear()
         self.refresh()
 
-    # -- movement -----------------------------------------------------------------------------
-    def action_move(self, delta: int) -> None:
-        self._go(self.cursor + delta)
-
-    def action_jump(self, index: int) -> None:
-        self._go(index if index >= 0 else self.total - 1)
-
-    def _go(self, index: int) -> None:
-        if not self.total:
-            return
-        old = self.cursor
-        self.cursor = max(0, min(self.total - 1, index))
-        if self.cursor != old:
-            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
-            top = self.scroll_offset.y
-            self.refresh_line(old - top)
-            self.refresh_line(self.cursor - top)
-            self.post_message(self.CursorMoved(self.current))
-
     def on_resize(self) -> None:
         self.virtual_size = Size(0, self.total)
         self.post_message(self.Resized())
@@ -205,8 +183,3 @@ class ResultList(ScrollView, can_focus=True):
             self.requested.add(number)
             self.post_message(self.PageWanted(self.generation, number))
 
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()

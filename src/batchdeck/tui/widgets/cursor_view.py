@@ -1,0 +1,53 @@
+"""A line-rendered list with a cursor row: the movement keys, keeping the cursor in sight, and
+repainting only the two rows a move touches. The batch list and the results list build on it."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.geometry import Region
+from textual.scroll_view import ScrollView
+
+
+class CursorView(ScrollView, can_focus=True):
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("pageup", "move(-20)", "Page up", show=False),
+        Binding("pagedown", "move(20)", "Page down", show=False),
+        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("end,G", "jump(-1)", "Last", show=False),
+    ]
+
+    cursor = 0
+
+    def row_count(self) -> int:
+        raise NotImplementedError
+
+    def cursor_moved(self) -> None:
+        """Tell the screen which row the cursor is on now (each list posts its own message)."""
+        raise NotImplementedError
+
+    def action_move(self, delta: int) -> None:
+        self._go(self.cursor + delta)
+
+    def action_jump(self, index: int) -> None:
+        self._go(index if index >= 0 else self.row_count() - 1)
+
+    def _go(self, index: int) -> None:
+        count = self.row_count()
+        if not count:
+            return
+        old = self.cursor
+        self.cursor = max(0, min(count - 1, index))
+        if self.cursor != old:
+            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
+            top = self.scroll_offset.y
+            self.refresh_line(old - top)
+            self.refresh_line(self.cursor - top)
+            self.cursor_moved()
+
+    def on_focus(self) -> None:
+        self.refresh()  # the cursor shows only while focused
+
+    def on_blur(self) -> None:
+        self.refresh()
