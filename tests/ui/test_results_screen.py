@@ -253,3 +253,27 @@ async def test_export_marked_batches_from_the_list(demo: Emulator, tmp_path: Pat
         await wait_for(pilot, lambda: all(f.exists() for f in files))
         for batch, path in zip(small, files):
             assert sorted(path.read_bytes().splitlines(keepends=True)) == sorted(emulator_lines(demo, batch.id).values())
+
+
+async def test_end_hooks_fire_from_the_tui(tmp_path: Path) -> None:
+    from tests.conftest import START
+    from tests.core.conftest import seed
+    from tests.ui.conftest import press_and_poll
+
+    with Emulator(speed=0, start_time=START, scenario="empty") as emu:
+        [batch_id] = seed(emu, 1, size=30)
+        session = make_session(emu, tmp_path)
+        env_file = tmp_path / "hook.env"
+        session.config.settings.update({"hooks.on_end": f"env > {env_file}", "hooks.download": True})
+        app = BatchdeckApp(session, readonly=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await polled(pilot)
+            assert rows(app)[0].is_live
+            emu.advance(86400)
+            await press_and_poll(pilot, "r")
+            await wait_for(pilot, lambda: app.hook_reports and env_file.exists())
+            env = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+            assert env["BATCHDECK_BATCH_ID"] == batch_id and env["BATCHDECK_TOTAL"] == "30"
+            assert Path(env["BATCHDECK_RESULTS_PATH"]).exists()  # hooks.download saved them first
+            assert session.profile.api_key not in env_file.read_text()
+            assert all(ok for ok, _ in app.hook_reports[0][1])

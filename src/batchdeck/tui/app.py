@@ -16,7 +16,7 @@ from batchdeck.core.session import Session
 from batchdeck.core.turnaround import estimate
 from batchdeck.tui.controller import Controller
 from batchdeck.tui.messages import (ActionFinished, DataLoaded, DownloadFinished, DownloadProgress, ExportFinished,
-                                   JobLoaded, RetryPlanned, RetrySent)
+                                   HooksRan, JobLoaded, RetryPlanned, RetrySent)
 from batchdeck.tui.resubmit_flow import ResubmitFlow
 from batchdeck.tui.prompts import confirm_cancel, confirm_delete
 from batchdeck.tui.screens.detail import DetailScreen
@@ -47,6 +47,7 @@ class BatchdeckApp(App[None]):
         self.endings: list[str] = []  # every "batch ended" notice raised, for tests and the record
         self._last_error: str | None = None
         self._download_errors: set[str] = set()  # batches whose failed download was already reported
+        self.hook_reports: list[tuple[str, list[tuple[bool, str]]]] = []  # end hooks run, for tests and the record
         self.main = MainScreen(self.clock, session.profile.name, readonly)
         self.resubmit = ResubmitFlow(self)
 
@@ -107,6 +108,15 @@ class BatchdeckApp(App[None]):
                 self.bell()
             if config.get("notify.desktop") and not self.is_headless and self._driver is not None:
                 self._driver.write(osc9(f"batchdeck: {text}"))
+            self.controller.run_end_hooks(batch)  # local actions: a readonly monitor runs them too
+
+    def on_hooks_ran(self, message: HooksRan) -> None:
+        """Hooks are quiet when they work; a failed one is said once, with what went wrong."""
+        problems = [text for ok, text in message.outcomes if not ok]
+        self.hook_reports.append((message.batch_id, message.outcomes))
+        if problems:
+            self.notify("\n".join(problems), title="End-of-batch hook failed", severity="warning", timeout=20,
+                        markup=False)
 
     def on_action_finished(self, message: ActionFinished) -> None:
         """One toast per action, however many batches it touched."""

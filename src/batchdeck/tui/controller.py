@@ -28,7 +28,7 @@ from batchdeck.core.session import Session
 from batchdeck.core.sync import SyncReport
 from batchdeck.core.workspace import Workspace
 from batchdeck.tui.messages import (ActionFinished, DataLoaded, DownloadFinished, DownloadProgress, ExportFinished,
-                                   JobLoaded, RetryPlanned, RetrySent)
+                                   HooksRan, JobLoaded, RetryPlanned, RetrySent)
 
 if TYPE_CHECKING:
     from batchdeck.tui.app import BatchdeckApp
@@ -338,3 +338,22 @@ class Controller:
             self.app.post_message(ExportFinished(f"{job_id}, merged: {report.path}"))
 
         self.app.run_worker(work, thread=True, group="export", exit_on_error=False)
+
+    # -- end-of-batch hooks -------------------------------------------------------------------
+    def run_end_hooks(self, batch: CachedBatch) -> bool:
+        """The `hooks.*` settings (download, export, on-end command, webhook) for a batch that just ended,
+        as `batchdeck watch` runs them; False when none is configured."""
+        from batchdeck.core.batch_end import EndActions, finish_batch
+
+        actions = EndActions.from_config(self.session.config)
+        if not actions.describe():
+            return False
+
+        def work() -> None:
+            with self.session.workspace() as ws:
+                outcomes = finish_batch(ws, batch, actions)
+                self.app.post_message(HooksRan(batch.id, [(o.ok, o.message) for o in outcomes]))
+                self.app.post_message(self._snapshot(ws, None))
+
+        self.app.run_worker(work, thread=True, group="hooks", exit_on_error=False)
+        return True

@@ -88,3 +88,12 @@ class JobLoaded(Message):
         super().__init__()
         self.view = view  # a core.jobs.JobView
         self.error = error
+
+
+class HooksRan(Message):
+    """The `hooks.*` end actions of a batch that ended while the TUI watched it: (ok, message) each."""
+
+    def __init__(self, batch_id: str, outcomes: list[tuple[bool, str]]) -> None:
+        super().__init__()
+        self.batch_id = batch_id
+        self.outcomes = outcomes
