@@ -100,6 +100,8 @@ def check_request(where: str, raw: bytes) -> tuple[Entry | None, str | None]:
         message = getattr(exc, "msg", str(exc))
         column = getattr(exc, "colno", None)
         return None, f"{where}: not valid JSON: {message}" + (f" (column {column})" if column else "")
+    except RecursionError:
+        return None, f"{where}: not a request: JSON nested too deeply to read"
     if not isinstance(obj, dict):
         return None, f'{where}: expected an object {{"custom_id": …, "params": {{…}}}}'
     extra = sorted(set(obj) - {"custom_id", "params"})
