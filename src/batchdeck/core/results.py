@@ -108,7 +108,7 @@ class _LineIndexer:
             return
         try:
             row = index_row(json.loads(raw), self.prices, offset, len(raw))
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             self.report.malformed += 1
             if len(self.report.malformed_lines) < MALFORMED_KEPT:
                 self.report.malformed_lines.append(self.line_number)
