@@ -20,7 +20,17 @@ from batchdeck.core.paths import private_dir
 REBUILD_HINT = "rebuild it with `batchdeck sync --rebuild` (labels, notes and other local data are carried over)"
 
 
+# SQLite errors that say nothing about the file's health: rebuilding would not help.
+NOT_DAMAGE = {
+    "database or disk is full": "the disk is full; free some space and run the command again",
+    "database is locked": "another batchdeck process is writing to it; try again when it has finished",
+}
+
+
 def unreadable(path: Path, exc: Exception) -> CacheError:
+    for text, advice in NOT_DAMAGE.items():
+        if text in str(exc):
+            return CacheError(f"cannot use the cache {path} ({exc}): {advice}")
     return CacheError(f"the cache {path} is unreadable ({exc}); {REBUILD_HINT}")
 
 
