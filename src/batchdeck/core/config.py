@@ -170,7 +170,10 @@ def load(path: Path | None = None) -> Config:
 
 def _from_toml(path: Path, raw: dict[str, Any]) -> Config:
     config = Config(path, default_profile=str(raw.get("default_profile", DEFAULT_PROFILE)))
-    for name, body in (raw.get("profiles") or {}).items():
+    profiles = raw.get("profiles") or {}
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"config file {path}: profiles must be tables like [profiles.NAME], got {profiles!r}")
+    for name, body in profiles.items():
         if not isinstance(body, dict):
             raise ConfigError(f"config file {path}: [profiles.{name}] must be a table")
         unknown = set(body) - set(PROFILE_FIELDS)
