@@ -115,3 +115,28 @@ def test_hand_edited_settings_are_checked(home: Path, capsys: pytest.CaptureFixt
 def test_profile_option_on_config_commands(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(capsys, "config", "show", "--profile", "default")[0] == 0
     assert run_cli(capsys, "profile", "list", "--profile", "default")[0] == 0
+
+
+def test_settings_per_profile_override_the_global_ones(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "profile", "add", "work", "--api-key-env", "WORK_KEY")[0] == 0
+    assert run_cli(capsys, "config", "set", "hooks.on_end", "echo global")[0] == 0
+    assert run_cli(capsys, "config", "set", "profiles.work.hooks.on_end", "echo work")[0] == 0
+    assert run_cli(capsys, "config", "set", "profiles.work.hooks.webhook", "https://hooks.example.com/w")[0] == 0
+    loaded = config.load()
+    assert loaded.get("hooks.on_end") == "echo global" and loaded.get("hooks.on_end", "default") == "echo global"
+    assert loaded.get("hooks.on_end", "work") == "echo work"
+    assert loaded.get("hooks.webhook", "work") == "https://hooks.example.com/w" and loaded.get("hooks.webhook") == ""
+    text = paths.config_file().read_text()
+    assert "[profiles.work.hooks]" in text and 'on_end = "echo work"' in text
+    from batchdeck.core.batch_end import EndActions
+    assert EndActions.from_config(loaded, "work").on_end == "echo work"
+    assert EndActions.from_config(loaded, "default").on_end == "echo global"
+    code, _, err = run_cli(capsys, "config", "set", "profiles.work.hooks.webhook", "ftp://x")
+    assert code == 2 and "http" in err
+    code, _, err = run_cli(capsys, "config", "set", "profiles.work.hooks.nope", "1")
+    assert code == 2 and "unknown setting 'hooks.nope'" in err
+    code, _, err = run_cli(capsys, "config", "set", "profiles.ghost.hooks.on_end", "x")
+    assert code == 2 and "no profile named 'ghost'" in err
+    paths.config_file().write_text(text + '\n[profiles.work.notify]\nbell = "maybe"\n')
+    code, _, err = run_cli(capsys, "config", "show")
+    assert code == 2 and "bad value for notify.bell in [profiles.work.notify]" in err

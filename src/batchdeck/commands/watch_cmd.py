@@ -79,7 +79,7 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def actions_for(ws: Workspace, args: argparse.Namespace) -> EndActions:
-    base = EndActions() if args.no_hooks else EndActions.from_config(ws.config)
+    base = EndActions() if args.no_hooks else EndActions.from_config(ws.config, ws.profile.name)
     return base.override(on_end=args.on_end, webhook=args.webhook, download=args.download,
                          export_dir=args.export_dir, export_format=args.export_format, timeout=args.hook_timeout)
 

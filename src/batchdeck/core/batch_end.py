@@ -31,10 +31,13 @@ class EndActions:
     timeout: float = 60.0
 
     @classmethod
-    def from_config(cls, config: Config) -> EndActions:
-        return cls(on_end=config.get("hooks.on_end"), webhook=config.get("hooks.webhook"),
-                   download=bool(config.get("hooks.download")), export_dir=config.get("hooks.export_dir"),
-                   export_format=config.get("hooks.export_format"), timeout=float(config.get("hooks.timeout")))
+    def from_config(cls, config: Config, profile: str | None = None) -> EndActions:
+        """The `hooks.*` settings, the profile's own (`[profiles.NAME.hooks]`) over the global ones."""
+        def get(key: str) -> Any:
+            return config.get(f"hooks.{key}", profile)
+
+        return cls(on_end=get("on_end"), webhook=get("webhook"), download=bool(get("download")),
+                   export_dir=get("export_dir"), export_format=get("export_format"), timeout=float(get("timeout")))
 
     def override(self, **values: Any) -> EndActions:
         """These actions with every value that is not None replaced (command-line flags over config)."""

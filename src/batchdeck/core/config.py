@@ -133,6 +133,7 @@ class Config:
     profiles: dict[str, Profile] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     prices: dict[str, dict[str, float]] = field(default_factory=dict)  # model -> overrides (USD per MTok)
+    profile_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # profile -> settings it overrides
 
     def profile(self, name: str | None = None) -> Profile:
         name = name or self.default_profile
@@ -143,7 +144,11 @@ class Config:
         known = ", ".join(sorted({DEFAULT_PROFILE, *self.profiles}))
         raise ConfigError(f"no profile named {name!r} (profiles: {known}); add it with `batchdeck profile add {name}`")
 
-    def get(self, key: str) -> Any:
+    def get(self, key: str, profile: str | None = None) -> Any:
+        """A setting: the profile's own value (`[profiles.NAME.hooks]`) first, then the global one, then the default."""
+        own = self.profile_settings.get(profile or "", {})
+        if key in own:
+            return own[key]
         return self.settings.get(key, SETTINGS[key][1])
 
     def all_profiles(self) -> list[Profile]:
@@ -176,11 +181,24 @@ def _from_toml(path: Path, raw: dict[str, Any]) -> Config:
     for name, body in profiles.items():
         if not isinstance(body, dict):
             raise ConfigError(f"config file {path}: [profiles.{name}] must be a table")
+        sections = {k: v for k, v in body.items() if isinstance(v, dict)}
+        body = {k: v for k, v in body.items() if k not in sections}
         unknown = set(body) - set(PROFILE_FIELDS)
         if unknown:
             raise ConfigError(f"config file {path}: unknown key {sorted(unknown)[0]!r} in [profiles.{name}] "
-                              f"(known: {', '.join(PROFILE_FIELDS)})")
+                              f"(known: {', '.join(PROFILE_FIELDS)}, or tables of settings like [profiles.{name}.hooks])")
         config.profiles[name] = Profile(name, **{k: str(v) for k, v in body.items()})
+        for section, values in sections.items():
+            for key, value in values.items():
+                dotted = f"{section}.{key}"
+                if dotted not in SETTINGS:
+                    raise ConfigError(f"config file {path}: unknown setting {key!r} in [profiles.{name}.{section}] "
+                                      f"(settings: {', '.join(SETTINGS)})")
+                try:
+                    config.profile_settings.setdefault(name, {})[dotted] = SETTINGS[dotted][0](str(value))
+                except ValueError as exc:
+                    raise ConfigError(f"config file {path}: bad value for {dotted} in [profiles.{name}.{section}] "
+                                      f"({exc})") from None
     config.prices = _prices(path, raw.get("prices") or {})
     for section, values in raw.items():
         if section in ("profiles", "default_profile", "prices") or not isinstance(values, dict):
@@ -234,10 +252,20 @@ def save(config: Config) -> None:
     for dotted, value in sorted(config.settings.items()):
         section, key = dotted.split(".", 1)
         doc.setdefault(section, {})[key] = value
-    doc["profiles"] = {name: p.to_toml() for name, p in sorted(config.profiles.items())}
+    doc["profiles"] = {name: {**p.to_toml(), **_nested(config.profile_settings.get(name, {}))}
+                       for name, p in sorted(config.profiles.items())}
     if config.prices:
         doc["prices"] = config.prices
     paths.write_private(config.path, tomli_w.dumps(doc).encode())
+
+
+def _nested(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`{"hooks.on_end": x}` as the TOML tables `{"hooks": {"on_end": x}}`."""
+    doc: dict[str, dict[str, Any]] = {}
+    for dotted, value in sorted(settings.items()):
+        section, key = dotted.split(".", 1)
+        doc.setdefault(section, {})[key] = value
+    return doc
 
 
 def set_value(config: Config, key: str, value: str) -> None:
@@ -245,6 +273,16 @@ def set_value(config: Config, key: str, value: str) -> None:
     if key == "default_profile":
         config.profile(value)  # must exist
         config.default_profile = value
+        return
+    if key.startswith("profiles.") and key.count(".") == 3:  # profiles.NAME.SECTION.KEY: the profile's own setting
+        _, name, dotted = key.split(".", 2)
+        config.profile(name)  # must exist
+        if dotted not in SETTINGS:
+            raise ConfigError(f"unknown setting {dotted!r} in {key!r}; settable per profile: {', '.join(SETTINGS)}")
+        try:
+            config.profile_settings.setdefault(name, {})[dotted] = SETTINGS[dotted][0](value)
+        except ValueError as exc:
+            raise ConfigError(f"bad value for {key}: {exc}") from None
         return
     if key.startswith("profiles."):
         parts = key.split(".")
@@ -279,7 +317,8 @@ def shown(config: Config) -> str:
     for key in SETTINGS:
         section, name = key.split(".", 1)
         doc.setdefault(section, {})[name] = config.get(key)  # type: ignore[union-attr]
-    profiles = {p.name: {**p.to_toml(), "api_key_env": p.api_key_env} for p in config.all_profiles()}
+    profiles = {p.name: {**p.to_toml(), "api_key_env": p.api_key_env, **_nested(config.profile_settings.get(p.name, {}))}
+                for p in config.all_profiles()}
     for body in profiles.values():
         if body.get("api_key"):
             body["api_key"] = "[stored, hidden]"

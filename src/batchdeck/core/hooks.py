@@ -174,9 +174,9 @@ def run_hooks(config: Config, profile: Profile, batch: CachedBatch, results_path
               export_path: Path | None = None, *, on_end: str | None = None, webhook: str | None = None,
               timeout: float | None = None) -> list[HookOutcome]:
     """Run the on_end command and the webhook (arguments override the `hooks.*` settings; "" turns one off)."""
-    command = config.get("hooks.on_end") if on_end is None else on_end
-    url = config.get("hooks.webhook") if webhook is None else webhook
-    seconds = float(config.get("hooks.timeout") if timeout is None else timeout)
+    command = config.get("hooks.on_end", profile.name) if on_end is None else on_end
+    url = config.get("hooks.webhook", profile.name) if webhook is None else webhook
+    seconds = float(config.get("hooks.timeout", profile.name) if timeout is None else timeout)
     secrets = [k for k in [*config.secrets(), profile.resolve_key()] if k]
     outcomes = []
     if command:

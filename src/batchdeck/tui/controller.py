@@ -345,7 +345,7 @@ class Controller:
         as `batchdeck watch` runs them; False when none is configured."""
         from batchdeck.core.batch_end import EndActions, finish_batch
 
-        actions = EndActions.from_config(self.session.config)
+        actions = EndActions.from_config(self.session.config, self.session.profile.name)
         if not actions.describe():
             return False
 
