@@ -183,3 +183,10 @@ def test_unusable_base_url(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: 
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://[::1")
     code, _, err = run_cli(capsys, "sync")
     assert code == 1 and "internal error" not in err and "http://[::1" in err
+
+
+def test_show_finds_an_uncached_batch_by_id_without_its_prefix(home: Path, emulator: Emulator,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    [batch_id] = seed(emulator, 1)  # not synced: the cache has never seen it
+    code, out, err = run_cli(capsys, "show", batch_id.removeprefix("msgbatch_"), "--json")
+    assert code == 0 and json.loads(out)["id"] == batch_id, err

@@ -111,7 +111,7 @@ class BatchCache:
         if len(rows) > 1:
             shown = ", ".join(r["id"] for r in rows[:5])
             raise UsageError(f"{text!r} matches several batches ({shown}{', …' if len(rows) > 5 else ''}); give more of the id")
-        return text  # not cached: let the API say whether it exists
+        return pattern  # not cached: let the API say whether it exists (`01Hz…` means `msgbatch_01Hz…`)
 
     def query(self, statuses: set[str] | None = None, since: str | None = None, limit: int | None = None,
               include_deleted: bool = False) -> list[CachedBatch]:
