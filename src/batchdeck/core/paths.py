@@ -27,9 +27,15 @@ def database_file() -> Path:
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable by the owner only."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    """Create `path` (and missing parents) readable by the owner only: `mkdir(parents=True)` would give
+    the parents the default mode, so each missing level is made on its own."""
+    missing = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        directory.mkdir(exist_ok=True, mode=0o700)
+    return missing[0] if missing else path
 
 
 def write_private(path: Path, data: bytes) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from batchdeck.core.errors import ApiFailure, BatchdeckError
+from batchdeck.core.paths import private_dir
 from batchdeck.core.pricing import BATCH_DISCOUNT, PriceBook, Usage
 from batchdeck.core.results_index import ResultsIndex
 from batchdeck.core.workspace import Workspace
@@ -121,7 +122,7 @@ def download(ws: Workspace, batch_id: str, progress: Progress | None = None,
              prices: PriceBook | None = None) -> IngestReport:
     """Download and index one batch's results; on any failure nothing reads as downloaded."""
     final = results_path(ws, batch_id)
-    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(final.parent)
     part = final.with_name(final.name + ".part")
     index = ResultsIndex(ws.db, ws.profile.name)
     report = IngestReport(batch_id, final)
