@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         if not ids and not args.all_live:
             print("batchdeck: no batch ids given: watching every live batch (--all-live says so explicitly)",
                   file=sys.stderr)
-        interval = args.interval or float(ws.config.get("watch.interval"))
+        interval = args.interval or float(ws.setting("watch.interval"))
 
         def on_end(batch: CachedBatch) -> list[HookOutcome]:
             return finish_batch(ws, batch, actions)

@@ -120,7 +120,7 @@ def _label(name: str, sub: Submission) -> str:
 
 def _create(ws: Workspace, requests: list[dict[str, Any]]) -> dict[str, Any]:
     """One create; API answers that certainly created nothing (429/503/529) are retried a few times."""
-    retries = int(ws.config.get("sync.max_retries"))
+    retries = int(ws.setting("sync.max_retries"))
     for attempt in range(retries + 1):
         try:
             return ws.api.create(requests)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from batchdeck.core import paths
 from batchdeck.core.clock import Clock, utcnow
@@ -30,13 +30,17 @@ class Session:
         self._lock = threading.Lock()
         self._api: BatchesApi | None = None
 
+    def setting(self, key: str) -> Any:
+        """A setting as it applies to this profile (its own value over the global one)."""
+        return self.config.get(key, self.profile.name)
+
     def api(self) -> BatchesApi:
         with self._lock:
             if self._api is None:
                 from batchdeck.core.api import BatchesApi
 
-                self._api = BatchesApi(self.profile, max_retries=int(self.config.get("sync.max_retries")),
-                                       timeout=float(self.config.get("sync.timeout")))
+                self._api = BatchesApi(self.profile, max_retries=int(self.setting("sync.max_retries")),
+                                       timeout=float(self.setting("sync.timeout")))
             return self._api
 
     def workspace(self) -> Workspace:

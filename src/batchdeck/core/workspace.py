@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from batchdeck.core import config as config_mod
 from batchdeck.core import paths
@@ -43,9 +43,13 @@ class Workspace:
         if self._api is None:
             from batchdeck.core.api import BatchesApi  # the SDK loads only when the API is used
 
-            self._api = BatchesApi(self.profile, max_retries=int(self.config.get("sync.max_retries")),
-                                   timeout=float(self.config.get("sync.timeout")))
+            self._api = BatchesApi(self.profile, max_retries=int(self.setting("sync.max_retries")),
+                                   timeout=float(self.setting("sync.timeout")))
         return self._api
+
+    def setting(self, key: str) -> Any:
+        """A setting as it applies to this profile (its own value over the global one)."""
+        return self.config.get(key, self.profile.name)
 
     def now(self) -> str:
         return iso(self.clock())

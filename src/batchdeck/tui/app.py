@@ -97,18 +97,17 @@ class BatchdeckApp(App[None]):
         self._last_error = error
 
     def _announce_endings(self, before: dict[str, str], batches: list[CachedBatch]) -> None:
-        config = self.session.config
         for batch in newly_ended(before, batches):
             text = ending_message(batch)
             self.endings.append(text)
-            if config.get("notify.toast"):
+            if self.session.setting("notify.toast"):
                 self.notify(text, title="Batch ended", severity="warning" if batch.counts.failed else "information",
                             timeout=30, markup=False)
-            if config.get("notify.bell"):
+            if self.session.setting("notify.bell"):
                 self.bell()
-            if config.get("notify.desktop") and not self.is_headless and self._driver is not None:
+            if self.session.setting("notify.desktop") and not self.is_headless and self._driver is not None:
                 self._driver.write(osc9(f"batchdeck: {text}"))
-            self.controller.run_end_hooks(batch)  # local actions: a readonly monitor runs them too
+            self.controller.results.run_end_hooks(batch)  # local actions: a readonly monitor runs them too
 
     def on_hooks_ran(self, message: HooksRan) -> None:
         """Hooks are quiet when they work; a failed one is said once, with what went wrong."""
@@ -278,7 +277,7 @@ class BatchdeckApp(App[None]):
         if not batches:
             self.notify("nothing to export: only ended batches have results", severity="warning")
             return
-        self.controller.export_batches([b.id for b in batches])
+        self.controller.results.export_batches([b.id for b in batches])
         self.notify(f"exporting the results of {len(batches)} batch{'es' if len(batches) > 1 else ''}…", timeout=4)
 
     def open_detail(self, batch: CachedBatch) -> None:

@@ -20,7 +20,7 @@ class ResubmitFlow:
 
     def start(self, target: str, only: tuple[str, ...] | None = None) -> None:
         self.app.notify("planning the resubmission…", timeout=3)
-        self.app.controller.plan_retry(target, only=only)
+        self.app.controller.jobs.plan_retry(target, only=only)
 
     def _preview(self) -> RetryPreview | None:
         screen = self.app.screen
@@ -47,11 +47,11 @@ class ResubmitFlow:
             return
 
         def replan(include: tuple[str, ...]) -> None:
-            app.controller.plan_retry(message.target, include, message.only)
+            app.controller.jobs.plan_retry(message.target, include, message.only)
 
         def answer(chosen: RetryPlan | None) -> None:
             if chosen is not None:
-                app.controller.send_retry(chosen)
+                app.controller.jobs.send_retry(chosen)
                 app.notify(f"sending {len(chosen.selected):,} requests…", timeout=4)
 
         app.push_screen(RetryPreview(plan, replan), answer)
@@ -61,7 +61,7 @@ class ResubmitFlow:
 
         def chosen(path: str | None) -> None:
             if path:
-                self.app.controller.plan_retry(batch_id, only=only, attach_file=path)
+                self.app.controller.jobs.plan_retry(batch_id, only=only, attach_file=path)
 
         self.app.push_screen(PromptScreen(
             f"{batch_id} was not submitted through batchdeck: where is its request file (JSONL)?", "",

@@ -62,7 +62,7 @@ class JobScreen(Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        self.app.controller.load_job(self.target)  # type: ignore[attr-defined]
+        self.app.controller.jobs.load_job(self.target)  # type: ignore[attr-defined]
 
     def show(self, view: JobView | None, error: str | None) -> None:
         self.view = view
@@ -75,5 +75,5 @@ class JobScreen(Screen[None]):
 
     def action_export_job(self) -> None:
         if self.view is not None:
-            self.app.controller.export_job(self.view.job.id)  # type: ignore[attr-defined]
+            self.app.controller.jobs.export_job(self.view.job.id)  # type: ignore[attr-defined]
             self.notify("exporting the merged results…", timeout=3)

@@ -19,16 +19,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from batchdeck.core.describe import results_text
-from batchdeck.core.export import export, export_directory, free_path
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.result_detail import ResultDetail, describe
 from batchdeck.core.results import read_lines
 from batchdeck.core.results_browser import PAGE_ROWS, ResultFilter, ResultsBrowser
 from batchdeck.core.results_index import ResultRow, ResultsIndex
 from batchdeck.core.session import Session
-from batchdeck.tui.messages import DownloadFinished, DownloadProgress, ExportFinished
-from batchdeck.tui.screens.confirm import ConfirmScreen
-from batchdeck.tui.screens.export_dialog import ExportChoice, ExportDialog
+from batchdeck.tui.messages import DownloadFinished, DownloadProgress
+from batchdeck.tui.results_export import ResultsExport
 from batchdeck.tui.widgets.result_list import ResultList, result_header
 from batchdeck.tui.widgets.result_pane import ResultPane
 
@@ -87,6 +85,7 @@ class ResultsScreen(Screen[None]):
         self.detail: ResultDetail | None = None
         self.ready = False
         self._query_lock = threading.Lock()  # one query at a time: a filter, its count and its page belong together
+        self.exporter = ResultsExport(self)
 
     def compose(self) -> ComposeResult:
         yield Static(id="results-title")
@@ -117,8 +116,8 @@ class ResultsScreen(Screen[None]):
             self._state(f"Results of {batch.id}: {results_text(batch, self.session.clock())}.")
             return
         controller = self.app.controller  # type: ignore[attr-defined]
-        if not controller.is_downloading(batch.id):
-            controller.download(batch.id)
+        if not controller.results.is_downloading(batch.id):
+            controller.results.download(batch.id)
         self._state(f"Downloading the results of {batch.id}… (they are kept locally from now on)")
 
     def download_progress(self, message: DownloadProgress) -> None:
@@ -336,64 +335,10 @@ class ResultsScreen(Screen[None]):
             self.notify(f"copied {len(text):,} characters of {self.detail.custom_id}", timeout=4, markup=False)
 
     # -- export -------------------------------------------------------------------------------
-    def export_dir(self) -> Path:
-        return export_directory(str(self.session.config.get("results.export_dir")))
-
-    def _stem(self, subset: str) -> str:
-        if subset == "marked":
-            return f"{self.batch.id}-marked"
-        return self.batch.id if subset == "all" else f"{self.batch.id}-{self.filter.describe()}".removesuffix("-all")
-
     def action_quick_export(self) -> None:
-        """The marked rows, or the rows shown, as raw JSONL into the export directory (never over a file)."""
-        if not self.ready:
-            return
-        subset = "marked" if self.query_one(ResultList).marked else "view"
-        self._export("jsonl", subset, free_path(self.export_dir(), self._stem(subset), "jsonl"))
+        if self.ready:
+            self.exporter.quick()
 
     def action_export_dialog(self) -> None:
-        if not self.ready:
-            return
-        marked = len(self.query_one(ResultList).marked)
-        subsets = {"view": f"the rows shown ({self.total:,})", "all": f"every result ({sum(self.facets[0].values()):,})"}
-        if marked:
-            subsets = {"marked": f"the marked rows ({marked:,})", **subsets}
-
-        def chosen(choice: ExportChoice | None) -> None:
-            if choice is None:
-                return
-            if choice.path.exists():
-                def overwrite(yes: bool | None) -> None:
-                    if yes:
-                        self._export(choice.fmt, choice.subset, choice.path, replace=True)
-
-                self.app.push_screen(ConfirmScreen("Replace the file?", f"{choice.path} exists.", "Replace"), overwrite)
-                return
-            self._export(choice.fmt, choice.subset, choice.path)
-
-        self.app.push_screen(ExportDialog(self.export_dir(), self._stem(next(iter(subsets))), subsets), chosen)
-
-    def _export(self, fmt: str, subset: str, target: Path, replace: bool = False) -> None:
-        marked = sorted(self.query_one(ResultList).marked) if subset == "marked" else None
-        self._export_worker(fmt, subset, target, marked, replace)
-
-    @work(thread=True, group="export", exit_on_error=False)
-    def _export_worker(self, fmt: str, subset: str, target: Path, marked: list[str] | None, replace: bool) -> None:
-        from batchdeck.core.errors import BatchdeckError
-
-        if self.browser is None or self.results_file is None:
-            return
-        if subset == "all":
-            reader = ResultsBrowser(self.session.db_path, self.session.profile.name, self.batch.id)
-            try:
-                rows = reader.all_rows()
-            finally:
-                reader.close()
-        else:
-            rows = self.browser.all_rows(marked)
-        try:
-            report = export(self.results_file, rows, fmt, target, overwrite=replace)
-        except BatchdeckError as exc:
-            self.app.post_message(ExportFinished(str(exc), error=True))
-            return
-        self.app.post_message(ExportFinished(f"{report.rows:,} results to {report.path}"))
+        if self.ready:
+            self.exporter.dialog()
