@@ -165,3 +165,29 @@ def test_submit_and_retry(home: Path, emulator: Emulator, capsys: pytest.Capture
     assert faulted["rows"] == reference["rows"] and faulted["parts"] == reference["parts"]
     assert COMBINED_RATE > 0.2
     print(f"submit+retry: {len(faulted['sent'])} batches, {bad}/{total} requests faulted, {faulted['runs']} runs")
+
+
+MANY_OLD_LIVE = 150  # live batches older than the newest 1,000: a retrieve each, every sync
+
+
+def test_many_old_live_batches_converge_under_faults(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
+    """Without SDK retries, 20% of retrieves fail: a failed one used to stop the whole sync, so with 150
+    to refresh it never finished (0.8^150). Now each sync gets further, stalest first, and says how
+    many are left."""
+    ws.config.settings["sync.max_retries"] = 0
+    add_batches(emulator, MANY_OLD_LIVE, 5_000, 0, 0)  # running, below the first page
+    add_batches(emulator, 1_000, 1, 10, 0.004)  # the newest 1,000, ended by +200 s
+    emulator.clock.set_time(emulator.clock.now() + 200)
+    assert ws.syncer().sync().ok  # the first walk, fault-free
+    emulator.advance(DAY)  # every old batch ends: only a retrieve can tell
+    emulator.faults.configure(faults(seed=7))
+    reports = []
+    while not (reports and reports[-1].ok) and len(reports) < 30:
+        reports.append(ws.syncer().sync())
+    emulator.faults.clear()
+    assert reports[-1].ok, [r.error for r in reports]
+    assert any("live batch(es) not refreshed" in (r.error or "") for r in reports[:-1])  # progress was reported
+    with clean_workspace(ws, tmp_path / "clean") as clean:
+        assert clean.syncer().sync().ok
+    assert batch_rows(ws.db.path) == batch_rows(tmp_path / "clean" / "cache.db")
+    print(f"{MANY_OLD_LIVE} old live batches refreshed under faults in {len(reports)} syncs")

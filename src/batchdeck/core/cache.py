@@ -127,10 +127,11 @@ class BatchCache:
         return matched[:limit] if limit else matched
 
     def unended(self) -> list[tuple[str, str]]:
-        """(id, created_at) of batches not yet ended and not deleted, newest first."""
+        """(id, created_at) of batches not yet ended and not deleted, least recently refreshed first
+        (so refreshes that keep failing part-way still reach every batch over a few syncs)."""
         rows = self.conn.execute(
             "SELECT id, created_at FROM batches WHERE profile = ? AND processing_status != 'ended' "
-            "AND deleted_at IS NULL ORDER BY created_at DESC", (self.profile,))
+            "AND deleted_at IS NULL ORDER BY refreshed_at ASC, created_at DESC", (self.profile,))
         return [(r["id"], r["created_at"]) for r in rows]
 
     def known(self, ids: Sequence[str]) -> set[str]:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from batchdeck.core.api import BatchesApi, Page
 
 MAX_CONFIRMATIONS = 25  # retrieves per sync to confirm batches missing from a page (deletions are rare)
+MAX_REFRESH_FAILURES = 5  # failed retrieves of old live batches before a sync stops trying (the API is struggling)
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Syncer:
         without raising: what was stored stays, and the next sync carries on."""
         report = SyncReport()
         started, calls_before, attempt = time.monotonic(), self.api.calls, self._now()
-        head_id = None
+        head_id, head_done = None, False
         try:
             if full:
                 self.cache.restart_walk()
@@ -84,12 +85,14 @@ class Syncer:
                 self._walk(report, state.walk_cursor, reconcile=full)
                 state = self.cache.sync_state()
             head_id = self._head(report, state.head_id)
+            head_done = True
             self._refresh_unlisted(report)
         except ApiFailure as failure:
             report.error, report.error_kind, report.retry_after = str(failure), failure.kind, failure.retry_after
         report.requests = self.api.calls - calls_before
         report.seconds = time.monotonic() - started
-        self.cache.record_sync(attempt, report.error, head_id if report.ok else None)
+        # The list pages were read in full even when refreshing old live batches failed part-way.
+        self.cache.record_sync(attempt, report.error, head_id if head_done else None)
         return report
 
     def _count(self, report: SyncReport, page: Page) -> set[str]:
@@ -158,9 +161,24 @@ class Syncer:
             self._retrieve_one(report, batch_id)
 
     def _refresh_unlisted(self, report: SyncReport) -> None:
-        for batch_id, _ in self.cache.unended():
-            if batch_id not in report.seen_ids:
+        """Retrieve live batches the pages did not cover, stalest first. One that fails (after the SDK's
+        retries) is skipped, not fatal, so a large workspace still makes progress through flaky
+        networks; the sync then reports how many were left, and the next one starts with them."""
+        failures: list[ApiFailure] = []
+        todo = [batch_id for batch_id, _ in self.cache.unended() if batch_id not in report.seen_ids]
+        for batch_id in todo:
+            try:
                 self._retrieve_one(report, batch_id)
+            except ApiFailure as failure:
+                if failure.kind == "auth":
+                    raise
+                failures.append(failure)
+                if len(failures) >= MAX_REFRESH_FAILURES:
+                    break
+        if failures:
+            left = len(todo) - sum(1 for i in todo if i in report.seen_ids)
+            last = failures[-1]
+            raise ApiFailure(f"{left} live batch(es) not refreshed ({last})", last.kind, last.status, last.retry_after)
 
     def _retrieve_one(self, report: SyncReport, batch_id: str) -> None:
         """Refresh one batch by id; a 404 marks it deleted remotely."""
