@@ -158,6 +158,7 @@ def test_damaged_database(kind: str, home: Path, emulator: Emulator, capsys: pyt
     for args in (["list"], ["sync"], ["show", "msgbatch"]):
         code, _, err = run_cli(capsys, *args)
         assert code == 1 and str(db) in err, (args, err)
+        assert ("permission denied" in err) == (kind == "unreadable") and ("--rebuild" in err) != (kind == "unreadable")
         no_traceback(err)
         assert len(err.strip().splitlines()) == 1
     if before is not None:

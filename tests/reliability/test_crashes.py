@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from batchdeck.cli import main
 from batchdeck.core import paths
 from batchdeck.core.export import export
 from batchdeck.core.results import download, ensure_downloaded, results_path
@@ -131,9 +132,12 @@ def test_export(home: Path, emulator: Emulator, tmp_path: Path) -> None:
     target.parent.mkdir()
     runs = kill_points(Killer(tmp_path / "output"), argv, rng, KILLS, check, reset)
     assert {"absent", "old"} <= set(seen), seen
+    killed_leftovers = [p.name for p in target.parent.iterdir() if p != target]
+    assert main(argv) == 0 and target.read_bytes() == new  # the next export clears the killed ones' temp files
     leftovers = [p.name for p in target.parent.iterdir() if p != target]
+    assert leftovers == [], leftovers
     print(f"export: {KILLS} kills in {runs} runs; target after kills {sorted(Counter(seen).items())}; "
-          f"{len(leftovers)} temp files left beside it")
+          f"{len(killed_leftovers)} temp files left by killed exports, removed by the next one")
 
 
 def test_submit(home: Path, emulator: Emulator, tmp_path: Path) -> None:

@@ -28,6 +28,10 @@ NOT_DAMAGE = {
 
 
 def unreadable(path: Path, exc: Exception) -> CacheError:
+    denied = [p for p in (path, path.parent) if p.exists() and not os.access(p, os.R_OK | os.W_OK)]
+    if denied:  # a permission problem, not damage: a rebuild would not help either
+        return CacheError(f"cannot use the cache {path}: permission denied on {denied[0]} (it should belong to you, "
+                          "mode 0600 for the file and 0700 for its directory)")
     for text, advice in NOT_DAMAGE.items():
         if text in str(exc):
             return CacheError(f"cannot use the cache {path} ({exc}): {advice}")

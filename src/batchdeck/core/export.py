@@ -7,6 +7,7 @@ sees half a file; an existing file is replaced only when the caller says so.
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import json
 import os
@@ -69,13 +70,32 @@ def _render(fmt: str, pairs: Iterable[tuple[ResultRow, bytes]]) -> Iterator[byte
     yield buffer.getvalue().encode()
 
 
+def _remove_orphans(target: Path) -> None:
+    """Temp files of earlier writes of `target` whose process is gone (killed mid-export)."""
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        pid = leftover.name[len(target.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def write_atomically(target: Path, chunks: Iterable[bytes], overwrite: bool = False) -> int:
     """Write `chunks` to a temp file beside `target`, then rename it into place; returns the bytes written.
     A reader never sees half a file, and an existing file is replaced only when `overwrite`."""
     if target.exists() and not overwrite:
         raise UsageError(f"{target} already exists; pass --force to replace it, or choose another file with -o")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    _remove_orphans(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     size = 0
     try:
         with os.fdopen(fd, "wb") as fh:
