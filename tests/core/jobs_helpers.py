@@ -40,3 +40,13 @@ def client_batches(emulator: Emulator) -> list[Any]:
 
 def end_all(emulator: Emulator) -> None:
     emulator.advance(DAY + 60)
+
+
+def settle_after(seconds: float) -> None:
+    """Interrupted creates are called lost after `seconds` (batchdeck waits 30 s by default, in case the
+    API is still making a batch whose answer was cut; the emulator makes it at once)."""
+    from batchdeck.core import config
+
+    settings = config.load()
+    settings.settings["submit.settle_seconds"] = seconds
+    config.save(settings)

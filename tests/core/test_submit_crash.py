@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from datetime import datetime, timezone
+
 import anthropic
 import pytest
 
@@ -20,7 +22,7 @@ from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
 from tests.core.conftest import run_cli
-from tests.core.jobs_helpers import client_batches, write_requests
+from tests.core.jobs_helpers import client_batches, settle_after, write_requests
 
 
 class Crash(BaseException):
@@ -33,6 +35,11 @@ def crash() -> None:
 
 def states(ws: Workspace, job_id: str) -> list[str]:
     return [s.state for s in JobStore(ws.db, ws.profile.name).submissions(job_id)]
+
+
+@pytest.fixture(autouse=True)
+def _settle_at_once(home: Path) -> None:
+    settle_after(0)
 
 
 def test_crash_between_intent_and_create(ws: Workspace, emulator: Emulator, tmp_path: Path,
@@ -135,3 +142,27 @@ def test_sigkill_after_the_intent(home: Path, emulator: Emulator, tmp_path: Path
     assert proc.returncode == 0 and "job-1: resumed" in proc.stdout, proc.stderr
     assert "never reached the API; it will be sent" in proc.stderr
     assert emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1
+
+
+def test_a_rerun_right_after_a_crash_waits_before_calling_the_create_lost(home: Path, emulator: Emulator,
+                                                                          tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from batchdeck.core.sender import Uncertain
+
+    settle_after(30)  # the default: a create cut short may still be being made by the API
+    source = tmp_path / "r.jsonl"
+    write_requests(source, 5)
+    with Workspace.open() as ws:
+        monkeypatch.setattr(sender.HOOKS, "after_intent", crash)
+        with pytest.raises(Crash):
+            submit(ws, plan_submit(ws, SubmitSource(source)))
+        monkeypatch.setattr(sender.HOOKS, "after_intent", None)
+        with pytest.raises(Uncertain, match=r"job-1 part 1: .* run again in (29|30)s \(nothing was sent\)"):
+            submit(ws, plan_submit(ws, SubmitSource(source)))
+        assert emulator.stats.calls("create") == 0 and states(ws, "job-1") == ["intent"]
+    later = Workspace.open(clock=lambda: datetime.now(timezone.utc) + timedelta(seconds=31))
+    with later as ws:
+        result = submit(ws, plan_submit(ws, SubmitSource(source)))
+    assert result.resumed and emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1

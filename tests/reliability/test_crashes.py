@@ -22,7 +22,7 @@ from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
 from tests.core.conftest import cache_view, emulator_view, seed
-from tests.core.jobs_helpers import client_batches, write_requests
+from tests.core.jobs_helpers import client_batches, settle_after, write_requests
 from tests.core.test_results import emulator_body
 from tests.reliability.conftest import integrity
 from tests.reliability.killer import Killer, kill_points
@@ -31,6 +31,7 @@ KILLS = 20  # kill points that land while the process runs, per operation
 SYNC_BATCHES = 3_000
 INGEST_ROWS = 5_000
 SUBMIT_REQUESTS, PART_SIZE = 60, 10
+SETTLE = 0.3  # seconds before an unmatched interrupted create counts as lost (30 by default)
 DAY = 86400.0
 
 
@@ -153,8 +154,10 @@ def test_submit(home: Path, emulator: Emulator, tmp_path: Path) -> None:
     def sent() -> Counter[str]:
         return Counter(r["custom_id"] for body in list(bodies.values()) for r in json.loads(body)["requests"])
 
+    settle_after(SETTLE)  # a create the killed process had sent is made by then, or never
+
     def check() -> None:
-        time.sleep(0.05)  # a create the killed process had sent finishes on the server
+        time.sleep(SETTLE)
         with opens_whole():
             pass
         assert max(sent().values(), default=1) == 1  # never a request in two batches

@@ -20,7 +20,7 @@ from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, FaultConfig, Rates
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
 from tests.conftest import START
 from tests.core.conftest import run_cli
-from tests.core.jobs_helpers import end_all, write_requests
+from tests.core.jobs_helpers import end_all, settle_after, write_requests
 from tests.reliability.conftest import COMBINED_RATE, faulted_share, faults, use_home
 
 DAY = 86400.0
@@ -152,12 +152,14 @@ def _submit_and_retry(home: Path, emulator: Emulator, capsys: pytest.CaptureFixt
 def test_submit_and_retry(home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str],
                           monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(split, "MAX_BATCH_REQUESTS", PART_SIZE)
+    settle_after(0)  # a dropped connection is dropped before the emulator does anything
     emulator.faults.configure(faults(seed=3))
     faulted = _submit_and_retry(home, emulator, capsys)
     bad, total = faulted_share(emulator)
     with Emulator(speed=0, start_time=START, faults=FaultConfig(retry_after=0.01)) as quiet:
         use_home(monkeypatch, tmp_path / "clean", quiet)
         (tmp_path / "clean").mkdir()
+        settle_after(0)
         reference = _submit_and_retry(tmp_path / "clean", quiet, capsys)
     assert reference["runs"] == 3 and faulted["runs"] > 3 and bad > 0, (faulted["runs"], bad, total)
     assert faulted["sent"] == reference["sent"]  # each part and the retry sent once, with the same rows

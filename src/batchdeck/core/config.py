@@ -53,6 +53,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise ValueError(f"expected 0 or more, got {value}")
+    return number
+
+
 def _positive_float(value: str) -> float:
     number = float(value)
     if number <= 0:
@@ -96,6 +103,8 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
     "hooks.export_dir": (_text, "", "export the results of a batch to this directory when it ends (empty: no export)"),
     "hooks.export_format": (_export_format, "jsonl", "format of those exports: jsonl, csv or text"),
     "hooks.timeout": (_positive_float, 60.0, "seconds an on-end command, or one webhook attempt, may take"),
+    "submit.settle_seconds": (_non_negative_float, 30.0, "seconds after an interrupted create before batchdeck "
+                              "decides it never reached the API and sends it again"),
 }
 PRICE_FIELDS = ("input", "output", "cache_read")
 

@@ -26,6 +26,7 @@ from typing import Any
 from batchdeck.core.attach import attached_lines
 from batchdeck.core.errors import ApiFailure, BatchdeckError
 from batchdeck.core.jobstore import OPEN_STATES, JobStore, Submission
+from batchdeck.core import timefmt
 from batchdeck.core.timefmt import canonical
 from batchdeck.core.workspace import Workspace
 
@@ -48,6 +49,7 @@ HOOKS = Hooks()
 class Reconciled:
     adopted: list[tuple[int, str]] = field(default_factory=list)  # (part, batch id)
     lost: list[int] = field(default_factory=list)  # parts whose create never happened: pending again
+    settling: list[tuple[int, float]] = field(default_factory=list)  # (part, seconds to wait): too recent to say
 
     def lines(self, job_id: str) -> list[str]:
         out = [f"{job_id} part {p}: adopted {b} (created by an earlier, interrupted run)" for p, b in self.adopted]
@@ -168,9 +170,14 @@ def send_pending(ws: Workspace, job_id: str, progress: Callable[[str], None] | N
     store = JobStore(ws.db, ws.profile.name)
     made: list[str] = []
     with sending_lock(ws):
-        for line in reconcile(ws, job_id).lines(job_id):
+        settled = reconcile(ws, job_id)
+        for line in settled.lines(job_id):
             if progress:
                 progress(line)
+        if settled.settling:
+            part, wait = settled.settling[0]
+            raise Uncertain(f"{job_id} part {part}: a create interrupted moments ago may still be being made by the "
+                            f"API and is not listed yet; run again in {wait:.0f}s (nothing was sent)")
         for sub in store.submissions(job_id):
             if sub.state != "pending":
                 continue
@@ -207,10 +214,22 @@ def reconcile(ws: Workspace, job_id: str, settle_lost: bool = True) -> Reconcile
             _record(ws, store, sub, matches[0])
             claimed.add(matches[0]["id"])
             report.adopted.append((sub.part, matches[0]["id"]))
+        elif settle_lost and (wait := _settle_wait(ws, sub)) > 0:
+            report.settling.append((sub.part, wait))
         elif settle_lost:
             store.update(job_id, sub.part, state="pending", error="an interrupted create never reached the API")
             report.lost.append(sub.part)
     return report
+
+
+def _settle_wait(ws: Workspace, sub: Submission) -> float:
+    """Seconds until an unmatched intent may be called lost. A create cut short a moment ago may still
+    be being made by the API (its upload arrived, the answer did not): deciding too early would send
+    it twice."""
+    if not sub.intent_at:
+        return 0.0
+    age = (ws.clock() - timefmt.parse(sub.intent_at)).total_seconds()
+    return max(0.0, float(ws.setting("submit.settle_seconds")) - age)
 
 
 def adopt(ws: Workspace, job_id: str, part: int, batch_id: str) -> None:
