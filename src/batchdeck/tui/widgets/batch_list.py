@@ -43,7 +43,6 @@ class BatchList(CursorView):
         self.rows: Sequence[CachedBatch] = ()
         self.label_width = 0
         self.cursor = 0
-        self.marked: set[str] = set()
 
     def row_count(self) -> int:
         return len(self.rows)
@@ -75,21 +74,9 @@ class BatchList(CursorView):
             return [b for b in everything if b.id in self.marked]
         return [self.current] if self.current else []
 
-    def toggle_mark(self) -> None:
+    def current_key(self) -> str | None:
         batch = self.current
-        if batch is None:
-            return
-        self.marked.symmetric_difference_update({batch.id})
-        self.refresh_line(self.cursor - self.scroll_offset.y)
-        self.action_move(1)
-
-    def clear_marks(self) -> None:
-        self.marked.clear()
-        self.refresh()
-
-    def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.rows))
-        self.post_message(self.Resized())
+        return batch.id if batch is not None else None
 
     # -- drawing ------------------------------------------------------------------------------
     @property

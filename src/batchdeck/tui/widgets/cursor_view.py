@@ -4,7 +4,8 @@ repainting only the two rows a move touches. The batch list and the results list
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.geometry import Region
+from textual.geometry import Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 
 
@@ -20,8 +21,35 @@ class CursorView(ScrollView, can_focus=True):
 
     cursor = 0
 
+    class Resized(Message):
+        """The cell area changed width: the column header must follow (each list names its own)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.marked: set[str] = set()  # keys of the marked rows (batch ids, custom_ids)
+
     def row_count(self) -> int:
         raise NotImplementedError
+
+    def current_key(self) -> str | None:
+        """The key of the row under the cursor (what a mark records)."""
+        raise NotImplementedError
+
+    def toggle_mark(self) -> None:
+        key = self.current_key()
+        if key is None:
+            return
+        self.marked.symmetric_difference_update({key})
+        self.refresh_line(self.cursor - self.scroll_offset.y)
+        self.action_move(1)
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(0, self.row_count())  # no horizontal scrolling: the columns fit the width
+        self.post_message(self.Resized())
 
     def cursor_moved(self) -> None:
         """Tell the screen which row the cursor is on now (each list posts its own message)."""

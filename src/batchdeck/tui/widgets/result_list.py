@@ -89,7 +89,6 @@ class ResultList(CursorView):
         self.pages: dict[int, list[ResultRow]] = {}
         self.requested: set[int] = set()
         self.cursor = 0
-        self.marked: set[str] = set()
 
     def row_count(self) -> int:
         return self.total
@@ -133,21 +132,9 @@ class ResultList(CursorView):
     def current(self) -> ResultRow | None:
         return self.row_at(self.cursor)
 
-    def toggle_mark(self) -> None:
+    def current_key(self) -> str | None:
         row = self.current
-        if row is None:
-            return
-        self.marked.symmetric_difference_update({row.custom_id})
-        self.refresh_line(self.cursor - self.scroll_offset.y)
-        self.action_move(1)
-
-    def clear_marks(self) -> None:
-        self.marked.clear()
-        self.refresh()
-
-    def on_resize(self) -> None:
-        self.virtual_size = Size(0, self.total)
-        self.post_message(self.Resized())
+        return row.custom_id if row is not None else None
 
     # -- drawing ------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
