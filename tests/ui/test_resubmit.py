@@ -53,16 +53,21 @@ def failed_rows(app: BatchdeckApp, batch_id: str) -> dict[str, str]:
     return {r.custom_id: f"errored:{r.error_type}" if r.outcome == "errored" else r.outcome for r in found}
 
 
+async def open_preview(pilot, app: BatchdeckApp, batch_id: str) -> RetryPreview:  # type: ignore[no-untyped-def]
+    """After the first sync, `R` on the batch, until its preview is up."""
+    await polled(pilot)
+    move_to(app, lambda b: b.id == batch_id)
+    await pilot.press("R")
+    await wait_for(pilot, lambda: isinstance(app.screen, RetryPreview))
+    assert isinstance(app.screen, RetryPreview)
+    return app.screen
+
+
 async def test_preview_then_send_the_transient_failures(emu: Emulator, tmp_path: Path) -> None:
     batch_id, originals = failing_job(emu, tmp_path)
     app = BatchdeckApp(make_session(emu, tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
-        await polled(pilot)
-        move_to(app, lambda b: b.id == batch_id)
-        await pilot.press("R")
-        await wait_for(pilot, lambda: isinstance(app.screen, RetryPreview))
-        preview = app.screen
-        assert isinstance(preview, RetryPreview)
+        preview = await open_preview(pilot, app, batch_id)
         failed = failed_rows(app, batch_id)
         transient = sorted(c for c, cat in failed.items() if cat.split(":")[-1] in TRANSIENT)
         assert preview.plan.categories["errored:not_found_error"] == 1
@@ -85,12 +90,7 @@ async def test_choosing_categories_replans_and_keep_sends_nothing(emu: Emulator,
     batch_id, _ = failing_job(emu, tmp_path)
     app = BatchdeckApp(make_session(emu, tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
-        await polled(pilot)
-        move_to(app, lambda b: b.id == batch_id)
-        await pilot.press("R")
-        await wait_for(pilot, lambda: isinstance(app.screen, RetryPreview))
-        preview = app.screen
-        assert isinstance(preview, RetryPreview)
+        preview = await open_preview(pilot, app, batch_id)
         before = len(preview.plan.selected)
         preview.query_one(SelectionList).select("errored:not_found_error")
         await wait_for(pilot, lambda: len(preview.plan.selected) == before + 1 and not preview.waiting)
