@@ -13,7 +13,7 @@ from typing import Any
 
 from batchdeck.core.config import Config
 from batchdeck.core.errors import BatchdeckError
-from batchdeck.core.export import FORMATS, export, free_path
+from batchdeck.core.export import FORMATS, export_saved
 from batchdeck.core.hooks import HookOutcome, run_hooks
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.results import ensure_downloaded, results_path
@@ -65,7 +65,7 @@ def finish_batch(ws: Workspace, batch: CachedBatch, actions: EndActions) -> list
         saved, outcome = _download(ws, batch)
         outcomes.append(outcome)
         if saved is not None and actions.export_dir:
-            exported, outcome = _export(ws, batch.id, saved, actions)
+            exported, outcome = _export(ws, batch.id, actions)
             outcomes.append(outcome)
     outcomes += run_hooks(ws.config, ws.profile, batch, saved, exported, on_end=actions.on_end,
                           webhook=actions.webhook, timeout=actions.timeout)
@@ -83,14 +83,12 @@ def _download(ws: Workspace, batch: CachedBatch) -> tuple[Path | None, HookOutco
     return path, HookOutcome("download", True, f"{rows} of {batch.id} saved to {path}")
 
 
-def _export(ws: Workspace, batch_id: str, source: Path, actions: EndActions) -> tuple[Path | None, HookOutcome]:
+def _export(ws: Workspace, batch_id: str, actions: EndActions) -> tuple[Path | None, HookOutcome]:
     if actions.export_format not in FORMATS:
         return None, HookOutcome("export", False, f"unknown export format {actions.export_format!r}")
     directory = Path(actions.export_dir).expanduser()
     try:
-        target = free_path(directory, batch_id, actions.export_format)
-        rows = ResultsIndex(ws.db, ws.profile.name).rows(batch_id)
-        report = export(source, rows, actions.export_format, target)
+        report = export_saved(ws, batch_id, directory, actions.export_format)
     except (BatchdeckError, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return None, HookOutcome("export", False, f"results of {batch_id} not exported to {directory}: {reason}")

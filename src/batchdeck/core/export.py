@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from batchdeck.core.errors import BatchdeckError, UsageError
-from batchdeck.core.results import read_lines
-from batchdeck.core.results_index import ResultRow
+from batchdeck.core.results import read_lines, results_path
+from batchdeck.core.results_index import ResultRow, ResultsIndex
+from batchdeck.core.workspace import Workspace
 
 FORMATS = {"jsonl": ".jsonl", "csv": ".csv", "text": ".text.jsonl"}
 CSV_COLUMNS = ("custom_id", "outcome", "text", "error_type", "error_message", "stop_reason", "model",
@@ -147,3 +148,9 @@ def format_for(path: Path, default: str = "jsonl") -> str:
     if name.endswith(".jsonl") or name.endswith(".json"):
         return "jsonl"
     return default
+
+
+def export_saved(ws: Workspace, batch_id: str, directory: Path, fmt: str = "jsonl") -> ExportReport:
+    """Every saved result of a batch into `directory`, named after the batch, never over a file."""
+    rows = ResultsIndex(ws.db, ws.profile.name).rows(batch_id)
+    return export(results_path(ws, batch_id), rows, fmt, free_path(directory, batch_id, fmt))

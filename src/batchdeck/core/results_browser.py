@@ -123,16 +123,16 @@ class ResultsBrowser:
             tail, args = self._base(self.filter)
             select = f"SELECT {', '.join(ROW_COLUMNS)}" + tail
             before, after = self._pages.get(number - 1), self._pages.get(number + 1)
-            backwards = False
             if before:
                 sql, extra = select + " AND custom_id > ? ORDER BY custom_id LIMIT ?", [before[-1].custom_id, PAGE_ROWS]
+                backwards = False
             elif after:
                 sql = select + " AND custom_id < ? ORDER BY custom_id DESC LIMIT ?"
-                extra = [after[0].custom_id, PAGE_ROWS]
+                extra, backwards = [after[0].custom_id, PAGE_ROWS], True
             else:
                 sql, extra, backwards = self._offset_query(select, number)
             rows = [ResultRow(*r) for r in self.db.conn.execute(sql, args + extra)]
-            if (after and not before) or (not before and not after and backwards):
+            if backwards:  # read in descending order: put back in custom_id order
                 rows.reverse()
             self._pages[number] = rows
             while len(self._pages) > PAGES_KEPT:

@@ -258,9 +258,8 @@ class BatchdeckApp(App[None]):
         batch = self._current()
         if batch is None:
             return
-        screen = self.screen
-        only = tuple(sorted(screen.marked_ids())) if isinstance(screen, ResultsScreen) and screen.marked_ids() else None
-        self.start_retry(batch.id, only)
+        marked = self.screen.marked_ids() if isinstance(self.screen, ResultsScreen) else set()
+        self.start_retry(batch.id, tuple(sorted(marked)) or None)
 
     def start_retry(self, target: str, only: tuple[str, ...] | None = None) -> None:
         if not self.readonly:

@@ -112,9 +112,8 @@ class ResultsWork:
 
     def export_batches(self, ids: list[str]) -> None:
         """Each batch's results (downloaded first when needed) as raw JSONL in the export directory."""
-        from batchdeck.core.export import export, export_directory, free_path
-        from batchdeck.core.results import ensure_downloaded, results_path
-        from batchdeck.core.results_index import ResultsIndex
+        from batchdeck.core.export import export_directory, export_saved
+        from batchdeck.core.results import ensure_downloaded
 
         directory = export_directory(str(self.session.setting("results.export_dir")))
 
@@ -124,9 +123,7 @@ class ResultsWork:
                 for batch_id in ids:
                     try:
                         ensure_downloaded(ws, batch_id)
-                        rows = ResultsIndex(ws.db, ws.profile.name).rows(batch_id)
-                        written.append(export(results_path(ws, batch_id), rows, "jsonl",
-                                              free_path(directory, batch_id, "jsonl")).path)
+                        written.append(export_saved(ws, batch_id, directory).path)
                     except BatchdeckError as exc:
                         failed.append(str(exc))
                 self.app.post_message(self._snapshot(ws, None))
