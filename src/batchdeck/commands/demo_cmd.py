@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from batchdeck.commands.demo_job import submit_in_background
-from batchdeck.commands.tui_cmd import require_terminal, run_app
+from batchdeck.commands.tui_cmd import require_terminal
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.config import Config, Profile
 from batchdeck.core.session import Session
+from batchdeck.core.stop_signals import Stopped, on_stop_signals
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 DEMO_SPEED = 5.0
+TEMP_PREFIX = "batchdeck-demo-"  # the demo's folder: $TMPDIR/batchdeck-demo-XXXXXXXX, gone when it exits
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -34,13 +40,32 @@ def demo_session(base_url: str, home: Path, clock: Clock = utcnow) -> Session:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The demo in a `batchdeck-demo-*` folder of the temp dir ($TMPDIR), removed on `q`, Ctrl-C,
+    SIGTERM and SIGHUP (an SSH drop) alike; a stop signal exits with 128 + its number."""
     require_terminal()
     from batchdeck.emulator import Emulator
 
-    with tempfile.TemporaryDirectory(prefix="batchdeck-demo-") as home, \
+    stops: list[int] = []
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as home, \
             Emulator(speed=args.speed, scenario="demo") as emulator:
         # The app reads the emulator's clock, so ages and countdowns run at the demo's speed too.
         session = demo_session(emulator.base_url, Path(home), clock=emulator.clock.now_dt)
         session.workspace().close()  # the cache exists before the job is written into it
         submit_in_background(session, emulator, Path(home))
-        return run_app(session, args.readonly or args.readonly_global)
+        from batchdeck.tui.app import BatchdeckApp  # Textual loads only for the TUI
+
+        app = BatchdeckApp(session, readonly=args.readonly or args.readonly_global)
+        with on_stop_signals(lambda signum: _quit_soon(app, signum, stops)):
+            app.run()
+    return 128 + stops[0] if stops else 0
+
+
+def _quit_soon(app: App[None], signum: int, stops: list[int]) -> None:
+    """From a signal handler: ask the running app to quit as `q` does (the folder goes on the way out);
+    before or after the app runs, unwind through the same cleanup as Ctrl-C."""
+    stops.append(signum)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        raise Stopped(signum) from None
+    loop.call_soon_threadsafe(app.exit)
