@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,13 +14,14 @@ from batchdeck.commands.tui_cmd import require_terminal
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.config import Config, Profile
 from batchdeck.core.session import Session
-from batchdeck.core.stop_signals import Stopped, on_stop_signals
+from batchdeck.core.stop_signals import STOP_SIGNALS, Stopped, on_stop_signals
 
 if TYPE_CHECKING:
     from textual.app import App
 
 DEMO_SPEED = 5.0
 TEMP_PREFIX = "batchdeck-demo-"  # the demo's folder: $TMPDIR/batchdeck-demo-XXXXXXXX, gone when it exits
+JOB_GRACE = 15.0  # seconds the demo's own job may still take to be submitted once the app has quit
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -40,8 +42,9 @@ def demo_session(base_url: str, home: Path, clock: Clock = utcnow) -> Session:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The demo in a `batchdeck-demo-*` folder of the temp dir ($TMPDIR), removed on `q`, Ctrl-C,
-    SIGTERM and SIGHUP (an SSH drop) alike; a stop signal exits with 128 + its number."""
+    """The demo in a `batchdeck-demo-*` folder of the temp dir ($TMPDIR), removed on `q`, SIGINT,
+    SIGTERM and SIGHUP (an SSH drop) alike: each signal quits the app as `q` does, then exits with
+    128 + its number."""
     require_terminal()
     from batchdeck.emulator import Emulator
 
@@ -51,12 +54,15 @@ def run(args: argparse.Namespace) -> int:
         # The app reads the emulator's clock, so ages and countdowns run at the demo's speed too.
         session = demo_session(emulator.base_url, Path(home), clock=emulator.clock.now_dt)
         session.workspace().close()  # the cache exists before the job is written into it
-        submit_in_background(session, emulator, Path(home))
-        from batchdeck.tui.app import BatchdeckApp  # Textual loads only for the TUI
+        job = submit_in_background(session, emulator, Path(home))
+        try:
+            from batchdeck.tui.app import BatchdeckApp  # Textual loads only for the TUI
 
-        app = BatchdeckApp(session, readonly=args.readonly or args.readonly_global)
-        with on_stop_signals(lambda signum: _quit_soon(app, signum, stops)):
-            app.run()
+            app = BatchdeckApp(session, readonly=args.readonly or args.readonly_global)
+            with on_stop_signals(lambda signum: _quit_soon(app, signum, stops), (*STOP_SIGNALS, signal.SIGINT)):
+                app.run()
+        finally:
+            job.join(timeout=JOB_GRACE)  # it writes into the folder (and would make it again): let it finish first
     return 128 + stops[0] if stops else 0
 
 

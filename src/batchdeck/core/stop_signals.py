@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 
@@ -37,8 +37,8 @@ def raise_stopped(signum: int) -> None:
 
 
 @contextmanager
-def on_stop_signals(react: Callable[[int], None]) -> Iterator[None]:
-    """While inside, the first SIGTERM or SIGHUP calls `react(signum)` in the main thread."""
+def on_stop_signals(react: Callable[[int], None], signals: Sequence[int] = STOP_SIGNALS) -> Iterator[None]:
+    """While inside, the first of `signals` (SIGTERM, SIGHUP) to arrive calls `react(signum)` in the main thread."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -49,7 +49,7 @@ def on_stop_signals(react: Callable[[int], None]) -> Iterator[None]:
             fired.append(signum)
             react(signum)
 
-    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+    previous = {s: signal.getsignal(s) for s in signals}
     for signum, before in previous.items():
         if before is not signal.SIG_IGN:
             signal.signal(signum, handler)
