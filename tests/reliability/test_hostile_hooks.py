@@ -26,6 +26,7 @@ import pytest
 from batchdeck.core import paths
 from batchdeck.core.hooks import HookOutcome, post_webhook
 from batchdeck.core.models import CachedBatch
+from batchdeck.core.stop_signals import Stopped, on_stop_signals, raise_stopped
 from batchdeck.core.watch import Watch
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
@@ -227,3 +228,22 @@ def test_sigterm_prints_interrupted_and_stops_the_on_end_group(home: Path, clien
     assert proc.returncode == 143, err
     assert out.splitlines()[-1].endswith("interrupted; 0 watched batches still live") and err == ""
     assert live_members(group) == []
+
+
+def test_stop_signals_respect_nohup_and_act_once() -> None:
+    """A SIGHUP the parent ignores (nohup) stays ignored; the first SIGTERM acts, a second one during the
+    cleanup does not; the previous handlers come back."""
+    before, term = signal.signal(signal.SIGHUP, signal.SIG_IGN), signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(Stopped) as stop:
+            with on_stop_signals(raise_stopped):
+                os.kill(os.getpid(), signal.SIGHUP)  # delivered to this thread before kill() returns: ignored
+                try:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                finally:
+                    os.kill(os.getpid(), signal.SIGTERM)  # the cleanup is not interrupted
+        assert stop.value.exit_code == 143
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is term
+    finally:
+        signal.signal(signal.SIGHUP, before)

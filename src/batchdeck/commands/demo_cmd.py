@@ -43,12 +43,21 @@ def demo_session(base_url: str, home: Path, clock: Clock = utcnow) -> Session:
 
 def run(args: argparse.Namespace) -> int:
     """The demo in a `batchdeck-demo-*` folder of the temp dir ($TMPDIR), removed on `q`, SIGINT,
-    SIGTERM and SIGHUP (an SSH drop) alike: each signal quits the app as `q` does, then exits with
-    128 + its number."""
+    SIGTERM and SIGHUP (an SSH drop) alike: a signal quits the app as `q` does, and the demo then
+    exits with 128 + its number."""
     require_terminal()
+    quit_on = QuitOnSignal()
+    try:
+        with on_stop_signals(quit_on, (*STOP_SIGNALS, signal.SIGINT)):  # startup and cleanup included
+            _run_in_folder(args, quit_on)
+    except Stopped as stop:  # a signal before the app ran: the folder went on the way out all the same
+        return stop.exit_code
+    return 128 + quit_on.signum if quit_on.signum else 0
+
+
+def _run_in_folder(args: argparse.Namespace, quit_on: QuitOnSignal) -> None:
     from batchdeck.emulator import Emulator
 
-    stops: list[int] = []
     with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as home, \
             Emulator(speed=args.speed, scenario="demo") as emulator:
         # The app reads the emulator's clock, so ages and countdowns run at the demo's speed too.
@@ -59,19 +68,30 @@ def run(args: argparse.Namespace) -> int:
             from batchdeck.tui.app import BatchdeckApp  # Textual loads only for the TUI
 
             app = BatchdeckApp(session, readonly=args.readonly or args.readonly_global)
-            with on_stop_signals(lambda signum: _quit_soon(app, signum, stops), (*STOP_SIGNALS, signal.SIGINT)):
-                app.run()
+            quit_on.app = app
+            app.run()
         finally:
+            quit_on.app, quit_on.quitting = None, True
             job.join(timeout=JOB_GRACE)  # it writes into the folder (and would make it again): let it finish first
-    return 128 + stops[0] if stops else 0
 
 
-def _quit_soon(app: App[None], signum: int, stops: list[int]) -> None:
-    """From a signal handler: ask the running app to quit as `q` does (the folder goes on the way out);
-    before or after the app runs, unwind through the same cleanup as Ctrl-C."""
-    stops.append(signum)
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        raise Stopped(signum) from None
-    loop.call_soon_threadsafe(app.exit)
+class QuitOnSignal:
+    """What a stop signal does to the demo: quit the running app as `q` does; before it runs, unwind
+    through the cleanup (a `Stopped`); once it has quit, nothing (the cleanup is under way)."""
+
+    def __init__(self) -> None:
+        self.app: App[None] | None = None
+        self.quitting = False
+        self.signum = 0
+
+    def __call__(self, signum: int) -> None:
+        self.signum = signum
+        if self.quitting:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if self.app is None or loop is None:
+            raise Stopped(signum)
+        loop.call_soon_threadsafe(self.app.exit)
