@@ -24,9 +24,8 @@ import anthropic
 import pytest
 
 from batchdeck.core import paths
-from batchdeck.core.hooks import HookOutcome, post_webhook
+from batchdeck.core.hooks import HookOutcome, post_webhook, run_on_end
 from batchdeck.core.models import CachedBatch
-from batchdeck.core.stop_signals import Stopped, on_stop_signals, raise_stopped
 from batchdeck.core.watch import Watch
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
@@ -71,8 +70,8 @@ def test_a_bad_webhook_is_refused_in_one_line_that_shows_only_its_host(home: Pat
 
 
 @pytest.mark.parametrize("value", [f"ftp://hooks.example.com/services/{TOKEN}", f"http://[::1:bad/hook/{TOKEN}"])
-def test_a_bad_webhook_already_in_config_toml_is_one_line_at_run_time(home: Path, value: str, client: anthropic.Anthropic,
-                                                                      emulator: Emulator,
+def test_a_bad_webhook_already_in_config_toml_is_one_line_at_run_time(home: Path, value: str,
+                                                                      client: anthropic.Anthropic, emulator: Emulator,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     config = paths.config_file()
     config.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +88,11 @@ def test_a_webhook_that_cannot_be_sent_is_a_problem_never_a_crash() -> None:
     outcome = post_webhook(f"http://127.0.0.1:1/{TOKEN}?sig={TOKEN}", {"id": "x"}, timeout=1, attempts=1)
     assert not outcome.ok and outcome.message.startswith("webhook http://127.0.0.1:1 failed after 1 attempt: ")
     assert TOKEN not in outcome.message
+
+
+def test_an_on_end_commands_output_reaches_no_terminal_raw(tmp_path: Path) -> None:
+    outcome = run_on_end(r"printf 'model says \033]52;c;cHduZWQ=\007 \033[2J'; exit 4", dict(os.environ), 10, [])
+    assert outcome.message == "on-end command exited with code 4: model says ␛]52;c;cHduZWQ=␇ ␛[2J"
 
 
 # -- item 14: a few KB of the answer, and no hook failure ends the watch -------------------------------------
@@ -233,6 +237,8 @@ def test_sigterm_prints_interrupted_and_stops_the_on_end_group(home: Path, clien
 def test_stop_signals_respect_nohup_and_act_once() -> None:
     """A SIGHUP the parent ignores (nohup) stays ignored; the first SIGTERM acts, a second one during the
     cleanup does not; the previous handlers come back."""
+    from batchdeck.core.stop_signals import Stopped, on_stop_signals, raise_stopped  # new with this rule
+
     before, term = signal.signal(signal.SIGHUP, signal.SIG_IGN), signal.getsignal(signal.SIGTERM)
     try:
         with pytest.raises(Stopped) as stop:

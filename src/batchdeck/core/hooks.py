@@ -108,7 +108,8 @@ def run_on_end(command: str, env: dict[str, str], timeout: float, secrets: list[
     if code == 0:
         return HookOutcome("on_end", True, "on-end command ran (exit 0)")
     how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-    return HookOutcome("on_end", False, f"on-end command {how}" + (f": {' '.join(tail.split())}" if tail else ""))
+    shown = visible(" ".join(tail.split()))  # the command may print model text: no escape reaches a terminal
+    return HookOutcome("on_end", False, f"on-end command {how}" + (f": {shown}" if shown else ""))
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
