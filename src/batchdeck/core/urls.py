@@ -44,8 +44,10 @@ def _problem(text: str) -> str:
         parts.port  # noqa: B018 (parses the port: a ValueError when it is not a number from 0 to 65535)
     except ValueError as exc:
         return f"it does not parse ({exc})"
-    if parts.scheme.lower() not in _SCHEMES or not text.lower().startswith(f"{parts.scheme.lower()}://"):
+    if parts.scheme.lower() not in _SCHEMES:
         return "only http and https are supported"
+    if not text.lower().startswith(f"{parts.scheme.lower()}://"):
+        return f"it must start with {parts.scheme.lower()}://"
     return _host_problem(parts)
 
 
