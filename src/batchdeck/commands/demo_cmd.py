@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from batchdeck.commands.demo_job import submit_in_background
-from batchdeck.commands.tui_cmd import require_terminal, run_app
+from batchdeck.commands.tui_cmd import require_terminal
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.config import Config, Profile
 from batchdeck.core.session import Session
+from batchdeck.core.stop_signals import STOP_SIGNALS, Stopped, on_stop_signals
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 DEMO_SPEED = 5.0
+TEMP_PREFIX = "batchdeck-demo-"  # the demo's folder: $TMPDIR/batchdeck-demo-XXXXXXXX, gone when it exits
+JOB_GRACE = 15.0  # seconds the demo's own job may still take to be submitted once the app has quit
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -34,13 +42,56 @@ def demo_session(base_url: str, home: Path, clock: Clock = utcnow) -> Session:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The demo in a `batchdeck-demo-*` folder of the temp dir ($TMPDIR), removed on `q`, SIGINT,
+    SIGTERM and SIGHUP (an SSH drop) alike: a signal quits the app as `q` does, and the demo then
+    exits with 128 + its number."""
     require_terminal()
+    quit_on = QuitOnSignal()
+    try:
+        with on_stop_signals(quit_on, (*STOP_SIGNALS, signal.SIGINT)):  # startup and cleanup included
+            _run_in_folder(args, quit_on)
+    except Stopped as stop:  # a signal before the app ran: the folder went on the way out all the same
+        return stop.exit_code
+    return 128 + quit_on.signum if quit_on.signum else 0
+
+
+def _run_in_folder(args: argparse.Namespace, quit_on: QuitOnSignal) -> None:
     from batchdeck.emulator import Emulator
 
-    with tempfile.TemporaryDirectory(prefix="batchdeck-demo-") as home, \
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as home, \
             Emulator(speed=args.speed, scenario="demo") as emulator:
         # The app reads the emulator's clock, so ages and countdowns run at the demo's speed too.
         session = demo_session(emulator.base_url, Path(home), clock=emulator.clock.now_dt)
         session.workspace().close()  # the cache exists before the job is written into it
-        submit_in_background(session, emulator, Path(home))
-        return run_app(session, args.readonly or args.readonly_global)
+        job = submit_in_background(session, emulator, Path(home))
+        try:
+            from batchdeck.tui.app import BatchdeckApp  # Textual loads only for the TUI
+
+            app = BatchdeckApp(session, readonly=args.readonly or args.readonly_global)
+            quit_on.app = app
+            app.run()
+        finally:
+            quit_on.app, quit_on.quitting = None, True
+            job.join(timeout=JOB_GRACE)  # it writes into the folder (and would make it again): let it finish first
+
+
+class QuitOnSignal:
+    """What a stop signal does to the demo: quit the running app as `q` does; before it runs, unwind
+    through the cleanup (a `Stopped`); once it has quit, nothing (the cleanup is under way)."""
+
+    def __init__(self) -> None:
+        self.app: App[None] | None = None
+        self.quitting = False
+        self.signum = 0
+
+    def __call__(self, signum: int) -> None:
+        self.signum = signum
+        if self.quitting:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if self.app is None or loop is None:
+            raise Stopped(signum)
+        loop.call_soon_threadsafe(self.app.exit)

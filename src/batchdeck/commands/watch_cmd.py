@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -14,6 +15,7 @@ from batchdeck.core.errors import UsageError
 from batchdeck.core.export import FORMATS
 from batchdeck.core.hooks import HookOutcome, check_webhook_url
 from batchdeck.core.models import CachedBatch
+from batchdeck.core.stop_signals import Stopped, on_stop_signals, raise_stopped
 from batchdeck.core.watch import EXIT_FAILED_ROWS, UNTIL, Sleep, Watch, WatchEvent
 from batchdeck.core.workspace import Workspace
 
@@ -26,7 +28,8 @@ exit codes:
   0    every watched batch ended and all their rows succeeded (or nothing was live)
   {EXIT_FAILED_ROWS}    some watched batch ended with errored, expired or canceled rows, or was deleted
   1    it could not go on (the API rejected the key, an unknown batch id)
-  2    usage error        130  interrupted (Ctrl-C)
+  2    usage error        130  interrupted (Ctrl-C)        143, 129  stopped by SIGTERM, SIGHUP
+Ctrl-C, SIGTERM and SIGHUP print the "interrupted" line and stop a running on-end command (its process group).
 Network failures never stop it: polls back off and the outage is reported once.
 
 on-end command environment (never the API key):
@@ -109,11 +112,13 @@ def run(args: argparse.Namespace) -> int:
         watch = Watch(ws, ids, interval=interval, until=args.until, sleep=SLEEP, on_end=on_end)
         emit = _json_line if args.json else _text_line
         try:
-            for event in watch.events():
-                emit(event)
-        except KeyboardInterrupt:
-            emit(watch.interrupted())
-            return EXIT_INTERRUPTED
+            with on_stop_signals(raise_stopped):  # SIGTERM and SIGHUP take the Ctrl-C path below
+                for event in watch.events():
+                    emit(event)
+        except KeyboardInterrupt as interrupt:  # a running on-end command's process group is stopped on the way
+            with contextlib.suppress(OSError):  # after a SIGHUP the terminal may be gone
+                emit(watch.interrupted())
+            return interrupt.exit_code if isinstance(interrupt, Stopped) else EXIT_INTERRUPTED
         return watch.exit_code()
 
 

@@ -2,7 +2,7 @@
 
 The steps come from `EndActions`, built from the `hooks.*` settings with the `watch` flags on
 top. Each step reports a `HookOutcome`; a failed download skips the export but never the
-hooks, and nothing here raises for a step's failure (Ctrl-C still goes through).
+hooks, and nothing here raises for a step's failure, foreseen or not (Ctrl-C still goes through).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from batchdeck.core.hooks import HookOutcome, run_hooks
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.results import ensure_downloaded, results_path
 from batchdeck.core.results_index import ResultsIndex
+from batchdeck.core.terminal_text import visible
 from batchdeck.core.workspace import Workspace
 
 
@@ -75,8 +76,8 @@ def finish_batch(ws: Workspace, batch: CachedBatch, actions: EndActions) -> list
 def _download(ws: Workspace, batch: CachedBatch) -> tuple[Path | None, HookOutcome]:
     try:
         ensure_downloaded(ws, batch.id)
-    except BatchdeckError as exc:
-        return None, HookOutcome("download", False, f"results of {batch.id} not downloaded: {exc}")
+    except Exception as exc:  # noqa: BLE001 (a failed step is reported; the hooks still run)
+        return None, HookOutcome("download", False, f"results of {batch.id} not downloaded: {_reason(exc)}")
     path = results_path(ws, batch.id)
     result_set = ResultsIndex(ws.db, ws.profile.name).result_set(batch.id)
     rows = f"{result_set.rows:,} results" if result_set else "results"
@@ -89,7 +90,16 @@ def _export(ws: Workspace, batch_id: str, actions: EndActions) -> tuple[Path | N
     directory = Path(actions.export_dir).expanduser()
     try:
         report = export_saved(ws, batch_id, directory, actions.export_format)
-    except (BatchdeckError, OSError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, HookOutcome("export", False, f"results of {batch_id} not exported to {directory}: {reason}")
+    except Exception as exc:  # noqa: BLE001 (a failed step is reported; the hooks still run)
+        return None, HookOutcome("export", False, f"results of {batch_id} not exported to {directory}: "
+                                                  f"{_reason(exc)}")
     return report.path, HookOutcome("export", True, f"exported {report.rows:,} results to {report.path}")
+
+
+def _reason(exc: Exception) -> str:
+    """One line for a failed step: ours as they are, the system's by their reason, anything else as a bug."""
+    if isinstance(exc, BatchdeckError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return f"internal error ({type(exc).__name__}: {visible(str(exc))})"

@@ -30,6 +30,7 @@ import tomli_w
 
 from batchdeck.core import paths
 from batchdeck.core.errors import ConfigError
+from batchdeck.core.urls import check_http_url
 
 DEFAULT_PROFILE = "default"
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -72,11 +73,9 @@ def _text(value: str) -> str:
 
 
 def _http_url(value: str) -> str:
-    """An http(s) URL, or empty for none (webhooks are POSTed to it)."""
+    """An http(s) URL that parses, or empty for none (webhooks are POSTed to it); errors show its host only."""
     text = value.strip()
-    if text and not re.match(r"^https?://[^\s/?#]+", text, re.IGNORECASE):
-        raise ValueError(f"expected an http:// or https:// URL (or empty for none), got {text!r}")
-    return text
+    return check_http_url(text) if text else text
 
 
 def _export_format(value: str) -> str:

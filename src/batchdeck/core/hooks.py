@@ -4,8 +4,10 @@ Both come from the `hooks.*` settings (the `watch` command's flags override them
 command runs with `shell=True` in a copy of the environment that holds no API key (every
 variable named `*API_KEY`, every profile's `api_key_env`, and every variable whose value
 contains a known key are removed), plus `BATCHDECK_*` variables describing the batch. The
-webhook gets a small JSON document, with a timeout per attempt and a bounded retry. A
-failure of either comes back as one line of text; nothing here raises for it.
+webhook gets a small JSON document, with a timeout per attempt and a bounded retry; at most
+`WEBHOOK_BODY_LIMIT` bytes of its answer are read, and only its scheme and host are ever shown.
+A failure of either comes back as one line of text; nothing here raises for it (Ctrl-C and the
+stop signals still go through, and stop a running command's process group on the way).
 
 The TUI calls `fire_hooks(config, profile, batch, results_path, export_path)` from a worker
 thread when a batch ends; `watch` goes through `core.batch_end.finish_batch`, which also
@@ -15,6 +17,7 @@ downloads and exports first.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -22,24 +25,30 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from batchdeck import __version__
 from batchdeck.core.config import SETTINGS, Config, Profile
 from batchdeck.core.errors import redact
 from batchdeck.core.models import CachedBatch
+from batchdeck.core.terminal_text import visible
+from batchdeck.core.urls import url_shown
+
+if TYPE_CHECKING:
+    import httpx2
 
 WEBHOOK_ATTEMPTS = 3
 WEBHOOK_BACKOFF = 1.0  # seconds before the second attempt; doubles for each one after
 MAX_RETRY_AFTER = 30.0  # a webhook's retry-after is honoured up to this
 OUTPUT_TAIL = 400  # characters of a failed command's output kept in its report
+WEBHOOK_BODY_LIMIT = 4096  # bytes of a webhook's answer read (only its status matters); the rest is never read
 
 
 @dataclass(frozen=True)
 class HookOutcome:
     """What one hook (or end action) did: `ok` False means a problem to report."""
 
-    name: str  # on_end | webhook | download | export
+    name: str  # on_end | webhook | download | export | end_actions (all of them, failed unexpectedly)
     ok: bool
     message: str
 
@@ -47,12 +56,6 @@ class HookOutcome:
 def check_webhook_url(url: str) -> str:
     """The URL itself, or a ValueError naming the problem (only http and https are accepted)."""
     return str(SETTINGS["hooks.webhook"][0](url))
-
-
-def url_shown(url: str) -> str:
-    """Scheme and host only: webhook paths often carry a token (Slack, Discord…)."""
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('/', 1)[0].split('?', 1)[0].rsplit('@', 1)[-1]}"
 
 
 # -- the on_end command --------------------------------------------------------------------------
@@ -81,7 +84,12 @@ def clean_env(secrets: list[str], key_vars: list[str], base: Mapping[str, str] =
 
 def run_on_end(command: str, env: dict[str, str], timeout: float, secrets: list[str]) -> HookOutcome:
     """Run `command` in a shell; its output is kept (tail shown on failure), the whole group killed on timeout."""
-    with tempfile.TemporaryFile() as output:
+    try:
+        output = tempfile.TemporaryFile()
+    except OSError as exc:
+        return HookOutcome("on_end", False, f"on-end command not run: no temporary file for its output "
+                                            f"({exc.strerror or exc})")
+    with output:
         try:
             proc = subprocess.Popen(command, shell=True, env=env, stdin=subprocess.DEVNULL, stdout=output,
                                     stderr=subprocess.STDOUT, start_new_session=os.name == "posix")
@@ -100,7 +108,8 @@ def run_on_end(command: str, env: dict[str, str], timeout: float, secrets: list[
     if code == 0:
         return HookOutcome("on_end", True, "on-end command ran (exit 0)")
     how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-    return HookOutcome("on_end", False, f"on-end command {how}" + (f": {' '.join(tail.split())}" if tail else ""))
+    shown = visible(" ".join(tail.split()))  # the command may print model text: no escape reaches a terminal
+    return HookOutcome("on_end", False, f"on-end command {how}" + (f": {shown}" if shown else ""))
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -139,23 +148,55 @@ def post_webhook(url: str, payload: dict[str, Any], *, timeout: float, attempts:
         for attempt in range(1, attempts + 1):
             wait = backoff * 2 ** (attempt - 1)
             try:
-                response = client.post(url, json=payload, headers={"user-agent": f"batchdeck/{__version__}"})
+                status, retry_after = _post_once(client, url, payload, timeout)
             except httpx2.TimeoutException:
                 problem = f"no answer within {timeout:g}s"
-            except httpx2.HTTPError as exc:
-                problem = f"{type(exc).__name__}: {redact(str(exc), [url])}"
+            except httpx2.InvalidURL as exc:
+                return HookOutcome("webhook", False, f"webhook {where} not sent: {_scrubbed(exc, url)}")
+            except Exception as exc:  # noqa: BLE001 (network errors, and whatever else a hostile receiver causes)
+                problem = _scrubbed(exc, url)
             else:
-                if response.is_success:
+                if 200 <= status < 300:
                     tries = f" (attempt {attempt})" if attempt > 1 else ""
-                    return HookOutcome("webhook", True, f"webhook {where} answered HTTP {response.status_code}{tries}")
-                problem = f"HTTP {response.status_code}"
-                if response.status_code not in (408, 425, 429) and response.status_code < 500:
+                    return HookOutcome("webhook", True, f"webhook {where} answered HTTP {status}{tries}")
+                problem = f"HTTP {status}"
+                if status not in (408, 425, 429) and status < 500:
                     break  # the receiver refused it: sending it again will not help
-                wait = max(wait, _retry_after(response.headers.get("retry-after")))
+                wait = max(wait, _retry_after(retry_after))
             if attempt < attempts:
                 sleep(wait)
     return HookOutcome("webhook", False, f"webhook {where} failed after {attempt} attempt"
                                          f"{'s' * (attempt != 1)}: {problem}")
+
+
+def _post_once(client: httpx2.Client, url: str, payload: dict[str, Any], timeout: float) -> tuple[int, str | None]:
+    """One POST: (status, retry-after header). Reads at most `WEBHOOK_BODY_LIMIT` bytes of the answer,
+    within about `timeout` seconds, then drops the connection: a huge or endless body costs nothing."""
+    deadline = time.monotonic() + timeout
+    with client.stream("POST", url, json=payload, headers={"user-agent": f"batchdeck/{__version__}"}) as response:
+        read = 0
+        for chunk in response.iter_raw():  # raw: a compressed body is never inflated
+            read += len(chunk)
+            if read >= WEBHOOK_BODY_LIMIT or time.monotonic() > deadline:
+                break
+        return response.status_code, response.headers.get("retry-after")
+
+
+def _scrubbed(exc: BaseException, url: str) -> str:
+    """An exception as one line without the URL's user info, path, query or fragment (any may hold a token)."""
+    text = str(exc).replace(url, url_shown(url))
+    for part in _private_parts(url):
+        text = text.replace(part, "…")
+    return f"{type(exc).__name__}: {visible(text)}" if text else type(exc).__name__
+
+
+def _private_parts(url: str) -> list[str]:
+    """The pieces of `url` after its host, and its user info, longest first."""
+    rest = url.partition("://")[2] or url
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    tail = rest[len(authority):]
+    pieces = {tail, *re.split(r"[?#]", tail), authority.rpartition("@")[0]}
+    return sorted((p for p in pieces if len(p) > 1), key=len, reverse=True)
 
 
 def _retry_after(value: str | None) -> float:

@@ -27,6 +27,7 @@ from batchdeck.core.hooks import HookOutcome
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.notify import ending_message
 from batchdeck.core.poll_schedule import PollSchedule
+from batchdeck.core.terminal_text import visible
 from batchdeck.core.workspace import Workspace
 
 EXIT_OK = 0  # every watched batch ended and every row succeeded
@@ -176,7 +177,7 @@ class Watch:
             self.final[batch.id] = batch
             already = " (it had already ended)" if before is None else ""
             yield self._event("ended", ending_message(batch) + already, batch)
-            for outcome in self.on_end(batch) if self.on_end else []:
+            for outcome in self._end_actions(batch):
                 yield self._event("action", outcome.message, None, batch_id=batch.id, action=outcome.name,
                                   ok=outcome.ok)
         elif before is None:
@@ -184,6 +185,17 @@ class Watch:
         else:
             yield self._event("status", f"batch {name_of(batch)}: {before.replace('_', ' ')} → "
                                         f"{status.replace('_', ' ')}", batch)
+
+    def _end_actions(self, batch: CachedBatch) -> list[HookOutcome]:
+        """What `on_end` did; should it fail in a way nobody foresaw, that is one more problem to report:
+        no hook failure ever ends the watch."""
+        if self.on_end is None:
+            return []
+        try:
+            return self.on_end(batch)
+        except Exception as exc:  # noqa: BLE001 (the watch goes on; Ctrl-C and the stop signals still go through)
+            return [HookOutcome("end_actions", False, f"end-of-batch actions for {batch.id} failed: internal error "
+                                                      f"({type(exc).__name__}: {visible(str(exc))})")]
 
     def _describe(self, batch: CachedBatch) -> str:
         now = self.ws.clock()
