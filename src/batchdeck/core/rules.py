@@ -88,10 +88,15 @@ def refusal(action: str, batch: CachedBatch, readonly: bool = False, in_job: boo
     return CHECKS[action](batch)
 
 
+def line(action: str, what: str, reason: str) -> str:
+    """`cannot delete msgbatch_…: it is still running; cancel it first`."""
+    return f"cannot {PHRASES[action]} {what}: {reason}"
+
+
 def why_not(action: str, batch: CachedBatch, readonly: bool = False, in_job: bool | None = None) -> str | None:
     """The one line a user reads when `action` cannot be done to `batch` (None when it can)."""
     found = refusal(action, batch, readonly, in_job)
-    return None if found is None else f"cannot {PHRASES[action]} {batch.id}: {found.reason}"
+    return None if found is None else line(action, batch.id, found.reason)
 
 
 def _plural(n: int, word: str) -> str:
@@ -112,11 +117,10 @@ class Sorted:
             return f"nothing to {self.action}: no batch selected"
         if len(self.refused) == 1:
             batch, found = self.refused[0]
-            return f"cannot {PHRASES[self.action]} {batch.id}: {found.reason}"
+            return line(self.action, batch.id, found.reason)
         reasons = {found.reason for _, found in self.refused}
-        if len(reasons) == 1:
-            return f"cannot {PHRASES[self.action]} the {len(self.refused):,} marked batches: " + reasons.pop()
-        return f"cannot {PHRASES[self.action]} the {len(self.refused):,} marked batches: {self.groups()}"
+        what = f"the {len(self.refused):,} marked batches"
+        return line(self.action, what, reasons.pop() if len(reasons) == 1 else self.groups())
 
     def groups(self) -> str:
         """`2 still running (cancel first), 1 already deleted`."""

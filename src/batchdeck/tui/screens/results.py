@@ -7,6 +7,7 @@ is downloaded first, with its progress shown; one that cannot be says why.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from batchdeck.core.results import read_lines
 from batchdeck.core.results_browser import PAGE_ROWS, ResultFilter, ResultsBrowser
 from batchdeck.core.results_index import ResultRow, ResultsIndex
 from batchdeck.core.session import Session
+from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.messages import DownloadFinished, DownloadProgress
 from batchdeck.tui.results_export import ResultsExport
 from batchdeck.tui.widgets.result_list import ResultList, result_header
@@ -326,13 +328,15 @@ class ResultsScreen(Screen[None]):
         ids = marked or ([current.custom_id] if current else [])
         if ids:
             self.app.copy_to_clipboard("\n".join(ids))
-            self.notify(f"copied {ids[0] if len(ids) == 1 else f'{len(ids):,} custom_ids'}", timeout=4, markup=False)
+            self.notify(copied_text(ids[0] if len(ids) == 1 else f"{len(ids):,} custom_ids", os.environ),
+                        timeout=8, markup=False)
 
     def action_copy_text(self) -> None:
         if self.detail is not None:
             text = self.detail.text
             self.app.copy_to_clipboard(text)
-            self.notify(f"copied {len(text):,} characters of {self.detail.custom_id}", timeout=4, markup=False)
+            self.notify(copied_text(f"{len(text):,} characters of {self.detail.custom_id}", os.environ),
+                        timeout=8, markup=False)
 
     # -- export -------------------------------------------------------------------------------
     def action_quick_export(self) -> None:

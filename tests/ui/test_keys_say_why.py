@@ -1,0 +1,159 @@
+"""Keys that do something or say why not (issue 11 §3), through Pilot against the demo workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from batchdeck.emulator import Emulator
+from batchdeck.tui.app import BatchdeckApp
+from batchdeck.tui.screens.confirm import ConfirmScreen
+from batchdeck.tui.screens.job import JobScreen
+from batchdeck.tui.screens.results import ResultsScreen
+from batchdeck.tui.widgets.batch_list import BatchList
+from batchdeck.tui.widgets.result_list import ResultList
+from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
+
+pytestmark = pytest.mark.anyio
+RUNNING = "it is still running; cancel it first"
+
+
+def said(app: BatchdeckApp) -> list[str]:
+    """Every notification raised so far, in order."""
+    return [n.message for n in app._notifications]
+
+
+def drawn(widget: Static) -> str:
+    return str(widget.render())
+
+
+def footer_text(app: BatchdeckApp) -> str:
+    return " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
+
+
+def live(b: object) -> bool:
+    return b.processing_status == "in_progress" and not b.deleted_at  # type: ignore[attr-defined]
+
+
+def ended(b: object) -> bool:
+    return b.processing_status == "ended" and not b.deleted_at and not b.archived_at  # type: ignore[attr-defined]
+
+
+def small_ended(b: object) -> bool:
+    return ended(b) and b.counts.total <= 800  # type: ignore[attr-defined]
+
+
+async def test_d_on_a_live_batch_is_refused_before_the_dialog(demo: Emulator, tmp_path: Path) -> None:
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        move_to(app, live)
+        target = app.main.query_one(BatchList).current
+        await pilot.press("d")
+        assert app.screen is app.main and said(app)[-1] == f"cannot delete {target.id}: {RUNNING}"
+        move_to(app, ended)
+        finished = app.main.query_one(BatchList).current
+        await pilot.press("c")
+        assert app.screen is app.main and said(app)[-1] == f"cannot cancel {finished.id}: it has already ended"
+        move_to(app, live)
+        await pilot.press("R")
+        assert said(app)[-1] == (f"cannot resubmit the failed rows of {target.id}: it is still running; "
+                                 "its results exist once it ends")
+        assert demo.stats.calls("delete") == demo.stats.calls("cancel") == 0
+
+
+async def test_marks_act_on_those_the_rule_allows_and_say_which_are_left(demo: Emulator, tmp_path: Path) -> None:
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        move_to(app, live)
+        await pilot.press("space")
+        move_to(app, ended)
+        target = app.main.query_one(BatchList).current
+        await pilot.press("space", "d")
+        assert isinstance(app.screen, ConfirmScreen)
+        body = drawn(app.screen.query_one("#dialog-body", Static))
+        assert target.id in body and "1 marked batch left alone: 1 still running (cancel first)." in body
+        assert sum("msgbatch_" in line for line in body.splitlines()) == 1
+        await pilot.press("n", "c")  # the same two marked: one live, one ended
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "1 marked batch left alone: 1 already ended." in drawn(app.screen.query_one("#dialog-body", Static))
+
+
+async def test_the_delete_dialog_says_whether_results_are_kept(demo: Emulator, tmp_path: Path) -> None:
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await polled(pilot)
+        move_to(app, small_ended)
+        saved = app.main.query_one(BatchList).current
+        await pilot.press("o")  # opening the results saves them
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        await wait_for(pilot, lambda: screen.ready)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: any(b.id == saved.id and b.results_saved for b in rows(app)))
+        move_to(app, lambda b: b.id == saved.id)
+        await pilot.press("d")
+        body = drawn(app.screen.query_one("#dialog-body", Static))
+        assert "results saved locally" in body and "Its results are saved locally, so you keep them." in body
+        await pilot.press("n")
+        move_to(app, lambda b: ended(b) and not b.results_saved)
+        await pilot.press("d")
+        body = drawn(app.screen.query_one("#dialog-body", Static))
+        assert "Its results are not saved locally: they will be gone." in body and "open them with o" in body
+
+
+async def test_readonly_keys_say_why_and_are_not_offered(demo: Emulator, tmp_path: Path) -> None:
+    app = BatchdeckApp(make_session(demo, tmp_path), readonly=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await polled(pilot)
+        move_to(app, live)
+        target = app.main.query_one(BatchList).current
+        footer = footer_text(app)
+        assert "Refresh" in footer and "Cancel" not in footer and "Delete" not in footer
+        phrases = {"c": "cancel", "d": "delete", "l": "label", "n": "add a note to",
+                   "R": "resubmit the failed rows of"}
+        for key, phrase in phrases.items():
+            await pilot.press(key)
+            assert app.screen is app.main
+            assert said(app)[-1] == f"cannot {phrase} {target.id}: read-only mode (started with --readonly): " \
+                                    "nothing can be changed"
+        assert demo.stats.calls("cancel") == demo.stats.calls("delete") == 0
+
+
+async def test_j_on_a_batch_without_a_job_says_so(demo: Emulator, tmp_path: Path) -> None:
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await polled(pilot)
+        jobs = app.controller.job_batches
+        assert jobs is not None
+        move_to(app, lambda b: b.id not in jobs)
+        target = app.main.query_one(BatchList).current
+        await pilot.press("J")
+        assert not isinstance(app.screen, JobScreen)
+        assert said(app)[-1].startswith(f"cannot open the job of {target.id}: it was not submitted through batchdeck")
+
+
+async def test_copy_inside_tmux_says_where_the_id_went(demo: Emulator, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,1234,0")
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]  # the terminal's clipboard is not ours
+    async with app.run_test(size=(140, 40)) as pilot:
+        await polled(pilot)
+        move_to(app, small_ended)
+        target = app.main.query_one(BatchList).current
+        await pilot.press("y")
+        assert copied == [target.id]
+        assert said(app)[-1] == (f"sent {target.id} to the terminal's clipboard (OSC 52); in tmux it reaches the "
+                                 "clipboard only with `set -g set-clipboard on` in ~/.tmux.conf")
+        await pilot.press("o")
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
+        await pilot.press("y")
+        custom_id = screen.query_one(ResultList).current.custom_id
+        assert copied[-1] == custom_id and said(app)[-1].startswith(f"sent {custom_id} to the terminal's clipboard")
