@@ -157,3 +157,62 @@ async def test_copy_inside_tmux_says_where_the_id_went(demo: Emulator, tmp_path:
         await pilot.press("y")
         custom_id = screen.query_one(ResultList).current.custom_id
         assert copied[-1] == custom_id and said(app)[-1].startswith(f"sent {custom_id} to the terminal's clipboard")
+
+
+def header(screen: ResultsScreen) -> str:
+    return drawn(screen.query_one("#results-header", Static)).splitlines()[0]
+
+
+async def open_results(pilot, app: BatchdeckApp, predicate) -> ResultsScreen:  # type: ignore[no-untyped-def]
+    await polled(pilot)
+    move_to(app, predicate)
+    await pilot.press("o")
+    screen = app.screen
+    assert isinstance(screen, ResultsScreen)
+    await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
+    return screen
+
+
+def errored_not_canceled(b: object) -> bool:
+    counts = b.counts  # type: ignore[attr-defined]
+    return small_ended(b) and counts.errored > 0 and counts.canceled == 0
+
+
+async def test_results_esc_clears_search_then_filters_then_leaves(demo: Emulator, tmp_path: Path) -> None:
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_results(pilot, app, errored_not_canceled)
+        total = screen.total
+        await pilot.press("f")  # failed
+        await wait_for(pilot, lambda: "outcome failed" in header(screen))
+        await pilot.press("slash", *screen.query_one(ResultList).current.custom_id[:3], "enter")  # kept search
+        await wait_for(pilot, lambda: "search " in header(screen))
+        await pilot.press("escape")  # the search goes, the filter stays
+        await wait_for(pilot, lambda: "search" not in header(screen))
+        assert app.screen is screen and "outcome failed" in header(screen)
+        await pilot.press("escape")  # then the filter
+        await wait_for(pilot, lambda: header(screen).startswith(f"{total:,} of {total:,} shown"))
+        assert app.screen is screen and "outcome" not in header(screen)
+        await pilot.press("escape")  # then the screen
+        assert app.screen is app.main
+
+
+async def test_f_skips_outcomes_without_rows(demo: Emulator, tmp_path: Path) -> None:
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_results(pilot, app, errored_not_canceled)
+        outcomes = screen.facets[0]
+        assert "canceled" not in outcomes  # the view this batch cannot fill
+        expected = [name for name, kinds in (("failed", ("canceled", "errored", "expired")),
+                                             ("succeeded", ("succeeded",)), ("errored", ("errored",)),
+                                             ("expired", ("expired",)), ("canceled", ("canceled",)))
+                    if any(outcomes.get(k) for k in kinds)]
+        seen = []
+        for _ in expected:
+            await pilot.press("f")
+            await wait_for(pilot, lambda: "outcome" in header(screen) and len(seen) < len(expected)
+                           and header(screen).split("outcome ")[1].split(" ")[0] not in seen)
+            seen.append(header(screen).split("outcome ")[1].split(" ")[0])
+        assert seen == expected
+        await pilot.press("f")  # back to every row
+        await wait_for(pilot, lambda: "outcome" not in header(screen))

@@ -54,7 +54,7 @@ class PageFetched(Message):
 
 class ResultsScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "clear_or_back", "Clear/back"),
         Binding("q", "back", "Back", show=False),
         Binding("slash", "search", "Search"),
         Binding("f", "outcome_filter", "Outcome"),
@@ -245,6 +245,25 @@ class ResultsScreen(Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def action_clear_or_back(self) -> None:
+        """esc undoes one thing at a time (k9s order): the search, then the filters, then leaves the screen."""
+        if self.search or self.query_one("#results-search", Input).display:
+            self._clear_search()
+        elif self.view or self.error_type:
+            self.view, self.error_type = 0, None
+            self._refilter()
+        else:
+            self.action_back()
+
+    def _clear_search(self) -> None:
+        field = self.query_one("#results-search", Input)
+        field.value = ""
+        field.display = False
+        self.query_one(ResultList).focus()
+        if self.search:
+            self.search = ""
+            self._refilter()
+
     def on_unmount(self) -> None:
         if self.browser is not None:
             self._close_browser(self.browser)
@@ -271,20 +290,28 @@ class ResultsScreen(Screen[None]):
 
     def on_key(self, event: events.Key) -> None:
         """esc in the search box clears it (and returns to the list) rather than leaving the screen."""
-        field = self.query_one("#results-search", Input)
-        if event.key == "escape" and field.has_focus:
+        if event.key == "escape" and self.query_one("#results-search", Input).has_focus:
             event.stop()
             event.prevent_default()
-            field.value = ""
-            field.display = False
-            self.query_one(ResultList).focus()
+            self._clear_search()
 
     def action_outcome_filter(self) -> None:
-        if self.ready:
-            self.view = (self.view + 1) % len(OUTCOME_VIEWS)
-            if self.error_type and "errored" not in (OUTCOME_VIEWS[self.view][1] or ("errored",)):
-                self.error_type = None
-            self._refilter()
+        """The next outcome view that has rows (`all` always has)."""
+        if not self.ready:
+            return
+        following = [(self.view + step) % len(OUTCOME_VIEWS) for step in range(1, len(OUTCOME_VIEWS))]
+        view = next((v for v in following if v == 0 or self._rows_in(v)), self.view)
+        if view == self.view:
+            self.notify("every result has the same outcome: no other to show", timeout=6)
+            return
+        self.view = view
+        if self.error_type and "errored" not in (OUTCOME_VIEWS[self.view][1] or ("errored",)):
+            self.error_type = None
+        self._refilter()
+
+    def _rows_in(self, view: int) -> int:
+        """Rows of the whole batch in an outcome view (from the facets, not the current filter)."""
+        return sum(self.facets[0].get(outcome, 0) for outcome in OUTCOME_VIEWS[view][1])
 
     def action_error_filter(self) -> None:
         if not self.ready:
