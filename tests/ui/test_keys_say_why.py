@@ -216,3 +216,39 @@ async def test_f_skips_outcomes_without_rows(demo: Emulator, tmp_path: Path) -> 
         assert seen == expected
         await pilot.press("f")  # back to every row
         await wait_for(pilot, lambda: "outcome" not in header(screen))
+
+
+async def test_resubmit_preview_starts_on_the_categories_with_glyphs_and_plain_buttons(tmp_path: Path) -> None:
+    from textual.widgets import Button, SelectionList
+
+    from batchdeck.tui.screens.retry_preview import RetryPreview
+    from tests.conftest import START
+    from tests.ui.test_resubmit import failing_job
+
+    with Emulator(speed=0, start_time=START, scenario="empty") as emu:
+        batch_id, _ = failing_job(emu, tmp_path)
+        app = BatchdeckApp(make_session(emu, tmp_path))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await polled(pilot)
+            move_to(app, lambda b: b.id == batch_id)
+            await pilot.press("R")
+            await wait_for(pilot, lambda: isinstance(app.screen, RetryPreview))
+            preview = app.screen
+            categories = preview.query_one(SelectionList)
+            assert preview.focused is categories
+            lines = {categories.get_option_at_index(i).value: categories.render_line(i).text
+                     for i in range(categories.option_count)}
+            ticked = set(categories.selected)
+            assert ticked and set(lines) - ticked  # both kinds are on screen
+            for value, text in lines.items():
+                box = text.split(value)[0]
+                assert ("✓" in box) == (value in ticked), text
+            count = len(preview.plan.selected)
+            buttons = {b.id: str(b.label) for b in preview.query(Button)}
+            assert buttons == {"no": "Cancel", "yes": f"Send {count:,} request{'' if count == 1 else 's'}"}
+            drawn_buttons = " ".join(str(b.render()) for b in preview.query(Button))
+            assert "Cancel" in drawn_buttons and f"Send {count:,} request" in drawn_buttons
+            await pilot.press("space")  # space on the focused list ticks the highlighted category
+            await wait_for(pilot, lambda: set(categories.selected) != ticked)
+            await pilot.press("escape")
+            assert not isinstance(app.screen, RetryPreview)
