@@ -252,3 +252,73 @@ async def test_resubmit_preview_starts_on_the_categories_with_glyphs_and_plain_b
             await wait_for(pilot, lambda: set(categories.selected) != ticked)
             await pilot.press("escape")
             assert not isinstance(app.screen, RetryPreview)
+
+
+async def test_export_dialog_names_the_rows_and_no_keeps_the_choices(demo: Emulator, tmp_path: Path) -> None:
+    from textual.widgets import Input, RadioSet
+
+    from batchdeck.tui.screens.export_dialog import ExportDialog
+
+    session = make_session(demo, tmp_path)
+    session.config.settings["results.export_dir"] = str(tmp_path)
+    app = BatchdeckApp(session)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_results(pilot, app, errored_not_canceled)
+        batch_id = screen.batch.id
+        await pilot.press("f")  # failed rows only
+        await wait_for(pilot, lambda: "outcome failed" in header(screen))
+        await pilot.press("E")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        path = dialog.query_one("#export-path", Input)
+
+        def name() -> str:
+            return Path(path.value).name
+
+        assert name() == f"{batch_id}-canceled-errored-expired.jsonl"  # the rows shown: the filter's name
+        await pilot.press("tab", "down", "space")  # every result: no filter in the name
+        await wait_for(pilot, lambda: name() == f"{batch_id}.jsonl")
+        await pilot.press("shift+tab", "down", "space")  # csv
+        await wait_for(pilot, lambda: name() == f"{batch_id}.csv")
+        target = tmp_path / name()
+        target.write_text("keep me")
+        path.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not dialog)
+        assert drawn(app.screen.query_one("#dialog-title", Static)) == "Replace the file?"
+        await pilot.press("n")  # no: back to the dialog, the choices as they were
+        await wait_for(pilot, lambda: app.screen is dialog)
+        assert target.read_text() == "keep me" and name() == f"{batch_id}.csv"
+        assert dialog.query_one("#export-format", RadioSet).pressed_button.name == "csv"
+        assert dialog.query_one("#export-subset", RadioSet).pressed_button.name == "all"
+        await pilot.press("enter", "y")  # yes this time
+        await wait_for(pilot, lambda: target.read_text().startswith("custom_id,"))
+        assert len(target.read_text().splitlines()) == screen.batch.counts.total + 1
+
+
+async def test_a_long_export_shows_its_progress(demo: Emulator, tmp_path: Path) -> None:
+    session = make_session(demo, tmp_path)
+    app = BatchdeckApp(session)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_results(pilot, app, lambda b: ended(b) and 2000 <= b.counts.total <= 3000)
+        total = screen.total
+        headers: list[str] = []
+        field = screen.query_one("#results-header", Static)
+        update = field.update
+
+        def recorded(content: object = "", **kwargs: object) -> None:
+            headers.append(str(content).splitlines()[0])
+            update(content, **kwargs)  # type: ignore[arg-type]
+
+        field.update = recorded  # type: ignore[method-assign]  # records each header drawn, then draws it
+        target = tmp_path / "all.text.jsonl"
+        await pilot.press("E")
+        path = app.screen.query_one("#export-path")
+        path.value = str(target)  # type: ignore[attr-defined]
+        path.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: target.exists() and "exporting" not in header(screen))
+        progress = [h for h in headers if "exporting" in h]
+        assert progress[0].endswith(f"exporting to {target.name}…")
+        assert any(f" of {total:,} rows to {target.name}…" in h for h in progress[1:]), progress
+        assert len(target.read_text().splitlines()) == total

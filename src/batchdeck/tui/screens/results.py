@@ -28,7 +28,7 @@ from batchdeck.core.results_index import ResultRow, ResultsIndex
 from batchdeck.core.session import Session
 from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.messages import DownloadFinished, DownloadProgress
-from batchdeck.tui.results_export import ResultsExport
+from batchdeck.tui.results_export import ExportProgress, ResultsExport
 from batchdeck.tui.widgets.result_list import ResultList, result_header
 from batchdeck.tui.widgets.result_pane import ResultPane
 
@@ -88,6 +88,7 @@ class ResultsScreen(Screen[None]):
         self.ready = False
         self._query_lock = threading.Lock()  # one query at a time: a filter, its count and its page belong together
         self.exporter = ResultsExport(self)
+        self.exporting = ""  # the progress of a running export, shown in the header
 
     def compose(self) -> ComposeResult:
         yield Static(id="results-title")
@@ -231,6 +232,8 @@ class ResultsScreen(Screen[None]):
         marked = len(self.query_one(ResultList).marked)
         if marked:
             shown.append(f"{marked:,} marked")
+        if self.exporting:
+            shown.append(self.exporting)
         header = self.query_one("#results-header", Static)
         header.update(" · ".join(shown) + "\n " + (result_header(width) if width > 0 else ""))
 
@@ -373,3 +376,11 @@ class ResultsScreen(Screen[None]):
     def action_export_dialog(self) -> None:
         if self.ready:
             self.exporter.dialog()
+
+    def export_progress(self, message: ExportProgress) -> None:
+        self.exporting = "" if message.over else message.text()
+        if self.ready:
+            self._header()
+
+    def on_export_progress(self, message: ExportProgress) -> None:
+        self.export_progress(message)
