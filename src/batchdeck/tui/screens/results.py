@@ -308,8 +308,8 @@ class ResultsScreen(Screen[None]):
             self.notify("every result has the same outcome: no other to show", timeout=6)
             return
         self.view = view
-        if self.error_type and "errored" not in (OUTCOME_VIEWS[self.view][1] or ("errored",)):
-            self.error_type = None
+        if self.error_type and "errored" not in OUTCOME_VIEWS[self.view][1]:
+            self.error_type = None  # back to all, or an outcome without errors: the error type goes too
         self._refilter()
 
     def _rows_in(self, view: int) -> int:
