@@ -107,7 +107,7 @@ def test_cancel_and_delete(home: Path, emulator: Emulator, client: anthropic.Ant
                           capsys: pytest.CaptureFixture[str]) -> None:
     batch = client.messages.batches.create(requests=[request(f"r{i}") for i in range(10)]).id
     code, _, err = run_cli(capsys, "delete", batch, "--yes")
-    assert code == 1 and "In progress batches cannot be deleted. Consider canceling the batch instead." in err
+    assert code == 1 and "it is still running; cancel it first" in err  # refused before the API is asked
     code, _, err = run_cli(capsys, "cancel", batch)  # no terminal under pytest: refuses to guess
     assert code == 2 and "pass --yes" in err
     assert client.messages.batches.retrieve(batch).processing_status == "in_progress"

@@ -106,9 +106,9 @@ async def test_delete_refused_while_live_then_allowed(app: BatchdeckApp, demo: E
         await polled(pilot)
         move_to(app, lambda b: b.processing_status == "in_progress")
         target = app.main.query_one(BatchList).current.id
-        await press_and_poll(pilot, "d", "y")
+        await pilot.press("d")  # refused before any dialog (core.rules)
         messages = [n.message for n in app._notifications]
-        assert any("In progress batches cannot be deleted" in m for m in messages)
+        assert app.screen is app.main and f"cannot delete {target}: it is still running; cancel it first" in messages
         demo.advance(DAY)
         await press_and_poll(pilot, "r")
         move_to(app, lambda b: b.id == target)

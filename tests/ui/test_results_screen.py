@@ -178,9 +178,11 @@ async def test_export_dialog_writes_csv_and_asks_before_replacing(demo: Emulator
         path.focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("n")  # keep the file
+        await pilot.press("n")  # keep the file: back in the dialog
         await pilot.pause(0.2)
-        assert target.read_bytes() == before and app.screen is screen
+        assert target.read_bytes() == before and app.screen is dialog
+        await pilot.press("escape")
+        assert app.screen is screen
 
 
 async def test_results_that_cannot_be_had_say_why(demo: Emulator, tmp_path: Path) -> None:

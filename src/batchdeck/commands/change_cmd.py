@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from batchdeck.commands.common import confirm, open_workspace
-from batchdeck.core import actions
+from batchdeck.core import actions, rules
+from batchdeck.core.models import CachedBatch
 from batchdeck.core.workspace import Workspace
 
 
@@ -21,7 +22,8 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     c.set_defaults(run=lambda args: _run(args, "cancel", actions.cancel))
     d = commands.add_parser("delete", parents=parents, help="delete ended batches from the API",
                             description="Delete batches and their results from Anthropic (only ended batches; "
-                                        "cancel running ones first). The local cache keeps a record and your "
+                                        "cancel running ones first: a running batch is refused before anything "
+                                        "is sent). The local cache keeps a record and your "
                                         "labels and notes. Asks first unless --yes.")
     d.add_argument("ids", nargs="+", metavar="ID", help="batch ids (or unique parts after msgbatch_)")
     d.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
@@ -29,17 +31,41 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def _run(args: argparse.Namespace, verb: str, act: Callable[[Workspace, str], actions.Outcome]) -> int:
+    """Check every batch against the rule first (its state now, from the API); ask about those that can be
+    acted on; refuse the others with the reason, before any call that would change them."""
     with open_workspace(args) as ws:
         ids = list(dict.fromkeys(ws.cache.resolve(i) for i in args.ids))
-        what = ids[0] if len(ids) == 1 else f"{len(ids)} batches ({', '.join(ids[:3])}{', …' if len(ids) > 3 else ''})"
-        consequence = ("Unprocessed requests will end canceled." if verb == "cancel"
-                       else "Its results are removed from Anthropic for good.")
-        if not confirm(f"{verb.capitalize()} {what}? {consequence}", args.yes):
+        targets, refused = _sort_out(ws, verb, ids)
+        for line in refused:
+            print(f"batchdeck: error: {line}", file=sys.stderr)
+        if not targets:
+            return 1
+        if not confirm(_question(verb, targets), args.yes):
             print("nothing done")
             return 1
-        failed = 0
-        for batch_id in ids:
-            outcome = act(ws, batch_id)
+        failed = len(refused)
+        for batch in targets:
+            outcome = act(ws, batch.id)
             failed += not outcome.ok
             print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
     return 1 if failed else 0
+
+
+def _sort_out(ws: Workspace, verb: str, ids: list[str]) -> tuple[list[CachedBatch], list[str]]:
+    """The batches `verb` can be done to, and one line for each that it cannot."""
+    targets: list[CachedBatch] = []
+    refused: list[str] = []
+    for batch_id in ids:
+        batch, why = actions.checked(ws, verb, batch_id)
+        if why is not None:
+            refused.append(why)
+        elif batch is not None:
+            targets.append(batch)
+    return targets, refused
+
+
+def _question(verb: str, targets: list[CachedBatch]) -> str:
+    ids = [b.id for b in targets]
+    what = ids[0] if len(ids) == 1 else f"{len(ids)} batches ({', '.join(ids[:3])}{', …' if len(ids) > 3 else ''})"
+    hint = "(`batchdeck results ID` saves a copy first.)"
+    return f"{verb.capitalize()} {what}? {rules.consequence(verb, targets, hint)}"

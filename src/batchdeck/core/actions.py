@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from batchdeck.core import rules
 from batchdeck.core.errors import ApiFailure
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.workspace import Workspace
@@ -43,3 +44,18 @@ def fetch(ws: Workspace, batch_id: str) -> CachedBatch:
     batch = ws.cache.get(batch_id)
     assert batch is not None
     return batch
+
+
+def checked(ws: Workspace, action: str, batch_id: str) -> tuple[CachedBatch | None, str | None]:
+    """The batch as the API has it now (one retrieve), and the one line saying why `action` cannot be
+    done to it (None when it can). Nothing is changed: this runs before the call that would change it."""
+    try:
+        batch: CachedBatch | None = fetch(ws, batch_id)
+    except ApiFailure as failure:
+        batch = ws.cache.get(batch_id)
+        if failure.kind != "not_found" or batch is None:
+            return None, str(failure)
+        ws.cache.mark_deleted([batch_id], ws.now())  # gone remotely: the rule says so in its words
+        batch = ws.cache.get(batch_id)
+    assert batch is not None
+    return batch, rules.why_not(action, batch)

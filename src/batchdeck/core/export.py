@@ -12,7 +12,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,11 +115,27 @@ def write_atomically(target: Path, chunks: Iterable[bytes], overwrite: bool = Fa
     return size
 
 
-def export(source: Path, rows: list[ResultRow], fmt: str, target: Path, overwrite: bool = False) -> ExportReport:
+def export(source: Path, rows: list[ResultRow], fmt: str, target: Path, overwrite: bool = False,
+           progress: Callable[[int], None] | None = None) -> ExportReport:
+    """`progress`, when given, is called with the number of rows written so far, every PROGRESS_ROWS rows."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    size = write_atomically(target, _render(fmt, _lines(source, rows)), overwrite)
+    pairs = _lines(source, rows)
+    size = write_atomically(target, _render(fmt, _counted(pairs, progress) if progress else pairs), overwrite)
     return ExportReport(target, len(rows), size)
+
+
+PROGRESS_ROWS = 1000
+
+
+def _counted(pairs: Iterable[tuple[ResultRow, bytes]], progress: Callable[[int], None]
+             ) -> Iterator[tuple[ResultRow, bytes]]:
+    done = 0
+    for pair in pairs:
+        yield pair
+        done += 1
+        if done % PROGRESS_ROWS == 0:
+            progress(done)
 
 
 def export_directory(configured: str) -> Path:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from batchdeck.core import rules
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.notify import ending_message, newly_ended, osc9
 from batchdeck.core.session import Session
 from batchdeck.core.turnaround import estimate
+from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.controller import Controller
 from batchdeck.tui.messages import (ActionFinished, DataLoaded, DownloadFinished, DownloadProgress, ExportFinished,
                                    HooksRan, JobLoaded, RetryPlanned, RetrySent)
@@ -27,7 +32,9 @@ from batchdeck.tui.screens.prompt import PromptScreen
 from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.status_line import StatusInfo
 
-CHANGING_ACTIONS = {"cancel_batches", "delete_batches", "label_batch", "note_batch", "resubmit", "retry_job"}
+RULED = {"cancel_batches": "cancel", "delete_batches": "delete", "label_batch": "label", "note_batch": "note",
+         "resubmit": "resubmit", "open_job": "job", "export_batches": "export"}
+"""Actions governed by `core.rules`: the app's action name -> the rule's."""
 
 
 class BatchdeckApp(App[None]):
@@ -50,6 +57,7 @@ class BatchdeckApp(App[None]):
         self.hook_reports: list[tuple[str, list[tuple[bool, str]]]] = []  # end hooks run, for tests and the record
         self.main = MainScreen(self.clock, session.profile.name, readonly)
         self.resubmit = ResubmitFlow(self)
+        self._pressing = 0  # > 0 while a key's action runs (see run_action)
 
     def on_mount(self) -> None:
         self.push_screen(self.main)
@@ -176,34 +184,62 @@ class BatchdeckApp(App[None]):
                 self.controller.poll_failed(f"{type(error).__name__}: {error}")
 
     # -- actions ------------------------------------------------------------------------------
+    async def run_action(self, action: str | ActionParseResult, default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
+        """A pressed key always reaches its action, which says why when the rule refuses it (check_action
+        alone would drop the key without a word). Outside a key press check_action hides what cannot be done."""
+        self._pressing += 1
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        finally:
+            self._pressing -= 1
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.readonly and action in CHANGING_ACTIONS:
-            return False
+        rule = RULED.get(action)
+        if rule is None or self._pressing:
+            return True
+        if self.readonly and rule in rules.CHANGES:
+            return False  # hidden from the footer, the keys list and the palette
         screen = self.screen
-        if action == "resubmit" and isinstance(screen, (MainScreen, DetailScreen)):
-            batch = self._current()
-            return batch is None or (batch.processing_status == "ended" and not batch.deleted_at)
-        if isinstance(screen, DetailScreen) and action in ("cancel_batches", "delete_batches"):
-            batch = screen.batch
-            wanted = "in_progress" if action == "cancel_batches" else "ended"
-            return batch.processing_status == wanted and batch.deleted_at is None
+        if isinstance(screen, DetailScreen):  # one batch: offer only what it allows
+            return rules.refusal(rule, screen.batch, in_job=self._in_job(screen.batch)) is None
         return True
+
+    def _in_job(self, batch: CachedBatch) -> bool | None:
+        job_batches = self.controller.job_batches
+        return None if job_batches is None else batch.id in job_batches
+
+    def refuse(self, line: str) -> None:
+        """A key that cannot act says why, in one line."""
+        self.notify(line, severity="warning", timeout=8, markup=False)
+
+    def _allowed(self, action: str) -> rules.Sorted | None:
+        """The marked (or cursor) batches split by the rule; None, after saying why, when none can take `action`."""
+        chosen = rules.sort_out(action, self._selection(), self.readonly, self.controller.job_batches)
+        if not chosen.allowed:
+            self.refuse(chosen.refusal_line())
+            return None
+        return chosen
 
     def _selection(self) -> list[CachedBatch]:
         screen = self.screen
         return screen.selection() if hasattr(screen, "selection") else []  # type: ignore[no-any-return]
 
     def action_cancel_batches(self) -> None:
-        confirm_cancel(self, self._selection())
+        chosen = self._allowed("cancel")
+        if chosen is not None:
+            confirm_cancel(self, chosen)
 
     def action_delete_batches(self) -> None:
-        confirm_delete(self, self._selection())
+        chosen = self._allowed("delete")
+        if chosen is not None:
+            confirm_delete(self, chosen)
 
     def _edit(self, field: str) -> None:
-        batches = self._selection()
-        if not batches:
+        chosen = self._allowed(field)
+        if chosen is None:
             return
-        batch = batches[0]
+        batch = chosen.allowed[0]
         current = getattr(batch, field) or ""
 
         def save(text: str | None) -> None:
@@ -223,7 +259,8 @@ class BatchdeckApp(App[None]):
         if batches:
             text = "\n".join(b.id for b in batches)
             self.copy_to_clipboard(text)
-            self.notify(f"copied {text if len(batches) == 1 else f'{len(batches)} ids'}", timeout=4)
+            self.notify(copied_text(text if len(batches) == 1 else f"{len(batches)} ids", os.environ),
+                        timeout=8, markup=False)
 
     def action_refresh(self) -> None:
         self.controller.poll_now()
@@ -258,26 +295,39 @@ class BatchdeckApp(App[None]):
         batch = self._current()
         if batch is None:
             return
+        why = rules.why_not("resubmit", batch, self.readonly)
+        if why:
+            self.refuse(why)
+            return
         marked = self.screen.marked_ids() if isinstance(self.screen, ResultsScreen) else set()
         self.start_retry(batch.id, tuple(sorted(marked)) or None)
 
     def start_retry(self, target: str, only: tuple[str, ...] | None = None) -> None:
-        if not self.readonly:
-            self.resubmit.start(target, only)
+        if self.readonly:
+            self.refuse(rules.line("resubmit", target, rules.READONLY))
+            return
+        self.resubmit.start(target, only)
 
     def action_open_job(self) -> None:
         batch = self._current()
-        if batch is not None:
-            self.push_screen(JobScreen(batch.id))
+        if batch is None:
+            return
+        why = rules.why_not("job", batch, in_job=self._in_job(batch))
+        if why:
+            self.refuse(why)
+            return
+        self.push_screen(JobScreen(batch.id))
 
     def action_export_batches(self) -> None:
         """`e` on the list: the results of every marked (or the selected) ended batch, raw JSONL, one file each."""
-        batches = [b for b in self._selection() if b.processing_status == "ended"]
-        if not batches:
-            self.notify("nothing to export: only ended batches have results", severity="warning")
+        chosen = self._allowed("export")
+        if chosen is None:
             return
+        batches = chosen.allowed
         self.controller.results.export_batches([b.id for b in batches])
-        self.notify(f"exporting the results of {len(batches)} batch{'es' if len(batches) > 1 else ''}…", timeout=4)
+        skipped = f" ({chosen.skipped_line()})" if chosen.refused else ""
+        self.notify(f"exporting the results of {len(batches)} batch{'es' if len(batches) > 1 else ''}…{skipped}",
+                    timeout=6, markup=False)
 
     def open_detail(self, batch: CachedBatch) -> None:
         self.push_screen(DetailScreen(batch, estimate(self.controller.history, batch.counts.total), self.clock,

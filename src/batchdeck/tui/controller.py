@@ -17,6 +17,7 @@ from batchdeck.core import actions
 from batchdeck.core.actions import Outcome
 from batchdeck.core.cache import SyncState
 from batchdeck.core.errors import BatchdeckError
+from batchdeck.core.jobstore import JobStore
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.poll_schedule import PollSchedule
 from batchdeck.core.session import Session
@@ -37,6 +38,7 @@ class Controller:
         self.poll_enabled = poll
         self.schedule = PollSchedule(live_seconds=float(session.setting("tui.poll_seconds")))
         self.batches: list[CachedBatch] = []
+        self.job_batches: frozenset[str] | None = None  # for `J`: which batches have a job (None: not read yet)
         self.history: list[tuple[int, float]] = []
         self.state = SyncState()
         self.last_report: SyncReport | None = None
@@ -62,6 +64,7 @@ class Controller:
         message = DataLoaded(ws.cache.query(include_deleted=True), ws.cache.ended_durations(),
                              ws.cache.sync_state(), report, self.session.clock())
         message.number = number
+        message.job_batches = frozenset(JobStore(ws.db, ws.profile.name).claimed_batches())
         return message
 
     def _load_worker(self) -> None:
@@ -100,6 +103,8 @@ class Controller:
         if fresh:
             self._shown_snapshot = max(self._shown_snapshot, message.number)
             self.batches, self.history, self.state = message.batches, message.history, message.state
+            if message.job_batches is not None:
+                self.job_batches = message.job_batches
         if message.report is None:
             return fresh
         self.last_report = message.report

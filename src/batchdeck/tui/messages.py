@@ -24,6 +24,7 @@ class DataLoaded(Message):
         self.report = report
         self.at = at
         self.number = 0  # the controller's snapshot number; 0 = not a cache read (a failed poll)
+        self.job_batches: frozenset[str] | None = None  # batches that belong to a job; None: not read
 
 
 class ActionFinished(Message):

@@ -1,4 +1,7 @@
-"""`E`: choose the format, the rows and the file of an export; `enter` exports, `esc` cancels."""
+"""`E`: choose the format, the rows and the file of an export; `enter` exports, `esc` cancels.
+
+The file name follows the choices (the rows' name, the format's extension) until the user types their
+own. An existing file is replaced only after a yes; a no comes back here with every choice kept."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from batchdeck.core.export import FORMATS
+from batchdeck.tui.screens.confirm import ConfirmScreen
 
 FORMAT_LABELS = {"jsonl": "jsonl: the raw lines exactly as received",
                  "csv": "csv: custom_id, outcome, text, error, tokens, cost",
@@ -23,16 +27,18 @@ class ExportChoice:
     fmt: str
     subset: str  # view | marked | all
     path: Path
+    replace: bool = False  # the user said yes to replacing the existing file
 
 
 class ExportDialog(ModalScreen[ExportChoice | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, directory: Path, stem: str, subsets: dict[str, str]) -> None:
+    def __init__(self, directory: Path, subsets: dict[str, str], stems: dict[str, str]) -> None:
         super().__init__()
         self.directory = directory
-        self.stem = stem
         self.subsets = subsets  # key -> label with its row count
+        self.stems = stems  # key -> the file name (without extension) for those rows
+        self.auto_name = self._file_name(next(iter(subsets)), "jsonl")  # the name we chose, until the user types one
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -43,7 +49,7 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             with RadioSet(id="export-subset"):
                 for index, (key, label) in enumerate(self.subsets.items()):
                     yield RadioButton(label, value=index == 0, name=key)
-            yield Input(value=str(self.directory / f"{self.stem}{FORMATS['jsonl']}"), id="export-path")
+            yield Input(value=str(self.directory / self.auto_name), id="export-path")
             yield Static("tab moves · space picks · enter in the path exports · esc cancels", id="dialog-hint")
 
     def on_mount(self) -> None:
@@ -53,15 +59,24 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         pressed = self.query_one(selector, RadioSet).pressed_button
         return pressed.name if pressed is not None and pressed.name else ""
 
+    def _file_name(self, subset: str, fmt: str) -> str:
+        return f"{self.stems[subset]}{FORMATS[fmt]}"
+
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        """A new format renames the file's extension, unless the user typed another name."""
-        if event.radio_set.id != "export-format":
-            return
+        """New rows or a new format rename the file, unless the user typed a name of their own (then a new
+        format still changes its extension)."""
         field = self.query_one("#export-path", Input)
         path = Path(field.value)
+        fmt = self._chosen("#export-format") or "jsonl"
+        if path.name == self.auto_name:
+            self.auto_name = self._file_name(self._chosen("#export-subset") or next(iter(self.subsets)), fmt)
+            field.value = str(path.with_name(self.auto_name))
+            return
+        if event.radio_set.id != "export-format":
+            return
         for suffix in sorted(FORMATS.values(), key=len, reverse=True):
             if path.name.endswith(suffix):
-                field.value = str(path.with_name(path.name[: -len(suffix)] + FORMATS[self._chosen("#export-format")]))
+                field.value = str(path.with_name(path.name[: -len(suffix)] + FORMATS[fmt]))
                 break
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -69,8 +84,19 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         if not text:
             self.notify("give a file name", severity="warning")
             return
-        self.dismiss(ExportChoice(self._chosen("#export-format") or "jsonl", self._chosen("#export-subset") or "view",
-                                  Path(text).expanduser()))
+        choice = ExportChoice(self._chosen("#export-format") or "jsonl", self._chosen("#export-subset") or "view",
+                              Path(text).expanduser())
+        if not choice.path.exists():
+            self.dismiss(choice)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(ExportChoice(choice.fmt, choice.subset, choice.path, replace=True))
+            else:
+                self.query_one("#export-path", Input).focus()  # back here, every choice as it was
+
+        self.app.push_screen(ConfirmScreen("Replace the file?", f"{choice.path} exists.", "Replace"), answer)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -7,6 +7,7 @@ is downloaded first, with its progress shown; one that cannot be says why.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -25,8 +26,9 @@ from batchdeck.core.results import read_lines
 from batchdeck.core.results_browser import PAGE_ROWS, ResultFilter, ResultsBrowser
 from batchdeck.core.results_index import ResultRow, ResultsIndex
 from batchdeck.core.session import Session
+from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.messages import DownloadFinished, DownloadProgress
-from batchdeck.tui.results_export import ResultsExport
+from batchdeck.tui.results_export import ExportProgress, ResultsExport
 from batchdeck.tui.widgets.result_list import ResultList, result_header
 from batchdeck.tui.widgets.result_pane import ResultPane
 
@@ -52,7 +54,7 @@ class PageFetched(Message):
 
 class ResultsScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "clear_or_back", "Clear/back"),
         Binding("q", "back", "Back", show=False),
         Binding("slash", "search", "Search"),
         Binding("f", "outcome_filter", "Outcome"),
@@ -86,6 +88,7 @@ class ResultsScreen(Screen[None]):
         self.ready = False
         self._query_lock = threading.Lock()  # one query at a time: a filter, its count and its page belong together
         self.exporter = ResultsExport(self)
+        self.exporting = ""  # the progress of a running export, shown in the header
 
     def compose(self) -> ComposeResult:
         yield Static(id="results-title")
@@ -229,6 +232,8 @@ class ResultsScreen(Screen[None]):
         marked = len(self.query_one(ResultList).marked)
         if marked:
             shown.append(f"{marked:,} marked")
+        if self.exporting:
+            shown.append(self.exporting)
         header = self.query_one("#results-header", Static)
         header.update(" · ".join(shown) + "\n " + (result_header(width) if width > 0 else ""))
 
@@ -242,6 +247,25 @@ class ResultsScreen(Screen[None]):
     # -- keys ---------------------------------------------------------------------------------
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_clear_or_back(self) -> None:
+        """esc undoes one thing at a time (k9s order): the search, then the filters, then leaves the screen."""
+        if self.search or self.query_one("#results-search", Input).display:
+            self._clear_search()
+        elif self.view or self.error_type:
+            self.view, self.error_type = 0, None
+            self._refilter()
+        else:
+            self.action_back()
+
+    def _clear_search(self) -> None:
+        field = self.query_one("#results-search", Input)
+        field.value = ""
+        field.display = False
+        self.query_one(ResultList).focus()
+        if self.search:
+            self.search = ""
+            self._refilter()
 
     def on_unmount(self) -> None:
         if self.browser is not None:
@@ -269,20 +293,28 @@ class ResultsScreen(Screen[None]):
 
     def on_key(self, event: events.Key) -> None:
         """esc in the search box clears it (and returns to the list) rather than leaving the screen."""
-        field = self.query_one("#results-search", Input)
-        if event.key == "escape" and field.has_focus:
+        if event.key == "escape" and self.query_one("#results-search", Input).has_focus:
             event.stop()
             event.prevent_default()
-            field.value = ""
-            field.display = False
-            self.query_one(ResultList).focus()
+            self._clear_search()
 
     def action_outcome_filter(self) -> None:
-        if self.ready:
-            self.view = (self.view + 1) % len(OUTCOME_VIEWS)
-            if self.error_type and "errored" not in (OUTCOME_VIEWS[self.view][1] or ("errored",)):
-                self.error_type = None
-            self._refilter()
+        """The next outcome view that has rows (`all` always has)."""
+        if not self.ready:
+            return
+        following = [(self.view + step) % len(OUTCOME_VIEWS) for step in range(1, len(OUTCOME_VIEWS))]
+        view = next((v for v in following if v == 0 or self._rows_in(v)), self.view)
+        if view == self.view:
+            self.notify("every result has the same outcome: no other to show", timeout=6)
+            return
+        self.view = view
+        if self.error_type and "errored" not in OUTCOME_VIEWS[self.view][1]:
+            self.error_type = None  # back to all, or an outcome without errors: the error type goes too
+        self._refilter()
+
+    def _rows_in(self, view: int) -> int:
+        """Rows of the whole batch in an outcome view (from the facets, not the current filter)."""
+        return sum(self.facets[0].get(outcome, 0) for outcome in OUTCOME_VIEWS[view][1])
 
     def action_error_filter(self) -> None:
         if not self.ready:
@@ -326,13 +358,15 @@ class ResultsScreen(Screen[None]):
         ids = marked or ([current.custom_id] if current else [])
         if ids:
             self.app.copy_to_clipboard("\n".join(ids))
-            self.notify(f"copied {ids[0] if len(ids) == 1 else f'{len(ids):,} custom_ids'}", timeout=4, markup=False)
+            self.notify(copied_text(ids[0] if len(ids) == 1 else f"{len(ids):,} custom_ids", os.environ),
+                        timeout=8, markup=False)
 
     def action_copy_text(self) -> None:
         if self.detail is not None:
             text = self.detail.text
             self.app.copy_to_clipboard(text)
-            self.notify(f"copied {len(text):,} characters of {self.detail.custom_id}", timeout=4, markup=False)
+            self.notify(copied_text(f"{len(text):,} characters of {self.detail.custom_id}", os.environ),
+                        timeout=8, markup=False)
 
     # -- export -------------------------------------------------------------------------------
     def action_quick_export(self) -> None:
@@ -342,3 +376,11 @@ class ResultsScreen(Screen[None]):
     def action_export_dialog(self) -> None:
         if self.ready:
             self.exporter.dialog()
+
+    def export_progress(self, message: ExportProgress) -> None:
+        self.exporting = "" if message.over else message.text()
+        if self.ready:
+            self._header()
+
+    def on_export_progress(self, message: ExportProgress) -> None:
+        self.export_progress(message)

@@ -8,18 +8,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, SelectionList, Static
+from textual.strip import Strip
+from textual.widgets import Button, Checkbox, SelectionList, Static
+from textual.widgets.option_list import OptionDoesNotExist
 
 from batchdeck.core.retry import RetryPlan, included
+
+TICKED, UNTICKED = "✓", " "
+
+
+class CategoryList(SelectionList[str]):
+    """A SelectionList whose box shows ✓ when ticked and stays empty when not, so the state never rests
+    on colour alone (16 colours, colour blindness, a monochrome terminal)."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        try:
+            option = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        segments = list(strip)
+        if len(segments) < 2 or segments[1].text != Checkbox.BUTTON_INNER:
+            return strip
+        glyph = TICKED if option.value in self.selected else UNTICKED
+        segments[1] = Segment(glyph, segments[1].style, segments[1].control)
+        return Strip(segments, strip.cell_length)
 
 
 class RetryPreview(ModalScreen[RetryPlan | None]):
     BINDINGS = [
-        Binding("escape,n", "keep", "Keep"),
+        Binding("escape,n", "keep", "Cancel"),
         Binding("y", "send", "Send"),
     ]
 
@@ -32,12 +55,12 @@ class RetryPreview(ModalScreen[RetryPlan | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(self._title(), id="dialog-title")
-            yield SelectionList[str](*self._choices(), id="retry-categories")
+            yield CategoryList(*self._choices(), id="retry-categories")
             yield Static(id="retry-summary")
             with Horizontal(id="dialog-buttons"):
-                yield Button("Keep", id="no", variant="primary")
+                yield Button("Cancel", id="no", variant="primary")
                 yield Button(self._send_label(), id="yes", variant="error")
-            yield Static("space ticks a category · y sends · esc keeps", id="dialog-hint")
+            yield Static("space ticks a category · tab to the buttons · y sends · esc cancels", id="dialog-hint")
 
     def _title(self) -> str:
         return f"Resubmit failed rows of {self.plan.target_batch or self.plan.job_id}?"
@@ -47,11 +70,12 @@ class RetryPreview(ModalScreen[RetryPlan | None]):
                 for category, n in sorted(self.plan.categories.items())]
 
     def _send_label(self) -> str:
-        return f"Send {len(self.plan.selected):,}"
+        count = len(self.plan.selected)
+        return f"Send {count:,} request{'' if count == 1 else 's'}"
 
     def on_mount(self) -> None:
         self.show_plan(self.plan)
-        self.query_one("#no", Button).focus()
+        self.query_one(CategoryList).focus()  # the first thing to decide is what to resend
 
     def show_plan(self, plan: RetryPlan) -> None:
         """A fresh plan for the ticked categories: its summary, and what Send would send."""
