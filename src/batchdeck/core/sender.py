@@ -167,24 +167,29 @@ def _send_one(ws: Workspace, store: JobStore, sub: Submission) -> str:
 
 def send_pending(ws: Workspace, job_id: str, progress: Callable[[str], None] | None = None) -> list[str]:
     """Reconcile, then send every pending part in order; returns the ids of the batches made now."""
+    with sending_lock(ws):
+        return send_pending_locked(ws, job_id, progress)
+
+
+def send_pending_locked(ws: Workspace, job_id: str, progress: Callable[[str], None] | None = None) -> list[str]:
+    """`send_pending` for a caller that already holds `sending_lock`."""
     store = JobStore(ws.db, ws.profile.name)
     made: list[str] = []
-    with sending_lock(ws):
-        settled = reconcile(ws, job_id)
-        for line in settled.lines(job_id):
-            if progress:
-                progress(line)
-        if settled.settling:
-            part, wait = settled.settling[0]
-            raise Uncertain(f"{job_id} part {part}: a create interrupted moments ago may still be being made by the "
-                            f"API and is not listed yet; run again in {wait:.0f}s (nothing was sent)")
-        for sub in store.submissions(job_id):
-            if sub.state != "pending":
-                continue
-            batch_id = _send_one(ws, store, sub)
-            made.append(batch_id)
-            if progress:
-                progress(f"{job_id} part {sub.part}: {batch_id} ({sub.request_count:,} requests)")
+    settled = reconcile(ws, job_id)
+    for line in settled.lines(job_id):
+        if progress:
+            progress(line)
+    if settled.settling:
+        part, wait = settled.settling[0]
+        raise Uncertain(f"{job_id} part {part}: a create interrupted moments ago may still be being made by the "
+                        f"API and is not listed yet; run again in {wait:.0f}s (nothing was sent)")
+    for sub in store.submissions(job_id):
+        if sub.state != "pending":
+            continue
+        batch_id = _send_one(ws, store, sub)
+        made.append(batch_id)
+        if progress:
+            progress(f"{job_id} part {sub.part}: {batch_id} ({sub.request_count:,} requests)")
     return made
 
 

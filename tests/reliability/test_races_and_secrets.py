@@ -1,0 +1,108 @@
+"""Races and secrets (issue 12): two processes submitting one file, a TUI crash with a stored key, spreadsheet
+formulas in CSV exports, a 300 MB request line, and a stored key in a world-readable config."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from batchdeck.core.db import Database
+from batchdeck.core.jobstore import ContentClaimed, JobStore
+from batchdeck.core.migrations import MIGRATIONS
+from batchdeck.core.workspace import Workspace
+from batchdeck.emulator import Emulator
+from tests.core.jobs_helpers import client_batches, write_requests
+
+BATCHDECK = [sys.executable, "-m", "batchdeck"]
+
+
+def _read_until(proc: subprocess.Popen[bytes], marker: bytes, timeout: float = 60) -> bytes:
+    """What `proc` wrote to its stdout pipe up to and including `marker`."""
+    assert proc.stdout is not None
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(proc.stdout.fileno(), 4096) if ready else b""
+        assert chunk, f"no {marker!r} from batchdeck; it wrote {seen!r}"
+        seen += chunk
+    return seen
+
+
+# -- 1. double submission through the confirmation prompt -------------------------------------
+
+def test_a_prompt_answered_after_another_process_submitted_sends_nothing(home: Path, emulator: Emulator,
+                                                                        tmp_path: Path) -> None:
+    """A waits at [y/N] on a terminal; B submits the same file with --yes; A's "y" creates nothing."""
+    source = tmp_path / "requests.jsonl"
+    write_requests(source, 6)
+    terminal, their_end = pty.openpty()
+    first = subprocess.Popen([*BATCHDECK, "submit", str(source)], stdin=their_end, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    os.close(their_end)
+    try:
+        assert b"Submit 6 requests as 1 batch? [y/N]" in _read_until(first, b"[y/N]")
+        second = subprocess.run([*BATCHDECK, "submit", str(source), "--yes"], capture_output=True, text=True,
+                                timeout=60)
+        assert second.returncode == 0 and second.stdout.startswith(f"{source}: 6 requests"), second.stderr
+        assert "job-1: submitted; 1 batch(es) created" in second.stdout
+        os.write(terminal, b"y\n")
+        _, err = first.communicate(timeout=60)
+    finally:
+        os.close(terminal)
+        if first.poll() is None:
+            first.kill()
+    message = err.decode()
+    assert first.returncode == 2
+    assert message == (f"batchdeck: error: {source} was already submitted as job-1 (`batchdeck job show job-1`); "
+                       "pass --again to submit it a second time\n")
+    assert emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1
+    with Workspace.open() as ws:
+        assert [j.id for j in JobStore(ws.db, ws.profile.name).jobs()] == ["job-1"]
+
+
+def test_the_store_holds_one_ordinary_job_per_content(ws: Workspace) -> None:
+    """The unique index, not only the check before it: a second claim of one content is refused; --again
+    copies (no claim) and other profiles are not."""
+    store = JobStore(ws.db, ws.profile.name)
+    store.new_job("nightly", "/tmp/r.jsonl", "hash-a", 3, ws.now(), claim=True)
+    with pytest.raises(ContentClaimed) as refused:
+        store.new_job("nightly", "/tmp/r.jsonl", "hash-a", 3, ws.now(), claim=True)
+    assert refused.value.job_id == "job-1"
+    assert store.new_job("again", "/tmp/r.jsonl", "hash-a", 3, ws.now()).id == "job-2"
+    assert JobStore(ws.db, "other").new_job("nightly", None, "hash-a", 3, ws.now(), claim=True).id == "job-1"
+    assert [j.id for j in store.jobs()] == ["job-2", "job-1"]
+
+
+def test_the_migration_keeps_every_job_of_a_content_submitted_twice(tmp_path: Path) -> None:
+    """A cache of schema 5 with two jobs of one content (`--again`): both stay, the oldest holds the claim."""
+    path = tmp_path / "cache.db"
+    old = sqlite3.connect(path)
+    for script in MIGRATIONS[:5]:
+        old.executescript(script)
+    old.executemany("INSERT INTO jobs (profile, id, name, source_file, content_hash, request_count, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [("default", "job-1", "a", None, "hash-a", 2, "2026-11-01T10:00:00.000000Z"),
+                     ("default", "job-2", "a again", None, "hash-a", 2, "2026-11-02T10:00:00.000000Z"),
+                     ("default", "job-3", "attached", None, None, 1, "2026-11-03T10:00:00.000000Z"),
+                     ("work", "job-1", "a", None, "hash-a", 2, "2026-11-04T10:00:00.000000Z")])
+    old.execute("PRAGMA user_version = 5")
+    old.commit()
+    old.close()
+    db = Database(path)
+    try:
+        rows = db.conn.execute("SELECT profile, id, claimed_hash FROM jobs ORDER BY profile, id").fetchall()
+        assert [tuple(r) for r in rows] == [("default", "job-1", "hash-a"), ("default", "job-2", None),
+                                            ("default", "job-3", None), ("work", "job-1", "hash-a")]
+        with pytest.raises(ContentClaimed):
+            JobStore(db, "default").new_job("a", None, "hash-a", 2, "2026-11-05T10:00:00.000000Z", claim=True)
+    finally:
+        db.close()
