@@ -3,7 +3,9 @@ formulas in CSV exports, a 300 MB request line, and a stored key in a world-read
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import io
 import json
 import os
 import pty
@@ -20,16 +22,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.pretty import pretty_repr
 
+from batchdeck.core import config as config_mod
+from batchdeck.core import paths
 from batchdeck.core.db import Database
 from batchdeck.core.jobstore import ContentClaimed, JobStore
 from batchdeck.core.migrations import MIGRATIONS
+from batchdeck.core.session import Session
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import run_cli
 from tests.core.jobs_helpers import client_batches, write_requests
 
 BATCHDECK = [sys.executable, "-m", "batchdeck"]
+# The shape of a real key (108 characters): a crash report that cuts strings at 80 still shows most of it.
+KEY = "sk-ant-api03-RACES" + "Zq7Xw2Vb9Nc4Mk1Lp6Ot3Rs8Uy5Ed0Fg" * 2 + "Hj2Kd9Wm4Qx7Bn1Cv6Tz3Ry8Pa5Se0Lf-AAAAAA"
+LEAKS = (KEY, KEY[:20], KEY[-12:])
 
 
 def _read_until(proc: subprocess.Popen[bytes], marker: bytes, timeout: float = 60) -> bytes:
@@ -212,3 +221,88 @@ def test_csv_cells_that_spreadsheets_would_run_are_neutralised(home: Path, tmp_p
     assert rows["err"]["error_message"] == "'=cmd|' /C calc'!A0"
     assert rows["plain"]["input_tokens"] == "12" and rows["plain"]["error_type"] == ""
     assert (tmp_path / "out.jsonl").read_bytes() == RESULTS_BODY  # the raw export stays exact
+
+
+# -- 5. a TUI crash with a stored key -----------------------------------------------------------
+
+def _store_key(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
+    """`batchdeck profile add stored --store-key`, the key typed on stdin."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(KEY + "\n"))
+    assert run_cli(capsys, "profile", "add", "stored", "--store-key", "--base-url", base_url)[0] == 0
+
+
+def test_a_stored_key_is_in_no_repr(home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _store_key(capsys, monkeypatch, emulator.base_url)
+    config = config_mod.load()
+    profile = config.profile("stored")
+    assert profile.resolve_key() == KEY  # still there for the client
+    shown = [repr(profile), str(profile), f"{profile}", repr(config), pretty_repr(config), pretty_repr(profile),
+             repr(profile.api_key), f"{profile.api_key}", repr(vars(Session(config, profile)))]
+    for text in shown:
+        assert not any(leak in text for leak in LEAKS), text
+    assert "Secret('[hidden]')" in repr(profile) and "api_key_env='ANTHROPIC_API_KEY'" in repr(profile)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("debug", [False, True])
+async def test_a_tui_crash_shows_no_key(home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch, debug: bool) -> None:
+    """A handler raises while the profile is one of its locals (as on_data_loaded has it), with the key in
+    the error's text too (as an echoed header would put it): the report reaches the terminal, one line (the
+    traceback only with BATCHDECK_DEBUG=1), and the key does not."""
+    from batchdeck.tui.app import BatchdeckApp
+
+    _store_key(capsys, monkeypatch, emulator.base_url)
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    if debug:
+        monkeypatch.setenv("BATCHDECK_DEBUG", "1")
+    config = config_mod.load()
+    app = BatchdeckApp(Session(config, config.profile("stored")), poll=False)
+
+    def show_data(*args: object) -> None:
+        raise RuntimeError(f"the list could not be drawn (x-api-key: {KEY}) \x1b]52;c;cHdu\x07")
+
+    app.main.show_data = show_data  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="could not be drawn"):
+        async with app.run_test() as pilot:
+            while app._exception is None:
+                await asyncio.sleep(0.01)
+            await pilot.pause()
+    out, err = capsys.readouterr()
+    report = out + err
+    assert not any(leak in report.replace("\n", "") for leak in LEAKS), report  # nor cut across lines
+    assert "\x1b" not in report and "\x07" not in report
+    if debug:
+        assert "Traceback (most recent call last)" in report and "in on_data_loaded" in report
+        assert "RuntimeError: the list could not be drawn (x-api-key: [redacted]) ␛]52;c;cHdu␇" in report
+    else:
+        assert report == ("batchdeck: error: internal error in the TUI (RuntimeError: the list could not be drawn "
+                          "(x-api-key: [redacted]) ␛]52;c;cHdu␇); rerun with BATCHDECK_DEBUG=1 and report it\n")
+
+
+# -- 17. a stored key in a config others can read ---------------------------------------------
+
+def test_a_stored_key_in_a_config_others_can_read_is_warned_about_and_made_private(
+        home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_cli(capsys, "config", "set", "watch.interval", "45")[0] == 0
+    config_file, config_dir = paths.config_file(), paths.config_file().parent
+    os.chmod(config_file, 0o644)
+    os.chmod(config_dir, 0o755)
+    assert run_cli(capsys, "profile", "list")[2] == ""  # no key in it: nothing to protect, left as it is
+    assert _mode(config_file) == 0o644 and _mode(config_dir) == 0o755
+    _store_key(capsys, monkeypatch, emulator.base_url)
+    os.chmod(config_file, 0o644)  # as a copy between machines, or a restore from a backup, may leave it
+    code, out, err = run_cli(capsys, "profile", "list")
+    assert code == 0 and "stored in config" in out
+    assert err == (f"batchdeck: warning: config file {config_file} holds an API key and others could read it "
+                   f"({config_file} was 0644 and {config_dir} was 0755); made private (0600, directory 0700)\n")
+    assert _mode(config_file) == 0o600 and _mode(config_dir) == 0o700
+    assert run_cli(capsys, "profile", "list")[2] == ""  # said once: it is private now
+    os.chmod(config_file, 0o640)
+    assert run_cli(capsys, "profile", "list")[2].count("\n") == 1 and _mode(config_file) == 0o600
+
+
+def _mode(path: Path) -> int:
+    return os.stat(path).st_mode & 0o777
