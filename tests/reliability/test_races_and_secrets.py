@@ -281,6 +281,46 @@ async def test_a_tui_crash_shows_no_key(home: Path, emulator: Emulator, capsys: 
                           "(x-api-key: [redacted]) ␛]52;c;cHdu␇); rerun with BATCHDECK_DEBUG=1 and report it\n")
 
 
+# -- 16. one request line of 300 MB ------------------------------------------------------------
+
+PEAK_PROBE = """
+import json, resource, subprocess, sys
+run = subprocess.run([sys.executable, "-m", "batchdeck", *sys.argv[1:]], capture_output=True, text=True)
+print(json.dumps({"code": run.returncode, "stdout": run.stdout, "stderr": run.stderr,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def _peak(*args: str) -> dict[str, Any]:
+    """`batchdeck ARGS` in a child of a fresh process, so its peak RSS is the only one measured."""
+    probe = subprocess.run([sys.executable, "-c", PEAK_PROBE, *args], capture_output=True, text=True, check=True,
+                           timeout=120)
+    return json.loads(probe.stdout)  # type: ignore[no-any-return]
+
+
+def test_a_line_longer_than_a_batch_is_refused_in_bounded_memory(home: Path, tmp_path: Path) -> None:
+    """300 MB of one request's text (a sparse file: written at once, read at disk-cache speed) between two
+    good lines: refused while reading, naming the line, and the process stays small."""
+    source = tmp_path / "huge.jsonl"
+    good = write_requests(tmp_path / "good.jsonl", 2)
+    head = good[1].split(b'"content": "')[0] + b'"content": "'
+    with open(source, "wb") as fh:
+        fh.write(good[0] + b"\n" + head)
+        fh.seek(300_000_000, os.SEEK_CUR)
+        fh.write(b'"}]}}\n' + good[1] + b"\n")
+    length = len(head) + 300_000_000 + len(b'"}]}}')
+    huge = _peak("submit", str(source), "--dry-run")
+    small = _peak("submit", str(tmp_path / "good.jsonl"), "--dry-run")
+    print(f"peak RSS: {huge['peak_kib'] / 1024:.1f} MiB with the 300 MB line, {small['peak_kib'] / 1024:.1f} MiB "
+          "for two small lines")
+    assert huge["code"] == 2 and huge["stdout"] == ""
+    assert huge["stderr"] == (f"batchdeck: error: {source}: 1 bad line; nothing was submitted\n"
+                              f"  line 2: the line is {length:,} bytes, more than one batch can hold "
+                              "(256,000,000 bytes)\n")
+    assert small["code"] == 0
+    assert huge["peak_kib"] < 100 * 1024 and huge["peak_kib"] < small["peak_kib"] + 16 * 1024
+
+
 # -- 17. a stored key in a config others can read ---------------------------------------------
 
 def test_a_stored_key_in_a_config_others_can_read_is_warned_about_and_made_private(

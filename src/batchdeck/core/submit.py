@@ -39,7 +39,7 @@ class SubmitSource:
         if not self.path.is_file():
             raise UsageError(f"{self.path}: no such file")
         if self.template is None:
-            return jsonl_lines(str(self.path))
+            return jsonl_lines(str(self.path), problems)
         return template_lines(self.path, self.template, problems)
 
 
