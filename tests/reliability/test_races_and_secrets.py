@@ -33,7 +33,8 @@ from batchdeck.core.session import Session
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import run_cli
-from tests.core.jobs_helpers import client_batches, write_requests
+from batchdeck.core import sender
+from tests.core.jobs_helpers import client_batches, settle_after, write_requests
 
 BATCHDECK = [sys.executable, "-m", "batchdeck"]
 # The shape of a real key (108 characters): a crash report that cuts strings at 80 still shows most of it.
@@ -123,6 +124,39 @@ def test_the_migration_keeps_every_job_of_a_content_submitted_twice(tmp_path: Pa
             JobStore(db, "default").new_job("a", None, "hash-a", 2, "2026-11-05T10:00:00.000000Z", claim=True)
     finally:
         db.close()
+
+
+class Killed(BaseException):
+    """The process dies here (nothing catches it, as nothing catches SIGKILL)."""
+
+
+def _killed() -> None:
+    raise Killed
+
+
+def test_an_interrupted_create_is_never_adopted_by_another_job(home: Path, emulator: Emulator, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Job 1 dies before its create reaches the API; job 2 (same size) dies after the API made its batch.
+    Resumed, job 1 used to adopt job 2's batch (the only unclaimed one of its size above its anchor): its
+    own rows were never sent and job 2's were sent twice. Every open create of the profile is now settled
+    before anything is sent."""
+    bodies = emulator.record_create_bodies()
+    settle_after(0)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    write_requests(first, 10, prefix="first")
+    write_requests(second, 10, prefix="second")
+    for path, hook in ((first, "after_intent"), (second, "after_create")):
+        monkeypatch.setattr(sender.HOOKS, hook, _killed)
+        with pytest.raises(Killed):
+            run_cli(capsys, "submit", str(path), "--yes")
+        monkeypatch.setattr(sender.HOOKS, hook, None)
+    for path in (first, second, first, second):
+        code, _, err = run_cli(capsys, "submit", str(path), "--yes")
+        assert code in (0, 2), err  # 2: already submitted (done by the run before)
+    sent = [r["custom_id"] for body in bodies.values() for r in json.loads(body)["requests"]]
+    assert sorted(sent) == [f"first-{i:04d}" for i in range(10)] + [f"second-{i:04d}" for i in range(10)]
+    assert len(client_batches(emulator)) == 2
 
 
 # -- 10. CSV cells a spreadsheet would run as formulas -----------------------------------------
