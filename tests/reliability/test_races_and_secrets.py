@@ -25,7 +25,7 @@ import pytest
 from rich.pretty import pretty_repr
 
 from batchdeck.core import config as config_mod
-from batchdeck.core import paths
+from batchdeck.core import paths, sender
 from batchdeck.core.db import Database
 from batchdeck.core.jobstore import ContentClaimed, JobStore
 from batchdeck.core.migrations import MIGRATIONS
@@ -33,11 +33,10 @@ from batchdeck.core.session import Session
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import run_cli
-from batchdeck.core import sender
 from tests.core.jobs_helpers import client_batches, settle_after, write_requests
 
 BATCHDECK = [sys.executable, "-m", "batchdeck"]
-# The shape of a real key (108 characters): a crash report that cuts strings at 80 still shows most of it.
+# As long as a real key (over 100 characters): a crash report that cuts strings at 80 still shows most of it.
 KEY = "sk-ant-api03-RACES" + "Zq7Xw2Vb9Nc4Mk1Lp6Ot3Rs8Uy5Ed0Fg" * 2 + "Hj2Kd9Wm4Qx7Bn1Cv6Tz3Ry8Pa5Se0Lf-AAAAAA"
 LEAKS = (KEY, KEY[:20], KEY[-12:])
 
