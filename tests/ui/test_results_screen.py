@@ -277,5 +277,5 @@ async def test_end_hooks_fire_from_the_tui(tmp_path: Path) -> None:
             env = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
             assert env["BATCHDECK_BATCH_ID"] == batch_id and env["BATCHDECK_TOTAL"] == "30"
             assert Path(env["BATCHDECK_RESULTS_PATH"]).exists()  # hooks.download saved them first
-            assert session.profile.api_key not in env_file.read_text()
+            assert session.profile.api_key.reveal() not in env_file.read_text()
             assert all(ok for ok, _ in app.hook_reports[0][1])

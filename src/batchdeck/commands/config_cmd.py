@@ -9,7 +9,7 @@ from typing import Any
 
 from batchdeck.commands.common import table
 from batchdeck.core import config as config_mod
-from batchdeck.core.config import SETTINGS, Profile
+from batchdeck.core.config import SETTINGS, Profile, Secret
 from batchdeck.core.errors import UsageError
 
 
@@ -80,7 +80,7 @@ def run_add(args: argparse.Namespace) -> int:
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
         raise UsageError(f"--base-url must start with http:// or https://, got {args.base_url!r}")
     profile = Profile(args.name, api_key_env=args.api_key_env, base_url=args.base_url,
-                      workspace_id=args.workspace_id, api_key=_read_key() if args.store_key else "")
+                      workspace_id=args.workspace_id, api_key=Secret(_read_key() if args.store_key else ""))
     config_mod.add_profile(config, profile)
     if args.default:
         config.default_profile = args.name

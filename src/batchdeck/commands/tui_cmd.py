@@ -19,8 +19,9 @@ def run_app(session: Session, readonly: bool) -> int:
     session.workspace().close()
     from batchdeck.tui.app import BatchdeckApp  # Textual loads only for the TUI
 
-    BatchdeckApp(session, readonly=readonly).run()
-    return 0
+    app = BatchdeckApp(session, readonly=readonly)
+    app.run()
+    return app.return_code or 0  # 1 after a crash (its one-line report is already printed)
 
 
 def run(profile_name: str | None, readonly: bool) -> int:

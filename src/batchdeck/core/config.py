@@ -13,16 +13,22 @@
     cache_read = 0.3
 
 A profile may instead store `api_key`; the file is then written with mode 0600 (it always is).
+A stored key is held as a `Secret`, whose repr and str never show it (crash reports print
+locals). A file holding a key that others can read, or in a directory they can enter, is
+warned about and made private on load, as ssh does with keys.
 Without any file, the implicit `default` profile reads ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL.
 """
 
 from __future__ import annotations
 
+import hmac
 import os
 import re
+import stat
+import sys
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -108,16 +114,51 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
 PRICE_FIELDS = ("input", "output", "cache_read")
 
 
+class Secret:
+    """A stored API key. Its repr and str say only whether it is set; `reveal()` gives the key.
+
+    Not a str (so no formatting, concatenation or `in` shows it by accident) and not a dataclass
+    (so pretty-printers that expand dataclass fields see only the repr)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str = "") -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._value))
+
+    def __repr__(self) -> str:
+        return "Secret('[hidden]')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
 @dataclass
 class Profile:
     name: str
     api_key_env: str = "ANTHROPIC_API_KEY"
-    api_key: str = ""
+    api_key: Secret = field(default_factory=Secret)  # a str given here is wrapped (see __setattr__)
     base_url: str = ""
     workspace_id: str = ""
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "api_key" and not isinstance(value, Secret):
+            value = Secret(str(value or ""))
+        super().__setattr__(name, value)
+
     def resolve_key(self, env: Mapping[str, str] = os.environ) -> str | None:
-        return self.api_key or env.get(self.api_key_env) or None
+        """The key in plain text, for the API client and for redaction only."""
+        return self.api_key.reveal() or env.get(self.api_key_env) or None
 
     def resolve_base_url(self, env: Mapping[str, str] = os.environ) -> str | None:
         return self.base_url or env.get("ANTHROPIC_BASE_URL") or None
@@ -130,8 +171,9 @@ class Profile:
         return f"${self.api_key_env} ({state})"
 
     def to_toml(self) -> dict[str, str]:
-        return {k: v for k, v in asdict(self).items() if k != "name" and v and not (
-            k == "api_key_env" and v == "ANTHROPIC_API_KEY")}
+        fields = {"api_key_env": self.api_key_env, "api_key": self.api_key.reveal(), "base_url": self.base_url,
+                  "workspace_id": self.workspace_id}
+        return {k: v for k, v in fields.items() if v and not (k == "api_key_env" and v == "ANTHROPIC_API_KEY")}
 
 
 @dataclass
@@ -178,7 +220,36 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix it, or move it away to start afresh") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    return _from_toml(path, raw)
+    config = _from_toml(path, raw)
+    if any(p.api_key for p in config.profiles.values()):
+        _make_private(path)
+    return config
+
+
+def _make_private(path: Path) -> None:
+    """A file holding a key that others may read (or a directory they may enter) is warned about, then
+    made private (0600, directory 0700), as ssh does with keys. One line on stderr."""
+    try:
+        loose = [(p, mode, private) for p, private in ((path, 0o600), (path.parent, 0o700))
+                 if (mode := stat.S_IMODE(p.stat().st_mode)) & 0o077]
+    except OSError:
+        return  # gone since it was read: nothing to protect
+    if not loose:
+        return
+    was = " and ".join(f"{p} was {mode:04o}" for p, mode, _ in loose)
+    try:
+        for p, _, private in loose:
+            os.chmod(p, private)
+    except OSError as exc:
+        _warn(f"config file {path} holds an API key and others can read it ({was}); cannot make it private: "
+              f"{exc.strerror}. Run `chmod 600 {path}` and `chmod 700 {path.parent}`")
+        return
+    _warn(f"config file {path} holds an API key and others could read it ({was}); made private "
+          "(0600, directory 0700)")
+
+
+def _warn(message: str) -> None:
+    print(f"batchdeck: warning: {message}", file=sys.stderr)
 
 
 def _from_toml(path: Path, raw: dict[str, Any]) -> Config:

@@ -2,6 +2,10 @@
 
 Files are written to a temp file beside the target and renamed into place, so a reader never
 sees half a file; an existing file is replaced only when the caller says so.
+
+CSV is for spreadsheets, which run a cell that starts with `=`, `+`, `-` or `@` (or a tab or
+carriage return) as a formula: such text cells get a leading `'` (OWASP's advice against CSV
+injection; model text and custom_ids come from outside). The raw JSONL stays byte for byte.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from batchdeck.core.results_index import ResultRow, ResultsIndex
 from batchdeck.core.workspace import Workspace
 
 FORMATS = {"jsonl": ".jsonl", "csv": ".csv", "text": ".text.jsonl"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("custom_id", "outcome", "text", "error_type", "error_message", "stop_reason", "model",
                "input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "cost_usd")
 
@@ -41,6 +46,15 @@ def message_text(line: bytes) -> str | None:
         return None
     blocks = (result.get("message") or {}).get("content") or []
     return "".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell as a spreadsheet may open it: text that would read as a formula starts with `'`."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _lines(source: Path, rows: list[ResultRow]) -> Iterator[tuple[ResultRow, bytes]]:
@@ -63,7 +77,7 @@ def _render(fmt: str, pairs: Iterable[tuple[ResultRow, bytes]]) -> Iterator[byte
     writer.writerow(CSV_COLUMNS)
     for row, line in pairs:
         values: dict[str, Any] = {**row.to_json(), "text": message_text(line)}
-        writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+        writer.writerow([spreadsheet_safe(values[c]) for c in CSV_COLUMNS])
         if buffer.tell() > 1 << 16:
             yield buffer.getvalue().encode()
             buffer.seek(0)

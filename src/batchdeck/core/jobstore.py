@@ -5,6 +5,9 @@ A submission is one part sent (or to be sent) as one batch. Its `state` moves
 or → `uncertain` when the call's answer was lost. `attached` marks a batch made elsewhere
 whose request file was attached. Every change is its own committed transaction, so a
 process killed at any point leaves a state the next run can reconcile.
+
+A job may *claim* its content hash: a unique index lets one job per profile hold a given hash,
+so the store itself refuses a second ordinary submission of the same content.
 """
 
 from __future__ import annotations
@@ -50,6 +53,14 @@ class Submission:
     error: str | None
 
 
+class ContentClaimed(Exception):
+    """Another job of the profile already holds this content hash."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(job_id)
+        self.job_id = job_id
+
+
 def pack_ids(custom_ids: Sequence[str]) -> bytes:
     return zlib.compress(json.dumps(list(custom_ids), separators=(",", ":")).encode())
 
@@ -65,14 +76,28 @@ class JobStore:
 
     # -- jobs ---------------------------------------------------------------------------------
     def new_job(self, name: str, source_file: str | None, content_hash: str | None, request_count: int,
-                now: str) -> Job:
+                now: str, claim: bool = False) -> Job:
+        """A new job; with `claim` it becomes the one job of its content (raises ContentClaimed if taken)."""
         with self.db.transaction() as conn:
             ids = [r[0] for r in conn.execute("SELECT id FROM jobs WHERE profile = ?", (self.profile,))]
             number = 1 + max((int(i[4:]) for i in ids if i[4:].isdigit()), default=0)
             job = Job(f"job-{number}", name, source_file, content_hash, request_count, now)
-            conn.execute("INSERT INTO jobs (profile, id, name, source_file, content_hash, request_count, created_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)", (self.profile, *job.__dict__.values()))
+            claimed = content_hash if claim else None
+            try:
+                conn.execute("INSERT INTO jobs (profile, id, name, source_file, content_hash, request_count, "
+                             "created_at, claimed_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             (self.profile, *job.__dict__.values(), claimed))
+            except sqlite3.IntegrityError:
+                holder = self._claimant(conn, claimed)
+                if holder is None:
+                    raise
+                raise ContentClaimed(holder) from None
         return job
+
+    def _claimant(self, conn: sqlite3.Connection, content_hash: str | None) -> str | None:
+        row = conn.execute("SELECT id FROM jobs WHERE profile = ? AND claimed_hash = ?",
+                           (self.profile, content_hash)).fetchone() if content_hash else None
+        return row[0] if row else None
 
     def delete_job(self, job_id: str) -> None:
         """Forget a job that never got as far as its first submission (an interrupted store)."""

@@ -172,6 +172,18 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (profile, batch_id, custom_id)
     ) WITHOUT ROWID;
     """,
+    # 6: one job per content (issue 12): the job that first submitted a content holds its hash in
+    #    `claimed_hash`, which a unique index allows once per profile, so a second process that
+    #    passed the duplicate check before the first one sent cannot store a second job of it.
+    #    Jobs made on purpose with `--again` (and attached files) hold no claim. Existing data
+    #    keeps every job: only the oldest job of each content takes the claim.
+    """
+    ALTER TABLE jobs ADD COLUMN claimed_hash TEXT;
+    UPDATE jobs SET claimed_hash = content_hash WHERE content_hash IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM jobs AS older WHERE older.profile = jobs.profile AND older.content_hash = jobs.content_hash
+        AND (older.created_at < jobs.created_at OR (older.created_at = jobs.created_at AND older.id < jobs.id)));
+    CREATE UNIQUE INDEX jobs_one_per_content ON jobs (profile, claimed_hash) WHERE claimed_hash IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,7 +10,9 @@ other part has claimed, is that part's batch and is adopted. The API cannot give
 batch's requests, so request count and the time window after the anchor are all it can
 match on. One match is adopted; none means the create never happened and the part goes
 back to pending; several stop with the candidates named, so a human decides (never a
-silent second submission). A lock file keeps two batchdeck processes from sending at once.
+silent second submission). A lock file keeps two batchdeck processes from sending at once, and
+before anything is sent every open intent of the profile (of any job) is settled, so at most one
+create is ever unsettled: a later batch of the same size can never be taken for an earlier one.
 """
 
 from __future__ import annotations
@@ -167,25 +169,40 @@ def _send_one(ws: Workspace, store: JobStore, sub: Submission) -> str:
 
 def send_pending(ws: Workspace, job_id: str, progress: Callable[[str], None] | None = None) -> list[str]:
     """Reconcile, then send every pending part in order; returns the ids of the batches made now."""
+    with sending_lock(ws):
+        return send_pending_locked(ws, job_id, progress)
+
+
+def send_pending_locked(ws: Workspace, job_id: str, progress: Callable[[str], None] | None = None) -> list[str]:
+    """`send_pending` for a caller that already holds `sending_lock`.
+
+    Every interrupted create of the profile is settled first, not only this job's: a batch sent now
+    with the same request count would otherwise be listed above that create's anchor too, and be
+    adopted by it (its own rows lost, and ours sent again when this job is reconciled)."""
     store = JobStore(ws.db, ws.profile.name)
     made: list[str] = []
-    with sending_lock(ws):
-        settled = reconcile(ws, job_id)
-        for line in settled.lines(job_id):
-            if progress:
-                progress(line)
-        if settled.settling:
-            part, wait = settled.settling[0]
-            raise Uncertain(f"{job_id} part {part}: a create interrupted moments ago may still be being made by the "
-                            f"API and is not listed yet; run again in {wait:.0f}s (nothing was sent)")
-        for sub in store.submissions(job_id):
-            if sub.state != "pending":
-                continue
-            batch_id = _send_one(ws, store, sub)
-            made.append(batch_id)
-            if progress:
-                progress(f"{job_id} part {sub.part}: {batch_id} ({sub.request_count:,} requests)")
+    for open_job in [*(j for j in store.open_jobs() if j != job_id), job_id]:
+        _settle(ws, open_job, progress)
+    for sub in store.submissions(job_id):
+        if sub.state != "pending":
+            continue
+        batch_id = _send_one(ws, store, sub)
+        made.append(batch_id)
+        if progress:
+            progress(f"{job_id} part {sub.part}: {batch_id} ({sub.request_count:,} requests)")
     return made
+
+
+def _settle(ws: Workspace, job_id: str, progress: Callable[[str], None] | None) -> None:
+    """Reconcile one job's interrupted creates; one too recent to decide stops everything (nothing sent)."""
+    settled = reconcile(ws, job_id)
+    for line in settled.lines(job_id):
+        if progress:
+            progress(line)
+    if settled.settling:
+        part, wait = settled.settling[0]
+        raise Uncertain(f"{job_id} part {part}: a create interrupted moments ago may still be being made by the "
+                        f"API and is not listed yet; run again in {wait:.0f}s (nothing was sent)")
 
 
 def reconcile(ws: Workspace, job_id: str, settle_lost: bool = True) -> Reconciled:

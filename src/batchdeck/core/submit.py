@@ -6,7 +6,10 @@
 
 Nothing touches the network before every line has passed (`submit_input`). The same content
 submitted again is noticed by its hash: an unfinished job of that content is resumed
-(reconciled, then its remaining parts sent); a finished one is refused unless `again`.
+(reconciled, then its remaining parts sent); a finished one is refused unless `again`. The plan's
+answer is only for the prompt: `submit` asks the store again under the sending lock, because
+another process may have submitted the same content while this one waited for a "y", and the
+store's one-job-per-content index refuses a second ordinary job of it in any case.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from typing import Any
 
 from batchdeck.core.errors import UsageError
 from batchdeck.core.estimate import CostEstimate, estimate
-from batchdeck.core.jobstore import JobStore
-from batchdeck.core.sender import send_pending
+from batchdeck.core.jobstore import ContentClaimed, Job, JobStore
+from batchdeck.core.sender import send_pending_locked, sending_lock
 from batchdeck.core.split import Part, split
 from batchdeck.core.submit_input import Entry, check_all, jsonl_lines
 from batchdeck.core.submit_template import TemplateSpec, template_lines
@@ -36,7 +39,7 @@ class SubmitSource:
         if not self.path.is_file():
             raise UsageError(f"{self.path}: no such file")
         if self.template is None:
-            return jsonl_lines(str(self.path))
+            return jsonl_lines(str(self.path), problems)
         return template_lines(self.path, self.template, problems)
 
 
@@ -74,8 +77,7 @@ class SubmitPlan:
         """The refusal for content already submitted in full (None when it may go ahead)."""
         if not (self.existing_job and self.existing_finished):
             return None
-        return UsageError(f"{self.source.path} was already submitted as {self.existing_job} "
-                          f"(`batchdeck job show {self.existing_job}`); pass --again to submit it a second time")
+        return already_submitted(self.source.path, self.existing_job)
 
     def to_json(self) -> dict[str, Any]:
         return {"source": str(self.source.path), "name": self.name, "requests": self.requests, "bytes": self.bytes,
@@ -89,6 +91,11 @@ class SubmitResult:
     job_id: str
     batch_ids: list[str]
     resumed: bool
+
+
+def already_submitted(path: Path, job_id: str) -> UsageError:
+    return UsageError(f"{path} was already submitted as {job_id} (`batchdeck job show {job_id}`); "
+                      "pass --again to submit it a second time")
 
 
 def plan_submit(ws: Workspace, source: SubmitSource, name: str | None = None,
@@ -105,10 +112,15 @@ def plan_submit(ws: Workspace, source: SubmitSource, name: str | None = None,
     prices = ws.prices()
     cost = estimate(((e.model, e.max_tokens, e.input_tokens) for e in checked.entries), prices)
     store = JobStore(ws.db, ws.profile.name)
-    existing = next(iter(store.by_hash(content_hash)), None)
-    finished = bool(existing) and _finished(store, existing.id if existing else "")
+    existing = _same_content(store, content_hash)
+    finished = existing is not None and _finished(store, existing.id)
     return SubmitPlan(source, name or source.path.stem, checked.entries, tuple(parts), cost, content_hash,
                       existing.id if existing else None, finished)
+
+
+def _same_content(store: JobStore, content_hash: str) -> Job | None:
+    """The newest job of this content, if any."""
+    return next(iter(store.by_hash(content_hash)), None)
 
 
 def _finished(store: JobStore, job_id: str) -> bool:
@@ -118,24 +130,39 @@ def _finished(store: JobStore, job_id: str) -> bool:
 
 def submit(ws: Workspace, plan: SubmitPlan, again: bool = False,
            progress: Callable[[str], None] | None = None) -> SubmitResult:
-    """Create the job (or resume the unfinished one of the same content) and send its parts."""
+    """Create the job (or resume the unfinished one of the same content) and send its parts.
+
+    Everything happens under the sending lock, and the same content is looked for again there:
+    what the plan saw may be stale by the time the user confirmed."""
     store = JobStore(ws.db, ws.profile.name)
-    if plan.existing_job and not again:
-        refusal = plan.duplicate_error()
-        if refusal is not None:
-            raise refusal
-        if store.submissions(plan.existing_job):
-            return SubmitResult(plan.existing_job, send_pending(ws, plan.existing_job, progress), True)
-        store.delete_job(plan.existing_job)  # interrupted before its parts were recorded: start afresh
-    job = store.new_job(plan.name, str(plan.source.path.resolve()), plan.content_hash, plan.requests, ws.now())
+    with sending_lock(ws):
+        existing = _same_content(store, plan.content_hash)
+        if existing is not None and not again:
+            if _finished(store, existing.id):
+                raise already_submitted(plan.source.path, existing.id)
+            if store.submissions(existing.id):
+                return SubmitResult(existing.id, send_pending_locked(ws, existing.id, progress), True)
+            store.delete_job(existing.id)  # interrupted before its parts were recorded: start afresh
+        job = _new_job(ws, store, plan, claim=existing is None or not again)
+        ids = [e.custom_id for e in plan.entries]
+        store.add_submissions(job.id, [("submit", 0, None, ids[p.start:p.stop], p.bytes) for p in plan.parts],
+                              ws.now())
+        return SubmitResult(job.id, send_pending_locked(ws, job.id, progress), False)
+
+
+def _new_job(ws: Workspace, store: JobStore, plan: SubmitPlan, claim: bool) -> Job:
+    """The job with every request kept; a job of this content claimed meanwhile is a refusal."""
+    try:
+        job = store.new_job(plan.name, str(plan.source.path.resolve()), plan.content_hash, plan.requests, ws.now(),
+                            claim=claim)
+    except ContentClaimed as taken:
+        raise already_submitted(plan.source.path, taken.job_id) from None
     try:
         _store_requests(store, job.id, plan)
     except BaseException:
         store.delete_job(job.id)
         raise
-    ids = [e.custom_id for e in plan.entries]
-    store.add_submissions(job.id, [("submit", 0, None, ids[p.start:p.stop], p.bytes) for p in plan.parts], ws.now())
-    return SubmitResult(job.id, send_pending(ws, job.id, progress), False)
+    return job
 
 
 def _store_requests(store: JobStore, job_id: str, plan: SubmitPlan) -> None:

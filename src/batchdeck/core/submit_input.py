@@ -6,6 +6,9 @@ max_tokens, an input-token estimate), never the parsed params, so 100,000 lines 
 
 Sizes are counted as the SDK sends them (compact JSON, UTF-8 unescaped), so the splitting
 into parts (`core.split`) can compute the exact body size of each batch.
+
+Lines are read with a bounded reader: a line longer than a whole batch can hold is measured in
+1 MiB pieces and reported, never held in memory (one 300 MB line once took 1.9 GB).
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from batchdeck.core.errors import UsageError
 from batchdeck.core.split import MAX_BATCH_BYTES, envelope_bytes
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 SHOWN_ERRORS = 20
+READ_PIECE = 1 << 20
+MAX_LINE_BYTES = MAX_BATCH_BYTES  # a longer line could never be sent, whatever its JSON holds
 WIRE = dict(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
@@ -144,21 +149,63 @@ def check_all(lines: Iterable[tuple[str, bytes]], errors: list[str] | None = Non
     return checked
 
 
-def jsonl_lines(path: str) -> Iterator[tuple[str, bytes]]:
-    """(where, raw line without its newline) of each non-blank line, streamed."""
+def bounded_lines(fh: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | int]]:
+    """(offset, line without its line end) of each line of a seekable binary file, or (offset, length)
+    for a line longer than `limit` bytes: that one is measured piece by piece and skipped, never held."""
+    offset = 0
+    while head := fh.readline(READ_PIECE):
+        if len(head) < READ_PIECE or head.endswith(b"\n"):
+            line = head.rstrip(b"\r\n")
+            yield offset, line if len(line) <= limit else len(line)
+            offset += len(head)
+            continue
+        length, tail = _measure(fh, head)
+        content = length - (len(tail) - len(tail.rstrip(b"\r\n")))
+        if content > limit:
+            yield offset, content
+        else:
+            fh.seek(offset)
+            yield offset, fh.read(length).rstrip(b"\r\n")
+        offset += length
+
+
+def _measure(fh: BinaryIO, head: bytes) -> tuple[int, bytes]:
+    """Read on to the end of a long line, keeping nothing: (its length, its last two bytes). The file is
+    left just after the line."""
+    start = fh.tell() - len(head)
+    length, tail = len(head), head[-2:]
+    while piece := fh.read(READ_PIECE):
+        cut = piece.find(b"\n")
+        piece = piece if cut < 0 else piece[:cut + 1]
+        length += len(piece)
+        tail = (tail + piece[-2:])[-2:]
+        if cut >= 0:
+            break
+    fh.seek(start + length)
+    return length, tail
+
+
+def too_long(length: int) -> str:
+    return f"the line is {length:,} bytes, more than one batch can hold ({MAX_BATCH_BYTES:,} bytes)"
+
+
+def jsonl_lines(path: str, problems: list[str] | None = None) -> Iterator[tuple[str, bytes]]:
+    """(where, raw line without its newline) of each non-blank line, streamed. A line too long for any
+    batch goes to `problems` (without a list, it is an InputError at once)."""
     with open(path, "rb") as fh:
-        for number, line in enumerate(fh, 1):
-            raw = line.rstrip(b"\r\n")
-            if raw.strip():
-                yield f"line {number}", raw
+        for number, (_, line) in enumerate(bounded_lines(fh), 1):
+            if isinstance(line, int):
+                if problems is None:
+                    raise InputError(f"{path}: line {number}: {too_long(line)}; nothing was sent")
+                problems.append(f"line {number}: {too_long(line)}")
+            elif line.strip():
+                yield f"line {number}", line
 
 
 def jsonl_lines_with_offsets(path: str) -> Iterator[tuple[int, int, bytes]]:
-    """(offset, length, raw line) of each non-blank line, for indexing a file in place."""
-    offset = 0
+    """(offset, length, raw line) of each non-blank line, for indexing a file in place (lines too long
+    for any batch are left out: they were refused when the file was checked)."""
     with open(path, "rb") as fh:
-        for line in fh:
-            raw = line.rstrip(b"\r\n")
-            if raw.strip():
-                yield offset, len(raw), raw
-            offset += len(line)
+        for offset, line in bounded_lines(fh):
+            if not isinstance(line, int) and line.strip():
+                yield offset, len(line), line

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from batchdeck.core.errors import UsageError
-from batchdeck.core.submit_input import wire_bytes
+from batchdeck.core.submit_input import bounded_lines, too_long, wire_bytes
 
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z0-9_]+)\}")
 
@@ -67,7 +67,10 @@ def _records(path: Path) -> Iterator[tuple[str, Any]]:
                 yield f"record {number} (line {reader.line_num})", dict(row)
         return
     with open(path, "rb") as fh:
-        for number, line in enumerate(fh, 1):
+        for number, (_, line) in enumerate(bounded_lines(fh), 1):
+            if isinstance(line, int):
+                yield f"line {number}", too_long(line)
+                continue
             if not line.strip():
                 continue
             try:

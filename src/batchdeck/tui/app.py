@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from batchdeck.core.session import Session
 from batchdeck.core.turnaround import estimate
 from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.controller import Controller
+from batchdeck.tui.crash import crash_report
 from batchdeck.tui.messages import (ActionFinished, DataLoaded, DownloadFinished, DownloadProgress, ExportFinished,
                                    HooksRan, JobLoaded, RetryPlanned, RetrySent)
 from batchdeck.tui.resubmit_flow import ResubmitFlow
@@ -65,6 +67,19 @@ class BatchdeckApp(App[None]):
 
     def on_unmount(self) -> None:
         self.session.close()
+
+    def _fatal_error(self) -> None:
+        """An unhandled exception: exit with batchdeck's one-line report instead of Textual's, whose
+        locals can show the API key (see tui/crash.py)."""
+        error = sys.exc_info()[1] or self._exception
+        if error is None:
+            super()._fatal_error()
+            return
+        self.bell()
+        secrets = [*self.session.config.secrets(), self.session.profile.resolve_key()]
+        self.error_console.soft_wrap = True  # the report's lines as they are, not cut at 80 columns
+        self._exit_renderables.append(crash_report(error, secrets))
+        self._close_messages_no_wait()
 
     # -- data ---------------------------------------------------------------------------------
     def on_data_loaded(self, message: DataLoaded) -> None:
