@@ -41,15 +41,25 @@ STATUS_RANK = {"in_progress": 0, "canceling": 1, "ended": 2}  # then deleted
 
 
 NARROW = 90  # below this, COST (the least needed column) gives its room to STATUS
+LABEL_KEEP = 12  # a label squeezed below this (and below its need) takes TIME's room too
 
 
 def widths(total: int, label_need: int = 0, status_need: int = STATUS_MIN) -> dict[str, int]:
     """Column widths for `total` cells (one space between columns). STATUS first gets what its shortest
     badges need (`ended · 20 err · 49 exp`: failure counts are never cut for a label), LABEL then takes
-    up to what its longest label needs, and STATUS the rest, so badges show in full when there is room."""
+    up to what its longest label needs, and STATUS the rest, so badges show in full when there is room.
+    When that leaves a label fewer than LABEL_KEEP cells, TIME is dropped to make room."""
     dropped = {"cost"} if total < NARROW else set()
     if label_need == 0:
         dropped.add("label")
+    sizes = _share(total, dropped, label_need, status_need)
+    if "label" not in dropped and sizes["label"] < min(label_need, LABEL_KEEP):
+        sizes = _share(total, dropped | {"time"}, label_need, status_need)
+    return sizes
+
+
+def _share(total: int, dropped: set[str], label_need: int, status_need: int) -> dict[str, int]:
+    """Fixed columns keep their widths; STATUS's badge, then LABEL, then STATUS again share the rest."""
     shown = [c for c in COLUMNS if c.key not in dropped]
     fixed = sum(c.width for c in shown if c.width) + len(shown) - 1 + MARK_WIDTH
     spare = max(0, total - fixed)
