@@ -51,7 +51,10 @@ def list_lines(app: BatchdeckApp) -> list[str]:
 
 
 def drawn_row(app: BatchdeckApp, batch_id: str) -> str:
-    return next(line for line in list_lines(app) if line[2:].startswith(short_id(batch_id) + " "))
+    lines = list_lines(app)
+    found = [line for line in lines if line[2:].startswith(short_id(batch_id) + " ")]
+    assert found, f"{batch_id} is not drawn: {lines}"
+    return found[0]
 
 
 def screen_lines(app: BatchdeckApp) -> list[str]:
