@@ -2,7 +2,7 @@
 
 A corpus of hostile sequences (OSC 52 clipboard write, title change, screen clear, OSC 8 hyperlink,
 8-bit CSI, bidi override) is put where users' and the API's text lands: a label and a note in the
-local store, and a saved results file (custom_ids, model text, tool input, error type and message),
+local store, a request file's name (the job screen), and a saved results file (custom_ids, model text, tool input, error type and message),
 indexed from local bytes by the same indexer a download uses. Every screen is then read back as the
 compositor draws it: no ESC, C1 or bidi control may be in it, and `␛` shows where ESC was.
 """
@@ -20,13 +20,16 @@ from batchdeck.core.paths import private_dir
 from batchdeck.core.results import IngestReport, _LineIndexer, results_path
 from batchdeck.core.results_index import ResultsIndex
 from batchdeck.core.session import Session
+from batchdeck.core.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.detail import DetailScreen
+from batchdeck.tui.screens.job import JobScreen
 from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.result_list import ResultList
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, START
+from tests.core.jobs_helpers import line
 from tests.ui.conftest import make_session, move_to, polled, wait_for
 
 pytestmark = pytest.mark.anyio
@@ -155,3 +158,25 @@ async def test_results_show_escapes_visibly_in_the_list_and_the_detail_pane(demo
         shown = assert_nothing_raw(app)
         assert "001-␛[2J<U+202E>exe.txt" in shown
         assert "server_error␛]0;pwn␇" in shown and "␛]52;c;cm0gLXJmIH4K␇␛]0;pwn␇␛[2J" in shown  # type, message
+
+
+async def test_the_job_screen_shows_escapes_in_its_file_name_visibly(tmp_path: Path) -> None:
+    with Emulator(speed=0, start_time=START, scenario="empty") as emu:
+        session = make_session(emu, tmp_path)
+        source = tmp_path / f"requests{CORPUS['title']}{CORPUS['bidi override']}.jsonl"
+        source.write_bytes(line("only-one") + b"\n")
+        with session.workspace() as ws:
+            batch_id = submit(ws, plan_submit(ws, SubmitSource(source))).batch_ids[0]
+        session.close()
+        app = BatchdeckApp(make_session(emu, tmp_path))
+        async with app.run_test(size=(130, 30)) as pilot:
+            await polled(pilot)
+            move_to(app, lambda b: b.id == batch_id)
+            await pilot.press("J")
+            screen = app.screen
+            assert isinstance(screen, JobScreen)
+            await wait_for(pilot, lambda: screen.view is not None)
+            await pilot.pause()
+            shown = assert_nothing_raw(app)
+            assert "requests␛]0;pwn␇<U+202E>exe.txt.jsonl" in shown
+            assert any(row.split()[:3] == ["requests", "1", "request:"] for row in screen_lines(app)), shown
