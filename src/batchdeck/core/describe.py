@@ -10,7 +10,7 @@ from batchdeck.core.turnaround import Turnaround
 
 ARCHIVE_DAYS = 29
 ARCHIVE_WARN_SECONDS = 3 * 86400  # the list warns this long before unsaved results are archived
-FAILURE_WORDS = (("errored", "err"), ("expired", "exp"), ("canceled", "canc"))  # (full, short), badge order
+FAILURE_WORDS = (("errored", "err"), ("expired", "exp"), ("canceled", "canc"))  # (full, short), in badge order
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
@@ -25,9 +25,12 @@ def status_badge(batch: CachedBatch, short: bool = False) -> str:
         return "deleted"
     if batch.processing_status != "ended":
         return batch.processing_status.replace("_", " ")
-    counts = batch.counts.as_dict()
-    parts = [f"{counts[full]:,} {abbrev if short else full}" for full, abbrev in FAILURE_WORDS if counts[full]]
-    return " · ".join(["ended", *parts])
+    counts = batch.counts
+    if not counts.failed:
+        return "ended"
+    numbers = (counts.errored, counts.expired, counts.canceled)
+    words = (abbrev if short else full for full, abbrev in FAILURE_WORDS)
+    return " · ".join(["ended", *(f"{n:,} {word}" for n, word in zip(numbers, words) if n)])
 
 
 def archive_remaining(batch: CachedBatch, now: datetime) -> float:

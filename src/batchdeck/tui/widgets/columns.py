@@ -122,18 +122,20 @@ def cost_cell(batch: CachedBatch) -> str:
 
 def label_need(rows: Sequence[CachedBatch]) -> int:
     """Cells the LABEL column wants: its longest label as drawn (wide characters count twice), capped."""
-    return min(LABEL_MAX, max((cell_len(visible(b.label)) for b in rows if b.label), default=0))
+    return min(LABEL_MAX, max((cells(shown(b.label)) for b in rows if b.label), default=0))
 
 
 def status_need(rows: Sequence[CachedBatch]) -> int:
-    """Cells the STATUS column needs so every badge keeps its failure counts (in their short form)."""
-    return max((cell_len(status_badge(b, short=True)) for b in rows), default=0)
+    """Cells the STATUS column needs so every badge keeps its failure counts (in their short form); badges
+    without failures are never longer than STATUS_MIN, and every badge character takes one cell."""
+    failed = (b for b in rows if b.counts.failed and b.processing_status == "ended" and not b.deleted_at)
+    return max((len(status_badge(b, short=True)) for b in failed), default=STATUS_MIN)
 
 
 def status_cell(batch: CachedBatch, width: int) -> str:
     """The badge in full when it fits, else with short failure words (`ended · 20 err · 49 exp`)."""
     full = status_badge(batch)
-    return full if cell_len(full) <= width else status_badge(batch, short=True)
+    return full if len(full) <= width else status_badge(batch, short=True)
 
 
 def cell(batch: CachedBatch, column: Column, width: int, now: datetime) -> str:
@@ -185,8 +187,20 @@ def fit(text: str, width: int, right: bool = False) -> str:
     or padded by cell width, so wide characters (CJK, emoji) never shift the columns after them."""
     if width <= 0:
         return ""
-    text = visible(text)
-    if cell_len(text) > width:
-        text = set_cell_size(text, width - 1) + "…"
-    pad = " " * (width - cell_len(text))
+    text = shown(text)
+    size = cells(text)
+    if size > width:
+        text = (text[: width - 1] if text.isascii() else set_cell_size(text, width - 1)) + "…"
+        size = width
+    pad = " " * (width - size)
     return pad + text if right else text + pad
+
+
+def shown(text: str) -> str:
+    """Untrusted text as it may be drawn (`visible`), skipping the work for text with nothing to show."""
+    return text if text.isprintable() else visible(text)
+
+
+def cells(text: str) -> int:
+    """Terminal cells `text` takes (ASCII: one per character, without the lookup)."""
+    return len(text) if text.isascii() else cell_len(text)
