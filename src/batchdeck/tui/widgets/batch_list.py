@@ -100,7 +100,8 @@ class BatchList(CursorView):
         if index == self.cursor and self.has_focus:
             overlay += self.get_component_rich_style("batch-list--cursor", partial=True)
         segments = [Segment("● " if batch.id in self.marked else "  ", base + overlay)]
-        segments += self._cells(batch, widths(width, self.label_width, self.status_width), self.clock(), base, overlay)
+        sizes = widths(width, self.label_width, self.status_width)
+        segments += self._cells(batch, sizes, self.clock(), base, overlay)
         return Strip(segments).adjust_cell_length(width, base + overlay)
 
     def _cells(self, batch: CachedBatch, sizes: dict[str, int], now: datetime, base: Style,
