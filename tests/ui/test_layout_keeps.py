@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx2
 import pytest
 from rich.cells import cell_len
+from textual.pilot import Pilot
 
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.session import Session
@@ -20,7 +21,7 @@ from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.columns import short_id
 from tests.conftest import API_KEY, request
-from tests.ui.conftest import make_session, move_to, polled, rows
+from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
 
 pytestmark = pytest.mark.anyio
 HEADERS = {"x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
@@ -57,9 +58,30 @@ def drawn_row(app: BatchdeckApp, batch_id: str) -> str:
     return found[0]
 
 
+async def bring_into_view(pilot: Pilot[None], app: BatchdeckApp, batch_id: str) -> None:
+    """Put the cursor on the batch and let the list scroll until its row is drawn."""
+    move_to(app, lambda b: b.id == batch_id)
+    drawn = lambda: any(line[2:].startswith(short_id(batch_id) + " ") for line in list_lines(app))  # noqa: E731
+    await wait_for(pilot, drawn)
+
+
 def screen_lines(app: BatchdeckApp) -> list[str]:
     """Every line of the current screen, as the compositor sends it to the terminal."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def detail_of(pilot: Pilot[None], app: BatchdeckApp, batch_id: str) -> list[str]:
+    """`enter` on the cursor row; the detail screen's lines once it shows that batch's fields."""
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.batch.id == batch_id
+                   and any(line.split()[:1] == ["requests"] for line in screen_lines(app)))
+    return screen_lines(app)
+
+
+def drawn_batches(app: BatchdeckApp) -> list[CachedBatch]:
+    """The batches whose rows are drawn, top to bottom (told apart by their short id)."""
+    by_short_id = {short_id(b.id): b for b in rows(app)}
+    return [by_short_id[line[2:13]] for line in list_lines(app) if line[2:13] in by_short_id]
 
 
 async def test_status_badge_keeps_its_failure_counts_before_the_label_at_80x24(demo: Emulator, tmp_path: Path) -> None:
@@ -67,8 +89,7 @@ async def test_status_badge_keeps_its_failure_counts_before_the_label_at_80x24(d
     async with app.run_test(size=(80, 24)) as pilot:
         await polled(pilot)
         target = next(b for b in rows(app) if two_kinds_of_failure(b))
-        move_to(app, lambda b: b.id == target.id)  # scrolled into view
-        await pilot.pause()
+        await bring_into_view(pilot, app, target.id)
         short = f"ended · {target.counts.errored:,} err · {target.counts.expired:,} exp"
         line = drawn_row(app, target.id)
         assert short in line, line
@@ -77,7 +98,8 @@ async def test_status_badge_keeps_its_failure_counts_before_the_label_at_80x24(d
         header = next(line for line in screen_lines(app) if " STATUS " in line)
         assert "LABEL" in header and "TIME" not in header and header.index("LABEL") < header.index("STATUS")
         await pilot.resize_terminal(140, 40)
-        await pilot.pause()
+        await wait_for(pilot, lambda: any(line[2:].startswith(short_id(target.id)) and "nightly sentiment run" in line
+                                          for line in list_lines(app)))
         full = f"ended · {target.counts.errored:,} errored · {target.counts.expired:,} expired"
         line = drawn_row(app, target.id)
         assert full in line and "nightly sentiment run" in line, line
@@ -90,22 +112,15 @@ async def test_numbers_have_separators_and_plurals_are_right(demo: Emulator, tmp
     async with app.run_test(size=(120, 40)) as pilot:
         await polled(pilot)
         canceled = next(b for b in rows(app) if many_canceled(b))
-        move_to(app, lambda b: b.id == canceled.id)
-        await pilot.pause()
+        await bring_into_view(pilot, app, canceled.id)
         badge = f"ended · {canceled.counts.canceled:,} canceled"
         assert "," in badge and badge in drawn_row(app, canceled.id)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, DetailScreen)
-        shown = screen_lines(app)
+        shown = await detail_of(pilot, app, canceled.id)
         assert any(line.split()[:1] == ["status"] and badge in line for line in shown), shown
         assert any(f"{canceled.counts.total:,} requests: " in line for line in shown)
         await pilot.press("escape")
         move_to(app, lambda b: b.id == single)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, DetailScreen) and app.screen.batch.id == single
-        requests_line = next(line for line in screen_lines(app) if line.split()[:1] == ["requests"])
+        requests_line = next(line for line in await detail_of(pilot, app, single) if line.split()[:1] == ["requests"])
         assert "1 request: 1 processing" in requests_line, requests_line
 
 
@@ -116,16 +131,14 @@ async def test_sorting_by_status_orders_by_failure_count(demo: Emulator, tmp_pat
         while app.main.sort != "status":
             await pilot.press("s")
         await pilot.press("home")
-        await pilot.pause()
-        by_short_id = {short_id(b.id): b for b in rows(app)}
-        drawn = [by_short_id[line[2:13]] for line in list_lines(app) if line[2:13] in by_short_id]
+        await wait_for(pilot, lambda: drawn_batches(app)[:1] == rows(app)[:1])
+        drawn = drawn_batches(app)
         failures = [b.counts.failed for b in drawn]
         assert len(drawn) >= 10 and failures == sorted(failures, reverse=True), failures
         assert drawn[0].counts.failed == max(b.counts.failed for b in rows(app))
-        await pilot.press("S")
-        await pilot.press("home")
-        await pilot.pause()
-        drawn = [by_short_id[line[2:13]] for line in list_lines(app) if line[2:13] in by_short_id]
+        await pilot.press("S", "home")
+        await wait_for(pilot, lambda: drawn_batches(app)[:1] == rows(app)[:1])
+        drawn = drawn_batches(app)
         assert [b.counts.failed for b in drawn] == sorted(b.counts.failed for b in drawn)
 
 
@@ -142,7 +155,7 @@ async def test_wide_characters_in_labels_never_shift_the_columns(demo: Emulator,
     async with app.run_test(size=(120, 40)) as pilot:
         await polled(pilot)
         await pilot.press("home")
-        await pilot.pause()
+        await wait_for(pilot, lambda: sum("in progress" in line for line in list_lines(app)) == 4)
         width = app.main.query_one(BatchList).content_width
         lines = [line for line in list_lines(app) if "in progress" in line]
         assert len(lines) == 4

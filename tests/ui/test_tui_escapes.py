@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from textual.pilot import Pilot
 
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.paths import private_dir
@@ -51,6 +52,11 @@ FORBIDDEN = {chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x
 def screen_lines(app: BatchdeckApp) -> list[str]:
     """Every line of the current screen, as the compositor sends it to the terminal."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def drawn(pilot: Pilot[None], app: BatchdeckApp, text: str) -> None:
+    """Let the app run until `text` is on the screen (it is what the following checks read)."""
+    await wait_for(pilot, lambda: any(text in line for line in screen_lines(app)))
 
 
 def assert_nothing_raw(app: BatchdeckApp) -> str:
@@ -125,11 +131,11 @@ async def test_labels_and_notes_show_escapes_visibly_in_the_list_and_detail(demo
     async with app.run_test(size=(160, 40)) as pilot:
         await polled(pilot)
         move_to(app, lambda b: b.label is not None and "nightly" in b.label)
-        await pilot.pause()
+        await drawn(pilot, app, "nightly")
         main = assert_nothing_raw(app)
         assert "␛]0;pwn␇nightly" in main  # the label, drawn in the list with its ESC and BEL shown
         await pilot.press("enter")
-        await pilot.pause()
+        await drawn(pilot, app, "note ")
         assert isinstance(app.screen, DetailScreen)
         detail = assert_nothing_raw(app)
         assert "␛]52;c;cm0gLXJmIH4K␇" in detail and "␛[2J" in detail and "\\x9b31m" in detail
@@ -146,7 +152,7 @@ async def test_results_show_escapes_visibly_in_the_list_and_the_detail_pane(demo
         screen = app.screen
         assert isinstance(screen, ResultsScreen)
         await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
-        await pilot.pause()
+        await drawn(pilot, app, "model says:")
         assert screen.query_one(ResultList).current.custom_id.startswith("000-")
         shown = assert_nothing_raw(app)
         assert "000-␛]0;pwn␇\\x9b31m" in shown  # custom_id in the list and in the pane
@@ -154,7 +160,7 @@ async def test_results_show_escapes_visibly_in_the_list_and_the_detail_pane(demo
         assert "tool_use run␛[2J" in shown and "\\x9b31m" in shown  # tool name and its input JSON
         await pilot.press("j")
         await wait_for(pilot, lambda: screen.query_one(ResultList).current.custom_id.startswith("001-"))
-        await pilot.pause()
+        await drawn(pilot, app, "error type")
         shown = assert_nothing_raw(app)
         assert "001-␛[2J<U+202E>exe.txt" in shown
         assert "server_error␛]0;pwn␇" in shown and "␛]52;c;cm0gLXJmIH4K␇␛]0;pwn␇␛[2J" in shown  # type, message
@@ -176,7 +182,7 @@ async def test_the_job_screen_shows_escapes_in_its_file_name_visibly(tmp_path: P
             screen = app.screen
             assert isinstance(screen, JobScreen)
             await wait_for(pilot, lambda: screen.view is not None)
-            await pilot.pause()
+            await drawn(pilot, app, "still failing")
             shown = assert_nothing_raw(app)
             assert "requests␛]0;pwn␇<U+202E>exe.txt.jsonl" in shown
             assert any(row.split()[:3] == ["requests", "1", "request:"] for row in screen_lines(app)), shown
