@@ -10,6 +10,27 @@ from batchdeck.core.turnaround import Turnaround
 
 ARCHIVE_DAYS = 29
 ARCHIVE_WARN_SECONDS = 3 * 86400  # the list warns this long before unsaved results are archived
+FAILURE_WORDS = (("errored", "err"), ("expired", "exp"), ("canceled", "canc"))  # (full, short), in badge order
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 request`, `2 requests`, `13,234 requests`: the number with separators and the right form."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def status_badge(batch: CachedBatch, short: bool = False) -> str:
+    """`in progress`, `canceling`, `deleted`, `ended`, or `ended · 20 errored · 13,234 canceled` when rows
+    failed; `short` abbreviates the failure words (`ended · 20 err · 49 exp`) for narrow columns."""
+    if batch.deleted_at is not None:
+        return "deleted"
+    if batch.processing_status != "ended":
+        return batch.processing_status.replace("_", " ")
+    counts = batch.counts
+    if not counts.failed:
+        return "ended"
+    numbers = (counts.errored, counts.expired, counts.canceled)
+    words = (abbrev if short else full for full, abbrev in FAILURE_WORDS)
+    return " · ".join(["ended", *(f"{n:,} {word}" for n, word in zip(numbers, words) if n)])
 
 
 def archive_remaining(batch: CachedBatch, now: datetime) -> float:
@@ -48,7 +69,7 @@ def cost_text(batch: CachedBatch) -> str:
     if batch.standard_cost_usd is not None and batch.standard_cost_usd > batch.cost_usd:
         text += f" (saved ${batch.standard_cost_usd - batch.cost_usd:,.4f} against standard)"
     if batch.unpriced_rows:
-        text += f"; {batch.unpriced_rows:,} rows of models with unknown price not counted"
+        text += f"; {counted(batch.unpriced_rows, 'row')} of models with unknown price not counted"
     return text
 
 
@@ -56,14 +77,15 @@ def turnaround_text(guess: Turnaround | None) -> str:
     if guess is None:
         return "no finished batches here yet to compare with"
     return (f"usually {timefmt.span(guess.typical_seconds)} (slowest {timefmt.span(guess.slow_seconds)}) "
-            f"for {guess.smallest:,}-{guess.largest:,} requests, from {guess.based_on} past batches")
+            f"for {guess.smallest:,}-{counted(guess.largest, 'request')}, "
+            f"from {counted(guess.based_on, 'past batch', 'past batches')}")
 
 
 def batch_fields(batch: CachedBatch, guess: Turnaround | None, now: datetime) -> list[tuple[str, str]]:
     counts = batch.counts
     rows = [
-        ("id", batch.id), ("status", batch.status_text()), ("profile", batch.profile),
-        ("requests", f"{counts.total:,}: " + ", ".join(f"{n:,} {k}" for k, n in counts.as_dict().items() if n)),
+        ("id", batch.id), ("status", status_badge(batch)), ("profile", batch.profile),
+        ("requests", f"{counted(counts.total, 'request')}: " + ", ".join(f"{n:,} {k}" for k, n in counts.as_dict().items() if n)),
         ("created", f"{batch.created_at} ({timefmt.ago(batch.created, now)})"),
         ("ended", batch.ended_at or "-"), ("expires", batch.expires_at or "-"),
         ("cancel initiated", batch.cancel_initiated_at or "-"),

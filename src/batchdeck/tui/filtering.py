@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from batchdeck.core.describe import status_badge
 from batchdeck.core.models import CachedBatch
 from batchdeck.tui.widgets.columns import sort_key
 
@@ -19,7 +20,8 @@ QUICK_FILTERS: dict[str, Callable[[CachedBatch], bool]] = {
 
 
 def text_matcher(pattern: str) -> Callable[[CachedBatch], bool]:
-    """Case-insensitive regex over id, label and status; a pattern that is not a regex matches as text."""
+    """Case-insensitive regex over id, label, note and status (as the badge shows it, `13,234 canceled`, and
+    without separators); a pattern that is not a regex matches as text."""
     invert = pattern.startswith("!")
     pattern = pattern[1:] if invert else pattern
     try:
@@ -30,7 +32,8 @@ def text_matcher(pattern: str) -> Callable[[CachedBatch], bool]:
         search = lambda text: needle in text.lower()  # noqa: E731
 
     def matches(batch: CachedBatch) -> bool:
-        found = any(search(text) for text in (batch.id, batch.label or "", batch.status_text(), batch.note or ""))
+        texts = (batch.id, batch.label or "", status_badge(batch), batch.status_text(), batch.note or "")
+        found = any(search(text) for text in texts)
         return found != invert
 
     return matches

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 from batchdeck.core.clock import Clock
 from batchdeck.core.describe import batch_fields
 from batchdeck.core.models import CachedBatch
+from batchdeck.core.terminal_text import visible
 from batchdeck.core.turnaround import Turnaround
 
 
@@ -66,7 +67,7 @@ class DetailScreen(Screen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()  # values wrap within their own column
         for name, value in detail_lines(batch, guess, self.clock(), self.readonly):
-            table.add_row(name, Text(value))
+            table.add_row(name, Text(visible(value)))  # labels, notes, ids, URLs: control characters shown
         self.query_one("#detail-body", Static).update(table)
 
     def selection(self) -> list[CachedBatch]:

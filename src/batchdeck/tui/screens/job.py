@@ -10,7 +10,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from batchdeck.core.describe import counted, status_badge
 from batchdeck.core.jobs import JobView
+from batchdeck.core.terminal_text import visible
 
 
 def job_table(view: JobView) -> Table:
@@ -21,17 +23,18 @@ def job_table(view: JobView) -> Table:
     grid.add_column()
     counts = ", ".join(f"{n:,} {k}" for k, n in sorted(view.counts.items())) or "no results yet"
     for name, value in (("job", f"{job.id}  {job.name}"), ("source", job.source_file or "-"),
-                        ("created", job.created_at), ("requests", f"{len(view.rows):,}: {counts}"),
+                        ("created", job.created_at), ("requests", f"{counted(len(view.rows), 'request')}: {counts}"),
                         ("still failing", f"{view.failing:,}" + ("  (R resends them)" if view.failing else ""))):
-        grid.add_row(name, Text(value))
+        grid.add_row(name, Text(visible(value)))
     batches = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
     for title in ("PART", "ROUND", "KIND", "BATCH", "REQUESTS", "STATUS", "PARENT"):
         batches.add_column(title, justify="right" if title in ("PART", "ROUND", "REQUESTS") else "left")
     for sub in view.submissions:
         batch = view.batches.get(sub.batch_id or "")
-        status = batch.status_text() if batch else sub.state
-        batches.add_row(str(sub.part), str(sub.round), sub.kind, sub.batch_id or "(not created)",
-                        f"{sub.request_count:,}", status, sub.parent_batch_id or "")
+        status = status_badge(batch) if batch else sub.state
+        cells = (f"{sub.part:,}", f"{sub.round:,}", sub.kind, sub.batch_id or "(not created)",
+                 f"{sub.request_count:,}", status, sub.parent_batch_id or "")
+        batches.add_row(*(Text(visible(c)) for c in cells))
     outer = Table.grid()
     outer.add_row(grid)
     outer.add_row("")
@@ -55,7 +58,7 @@ class JobScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
-            yield Static(f"Loading the job of {self.target}…", id="job-body")
+            yield Static(Text(f"Loading the job of {visible(self.target)}…"), id="job-body")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -67,7 +70,7 @@ class JobScreen(Screen[None]):
     def show(self, view: JobView | None, error: str | None) -> None:
         self.view = view
         body = self.query_one("#job-body", Static)
-        body.update(job_table(view) if view else Text(error or "no job"))
+        body.update(job_table(view) if view else Text(visible(error or "no job")))
 
     def action_retry_job(self) -> None:
         if self.view is not None:

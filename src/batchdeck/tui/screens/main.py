@@ -111,7 +111,7 @@ class MainScreen(Screen[None]):
             return  # not laid out yet; the list's Resized message comes next
         batch_list = self.query_one(BatchList)
         self.query_one("#list-header", Static).update(
-            header_text(width, self.sort, self.descending, batch_list.label_width))
+            header_text(width, self.sort, self.descending, batch_list.label_width, batch_list.status_width))
 
     def on_resize(self) -> None:
         self.update_header()

@@ -20,7 +20,8 @@ from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.describe import archive_soon
 from batchdeck.core.models import CachedBatch
 from batchdeck.tui.widgets.cursor_view import CursorView
-from batchdeck.tui.widgets.columns import COLUMNS, cell_text, fit, label_need, status_class, widths
+from batchdeck.tui.widgets.columns import (COLUMNS, STATUS_MIN, cell, fit, label_need, status_class, status_need,
+                                           widths)
 
 
 class BatchList(CursorView):
@@ -42,6 +43,7 @@ class BatchList(CursorView):
         self.clock = clock
         self.rows: Sequence[CachedBatch] = ()
         self.label_width = 0
+        self.status_width = STATUS_MIN
         self.cursor = 0
 
     def row_count(self) -> int:
@@ -60,6 +62,7 @@ class BatchList(CursorView):
             self.cursor = index if index is not None else min(self.cursor, max(0, len(rows) - 1))
         self.cursor = min(self.cursor, max(0, len(rows) - 1))
         self.label_width = label_need(rows)
+        self.status_width = status_need(rows)
         self.virtual_size = Size(self.size.width, len(rows))
         self.refresh()
         self.post_message(self.CursorMoved(self.current))
@@ -97,7 +100,8 @@ class BatchList(CursorView):
         if index == self.cursor and self.has_focus:
             overlay += self.get_component_rich_style("batch-list--cursor", partial=True)
         segments = [Segment("● " if batch.id in self.marked else "  ", base + overlay)]
-        segments += self._cells(batch, widths(width, self.label_width), self.clock(), base, overlay)
+        sizes = widths(width, self.label_width, self.status_width)
+        segments += self._cells(batch, sizes, self.clock(), base, overlay)
         return Strip(segments).adjust_cell_length(width, base + overlay)
 
     def _cells(self, batch: CachedBatch, sizes: dict[str, int], now: datetime, base: Style,
@@ -112,15 +116,16 @@ class BatchList(CursorView):
             if size <= 0:
                 continue
             tint = status if column.key == "status" else urgent if column.key == "left" else dim if column.key == "cost" else Style()
-            out.append(Segment(fit(cell_text(batch, column.key, now), size, column.right), base + tint + overlay))
+            out.append(Segment(cell(batch, column, size, now), base + tint + overlay))
             out.append(Segment(" ", base + overlay))
         return out[:-1]
 
 
 
-def header_text(total_width: int, sort_key: str, descending: bool, label_width: int) -> str:
+def header_text(total_width: int, sort_key: str, descending: bool, label_width: int,
+                status_width: int = STATUS_MIN) -> str:
     """The column titles, with an arrow on the sort column."""
-    sizes = widths(total_width, label_width)
+    sizes = widths(total_width, label_width, status_width)
     titles = []
     for column in COLUMNS:
         if sizes[column.key] <= 0:

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from batchdeck.core import timefmt
-from batchdeck.core.describe import archive_remaining, archive_soon
-from batchdeck.core.models import CachedBatch
+from rich.cells import cell_len, set_cell_size
 
+from batchdeck.core import timefmt
+from batchdeck.core.describe import archive_remaining, archive_soon, status_badge
+from batchdeck.core.models import CachedBatch
+from batchdeck.core.terminal_text import visible
 
 
 @dataclass(frozen=True)
@@ -33,23 +35,36 @@ COLUMNS = (
 )
 SORTABLE = tuple(c.key for c in COLUMNS)
 MARK_WIDTH = 2
-STATUS_MIN = 14
+STATUS_MIN = len("in progress")
 LABEL_MAX = 24
+STATUS_RANK = {"in_progress": 0, "canceling": 1, "ended": 2}  # then deleted
 
 
 NARROW = 90  # below this, COST (the least needed column) gives its room to STATUS
+LABEL_KEEP = 12  # a label squeezed below this (and below its need) takes TIME's room too
 
 
-def widths(total: int, label_need: int = 0) -> dict[str, int]:
-    """Column widths for `total` cells (one space between columns). LABEL takes what its longest label
-    needs (when STATUS keeps at least its minimum); STATUS takes the rest, so badges are not cut short."""
+def widths(total: int, label_need: int = 0, status_need: int = STATUS_MIN) -> dict[str, int]:
+    """Column widths for `total` cells (one space between columns). STATUS first gets what its shortest
+    badges need (`ended · 20 err · 49 exp`: failure counts are never cut for a label), LABEL then takes
+    up to what its longest label needs, and STATUS the rest, so badges show in full when there is room.
+    When that leaves a label fewer than LABEL_KEEP cells, TIME is dropped to make room."""
     dropped = {"cost"} if total < NARROW else set()
     if label_need == 0:
         dropped.add("label")
+    sizes = _share(total, dropped, label_need, status_need)
+    if "label" not in dropped and sizes["label"] < min(label_need, LABEL_KEEP):
+        sizes = _share(total, dropped | {"time"}, label_need, status_need)
+    return sizes
+
+
+def _share(total: int, dropped: set[str], label_need: int, status_need: int) -> dict[str, int]:
+    """Fixed columns keep their widths; STATUS's badge, then LABEL, then STATUS again share the rest."""
     shown = [c for c in COLUMNS if c.key not in dropped]
     fixed = sum(c.width for c in shown if c.width) + len(shown) - 1 + MARK_WIDTH
     spare = max(0, total - fixed)
-    label = min(label_need, max(0, spare - STATUS_MIN)) if "label" not in dropped else 0
+    badge = min(spare, max(status_need, STATUS_MIN))
+    label = min(label_need, spare - badge) if "label" not in dropped else 0
     status = spare - label
     sizes = {c.key: c.width or (status if c.key == "status" else label) for c in COLUMNS}
     return {**sizes, **dict.fromkeys(dropped, 0)}
@@ -106,8 +121,27 @@ def cost_cell(batch: CachedBatch) -> str:
 
 
 def label_need(rows: Sequence[CachedBatch]) -> int:
-    """Width the LABEL column wants: its longest label, capped."""
-    return min(LABEL_MAX, max((len(b.label) for b in rows if b.label), default=0))
+    """Cells the LABEL column wants: its longest label as drawn (wide characters count twice), capped."""
+    return min(LABEL_MAX, max((cells(shown(b.label)) for b in rows if b.label), default=0))
+
+
+def status_need(rows: Sequence[CachedBatch]) -> int:
+    """Cells the STATUS column needs so every badge keeps its failure counts (in their short form); badges
+    without failures are never longer than STATUS_MIN, and every badge character takes one cell."""
+    failed = (b for b in rows if b.counts.failed and b.processing_status == "ended" and not b.deleted_at)
+    return max((len(status_badge(b, short=True)) for b in failed), default=STATUS_MIN)
+
+
+def status_cell(batch: CachedBatch, width: int) -> str:
+    """The badge in full when it fits, else with short failure words (`ended · 20 err · 49 exp`)."""
+    full = status_badge(batch)
+    return full if len(full) <= width else status_badge(batch, short=True)
+
+
+def cell(batch: CachedBatch, column: Column, width: int, now: datetime) -> str:
+    """One cell as drawn: its text for this width, control characters made visible, fitted to `width`."""
+    text = status_cell(batch, width) if column.key == "status" else cell_text(batch, column.key, now)
+    return fit(text, width, column.right)
 
 
 def cell_text(batch: CachedBatch, key: str, now: datetime) -> str:
@@ -116,7 +150,7 @@ def cell_text(batch: CachedBatch, key: str, now: datetime) -> str:
     if key == "label":
         return batch.label or ""
     if key == "status":
-        return batch.status_text()
+        return status_badge(batch)
     if key == "requests":
         return f"{batch.counts.total:,}"
     if key == "created":
@@ -132,7 +166,7 @@ def sort_key(key: str, now: datetime) -> Callable[[CachedBatch], Any]:
     keys: dict[str, Callable[[CachedBatch], Any]] = {
         "id": lambda b: b.id,
         "label": lambda b: (b.label or "").lower(),
-        "status": lambda b: (status_class(b), b.status_text()),
+        "status": status_order,
         "requests": lambda b: b.counts.total,
         "created": lambda b: b.created_at,
         "time": lambda b: b.duration_seconds(now),
@@ -142,9 +176,31 @@ def sort_key(key: str, now: datetime) -> Callable[[CachedBatch], Any]:
     return keys[key]
 
 
+def status_order(batch: CachedBatch) -> tuple[int, int, str]:
+    """STATUS sorts by how many rows failed, then by where the batch is in its life (not by badge text)."""
+    rank = len(STATUS_RANK) if batch.deleted_at else STATUS_RANK.get(batch.processing_status, len(STATUS_RANK))
+    return batch.counts.failed, rank, batch.processing_status
+
+
 def fit(text: str, width: int, right: bool = False) -> str:
+    """`text` as exactly `width` terminal cells: control characters shown (`␛`), never sent; cut with `…`
+    or padded by cell width, so wide characters (CJK, emoji) never shift the columns after them."""
     if width <= 0:
         return ""
-    if len(text) > width:
-        text = text[: width - 1] + "…"
-    return text.rjust(width) if right else text.ljust(width)
+    text = shown(text)
+    size = cells(text)
+    if size > width:
+        text = (text[: width - 1] if text.isascii() else set_cell_size(text, width - 1)) + "…"
+        size = width
+    pad = " " * (width - size)
+    return pad + text if right else text + pad
+
+
+def shown(text: str) -> str:
+    """Untrusted text as it may be drawn (`visible`), skipping the work for text with nothing to show."""
+    return text if text.isprintable() else visible(text)
+
+
+def cells(text: str) -> int:
+    """Terminal cells `text` takes (ASCII: one per character, without the lookup)."""
+    return len(text) if text.isascii() else cell_len(text)

@@ -10,29 +10,37 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from batchdeck.core.describe import counted
 from batchdeck.core.result_detail import ResultDetail
+from batchdeck.core.terminal_text import visible, visible_block
 
 
 def detail_renderable(detail: ResultDetail, show_thinking: bool) -> RenderableType:
+    """Everything from the results file (custom_id, facts, model text, JSON) with control characters shown."""
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold", no_wrap=True)
     facts.add_column()
-    facts.add_row("custom_id", Text(detail.custom_id))
+    facts.add_row("custom_id", Text(visible(detail.custom_id)))
     for name, value in detail.facts:
-        facts.add_row(name, Text(value))
+        facts.add_row(name, Text(visible(value)))
     parts: list[RenderableType] = [facts]
     for block in detail.blocks:
-        parts.append(Rule(Text(block.title), align="left", style="dim"))
+        parts.append(Rule(Text(visible(block.title)), align="left", style="dim"))
         if block.kind == "thinking" and not show_thinking:
-            parts.append(Text(f"▸ {len(block.body):,} characters of thinking, folded · z unfolds", style="dim italic"))
+            folded = f"▸ {counted(len(block.body), 'character')} of thinking, folded · z unfolds"
+            parts.append(Text(folded, style="dim italic"))
         elif block.kind in ("tool_use", "other"):
-            parts.append(Syntax(block.body, "json", theme="ansi_dark", word_wrap=True, background_color="default"))
+            parts.append(_json(block.body))
         else:
-            parts.append(Text(block.body, style="dim italic" if block.kind != "text" else ""))
+            parts.append(Text(visible_block(block.body), style="dim italic" if block.kind != "text" else ""))
     if detail.error:
-        parts += [Rule(Text("error"), align="left", style="dim"),
-                  Syntax(detail.error, "json", theme="ansi_dark", word_wrap=True, background_color="default")]
+        parts += [Rule(Text("error"), align="left", style="dim"), _json(detail.error)]
     return Group(*parts)
+
+
+def _json(body: str) -> Syntax:
+    """Pretty JSON, coloured; C1 controls and bidi overrides (which JSON may carry raw) shown visibly."""
+    return Syntax(visible_block(body), "json", theme="ansi_dark", word_wrap=True, background_color="default")
 
 
 class ResultPane(VerticalScroll, can_focus=True):
@@ -43,5 +51,5 @@ class ResultPane(VerticalScroll, can_focus=True):
 
     def show(self, detail: ResultDetail | None, show_thinking: bool, placeholder: str = "") -> None:
         body = self.query_one("#result-pane-body", Static)
-        body.update(detail_renderable(detail, show_thinking) if detail else Text(placeholder, style="dim"))
+        body.update(detail_renderable(detail, show_thinking) if detail else Text(visible(placeholder), style="dim"))
         self.scroll_home(animate=False)
