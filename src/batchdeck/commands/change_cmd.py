@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from batchdeck.commands.common import confirm, open_workspace
+from batchdeck.commands.common import confirm, open_workspace, say
 from batchdeck.core import actions
 from batchdeck.core.workspace import Workspace
 
@@ -41,5 +41,5 @@ def _run(args: argparse.Namespace, verb: str, act: Callable[[Workspace, str], ac
         for batch_id in ids:
             outcome = act(ws, batch_id)
             failed += not outcome.ok
-            print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
+            say(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
     return 1 if failed else 0

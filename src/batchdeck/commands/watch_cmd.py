@@ -14,6 +14,7 @@ from batchdeck.core.errors import UsageError
 from batchdeck.core.export import FORMATS
 from batchdeck.core.hooks import HookOutcome, check_webhook_url
 from batchdeck.core.models import CachedBatch
+from batchdeck.core.terminal_text import visible
 from batchdeck.core.watch import EXIT_FAILED_ROWS, UNTIL, Sleep, Watch, WatchEvent
 from batchdeck.core.workspace import Workspace
 
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _text_line(event: WatchEvent) -> None:
     failed = event.kind == "action" and not event.extra.get("ok")
-    print(f"{event.at[:19]}Z  {'problem: ' if failed else ''}{event.message}", flush=True)
+    print(f"{event.at[:19]}Z  {'problem: ' if failed else ''}{visible(event.message)}", flush=True)
 
 
 def _json_line(event: WatchEvent) -> None:
