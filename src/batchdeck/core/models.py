@@ -38,7 +38,7 @@ def check_batch(obj: object) -> dict[str, Any]:
     One broken object must not fail a whole sync, so list pages and retrieves check every object here
     before anything reads its fields."""
     if not isinstance(obj, dict):
-        raise MalformedBatch("(not an object)", f"got {type(obj).__name__} instead of a batch object")
+        raise MalformedBatch(_shown(obj), "not a batch object")
     shown = _shown_id(obj.get("id"))
     if not is_batch_id(obj.get("id")):
         raise MalformedBatch(shown, "its id is not of the form msgbatch_[A-Za-z0-9_-]")

@@ -65,7 +65,7 @@ class SyncReport:
     error: str | None = None
     error_kind: str | None = None
     retry_after: float | None = None
-    skipped: dict[str, MalformedBatch] = field(default_factory=dict)  # shown id -> why, each object once
+    skipped: dict[str, MalformedBatch] = field(default_factory=dict)  # each object once (pages are read twice)
 
     @property
     def skipped_ids(self) -> set[str]:
@@ -73,7 +73,7 @@ class SyncReport:
         return {s.batch_id for s in self.skipped.values() if s.batch_id}
 
     def skip(self, malformed: MalformedBatch) -> None:
-        self.skipped.setdefault(malformed.shown_id, malformed)
+        self.skipped.setdefault(str(malformed), malformed)
 
     def skipped_line(self) -> str | None:
         """One line for the skipped objects (count and the first), or None when there were none."""
