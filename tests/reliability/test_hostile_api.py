@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from batchdeck.core.auto_download import pending_downloads
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.export import export_saved, free_path
 from batchdeck.core.jobstore import JobStore
@@ -63,6 +64,23 @@ def test_a_listed_traversal_id_is_skipped_reported_and_writes_nothing_outside(
     data_dirs = [home / "xdg_data_home", home / "xdg_config_home", home / "xdg_cache_home", home / "xdg_state_home"]
     outside = {p for p in files_under(tmp_path) if not any(d in p.parents for d in data_dirs)}
     assert outside == set() and not list(tmp_path.rglob("pwn*")) and not list(tmp_path.rglob("x"))
+
+
+def test_a_traversal_id_cached_by_an_older_version_is_removed_before_anything_downloads_it(
+        fake: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
+    with Workspace.open() as ws:  # as a version that did not check ids would have stored it
+        ws.cache.store([batch(TRAVERSAL), batch(GOOD[0])], ws.now())
+        ws.cache.set_meta(TRAVERSAL, ws.now(), label="my label")
+        assert TRAVERSAL in pending_downloads(ws, ws.clock())  # the TUI's background downloads would take it
+    fake.listed = [batch(GOOD[0])]
+    code, _, err = run_cli(capsys, "sync")
+    assert code == 0, err
+    one_line_naming(err, "skipped 1 malformed", repr(TRAVERSAL), "removed from the cache")
+    with Workspace.open() as ws:
+        assert pending_downloads(ws, ws.clock()) == [GOOD[0]]
+        assert ws.db.conn.execute("SELECT label FROM batch_meta WHERE batch_id = ?", (TRAVERSAL,)).fetchone()[0] \
+            == "my label"  # local metadata is the user's: kept
+    assert cached_ids() == [GOOD[0]]
 
 
 @pytest.mark.parametrize("argv", [["show", "../../x"], ["results", "msgbatch_../../etc/pwn"],

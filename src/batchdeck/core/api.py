@@ -88,8 +88,9 @@ class BatchesApi:
         return check_batch(batch)
 
     def cancel(self, batch_id: str) -> dict[str, Any]:
-        return self._json(lambda: self._client.messages.batches.with_raw_response.cancel(batch_id),
-                          f"cancel batch {batch_id}", batch_id)
+        """The batch as the API sent it after the cancel, checked like a retrieve (cancel is idempotent)."""
+        return check_batch(self._json(lambda: self._client.messages.batches.with_raw_response.cancel(batch_id),
+                                      f"cancel batch {batch_id}", batch_id))
 
     def delete(self, batch_id: str) -> None:
         self._json(lambda: self._client.messages.batches.with_raw_response.delete(batch_id),
@@ -118,7 +119,7 @@ class BatchesApi:
         except anthropic.APIError as exc:
             raise self._failure(exc, what, batch_id) from None
         except anthropic.AnthropicError as exc:  # no results_url: not ended yet
-            raise ApiFailure(f"cannot {what}: it has no results yet ({exc})", "not_ready") from None
+            raise ApiFailure(visible(f"cannot {what}: it has no results yet ({exc})"), "not_ready") from None
 
     def _chunks(self, chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
         try:

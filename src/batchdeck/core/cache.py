@@ -87,6 +87,18 @@ class BatchCache:
                     conn.execute("UPDATE sync_state SET full_walk_done = 1, walk_cursor = NULL WHERE profile = ?",
                                  (self.profile,))
 
+    def forget_malformed_ids(self) -> list[str]:
+        """Remove batches whose id is not well formed (stored before ids were checked at entry): such an
+        id must never become a path or a URL. Local metadata stays. Returns the ids removed."""
+        rows = self.conn.execute(
+            "SELECT id FROM batches WHERE profile = ? AND (substr(id, 1, 9) != 'msgbatch_' OR length(id) < 10 "
+            "OR length(id) > 209 OR substr(id, 10) GLOB '*[^A-Za-z0-9_-]*')", (self.profile,)).fetchall()
+        bad = [str(r["id"]) for r in rows if not is_batch_id(r["id"])]
+        if bad:
+            with self.db.transaction() as conn:
+                conn.executemany("DELETE FROM batches WHERE profile = ? AND id = ?", [(self.profile, i) for i in bad])
+        return bad
+
     def mark_deleted(self, ids: Iterable[str], now: str) -> int:
         ids = list(ids)
         with self.db.transaction() as conn:

@@ -25,6 +25,7 @@ from batchdeck.core.cache import BatchCache
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.errors import ApiFailure
 from batchdeck.core.models import CachedBatch, MalformedBatch
+from batchdeck.core.terminal_text import visible
 from batchdeck.core.timefmt import canonical, iso
 
 if TYPE_CHECKING:
@@ -118,6 +119,9 @@ class Syncer:
         report = SyncReport()
         started, calls_before, attempt = time.monotonic(), self.api.calls, self._now()
         head_id, head_done = None, False
+        for bad_id in self.cache.forget_malformed_ids():
+            report.skip(MalformedBatch(repr(visible(bad_id)[:80]), "an id stored before ids were checked; removed "
+                                       "from the cache"))
         try:
             if full:
                 self.cache.restart_walk()
