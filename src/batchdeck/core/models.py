@@ -39,12 +39,11 @@ def check_batch(obj: object) -> dict[str, Any]:
     before anything reads its fields."""
     if not isinstance(obj, dict):
         raise MalformedBatch(_shown(obj), "not a batch object")
-    shown = _shown_id(obj.get("id"))
     if not is_batch_id(obj.get("id")):
-        raise MalformedBatch(shown, "its id is not of the form msgbatch_[A-Za-z0-9_-]")
+        raise MalformedBatch(_shown_id(obj.get("id")), "its id is not of the form msgbatch_[A-Za-z0-9_-]")
     problem = _field_problem(obj)
     if problem:
-        raise MalformedBatch(shown, problem, obj["id"])
+        raise MalformedBatch(_shown_id(obj["id"]), problem, obj["id"])
     return obj
 
 
@@ -80,8 +79,9 @@ def _field_problem(obj: dict[str, Any]) -> str | None:
     if not _is_time(obj.get("created_at")):
         return f"created_at {_shown(obj.get('created_at'))} is not a timestamp"
     for key in TIME_FIELDS:
-        if obj.get(key) is not None and not _is_time(obj[key]):
-            return f"{key} {_shown(obj[key])} is not a timestamp"
+        value = obj.get(key)
+        if value is not None and not _is_time(value):
+            return f"{key} {_shown(value)} is not a timestamp"
     url = obj.get("results_url")
     if url is not None and not isinstance(url, str):
         return f"results_url {_shown(url)} is not a URL"
@@ -89,13 +89,15 @@ def _field_problem(obj: dict[str, Any]) -> str | None:
 
 
 def _is_time(value: object) -> bool:
-    if not isinstance(value, str):
+    """Readable by `timefmt.parse` (the same expression), and far enough from year 1 and 9999 that
+    converting it to UTC cannot overflow."""
+    if type(value) is not str:
         return False
     try:
-        timefmt.parse(value)
-    except (ValueError, OverflowError, OSError):  # not RFC 3339, or a year no clock can hold
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
         return False
-    return True
+    return 1 < moment.year < 9999
 
 
 def _shown(value: object) -> str:
