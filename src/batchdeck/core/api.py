@@ -66,7 +66,8 @@ class BatchesApi:
 
     # -- endpoints ----------------------------------------------------------------------------
     def list_page(self, limit: int = LIST_LIMIT, after_id: str | None = None) -> Page:
-        """One page of batches, newest first, older than `after_id` when given."""
+        """One page of batches, newest first, older than `after_id` when given. Objects the cache cannot
+        hold (a bad id, wrong types) are in `skipped`, not `data`; the cursor is always a well-formed id."""
         params: dict[str, Any] = {"limit": limit}
         if after_id:
             params["after_id"] = after_id
