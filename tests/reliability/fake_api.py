@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -122,13 +121,7 @@ class FakeApi:
         return Handler
 
 
-@contextmanager
-def fake_api() -> Iterator[FakeApi]:
-    with FakeApi() as api:
-        yield api
-
-
-def environment(root: Any, fake: FakeApi) -> dict[str, str]:
+def environment(root: Path, fake: FakeApi) -> dict[str, str]:
     """XDG dirs under `root` and the default profile on `fake` (for monkeypatch.setenv or a subprocess)."""
     env = {var: str(root / var.lower()) for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
                                                     "XDG_STATE_HOME")}

@@ -1,8 +1,9 @@
 """Escape sequences from API data, labels and error messages never reach a terminal from the CLI.
 
-Each command runs as a subprocess on a REAL pty (so it believes it writes to a terminal) against the
-hostile fake API; the bytes it wrote must hold no ESC, BEL, C1 control or bidi override, and must show
-the sequences visibly (␛). `--json` output and raw JSONL exports stay exact."""
+The commands run in a subprocess whose stdin, stdout and stderr are a REAL pty (so each believes it
+writes to a terminal), one after the other (the SDK loads once), against the hostile fake API; what
+each wrote must hold no ESC, BEL, C1 control or bidi override, and must show the sequences visibly
+(␛). `--json` output and raw JSONL exports stay exact."""
 
 from __future__ import annotations
 
