@@ -19,6 +19,7 @@ from batchdeck.core import config as config_mod
 from batchdeck.core import paths
 from batchdeck.core.db import unreadable
 from batchdeck.core.errors import BatchdeckError, redact
+from batchdeck.core.terminal_text import visible_block
 
 DESCRIPTION = """\
 batchdeck manages Anthropic Message Batches from the terminal: every batch of a
@@ -101,12 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(message: str, code: int) -> int:
-    """Print one error line with every known API key removed."""
+    """Print the error with every known API key removed and control characters made visible (error
+    messages quote API text, file names and ids). Newlines stay: a bad request file lists its bad
+    lines one per line; API messages were made one line when the failure was built (`core.api`)."""
     try:
         secrets = config_mod.load().secrets()
     except BatchdeckError:
         secrets = [v for k, v in os.environ.items() if k.endswith("API_KEY")]
-    print(f"batchdeck: error: {redact(message, secrets)}", file=sys.stderr)
+    print(f"batchdeck: error: {visible_block(redact(message, secrets))}", file=sys.stderr)
     return code
 
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from batchdeck.commands.common import confirm, open_workspace
+from batchdeck.commands.common import confirm, open_workspace, say
 from batchdeck.core import actions, rules
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.workspace import Workspace
@@ -37,7 +37,7 @@ def _run(args: argparse.Namespace, verb: str, act: Callable[[Workspace, str], ac
         ids = list(dict.fromkeys(ws.cache.resolve(i) for i in args.ids))
         targets, refused = _sort_out(ws, verb, ids)
         for line in refused:
-            print(f"batchdeck: error: {line}", file=sys.stderr)
+            say(f"batchdeck: error: {line}", file=sys.stderr)
         if not targets:
             return 1
         if not confirm(_question(verb, targets), args.yes):
@@ -47,7 +47,7 @@ def _run(args: argparse.Namespace, verb: str, act: Callable[[Workspace, str], ac
         for batch in targets:
             outcome = act(ws, batch.id)
             failed += not outcome.ok
-            print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
+            say(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
     return 1 if failed else 0
 
 

@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from batchdeck.core.errors import UsageError
+from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.core.workspace import Workspace
 
 
@@ -29,8 +30,17 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def say(text: str, file: TextIO | None = None) -> None:
+    """Print human-readable text: control characters from API data or labels are shown, never sent
+    to the terminal (newlines and tabs stay). `--json` output goes through `print_json`, exact."""
+    print(visible_block(text), file=file)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    """Left-aligned columns separated by two spaces; the last column is not padded. Cells are made
+    visible (one line each), so a custom_id or label can neither break the layout nor the terminal."""
+    headers = [visible(h) for h in headers]
+    rows = [[visible(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in [headers, *rows]]
     return "\n".join(lines)
@@ -51,4 +61,4 @@ def confirm(question: str, assume_yes: bool) -> bool:
 
 
 def warn(message: str) -> None:
-    print(f"batchdeck: warning: {message}", file=sys.stderr)
+    print(f"batchdeck: warning: {visible(message)}", file=sys.stderr)

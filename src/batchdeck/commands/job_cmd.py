@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from batchdeck.commands.common import open_workspace, print_json, table
+from batchdeck.commands.common import open_workspace, print_json, say, table
 from batchdeck.core.errors import UsageError
 from batchdeck.core.job_export import export_job
 from batchdeck.core.jobs import job_view, resolve_job
@@ -63,7 +63,7 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(view.to_json())
     else:
-        print("\n".join(view.summary_lines()))
+        say("\n".join(view.summary_lines()))
     return 0
 
 
@@ -76,10 +76,10 @@ def run_reconcile(args: argparse.Namespace) -> int:
                 if not sep or not part.isdigit():
                     raise UsageError("--adopt takes PART=BATCH_ID, like --adopt 2=msgbatch_…")
                 adopt(ws, job_id, int(part), ws.cache.resolve(batch_id))
-                print(f"{job_id} part {part}: adopted {batch_id}")
+                say(f"{job_id} part {part}: adopted {batch_id}")
                 return 0
             lines = reconcile(ws, job_id).lines(job_id)
-    print("\n".join(lines) if lines else f"{job_id}: nothing to reconcile")
+    say("\n".join(lines) if lines else f"{job_id}: nothing to reconcile")
     if lines and any("will be sent" in line for line in lines):
         print(f"send them with `batchdeck retry {job_id}` or by submitting the same file again")
     return 0
@@ -90,5 +90,5 @@ def run_export(args: argparse.Namespace) -> int:
         view = job_view(ws, resolve_job(ws, args.job))
         report = export_job(ws, view, args.output or Path.cwd() / f"{view.job.id}.jsonl", overwrite=args.force)
     extra = f"; {report.without_result:,} without a result yet" if report.without_result else ""
-    print(f"wrote {report.rows:,} merged results to {report.path}{extra}")
+    say(f"wrote {report.rows:,} merged results to {report.path}{extra}")
     return 0

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from batchdeck.commands.common import open_workspace, print_json, table, warn
+from batchdeck.commands.common import open_workspace, print_json, say, table, warn
 from batchdeck.core import timefmt
 from batchdeck.core.actions import fetch
 from batchdeck.core.cache import STATUS_FILTERS
 from batchdeck.core.describe import archive_soon, batch_fields
 from batchdeck.core.errors import ApiFailure, UsageError
 from batchdeck.core.models import CachedBatch
+from batchdeck.core.terminal_text import visible
 from batchdeck.core.turnaround import Turnaround, estimate
 from batchdeck.core.workspace import Workspace
 
@@ -51,6 +52,8 @@ def _quick_sync(ws: Workspace) -> None:
     except ApiFailure as failure:  # no key: the cache is still worth showing
         warn(f"showing cached data: {failure}")
         return
+    if report.skipped:
+        warn(report.skipped_line() or "")
     if not report.ok:
         last = ws.cache.sync_state().last_success_at
         age = timefmt.ago(timefmt.parse(last), ws.clock()) if last else "never"
@@ -118,7 +121,7 @@ def run_show(args: argparse.Namespace) -> int:
         if args.json:
             print_json({**batch.to_json(), "turnaround": _turnaround_json(guess)})
             return 0
-        print(_describe(batch, guess, ws))
+        say(_describe(batch, guess, ws))
     return 0
 
 
@@ -132,4 +135,4 @@ def _turnaround_json(guess: Turnaround | None) -> dict[str, Any] | None:
 def _describe(batch: CachedBatch, guess: Turnaround | None, ws: Workspace) -> str:
     lines = batch_fields(batch, guess, ws.clock())
     width = max(len(k) for k, _ in lines)
-    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in lines)
+    return "\n".join(f"{k.ljust(width)}  {visible(v)}" for k, v in lines)

@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from batchdeck.commands.common import open_workspace, print_json, table
+from batchdeck.commands.common import open_workspace, print_json, say, table
 from batchdeck.core.export import FORMATS, export
 from batchdeck.core.results import ensure_downloaded, results_path
 from batchdeck.core.results_index import ResultRow, ResultsIndex
 from batchdeck.core.errors import UsageError
+from batchdeck.core.ids import inside
 from batchdeck.core.workspace import Workspace
 
 OUTCOMES = ("succeeded", "errored", "canceled", "expired")
@@ -91,7 +92,7 @@ def run_export(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         batch_id, rows = _rows(ws, args)
         suffix = f"-{args.outcome.replace(',', '-')}" if args.outcome else ""
-        target = args.output or Path.cwd() / f"{batch_id}{suffix}{FORMATS[args.format]}"
+        target = args.output or inside(Path.cwd(), f"{batch_id}{suffix}{FORMATS[args.format]}")
         report = export(results_path(ws, batch_id), rows, args.format, target, overwrite=args.force)
-    print(f"wrote {report.rows:,} results to {report.path} ({report.bytes / 1e6:.1f} MB)")
+    say(f"wrote {report.rows:,} results to {report.path} ({report.bytes / 1e6:.1f} MB)")
     return 0

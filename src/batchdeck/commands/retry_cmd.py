@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from batchdeck.commands.common import confirm, open_workspace, print_json
+from batchdeck.commands.common import confirm, open_workspace, print_json, say
 from batchdeck.core.attach import attach
 from batchdeck.core.retry import DEFAULT_INCLUDE, parse_include, plan_retry, send_plan
 
@@ -43,7 +43,7 @@ def run_retry(args: argparse.Namespace) -> int:
             print_json(plan.to_json())
             return 0
         if not args.json:
-            print("\n".join(plan.summary_lines()))
+            say("\n".join(plan.summary_lines()))
         if args.dry_run:
             return 0
         if not plan.has_work:
@@ -52,7 +52,7 @@ def run_retry(args: argparse.Namespace) -> int:
         if not confirm(f"Resend {len(plan.selected):,} requests?", args.yes):
             print("nothing sent")
             return 1
-        made = send_plan(ws, plan, progress=lambda line: print(line, file=sys.stderr))
+        made = send_plan(ws, plan, progress=lambda line: say(line, file=sys.stderr))
     if args.json:
         print_json({**plan.to_json(), "batches": made})
     else:
@@ -63,5 +63,5 @@ def run_retry(args: argparse.Namespace) -> int:
 def run_attach(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         report = attach(ws, ws.cache.resolve(args.id), args.file)
-    print("\n".join(report.summary_lines()))
+    say("\n".join(report.summary_lines()))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from batchdeck.commands.common import print_json, warn
+from batchdeck.commands.common import print_json, say, warn
 from batchdeck.core import status
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.errors import ApiFailure
@@ -29,12 +29,14 @@ def run(args: argparse.Namespace) -> int:
     with Workspace.open(getattr(args, "profile", None), clock=CLOCK) as ws:
         if not args.offline:
             try:
-                ws.syncer().sync()  # a failure is recorded in the sync state the summary shows
+                synced = ws.syncer().sync()  # a failure is recorded in the sync state the summary shows
+                if synced.skipped:
+                    warn(synced.skipped_line() or "")
             except ApiFailure as failure:  # no key: the cache is still worth showing
                 warn(f"showing cached data: {failure}")
         report = status.build(ws)
     if args.json:
         print_json(report.to_json())
     else:
-        print(status.render(report))
+        say(status.render(report))
     return 0

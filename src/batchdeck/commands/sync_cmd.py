@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from batchdeck.commands.common import open_workspace, print_json
+from batchdeck.commands.common import open_workspace, print_json, say, warn
 from batchdeck.core import config as config_mod
 from batchdeck.core import paths
 from batchdeck.core.rebuild import prepare_rebuild
@@ -35,9 +35,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"ok": report.ok, "new": report.new, "refreshed": report.refreshed, "deleted": report.deleted,
                     "requests": report.requests, "full_walk": report.full_walk, "seconds": round(report.seconds, 3),
-                    "error": report.error, "rebuild": rebuilt.summary() if rebuilt else None})
+                    "error": report.error, "skipped": len(report.skipped),
+                    "rebuild": rebuilt.summary() if rebuilt else None})
     else:
         if rebuilt:
-            print(rebuilt.summary())
-        print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
+            say(rebuilt.summary())
+        say(report.summary(), file=sys.stdout if report.ok else sys.stderr)
+    if report.skipped:
+        warn(report.skipped_line() or "")
     return 0 if report.ok else 1

@@ -16,6 +16,7 @@ from batchdeck.core.export import FORMATS
 from batchdeck.core.hooks import HookOutcome, check_webhook_url
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.stop_signals import Stopped, on_stop_signals, raise_stopped
+from batchdeck.core.terminal_text import visible
 from batchdeck.core.watch import EXIT_FAILED_ROWS, UNTIL, Sleep, Watch, WatchEvent
 from batchdeck.core.workspace import Workspace
 
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _text_line(event: WatchEvent) -> None:
     failed = event.kind == "action" and not event.extra.get("ok")
-    print(f"{event.at[:19]}Z  {'problem: ' if failed else ''}{event.message}", flush=True)
+    print(f"{event.at[:19]}Z  {'problem: ' if failed else ''}{visible(event.message)}", flush=True)
 
 
 def _json_line(event: WatchEvent) -> None:

@@ -18,15 +18,19 @@ import httpx2
 
 from batchdeck.core.config import Profile
 from batchdeck.core.errors import ApiFailure, redact
+from batchdeck.core.ids import check_batch_id, is_batch_id
+from batchdeck.core.models import MalformedBatch, check_batch, split_batches
+from batchdeck.core.terminal_text import visible
 
 LIST_LIMIT = 1000
 
 
 @dataclass(frozen=True)
 class Page:
-    data: list[dict[str, Any]]
+    data: list[dict[str, Any]]  # the well-formed batches of the page
     has_more: bool
     last_id: str | None
+    skipped: tuple[MalformedBatch, ...] = ()  # objects of the page the cache cannot hold, in the API's order
 
 
 class BatchesApi:
@@ -62,21 +66,32 @@ class BatchesApi:
 
     # -- endpoints ----------------------------------------------------------------------------
     def list_page(self, limit: int = LIST_LIMIT, after_id: str | None = None) -> Page:
-        """One page of batches, newest first, older than `after_id` when given."""
+        """One page of batches, newest first, older than `after_id` when given. Objects the cache cannot
+        hold (a bad id, wrong types) are in `skipped`, not `data`; the cursor is always a well-formed id."""
         params: dict[str, Any] = {"limit": limit}
         if after_id:
             params["after_id"] = after_id
         body = self._json(lambda: self._client.messages.batches.with_raw_response.list(**params), "list batches")
-        data = body.get("data") or []
-        return Page(data, bool(body.get("has_more")) and bool(data), body.get("last_id") or (data[-1]["id"] if data else None))
+        raw = body.get("data")
+        if raw is None:
+            raw = []
+        if not isinstance(raw, list):
+            raise ApiFailure("cannot list batches: the API's answer has no list of batches", kind="other")
+        data, skipped = split_batches(raw)
+        has_more = bool(body.get("has_more")) and bool(raw)
+        return Page(data, has_more, _cursor(body, raw, has_more), tuple(skipped))
 
     def retrieve(self, batch_id: str) -> dict[str, Any]:
-        return self._json(lambda: self._client.messages.batches.with_raw_response.retrieve(batch_id),
-                          f"read batch {batch_id}", batch_id)
+        """One batch, checked (`MalformedBatch` when the API sent something the cache cannot hold)."""
+        check_batch_id(batch_id, "the cache or the command line")
+        batch = self._json(lambda: self._client.messages.batches.with_raw_response.retrieve(batch_id),
+                           f"read batch {batch_id}", batch_id)
+        return check_batch(batch)
 
     def cancel(self, batch_id: str) -> dict[str, Any]:
-        return self._json(lambda: self._client.messages.batches.with_raw_response.cancel(batch_id),
-                          f"cancel batch {batch_id}", batch_id)
+        """The batch as the API sent it after the cancel, checked like a retrieve (cancel is idempotent)."""
+        return check_batch(self._json(lambda: self._client.messages.batches.with_raw_response.cancel(batch_id),
+                                      f"cancel batch {batch_id}", batch_id))
 
     def delete(self, batch_id: str) -> None:
         self._json(lambda: self._client.messages.batches.with_raw_response.delete(batch_id),
@@ -105,7 +120,7 @@ class BatchesApi:
         except anthropic.APIError as exc:
             raise self._failure(exc, what, batch_id) from None
         except anthropic.AnthropicError as exc:  # no results_url: not ended yet
-            raise ApiFailure(f"cannot {what}: it has no results yet ({exc})", "not_ready") from None
+            raise ApiFailure(visible(f"cannot {what}: it has no results yet ({exc})"), "not_ready") from None
 
     def _chunks(self, chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
         try:
@@ -118,7 +133,7 @@ class BatchesApi:
         self.calls += 1
         try:
             response = call()
-            return response.http_response.json()  # type: ignore[no-any-return]
+            body = response.http_response.json()
         except anthropic.APIError as exc:
             raise self._failure(exc, what, batch_id) from None
         except (httpx2.InvalidURL, httpx2.UnsupportedProtocol) as exc:
@@ -126,6 +141,9 @@ class BatchesApi:
         except ValueError as exc:
             raise ApiFailure(f"cannot {what}: the API answered with something that is not JSON ({exc})",
                              kind="other") from None
+        if not isinstance(body, dict):
+            raise ApiFailure(f"cannot {what}: the API answered with JSON that is not an object", kind="other")
+        return body
 
     def _failure(self, exc: anthropic.APIError, what: str, batch_id: str | None) -> ApiFailure:
         failure = self._describe(exc, what, batch_id)
@@ -164,7 +182,22 @@ class BatchesApi:
         return self._fail(f"cannot {what}: {message}", "bad_request", status)
 
     def _fail(self, message: str, kind: str, status: int | None = None) -> ApiFailure:
-        return ApiFailure(redact(message, [self._key]), kind, status)
+        """The error as the user sees it: key redacted, control characters from the API's text made visible."""
+        return ApiFailure(visible(redact(message, [self._key])), kind, status)
+
+
+def _cursor(body: dict[str, Any], raw: list[Any], has_more: bool) -> str | None:
+    """The page's `last_id` (or its last object's id): where the next page starts. Only a well-formed
+    batch id is ever sent back as `after_id`."""
+    cursor = body.get("last_id")
+    if cursor is None and raw and isinstance(raw[-1], dict):
+        cursor = raw[-1].get("id")
+    if is_batch_id(cursor):
+        return str(cursor)
+    if has_more:
+        raise ApiFailure(f"cannot list batches: the API's next-page cursor {visible(str(cursor))[:80]!r} is not a "
+                         "batch id", kind="other")
+    return None
 
 
 def _api_message(exc: anthropic.APIError) -> str:

@@ -14,7 +14,9 @@ from typing import Any
 
 from batchdeck.core.db import Database
 from batchdeck.core.errors import UsageError
+from batchdeck.core.ids import is_batch_id
 from batchdeck.core.models import CachedBatch
+from batchdeck.core.terminal_text import visible
 from batchdeck.core.timefmt import canonical
 
 _SELECT = """
@@ -85,6 +87,18 @@ class BatchCache:
                     conn.execute("UPDATE sync_state SET full_walk_done = 1, walk_cursor = NULL WHERE profile = ?",
                                  (self.profile,))
 
+    def forget_malformed_ids(self) -> list[str]:
+        """Remove batches whose id is not well formed (stored before ids were checked at entry): such an
+        id must never become a path or a URL. Local metadata stays. Returns the ids removed."""
+        rows = self.conn.execute(
+            "SELECT id FROM batches WHERE profile = ? AND (substr(id, 1, 9) != 'msgbatch_' OR length(id) < 10 "
+            "OR length(id) > 209 OR substr(id, 10) GLOB '*[^A-Za-z0-9_-]*')", (self.profile,)).fetchall()
+        bad = [str(r["id"]) for r in rows if not is_batch_id(r["id"])]
+        if bad:
+            with self.db.transaction() as conn:
+                conn.executemany("DELETE FROM batches WHERE profile = ? AND id = ?", [(self.profile, i) for i in bad])
+        return bad
+
     def mark_deleted(self, ids: Iterable[str], now: str) -> int:
         ids = list(ids)
         with self.db.transaction() as conn:
@@ -97,20 +111,27 @@ class BatchCache:
         return CachedBatch.from_row(row) if row else None
 
     def resolve(self, text: str) -> str:
-        """A full batch id from an id, a unique prefix, or the part after `msgbatch_`."""
+        """A full batch id from an id, a unique prefix, or the part after `msgbatch_`.
+
+        Only a well-formed id comes back (it becomes a URL path and a file name), even when a cache
+        written by an older version holds a malformed one."""
         text = text.strip()
         if not text:
             raise UsageError("empty batch id")
-        if text.startswith("msgbatch_") and self.get(text):
-            return text
         pattern = text if text.startswith("msgbatch_") else f"msgbatch_{text}"
+        if not is_batch_id(pattern):
+            raise UsageError(f"{visible(text)[:80]!r} is not a batch id: ids are msgbatch_ followed by letters, "
+                             "digits, _ and -")
+        if self.get(pattern):
+            return pattern
         rows = self.conn.execute("SELECT id FROM batches WHERE profile = ? AND id >= ? AND id < ? LIMIT 6",
                                  (self.profile, pattern, pattern + "\uffff")).fetchall()
-        if len(rows) == 1:
-            return str(rows[0]["id"])
-        if len(rows) > 1:
-            shown = ", ".join(r["id"] for r in rows[:5])
-            raise UsageError(f"{text!r} matches several batches ({shown}{', …' if len(rows) > 5 else ''}); give more of the id")
+        ids = [str(r["id"]) for r in rows if is_batch_id(r["id"])]
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            shown = ", ".join(ids[:5])
+            raise UsageError(f"{text!r} matches several batches ({shown}{', …' if len(ids) > 5 else ''}); give more of the id")
         return pattern  # not cached: let the API say whether it exists (`01Hz…` means `msgbatch_01Hz…`)
 
     def query(self, statuses: set[str] | None = None, since: str | None = None, limit: int | None = None,

@@ -28,7 +28,7 @@ class ApiFailure(BatchdeckError):
 
     def __init__(self, message: str, kind: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
-        self.kind = kind  # auth | network | not_found | bad_request | rate_limited | server | other
+        self.kind = kind  # auth | network | not_found | bad_request | rate_limited | server | malformed | other
         self.status = status
         self.retry_after = retry_after  # seconds the API asked us to wait, if it said
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from batchdeck.core.errors import BatchdeckError, UsageError
+from batchdeck.core.ids import check_batch_id, inside
 from batchdeck.core.results import read_lines, results_path
 from batchdeck.core.results_index import ResultRow, ResultsIndex
 from batchdeck.core.workspace import Workspace
@@ -158,12 +159,13 @@ def export_directory(configured: str) -> Path:
 
 
 def free_path(directory: Path, stem: str, fmt: str) -> Path:
-    """`<dir>/<stem><ext>`, or `<stem>-2<ext>`, `-3`… when taken: a quick export never replaces a file."""
+    """`<dir>/<stem><ext>`, or `<stem>-2<ext>`, `-3`… when taken: a quick export never replaces a file.
+    The stem comes from API data (a batch id), so the name must stay inside `directory` (`BadId` if not)."""
     suffix = FORMATS[fmt]
-    candidate = directory / f"{stem}{suffix}"
+    candidate = inside(directory, f"{stem}{suffix}")
     number = 2
     while candidate.exists():
-        candidate = directory / f"{stem}-{number}{suffix}"
+        candidate = inside(directory, f"{stem}-{number}{suffix}")
         number += 1
     return candidate
 
@@ -182,5 +184,6 @@ def format_for(path: Path, default: str = "jsonl") -> str:
 
 def export_saved(ws: Workspace, batch_id: str, directory: Path, fmt: str = "jsonl") -> ExportReport:
     """Every saved result of a batch into `directory`, named after the batch, never over a file."""
+    check_batch_id(batch_id, "the cache")
     rows = ResultsIndex(ws.db, ws.profile.name).rows(batch_id)
     return export(results_path(ws, batch_id), rows, fmt, free_path(directory, batch_id, fmt))

@@ -3,15 +3,105 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from batchdeck.core import timefmt
+from batchdeck.core.errors import ApiFailure
+from batchdeck.core.ids import is_batch_id
+from batchdeck.core.terminal_text import visible
 
 OUTCOMES = ("succeeded", "errored", "canceled", "expired")
 LIVE_STATUSES = ("in_progress", "canceling")
+COUNT_KEYS = ("processing", *OUTCOMES)
+TIME_FIELDS = ("expires_at", "ended_at", "cancel_initiated_at", "archived_at")  # besides created_at, which is required
+_STATUS = re.compile(r"[a-z_]{1,40}")  # in_progress, canceling, ended (and room for a status the API adds later)
+
+
+class MalformedBatch(ApiFailure):
+    """A batch object from the API that the cache cannot hold (wrong types, a bad id): skipped, never stored."""
+
+    def __init__(self, shown_id: str, reason: str, batch_id: str | None = None) -> None:
+        super().__init__(f"the API sent a malformed batch {shown_id}: {reason}", kind="malformed")
+        self.shown_id = shown_id  # quoted and made visible: safe to print
+        self.reason = reason
+        self.batch_id = batch_id  # when the id itself is well formed (so a cached copy can be kept)
+
+
+def check_batch(obj: object) -> dict[str, Any]:
+    """`obj` when it is a batch object the cache can store; else `MalformedBatch` naming the first bad field.
+
+    One broken object must not fail a whole sync, so list pages and retrieves check every object here
+    before anything reads its fields."""
+    if not isinstance(obj, dict):
+        raise MalformedBatch(_shown(obj), "not a batch object")
+    if not is_batch_id(obj.get("id")):
+        raise MalformedBatch(_shown_id(obj.get("id")), "its id is not of the form msgbatch_[A-Za-z0-9_-]")
+    problem = _field_problem(obj)
+    if problem:
+        raise MalformedBatch(_shown_id(obj["id"]), problem, obj["id"])
+    return obj
+
+
+def split_batches(objects: Iterable[object]) -> tuple[list[dict[str, Any]], list[MalformedBatch]]:
+    """(the well-formed batch objects, one `MalformedBatch` per object skipped), in the API's order."""
+    good: list[dict[str, Any]] = []
+    bad: list[MalformedBatch] = []
+    for obj in objects:
+        try:
+            good.append(check_batch(obj))
+        except MalformedBatch as exc:
+            bad.append(exc)
+    return good, bad
+
+
+def _shown_id(value: object) -> str:
+    if value is None:
+        return "(no id)"
+    return repr(visible(str(value))[:80])
+
+
+def _field_problem(obj: dict[str, Any]) -> str | None:
+    status = obj.get("processing_status")
+    if not isinstance(status, str) or not _STATUS.fullmatch(status):
+        return f"processing_status {_shown(status)} is not a status"
+    counts = obj.get("request_counts")
+    if not isinstance(counts, dict):
+        return f"request_counts {_shown(counts)} is not an object"
+    for key in COUNT_KEYS:
+        value = counts.get(key)
+        if value is not None and (type(value) is not int or value < 0):
+            return f"request_counts.{key} {_shown(value)} is not a count"
+    if not _is_time(obj.get("created_at")):
+        return f"created_at {_shown(obj.get('created_at'))} is not a timestamp"
+    for key in TIME_FIELDS:
+        value = obj.get(key)
+        if value is not None and not _is_time(value):
+            return f"{key} {_shown(value)} is not a timestamp"
+    url = obj.get("results_url")
+    if url is not None and not isinstance(url, str):
+        return f"results_url {_shown(url)} is not a URL"
+    return None
+
+
+def _is_time(value: object) -> bool:
+    """Readable by `timefmt.parse` (the same expression), and far enough from year 1 and 9999 that
+    converting it to UTC cannot overflow."""
+    if type(value) is not str:
+        return False
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return 1 < moment.year < 9999
+
+
+def _shown(value: object) -> str:
+    return visible(json.dumps(value, ensure_ascii=False, default=str))[:60]
 
 
 @dataclass(frozen=True)

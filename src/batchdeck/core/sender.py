@@ -28,6 +28,7 @@ from typing import Any
 from batchdeck.core.attach import attached_lines
 from batchdeck.core.errors import ApiFailure, BatchdeckError
 from batchdeck.core.jobstore import OPEN_STATES, JobStore, Submission
+from batchdeck.core.sync import ListWalk
 from batchdeck.core import timefmt
 from batchdeck.core.timefmt import canonical
 from batchdeck.core.workspace import Workspace
@@ -266,6 +267,7 @@ def _batches_newer_than(ws: Workspace, anchor_id: str, anchor_created_at: str) -
     """Batches listed above the anchor (newest first); every batch when the workspace had none."""
     found: list[dict[str, Any]] = []
     after: str | None = None
+    walk = ListWalk()  # a list that never ends stops with an error
     while True:
         page = ws.api.list_page(limit=PAGE, after_id=after)
         for batch in page.data:
@@ -275,4 +277,4 @@ def _batches_newer_than(ws: Workspace, anchor_id: str, anchor_created_at: str) -
             found.append(batch)
         if not page.has_more:
             return found
-        after = page.last_id
+        after = walk.next_cursor(page)

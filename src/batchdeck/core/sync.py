@@ -8,6 +8,11 @@ batches among the newest 1000 cost nothing extra. Live batches older than the pa
 refreshed with retrieve (404 → marked deleted). A cached batch missing from the range a page
 covers is confirmed with retrieve before it is marked deleted. Deletions among older ended
 batches are found by `sync --full`, which re-reads every page.
+
+Everything from the API is untrusted: a batch object the cache cannot hold (a bad id, wrong types)
+is skipped and reported, the rest of its page is stored; a cached copy of a batch the API now
+sends malformed is kept, never marked deleted. A list that never ends (the same cursor again) stops
+the sync with one line.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from typing import TYPE_CHECKING
 from batchdeck.core.cache import BatchCache
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.errors import ApiFailure
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.models import CachedBatch, MalformedBatch
+from batchdeck.core.terminal_text import visible
 from batchdeck.core.timefmt import canonical, iso
 
 if TYPE_CHECKING:
@@ -27,6 +33,25 @@ if TYPE_CHECKING:
 
 MAX_CONFIRMATIONS = 25  # retrieves per sync to confirm batches missing from a page (deletions are rare)
 MAX_REFRESH_FAILURES = 5  # failed retrieves of old live batches before a sync stops trying (the API is struggling)
+
+
+class ListWalk:
+    """The cursors one walk of the list has followed.
+
+    A list that answers `has_more` with a cursor already followed (the same `last_id` again, or a
+    cycle) would be walked forever; `next_cursor` stops it with one line instead."""
+
+    def __init__(self, start: str | None = None) -> None:
+        self._followed: set[str] = {start} if start else set()
+
+    def next_cursor(self, page: Page) -> str:
+        cursor = page.last_id
+        if cursor is None or cursor in self._followed:
+            shown = "no cursor" if cursor is None else f"the cursor {cursor} again"
+            raise ApiFailure(f"cannot list batches: the API's list never ends (it said there is more, with "
+                             f"{shown}, after {len(self._followed)} page(s)); stopped there", kind="other")
+        self._followed.add(cursor)
+        return cursor
 
 
 @dataclass
@@ -41,6 +66,24 @@ class SyncReport:
     error: str | None = None
     error_kind: str | None = None
     retry_after: float | None = None
+    skipped: dict[str, MalformedBatch] = field(default_factory=dict)  # each object once (pages are read twice)
+
+    @property
+    def skipped_ids(self) -> set[str]:
+        """Well-formed ids among the skipped objects: their cached copies are kept as they are."""
+        return {s.batch_id for s in self.skipped.values() if s.batch_id}
+
+    def skip(self, malformed: MalformedBatch) -> None:
+        self.skipped.setdefault(str(malformed), malformed)
+
+    def skipped_line(self) -> str | None:
+        """One line for the skipped objects (count and the first), or None when there were none."""
+        if not self.skipped:
+            return None
+        first = next(iter(self.skipped.values()))
+        count = len(self.skipped)
+        return (f"skipped {count} malformed batch object{'s' * (count != 1)} from the API (first: {first.shown_id}: "
+                f"{first.reason}); the rest were stored")
 
     @property
     def new(self) -> int:
@@ -76,6 +119,9 @@ class Syncer:
         report = SyncReport()
         started, calls_before, attempt = time.monotonic(), self.api.calls, self._now()
         head_id, head_done = None, False
+        for bad_id in self.cache.forget_malformed_ids():
+            report.skip(MalformedBatch(repr(visible(bad_id)[:80]), "an id stored before ids were checked; removed "
+                                       "from the cache"))
         try:
             if full:
                 self.cache.restart_walk()
@@ -97,6 +143,8 @@ class Syncer:
 
     def _count(self, report: SyncReport, page: Page) -> set[str]:
         """Record a page in the report; returns the ids on it that the cache already had."""
+        for malformed in page.skipped:
+            report.skip(malformed)
         ids = [b["id"] for b in page.data]
         known = self.cache.known(ids)
         report.new_ids.update(i for i in ids if i not in known)
@@ -107,14 +155,14 @@ class Syncer:
     def _walk(self, report: SyncReport, cursor: str | None, reconcile: bool) -> None:
         """Every page, newest first; resumes after `cursor` when a previous walk was cut short.
         With `reconcile`, cached batches the walk did not see (and older than its start) are marked deleted."""
-        after, newest_at = cursor, None
+        after, newest_at, walk = cursor, None, ListWalk(cursor)
         while True:
             try:
                 page = self.api.list_page(after_id=after)
             except ApiFailure as failure:
                 if after is None or failure.kind not in ("bad_request", "not_found"):
                     raise
-                after = None  # the resume point is gone (deleted): walk again from the top
+                after, walk = None, ListWalk(None)  # the resume point is gone (deleted): walk again from the top
                 continue
             self._count(report, page)
             done = not page.has_more
@@ -125,27 +173,34 @@ class Syncer:
                              head_id=top["id"] if top else None)
             if done:
                 break
-            after = page.last_id
+            after = walk.next_cursor(page)
         if reconcile and cursor is None:
-            gone = self.cache.live_ids_not_after(newest_at) - report.seen_ids if newest_at else set()
+            gone = self.cache.live_ids_not_after(newest_at) - self._accounted(report) if newest_at else set()
             report.deleted += self.cache.mark_deleted(gone, self._now())
 
     def _head(self, report: SyncReport, target_id: str | None) -> str | None:
         """Newest pages down to the batch the last finished sync saw first; returns today's newest id."""
         target = self.cache.get(target_id) if target_id else None
-        after, newer_bound, newest = None, None, None
+        after, newer_bound, newest, walk = None, None, None, ListWalk(None)
         while True:
             page = self.api.list_page(after_id=after)
             known = self._count(report, page)
-            ids = {b["id"] for b in page.data}
             self.cache.store(page.data, self._now())
             if newest is None and page.data:
                 newest = page.data[0]["id"]
-            older_bound = canonical(page.data[-1]["created_at"]) if page.has_more else None
-            self._confirm_vanished(report, self.cache.ids_created_between(older_bound, newer_bound) - report.seen_ids)
+            if page.data or not page.has_more:  # a page of malformed objects only bounds no range
+                older_bound = canonical(page.data[-1]["created_at"]) if page.has_more else None
+                self._confirm_vanished(report, self.cache.ids_created_between(older_bound, newer_bound)
+                                       - self._accounted(report))
+                newer_bound = older_bound
             if not page.has_more or self._reached(page, known, target_id, target):
                 return newest
-            after, newer_bound = page.last_id, older_bound
+            after = walk.next_cursor(page)
+
+    @staticmethod
+    def _accounted(report: SyncReport) -> set[str]:
+        """Ids this sync has heard of from the API: read, or skipped as malformed (so not gone)."""
+        return report.seen_ids | report.skipped_ids
 
     @staticmethod
     def _reached(page: Page, known: set[str], target_id: str | None, target: CachedBatch | None) -> bool:
@@ -165,7 +220,8 @@ class Syncer:
         retries) is skipped, not fatal, so a large workspace still makes progress through flaky
         networks; the sync then reports how many were left, and the next one starts with them."""
         failures: list[ApiFailure] = []
-        todo = [batch_id for batch_id, _ in self.cache.unended() if batch_id not in report.seen_ids]
+        accounted = self._accounted(report)
+        todo = [batch_id for batch_id, _ in self.cache.unended() if batch_id not in accounted]
         for batch_id in todo:
             try:
                 self._retrieve_one(report, batch_id)
@@ -184,6 +240,9 @@ class Syncer:
         """Refresh one batch by id; a 404 marks it deleted remotely."""
         try:
             batch = self.api.retrieve(batch_id)
+        except MalformedBatch as malformed:  # the cached copy stays as it was
+            report.skip(malformed)
+            return
         except ApiFailure as failure:
             if failure.kind != "not_found":
                 raise
