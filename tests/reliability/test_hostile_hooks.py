@@ -31,6 +31,7 @@ from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from tests.conftest import START, request
+from tests.peak_rss import run_batchdeck
 from tests.core.conftest import run_cli, seed
 from tests.ui.conftest import make_session, polled, press_and_poll, wait_for
 
@@ -132,23 +133,15 @@ def test_an_endless_webhook_answer_costs_a_few_kb(home: Path, client: anthropic.
     batch_id = ended(client, emulator)
     with endless_receiver() as (url, sent):
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "batchdeck", "watch", batch_id, "--webhook", url],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)  # its own peak RSS, whatever else this test process ran
-        finally:
-            if proc.returncode is None and proc.poll() is None:
-                proc.kill()
-        out, err = proc.stdout.read().decode(), proc.stderr.read().decode()  # type: ignore[union-attr]
-        proc.stdout.close(), proc.stderr.close()  # type: ignore[func-returns-value, union-attr]
+        run = run_batchdeck("watch", batch_id, "--webhook", url)
         seconds = time.monotonic() - started
-    peak = usage.ru_maxrss * 1024
+    peak = run.peak_bytes
     figures = (f"endless webhook answer: watch peak RSS {peak / 2**20:.0f} MB, {sent[0] / 2**20:.1f} MB sent "
                f"before it hung up, {seconds:.1f}s")
     print(figures)
     assert peak < RSS_LIMIT and sent[0] < BODY_CAP, figures
-    assert os.waitstatus_to_exitcode(status) == 0, err
-    assert f"webhook {url.split('/hook')[0]} answered HTTP 200" in out and TOKEN not in out + err
+    assert run.code == 0, run.stderr
+    assert f"webhook {url.split('/hook')[0]} answered HTTP 200" in run.stdout and TOKEN not in run.stdout + run.stderr
 
 
 def test_no_hook_failure_ends_the_watch(ws: Workspace, client: anthropic.Anthropic, emulator: Emulator) -> None:

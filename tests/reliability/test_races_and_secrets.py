@@ -34,6 +34,7 @@ from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import run_cli
 from tests.core.jobs_helpers import client_batches, settle_after, write_requests
+from tests.peak_rss import run_batchdeck
 
 BATCHDECK = [sys.executable, "-m", "batchdeck"]
 # As long as a real key (over 100 characters): a crash report that cuts strings at 80 still shows most of it.
@@ -316,21 +317,6 @@ async def test_a_tui_crash_shows_no_key(home: Path, emulator: Emulator, capsys: 
 
 # -- 16. one request line of 300 MB ------------------------------------------------------------
 
-PEAK_PROBE = """
-import json, resource, subprocess, sys
-run = subprocess.run([sys.executable, "-m", "batchdeck", *sys.argv[1:]], capture_output=True, text=True)
-print(json.dumps({"code": run.returncode, "stdout": run.stdout, "stderr": run.stderr,
-                  "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
-"""
-
-
-def _peak(*args: str) -> dict[str, Any]:
-    """`batchdeck ARGS` in a child of a fresh process, so its peak RSS is the only one measured."""
-    probe = subprocess.run([sys.executable, "-c", PEAK_PROBE, *args], capture_output=True, text=True, check=True,
-                           timeout=120)
-    return json.loads(probe.stdout)  # type: ignore[no-any-return]
-
-
 def test_a_line_longer_than_a_batch_is_refused_in_bounded_memory(home: Path, tmp_path: Path) -> None:
     """300 MB of one request's text (a sparse file: written at once, read at disk-cache speed) between two
     good lines: refused while reading, naming the line, and the process stays small."""
@@ -342,16 +328,16 @@ def test_a_line_longer_than_a_batch_is_refused_in_bounded_memory(home: Path, tmp
         fh.seek(300_000_000, os.SEEK_CUR)
         fh.write(b'"}]}}\n' + good[1] + b"\n")
     length = len(head) + 300_000_000 + len(b'"}]}}')
-    huge = _peak("submit", str(source), "--dry-run")
-    small = _peak("submit", str(tmp_path / "good.jsonl"), "--dry-run")
-    print(f"peak RSS: {huge['peak_kib'] / 1024:.1f} MiB with the 300 MB line, {small['peak_kib'] / 1024:.1f} MiB "
+    huge = run_batchdeck("submit", str(source), "--dry-run")
+    small = run_batchdeck("submit", str(tmp_path / "good.jsonl"), "--dry-run")
+    print(f"peak RSS: {huge.peak_bytes / 2**20:.1f} MiB with the 300 MB line, {small.peak_bytes / 2**20:.1f} MiB "
           "for two small lines")
-    assert huge["code"] == 2 and huge["stdout"] == ""
-    assert huge["stderr"] == (f"batchdeck: error: {source}: 1 bad line; nothing was submitted\n"
+    assert huge.code == 2 and huge.stdout == ""
+    assert huge.stderr == (f"batchdeck: error: {source}: 1 bad line; nothing was submitted\n"
                               f"  line 2: the line is {length:,} bytes, more than one batch can hold "
                               "(256,000,000 bytes)\n")
-    assert small["code"] == 0
-    assert huge["peak_kib"] < 100 * 1024 and huge["peak_kib"] < small["peak_kib"] + 16 * 1024
+    assert small.code == 0
+    assert huge.peak_bytes < 100 * 2**20 and huge.peak_bytes < small.peak_bytes + 16 * 2**20
 
 
 # -- 17. a stored key in a config others can read ---------------------------------------------
