@@ -104,8 +104,7 @@ class ResultList(CursorView):
         self.requested = set(self.pages)
         self.cursor = max(0, min(cursor, total - 1))
         self.virtual_size = Size(0, total)  # no horizontal scrolling: columns fit the width
-        self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
-        self.refresh()
+        self.show_cursor()
         self.post_message(self.CursorMoved(self.current))
 
     def add_page(self, generation: int, number: int, rows: list[ResultRow]) -> None:
@@ -143,17 +142,18 @@ class ResultList(CursorView):
         base = self.rich_style
         if index >= self.total:
             return Strip.blank(width, base)
+        cursor = self.get_component_rich_style("result-list--cursor", partial=True) \
+            if index == self.cursor and self.has_focus else Style()
         row = self.row_at(index)
-        if row is None:
+        if row is None:  # its page is on its way; the cursor shows here too, as on any row
             self._want(index // PAGE_ROWS)
             dim = self.get_component_rich_style("result-list--dim", partial=True)
-            return Strip([Segment("  …", base + dim)]).adjust_cell_length(width, base)
+            return Strip([Segment("  …", base + dim + cursor)]).adjust_cell_length(width, base + cursor)
         overlay = Style()
         marked = row.custom_id in self.marked
         if marked:
             overlay += self.get_component_rich_style("result-list--marked", partial=True)
-        if index == self.cursor and self.has_focus:
-            overlay += self.get_component_rich_style("result-list--cursor", partial=True)
+        overlay += cursor
         tone = {"succeeded": "ok", "errored": "bad"}.get(row.outcome, "warn")
         tint = self.get_component_rich_style(f"result-list--{tone}", partial=True)
         segments = [Segment("● " if marked else "  ", base + overlay)]
