@@ -36,7 +36,8 @@ pytestmark = pytest.mark.anyio
 MOVES = {"j": 3, "k": 3, "up": 3, "down": 3, "pageup": 2, "pagedown": 2, "g": 1, "G": 2, "home": 1, "end": 2}
 SIZES = ((120, 35), (80, 24), (100, 30), (140, 40), (120, 20))
 TYPED = "0123456789abcdefnrt-"  # filter text: ids, statuses and custom_ids contain these
-MAIN_STEPS_RUN, RESULT_STEPS_RUN = 45, 35  # about 200 keys with the burstsCURSOR_CLASS = {BatchList: "batch-list--cursor", ResultList: "result-list--cursor"}
+MAIN_STEPS_RUN, RESULT_STEPS_RUN = 45, 35  # about 200 keys with the bursts
+CURSOR_CLASS = {BatchList: "batch-list--cursor", ResultList: "result-list--cursor"}
 
 
 class Trail:
