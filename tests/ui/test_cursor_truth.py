@@ -87,9 +87,11 @@ def lit_line(widget: CursorView, count: int, trail: Trail) -> str | None:
 def check_batch_list(app: BatchdeckApp, trail: Trail) -> None:
     batch_list = app.main.query_one(BatchList)
     rows, top = batch_list.rows, batch_list.scroll_offset.y
-    for y, (text, _) in enumerate(drawn(batch_list)):  # every line shows the row at its place
+    for y, (text, _) in enumerate(drawn(batch_list)):  # every line shows the row at its place, and its mark
         if top + y < len(rows):
-            assert text[2:13] == short_id(rows[top + y].id), f"line {y} shows {text[2:13]!r} ({trail})"
+            batch = rows[top + y]
+            assert text[2:13] == short_id(batch.id), f"line {y} shows {text[2:13]!r} ({trail})"
+            assert (text[0] == "●") == (batch.id in batch_list.marked), f"line {y}: mark {text[0]!r} ({trail})"
     text = lit_line(batch_list, len(rows), trail)
     if text is not None:
         current = batch_list.current
@@ -109,6 +111,7 @@ def check_result_list(screen: ResultsScreen, trail: Trail) -> None:
         row = result_list.row_at(top + y)
         if row is not None:
             assert row.custom_id.startswith(shown_id(text)), f"line {y} shows {text!r} ({trail})"
+            assert (text[0] == "●") == (row.custom_id in result_list.marked), f"line {y}: mark {text[0]!r} ({trail})"
     text = lit_line(result_list, result_list.total, trail)
     if text is not None:
         current = result_list.current
