@@ -129,13 +129,23 @@ async def burst(pilot: Pilot[None], keys: Sequence[str]) -> None:
     await pilot.pause()
 
 
+async def wheel(pilot: Pilot[None], widget: CursorView, down: bool, notches: int, trail: Trail) -> None:
+    """Mouse-wheel notches over the list: the window moves, and the cursor must come along."""
+    trail.steps.append(f"wheel{'+' if down else '-'}{notches}")
+    kind = events.MouseScrollDown if down else events.MouseScrollUp
+    for _ in range(notches):
+        widget.post_message(kind(widget, 3, 3, 0, 1 if down else -1, 0, False, False, False))
+    await pilot.pause()
+    await pilot.pause()
+
+
 def pick(rng: random.Random, weighted: dict[str, int]) -> str:
     return rng.choices(list(weighted), weights=list(weighted.values()))[0]
 
 
 # -- the batch list -------------------------------------------------------------------------------
 MAIN_STEPS = {"move": 45, "burst": 25, "mark": 6, "unmark_all": 2, "sort": 3, "reverse": 2, "quick": 2,
-              "filter": 3, "resize": 3, "poll": 4, "enter": 3, "copy": 3}
+              "filter": 3, "resize": 3, "poll": 4, "enter": 3, "copy": 3, "wheel": 4}
 
 
 async def main_step(pilot: Pilot[None], app: BatchdeckApp, demo: Emulator, rng: random.Random,
@@ -163,6 +173,8 @@ async def main_step(pilot: Pilot[None], app: BatchdeckApp, demo: Emulator, rng: 
         demo.clock.advance(rng.choice((60.0, 240.0, 900.0)))
         trail.steps.append("poll")
         app.controller.poll_now()
+    elif step == "wheel":
+        await wheel(pilot, app.main.query_one(BatchList), rng.random() < 0.5, rng.randint(1, 6), trail)
     elif step == "enter":
         await open_highlighted(pilot, app, trail)
     else:
@@ -236,7 +248,7 @@ async def test_batch_list_highlight_is_the_acted_on_row(demo: Emulator, tmp_path
 
 # -- the results list -----------------------------------------------------------------------------
 RESULT_STEPS = {"move": 45, "burst": 25, "mark": 6, "unmark_all": 2, "outcome": 2, "error": 2, "search": 3,
-                "resize": 3, "poll": 3, "copy": 4}
+                "resize": 3, "poll": 3, "copy": 4, "wheel": 4}
 
 
 def many_results(batch: object) -> bool:
@@ -269,6 +281,8 @@ async def result_step(pilot: Pilot[None], app: BatchdeckApp, screen: ResultsScre
     elif step == "poll":
         trail.steps.append("poll")
         app.controller.poll_now()
+    elif step == "wheel":
+        await wheel(pilot, screen.query_one(ResultList), rng.random() < 0.5, rng.randint(1, 6), trail)
     else:
         await copy_result(pilot, screen, trail)
 
@@ -310,3 +324,16 @@ async def test_results_list_highlight_is_the_acted_on_row(demo: Emulator, tmp_pa
         for _ in range(RESULT_STEPS_RUN):
             await result_step(pilot, app, screen, rng, trail)
             check_result_list(screen, trail)
+
+
+async def test_mouse_wheel_brings_the_cursor_along(demo: Emulator, tmp_path: Path) -> None:
+    """Scrolling the window away from the cursor moves the cursor into it: `y` copies a row on screen."""
+    trail = Trail(0)
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await polled(pilot)
+        batch_list = app.main.query_one(BatchList)
+        await wheel(pilot, batch_list, True, 4, trail)
+        assert batch_list.scroll_offset.y > 0 and batch_list.cursor == batch_list.scroll_offset.y, str(trail)
+        check_batch_list(app, trail)
+        await copy_highlighted(pilot, app, trail)

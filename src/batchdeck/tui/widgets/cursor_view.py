@@ -90,6 +90,22 @@ class CursorView(ScrollView, can_focus=True):
             self.refresh_line(old)
             self.refresh_line(self.cursor)
 
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._follow_window()
+
+    def _follow_window(self) -> None:
+        """The window moved without the cursor (mouse wheel, scrollbar): the cursor comes along, so the
+        row the actions use is always one on screen. (The whole view repaints on a scroll anyway.)"""
+        height, count = self.scrollable_content_region.height, self.row_count()
+        if not height or not count:
+            return
+        top = self.scroll_offset.y
+        inside = max(top, min(self.cursor, top + height - 1, count - 1))
+        if inside != self.cursor:
+            self.cursor = inside
+            self.cursor_moved()
+
     def on_focus(self) -> None:
         self.refresh()  # the cursor shows only while focused
 
