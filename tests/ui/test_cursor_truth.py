@@ -88,10 +88,12 @@ def check_batch_list(app: BatchdeckApp, trail: Trail) -> None:
     batch_list = app.main.query_one(BatchList)
     rows, top = batch_list.rows, batch_list.scroll_offset.y
     for y, (text, _) in enumerate(drawn(batch_list)):  # every line shows the row at its place, and its mark
-        if top + y < len(rows):
-            batch = rows[top + y]
-            assert text[2:13] == short_id(batch.id), f"line {y} shows {text[2:13]!r} ({trail})"
-            assert (text[0] == "●") == (batch.id in batch_list.marked), f"line {y}: mark {text[0]!r} ({trail})"
+        if top + y >= len(rows):
+            assert not text.strip(), f"line {y} below the last row shows {text!r} ({trail})"
+            continue
+        batch = rows[top + y]
+        assert text[2:13] == short_id(batch.id), f"line {y} shows {text[2:13]!r} ({trail})"
+        assert (text[0] == "●") == (batch.id in batch_list.marked), f"line {y}: mark {text[0]!r} ({trail})"
     text = lit_line(batch_list, len(rows), trail)
     if text is not None:
         current = batch_list.current
@@ -109,15 +111,21 @@ def check_result_list(screen: ResultsScreen, trail: Trail) -> None:
     top = result_list.scroll_offset.y
     for y, (text, _) in enumerate(drawn(result_list)):
         row = result_list.row_at(top + y)
-        if row is not None:
-            assert row.custom_id.startswith(shown_id(text)), f"line {y} shows {text!r} ({trail})"
+        if top + y >= result_list.total:
+            assert not text.strip(), f"line {y} below the last row shows {text!r} ({trail})"
+        elif row is None:  # its page is on its way
+            assert text.strip() == "…", f"line {y} shows {text!r} for a row not loaded ({trail})"
+        else:
+            assert shown_id(text) and row.custom_id.startswith(shown_id(text)), f"line {y} shows {text!r} ({trail})"
             assert (text[0] == "●") == (row.custom_id in result_list.marked), f"line {y}: mark {text[0]!r} ({trail})"
     text = lit_line(result_list, result_list.total, trail)
     if text is not None:
         current = result_list.current
-        expected = "" if current is None else current.custom_id  # a row still loading shows "…"
-        assert shown_id(text) and expected.startswith(shown_id(text)), (
-            f"highlighted {text!r}, actions use {expected!r} ({trail})")
+        if current is None:
+            assert text.strip() == "…", f"highlighted {text!r}, the cursor row is not loaded ({trail})"
+        else:
+            assert shown_id(text) and current.custom_id.startswith(shown_id(text)), (
+                f"highlighted {text!r}, actions use {current.custom_id!r} ({trail})")
 
 
 async def burst(pilot: Pilot[None], keys: Sequence[str]) -> None:
