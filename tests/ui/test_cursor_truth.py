@@ -334,8 +334,9 @@ async def test_results_list_highlight_is_the_acted_on_row(demo: Emulator, tmp_pa
             check_result_list(screen, trail)
 
 
-async def test_mouse_wheel_brings_the_cursor_along(demo: Emulator, tmp_path: Path) -> None:
-    """Scrolling the window away from the cursor moves the cursor into it: `y` copies a row on screen."""
+async def test_wheel_and_resize_keep_the_cursor_on_screen(demo: Emulator, tmp_path: Path) -> None:
+    """The mouse wheel moves the window away from the cursor: the cursor comes along (`y` copies a row on
+    screen). A shorter terminal would leave the cursor below the window: the window follows it."""
     trail = Trail(0)
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(120, 35)) as pilot:
@@ -345,3 +346,9 @@ async def test_mouse_wheel_brings_the_cursor_along(demo: Emulator, tmp_path: Pat
         assert batch_list.scroll_offset.y > 0 and batch_list.cursor == batch_list.scroll_offset.y, str(trail)
         check_batch_list(app, trail)
         await copy_highlighted(pilot, app, trail)
+        height = batch_list.scrollable_content_region.height
+        await pilot.press("g", *["j"] * (height - 1))  # the cursor on the window's last line
+        trail.steps.append(f"g j×{height - 1} resize(120, 20)")
+        await pilot.resize_terminal(120, 20)
+        assert batch_list.scrollable_content_region.height < height
+        check_batch_list(app, trail)
