@@ -29,7 +29,7 @@ from batchdeck.core.session import Session
 from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.messages import DownloadFinished, DownloadProgress
 from batchdeck.tui.results_export import ExportProgress, ResultsExport
-from batchdeck.tui.widgets.result_list import ResultList, result_header
+from batchdeck.tui.widgets.result_list import ResultList
 from batchdeck.tui.widgets.result_pane import ResultPane
 
 OUTCOME_VIEWS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -235,7 +235,7 @@ class ResultsScreen(Screen[None]):
         if self.exporting:
             shown.append(self.exporting)
         header = self.query_one("#results-header", Static)
-        header.update(" · ".join(shown) + "\n " + (result_header(width) if width > 0 else ""))
+        header.update(" · ".join(shown) + "\n " + (self.query_one(ResultList).header() if width > 0 else ""))
 
     def on_resize(self) -> None:
         self.query_one("#results-body").set_class(self.size.width < 110, "-narrow")

@@ -63,8 +63,8 @@ class BatchList(CursorView):
         self.cursor = min(self.cursor, max(0, len(rows) - 1))
         self.label_width = label_need(rows)
         self.status_width = status_need(rows)
-        self.virtual_size = Size(self.size.width, len(rows))
-        self.refresh()
+        self.virtual_size = Size(0, len(rows))  # no horizontal scrolling: the columns fit the width
+        self.show_cursor()  # the same batch may now sit far from the window (a sort, a poll)
         self.post_message(self.CursorMoved(self.current))
 
     @property

@@ -1,5 +1,9 @@
 """A line-rendered list with a cursor row: the movement keys, keeping the cursor in sight, and
-repainting only the two rows a move touches. The batch list and the results list build on it."""
+repainting only the two rows a move touches. The batch list and the results list build on it.
+
+Row indexes are virtual (0 = the first row of the list, not of the window): `ScrollView.refresh_line`
+takes a row index and subtracts the scroll offset itself, so callers never subtract it.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ class CursorView(ScrollView, can_focus=True):
         if key is None:
             return
         self.marked.symmetric_difference_update({key})
-        self.refresh_line(self.cursor - self.scroll_offset.y)
+        self.refresh_line(self.cursor)
         self.action_move(1)
 
     def clear_marks(self) -> None:
@@ -49,6 +53,7 @@ class CursorView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(0, self.row_count())  # no horizontal scrolling: the columns fit the width
+        self.show_cursor()  # a shorter window may have left the cursor row below it
         self.post_message(self.Resized())
 
     def cursor_moved(self) -> None:
@@ -68,10 +73,37 @@ class CursorView(ScrollView, can_focus=True):
         old = self.cursor
         self.cursor = max(0, min(count - 1, index))
         if self.cursor != old:
-            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
-            top = self.scroll_offset.y
-            self.refresh_line(old - top)
-            self.refresh_line(self.cursor - top)
+            self.show_cursor(old)
+            self.cursor_moved()
+
+    def show_cursor(self, old: int | None = None) -> None:
+        """Scroll the cursor row into the window now, then repaint: every line when the window moved
+        (or the rows changed: `old` None), otherwise only the row the cursor left and the one it is on."""
+        if not self.scrollable_content_region.height:
+            self.refresh()  # not laid out yet (or hidden): on_resize brings the cursor in once it has a size
+            return
+        top = self.scroll_offset.y
+        self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True, immediate=True)
+        if old is None or self.scroll_offset.y != top:
+            self.refresh()
+        else:
+            self.refresh_line(old)
+            self.refresh_line(self.cursor)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._follow_window()
+
+    def _follow_window(self) -> None:
+        """The window moved without the cursor (mouse wheel, scrollbar): the cursor comes along, so the
+        row the actions use is always one on screen. (The whole view repaints on a scroll anyway.)"""
+        height, count = self.scrollable_content_region.height, self.row_count()
+        if not height or not count:
+            return
+        top = self.scroll_offset.y
+        inside = max(top, min(self.cursor, top + height - 1, count - 1))
+        if inside != self.cursor:
+            self.cursor = inside
             self.cursor_moved()
 
     def on_focus(self) -> None:

@@ -7,11 +7,9 @@ Each filter change starts a new generation, so a page of an older query is never
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
@@ -19,49 +17,7 @@ from batchdeck.core.results_browser import PAGE_ROWS
 from batchdeck.core.results_index import ResultRow
 from batchdeck.tui.widgets.columns import fit
 from batchdeck.tui.widgets.cursor_view import CursorView
-
-# (key, title, width; 0 = the rest), right-aligned
-RESULT_COLUMNS = (("custom_id", "CUSTOM_ID", 0, False), ("outcome", "OUTCOME", 9, False),
-                  ("error", "ERROR", 16, False), ("stop", "STOP", 10, False), ("in", "IN", 7, True),
-                  ("out", "OUT", 6, True), ("cost", "COST", 9, True))
-MIN_ID_WIDTH = 20
-MARK_WIDTH = 2
-
-
-@lru_cache(maxsize=8)
-def result_widths(total: int) -> dict[str, int]:
-    """CUSTOM_ID takes what the fixed columns leave; narrow terminals drop STOP, then ERROR."""
-    dropped: set[str] = set()
-    for key in ("stop", "error", "cost"):
-        fixed = sum(w + 1 for k, _, w, _ in RESULT_COLUMNS if w and k not in dropped) + MARK_WIDTH
-        if total - fixed >= MIN_ID_WIDTH:
-            break
-        dropped.add(key)
-    fixed = sum(w + 1 for k, _, w, _ in RESULT_COLUMNS if w and k not in dropped) + MARK_WIDTH
-    return {k: 0 if k in dropped else (w or max(8, total - fixed)) for k, _, w, _ in RESULT_COLUMNS}
-
-
-def result_cell(row: ResultRow, key: str) -> str:
-    if key == "custom_id":
-        return row.custom_id
-    if key == "outcome":
-        return row.outcome
-    if key == "error":
-        return row.error_type or ""
-    if key == "stop":
-        return row.stop_reason or ""
-    if key == "in":
-        return f"{row.input_tokens + row.cache_read_tokens + row.cache_write_tokens:,}" if row.outcome == "succeeded" else ""
-    if key == "out":
-        return f"{row.output_tokens:,}" if row.outcome == "succeeded" else ""
-    if row.outcome != "succeeded":
-        return ""
-    return "unknown" if row.cost_usd is None else f"${row.cost_usd:.5f}"
-
-
-def result_header(total: int) -> str:
-    sizes = result_widths(total)
-    return " ".join(fit(title, sizes[k], right) for k, title, _, right in RESULT_COLUMNS if sizes[k])
+from batchdeck.tui.widgets.result_columns import RESULT_COLUMNS, ColumnNeeds, result_cell, result_header, result_widths
 
 
 class ResultList(CursorView):
@@ -89,6 +45,7 @@ class ResultList(CursorView):
         self.pages: dict[int, list[ResultRow]] = {}
         self.requested: set[int] = set()
         self.cursor = 0
+        self.needs = ColumnNeeds()  # what the cells of the pages seen in this generation need
 
     def row_count(self) -> int:
         return self.total
@@ -102,16 +59,20 @@ class ResultList(CursorView):
         self.generation, self.total = generation, total
         self.pages = {cursor // PAGE_ROWS: first_page} if first_page else {}
         self.requested = set(self.pages)
+        self.needs = ColumnNeeds().grown(first_page)
         self.cursor = max(0, min(cursor, total - 1))
         self.virtual_size = Size(0, total)  # no horizontal scrolling: columns fit the width
-        self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
-        self.refresh()
+        self.show_cursor()
         self.post_message(self.CursorMoved(self.current))
 
     def add_page(self, generation: int, number: int, rows: list[ResultRow]) -> None:
         if generation != self.generation:
             return  # a page of an earlier filter
         self.pages[number] = rows
+        needs = self.needs.grown(rows)
+        if needs != self.needs:  # a longer custom_id or error: the columns (and the header) widen
+            self.needs = needs
+            self.post_message(self.Resized())
         if len(self.pages) > 64:  # keep memory flat on long scrolls: drop the pages furthest away
             here = self.cursor // PAGE_ROWS
             for far in sorted(self.pages, key=lambda n: -abs(n - here))[:len(self.pages) - 64]:
@@ -137,27 +98,32 @@ class ResultList(CursorView):
         return row.custom_id if row is not None else None
 
     # -- drawing ------------------------------------------------------------------------------
+    def header(self) -> str:
+        """The column titles over the cells as drawn now."""
+        return result_header(self.scrollable_content_region.width, self.needs)
+
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
         base = self.rich_style
         if index >= self.total:
             return Strip.blank(width, base)
+        cursor = self.get_component_rich_style("result-list--cursor", partial=True) \
+            if index == self.cursor and self.has_focus else Style()
         row = self.row_at(index)
-        if row is None:
+        if row is None:  # its page is on its way; the cursor shows here too, as on any row
             self._want(index // PAGE_ROWS)
             dim = self.get_component_rich_style("result-list--dim", partial=True)
-            return Strip([Segment("  …", base + dim)]).adjust_cell_length(width, base)
+            return Strip([Segment("  …", base + dim + cursor)]).adjust_cell_length(width, base + cursor)
         overlay = Style()
         marked = row.custom_id in self.marked
         if marked:
             overlay += self.get_component_rich_style("result-list--marked", partial=True)
-        if index == self.cursor and self.has_focus:
-            overlay += self.get_component_rich_style("result-list--cursor", partial=True)
+        overlay += cursor
         tone = {"succeeded": "ok", "errored": "bad"}.get(row.outcome, "warn")
         tint = self.get_component_rich_style(f"result-list--{tone}", partial=True)
         segments = [Segment("● " if marked else "  ", base + overlay)]
-        sizes = result_widths(width)
+        sizes = result_widths(width, self.needs)
         for key, _, _, right in RESULT_COLUMNS:
             size = sizes[key]
             if size:
