@@ -24,7 +24,7 @@ from batchdeck.tui.prompts import confirm_cancel, confirm_delete
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.help import HelpScreen
 from batchdeck.tui.screens.job import JobScreen
-from batchdeck.tui.screens.main import MainScreen
+from batchdeck.tui.screens.main import MainScreen, one_line
 from batchdeck.tui.screens.prompt import PromptScreen
 from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.status_line import StatusInfo
@@ -73,7 +73,7 @@ class BatchdeckApp(App[None]):
         timeout = longest if timeout is None else min(timeout, longest)
         message, title = visible_block(message), visible(title)
         if isinstance(self.screen_stack[-1] if self.screen_stack else None, ModalScreen):
-            message, title = visible(f"{title}: {message}" if title else message), ""
+            message, title = one_line(f"{title}: {message}" if title else message), ""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def on_notify(self, event: Notify) -> None:

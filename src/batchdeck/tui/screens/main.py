@@ -31,6 +31,11 @@ TIME_COLUMNS = ("created", "time", "left")  # the cells that change with the clo
 FLASH_STYLE = {"information": "$text-success", "warning": "$text-warning", "error": "$text-error"}
 
 
+def one_line(text: str) -> str:
+    """A message's lines joined with ` · `, control characters shown (for the flash line and dialog toasts)."""
+    return visible(" · ".join(part.strip() for part in text.splitlines() if part.strip()))
+
+
 def empty_text(info: StatusInfo, loaded: bool, total: int) -> str:
     """Why the list is empty (Textual markup): `total` counts every batch of the profile, deleted ones too."""
     if info.quick != "all" or info.filter:
@@ -166,9 +171,13 @@ class MainScreen(Screen[None]):
 
     def flash(self, title: str, message: str, severity: str, markup: bool) -> None:
         """Show the last notification in the flash line (one line; the toast has the whole text)."""
-        text = visible(f"{title}: {message}" if title else message)
+        text = one_line(f"{title}: {message}" if title else message)
         body = text if markup else literal(text)
-        self.query_one("#flash", Static).update(f"[{FLASH_STYLE.get(severity, '$text-success')}]{body}[/]")
+        try:
+            line = self.query_one("#flash", Static)
+        except NoMatches:
+            return  # not composed yet, or closing
+        line.update(f"[{FLASH_STYLE.get(severity, '$text-success')}]{body}[/]")
 
     def update_header(self) -> None:
         width = self.query_one(BatchList).content_width

@@ -41,8 +41,9 @@ def view_text(info: StatusInfo) -> str:
     """The filters and the sort in force, e.g. `showing 33: failed /nightly · sort created ↓`."""
     parts = []
     if info.quick != "all" or info.filter:
-        shown = f"showing {info.shown:,}: [b]{info.quick}[/b]"
-        parts.append(shown + (f" [b]/{literal(visible(info.filter))}[/b]" if info.filter else ""))
+        quick = [f"[b]{info.quick}[/b]"] if info.quick != "all" else []
+        regex = [f"[b]/{literal(visible(info.filter))}[/b]"] if info.filter else []
+        parts.append(f"showing {info.shown:,}: " + " ".join(quick + regex))
     if info.sort:
         parts.append(f"sort {info.sort}")
     return " · ".join(parts)
