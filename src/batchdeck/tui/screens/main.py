@@ -38,7 +38,7 @@ def one_line(text: str) -> str:
 
 def empty_text(info: StatusInfo, loaded: bool, total: int) -> str:
     """Why the list is empty (Textual markup): `total` counts every batch of the profile, deleted ones too."""
-    if info.quick != "all" or info.filter:
+    if total and (info.quick != "all" or info.filter):
         return _no_match_text(info, total)
     if total:
         return f"Every batch here was deleted ({total:,}): [b]f[/b] cycles the quick filter to [b]deleted[/b]."
