@@ -41,6 +41,13 @@ def demo_session(base_url: str, home: Path, clock: Clock = utcnow) -> Session:
     return Session(config, profile, db_path=home / "cache.db", clock=clock)
 
 
+def clock_note(speed: float) -> str | None:
+    """What the status line says of the demo's clock, so its ages are not taken for real ones."""
+    if speed == 1:
+        return None
+    return "demo clock stopped" if speed == 0 else f"demo clock runs {speed:g}× fast"
+
+
 def run(args: argparse.Namespace) -> int:
     """The demo in a `batchdeck-demo-*` folder of the temp dir ($TMPDIR), removed on `q`, SIGINT,
     SIGTERM and SIGHUP (an SSH drop) alike: a signal quits the app as `q` does, and the demo then
@@ -62,6 +69,7 @@ def _run_in_folder(args: argparse.Namespace, quit_on: QuitOnSignal) -> None:
             Emulator(speed=args.speed, scenario="demo") as emulator:
         # The app reads the emulator's clock, so ages and countdowns run at the demo's speed too.
         session = demo_session(emulator.base_url, Path(home), clock=emulator.clock.now_dt)
+        session.clock_note = clock_note(args.speed)
         session.workspace().close()  # the cache exists before the job is written into it
         job = submit_in_background(session, emulator, Path(home))
         try:

@@ -16,6 +16,7 @@ from typing import Any
 import anthropic
 import httpx2
 
+from batchdeck.core.clock import Clock, skew_from_date, utcnow
 from batchdeck.core.config import Profile
 from batchdeck.core.errors import ApiFailure, redact
 from batchdeck.core.ids import check_batch_id, is_batch_id
@@ -36,7 +37,8 @@ class Page:
 class BatchesApi:
     """Batches endpoints for one profile. `calls` counts requests made (not retries)."""
 
-    def __init__(self, profile: Profile, *, max_retries: int = 2, timeout: float = 60.0) -> None:
+    def __init__(self, profile: Profile, *, max_retries: int = 2, timeout: float = 60.0,
+                 clock: Clock = utcnow) -> None:
         key = profile.resolve_key()
         if not key:
             raise ApiFailure(
@@ -54,6 +56,8 @@ class BatchesApi:
             raise ApiFailure(f"the base URL {self.base_url!r} of profile {profile.name!r} is not usable ({exc})",
                              kind="other") from None
         self.calls = 0
+        self._clock = clock  # the local clock that `skew_seconds` corrects
+        self.skew_seconds = 0.0  # the API's clock minus ours, from the latest response's Date header
 
     def close(self) -> None:
         self._client.close()
@@ -133,6 +137,7 @@ class BatchesApi:
         self.calls += 1
         try:
             response = call()
+            self._note_date(response.http_response.headers.get("date"))
             body = response.http_response.json()
         except anthropic.APIError as exc:
             raise self._failure(exc, what, batch_id) from None
@@ -144,6 +149,12 @@ class BatchesApi:
         if not isinstance(body, dict):
             raise ApiFailure(f"cannot {what}: the API answered with JSON that is not an object", kind="other")
         return body
+
+    def _note_date(self, header: str | None) -> None:
+        """Keep the latest clock skew; a missing or unreadable Date header keeps the one before."""
+        skew = skew_from_date(header, self._clock())
+        if skew is not None:
+            self.skew_seconds = skew
 
     def _failure(self, exc: anthropic.APIError, what: str, batch_id: str | None) -> ApiFailure:
         failure = self._describe(exc, what, batch_id)

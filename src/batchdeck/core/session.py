@@ -4,11 +4,16 @@ SQLite connections must not be shared between threads, and closing one that anot
 is using can crash the process, so each task opens its own short-lived `Workspace` (a cheap
 open of the same file) and closes it in the thread that used it. The SDK client is
 thread-safe and worth reusing (its connection pool), so every workspace shares one.
+
+The session's clock is the API's: the local clock plus the skew the client last measured from
+a response's `Date` header, so ages, countdowns and the timestamps a session writes agree with
+the `created_at` the API wrote, even on a machine whose clock is off.
 """
 
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +31,21 @@ class Session:
         self.config = config
         self.profile = profile
         self.db_path = db_path or paths.database_file()
-        self.clock = clock
+        self.local_clock = clock
+        self.clock: Clock = self.api_now
+        self.clock_note: str | None = None  # said in the TUI's status line (the demo's clock runs fast)
         self._lock = threading.Lock()
         self._api: BatchesApi | None = None
+
+    @property
+    def skew_seconds(self) -> float:
+        """The API's clock minus the local one, as last measured (0 before any answer)."""
+        api = self._api
+        return api.skew_seconds if api is not None else 0.0
+
+    def api_now(self) -> datetime:
+        """Now, on the API's clock."""
+        return self.local_clock() + timedelta(seconds=self.skew_seconds)
 
     def setting(self, key: str) -> Any:
         """A setting as it applies to this profile (its own value over the global one)."""
@@ -40,7 +57,7 @@ class Session:
                 from batchdeck.core.api import BatchesApi
 
                 self._api = BatchesApi(self.profile, max_retries=int(self.setting("sync.max_retries")),
-                                       timeout=float(self.setting("sync.timeout")))
+                                       timeout=float(self.setting("sync.timeout")), clock=self.local_clock)
             return self._api
 
     def workspace(self) -> Workspace:

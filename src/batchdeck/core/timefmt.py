@@ -45,6 +45,12 @@ def coarse(seconds: float) -> str:
     return f"{seconds}s"
 
 
+def coarse_ago(moment: datetime, now: datetime) -> str:
+    """`3h ago`, or `in 8h` for a moment still ahead (a clock that runs behind the API's)."""
+    delta = (now - moment).total_seconds()
+    return f"in {coarse(delta)}" if delta < 0 else f"{coarse(delta)} ago"
+
+
 def ago(moment: datetime, now: datetime) -> str:
     delta = (now - moment).total_seconds()
     return f"in {span(delta)}" if delta < 0 else f"{span(delta)} ago"

@@ -36,3 +36,8 @@ def estimate(history: Sequence[tuple[int, float]], size: int) -> Turnaround | No
     slow = seconds[min(len(seconds) - 1, math.ceil(0.9 * len(seconds)) - 1)]
     return Turnaround(statistics.median(seconds), slow, len(similar), min(n for n, _ in similar),
                       max(n for n, _ in similar))
+
+
+def overdue(guess: Turnaround | None, elapsed_seconds: float) -> bool:
+    """A live batch running past what batches of its size usually take here (the median)."""
+    return guess is not None and elapsed_seconds > guess.typical_seconds

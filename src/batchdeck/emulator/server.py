@@ -161,6 +161,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self._write(response, cut=fault == "cut")
         self._log(response.status, started)
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """`Date` follows the emulated clock, as the real API's follows its own."""
+        return super().date_time_string(self.server.emulator.clock.now() if timestamp is None else timestamp)
+
     def _write(self, response: Response, cut: bool) -> None:
         req_id = request_id()
         body = response.body

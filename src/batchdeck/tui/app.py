@@ -11,13 +11,15 @@ from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
-from textual.screen import Screen
+from textual.notifications import Notify, SeverityLevel
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from batchdeck.core import rules
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.notify import ending_message, newly_ended, osc9
 from batchdeck.core.session import Session
+from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.core.turnaround import estimate
 from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.controller import Controller
@@ -29,7 +31,7 @@ from batchdeck.tui.prompts import confirm_cancel, confirm_delete
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.help import HelpScreen
 from batchdeck.tui.screens.job import JobScreen
-from batchdeck.tui.screens.main import MainScreen
+from batchdeck.tui.screens.main import MainScreen, one_line
 from batchdeck.tui.screens.prompt import PromptScreen
 from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.status_line import StatusInfo
@@ -37,6 +39,8 @@ from batchdeck.tui.widgets.status_line import StatusInfo
 RULED = {"cancel_batches": "cancel", "delete_batches": "delete", "label_batch": "label", "note_batch": "note",
          "resubmit": "resubmit", "open_job": "job", "export_batches": "export"}
 """Actions governed by `core.rules`: the app's action name -> the rule's."""
+# How long a toast stays; the flash line under the list keeps the last message until the next one.
+TOAST_SECONDS: dict[str, float] = {"information": 8.0, "warning": 12.0, "error": 15.0}
 
 
 class BatchdeckApp(App[None]):
@@ -45,7 +49,9 @@ class BatchdeckApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("colon", "command_palette", "Commands", show=False),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True),
     ]
+    NOTIFICATION_TIMEOUT = TOAST_SECONDS["information"]
 
     def __init__(self, session: Session, readonly: bool = False, poll: bool = True) -> None:
         super().__init__()
@@ -57,7 +63,7 @@ class BatchdeckApp(App[None]):
         self._last_error: str | None = None
         self._download_errors: set[str] = set()  # batches whose failed download was already reported
         self.hook_reports: list[tuple[str, list[tuple[bool, str]]]] = []  # end hooks run, for tests and the record
-        self.main = MainScreen(self.clock, session.profile.name, readonly)
+        self.main = MainScreen(self.clock, session.profile.name, readonly, session.clock_note)
         self.resubmit = ResubmitFlow(self)
         self._pressing = 0  # > 0 while a key's action runs (see run_action)
 
@@ -81,6 +87,23 @@ class BatchdeckApp(App[None]):
         self._exit_renderables.append(crash_report(error, secrets))
         self._close_messages_no_wait()
 
+    # -- notifications ------------------------------------------------------------------------
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast: control characters shown, short-lived (the flash line keeps it), and while a
+        dialog is open one line at the top (see app.tcss), so it never covers the dialog's input."""
+        longest = TOAST_SECONDS.get(severity, TOAST_SECONDS["information"])
+        timeout = longest if timeout is None else min(timeout, longest)
+        message, title = visible_block(message), visible(title)
+        if isinstance(self.screen_stack[-1] if self.screen_stack else None, ModalScreen):
+            message, title = one_line(f"{title}: {message}" if title else message), ""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def on_notify(self, event: Notify) -> None:
+        """The flash line on the main screen keeps the last message until the next one (k9s-style)."""
+        note = event.notification
+        self.main.flash(note.title, note.message, note.severity, note.markup)
+
     # -- data ---------------------------------------------------------------------------------
     def on_data_loaded(self, message: DataLoaded) -> None:
         before = {b.id: b.processing_status for b in self.controller.batches}
@@ -100,7 +123,8 @@ class BatchdeckApp(App[None]):
             error_kind=report.error_kind if report and not report.ok else None,
             syncing=self.controller.polling, counts=counts, readonly=self.readonly, paused=self.controller.paused,
             failed=sum(1 for b in batches if b.deleted_at is None and b.processing_status == "ended"
-                       and b.counts.failed))
+                       and b.counts.failed),
+            clock_note=self.session.clock_note, has_key=bool(profile.resolve_key()))
         self.main.show_data(batches, self.controller.history, message.at if message.report else None, info)
         self.controller.on_polling_change = self.main.set_syncing
         if isinstance(self.screen, DetailScreen):
@@ -349,40 +373,72 @@ class BatchdeckApp(App[None]):
                                       self.readonly))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Every action by name, each with its key on the screen it was opened from; Textual's own
+        commands only where batchdeck has no equivalent (its "Keys" panel is replaced by `?`)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Quit"):
+                yield command
+        yield self._command(screen, "Quit", "Quit batchdeck", self.action_quit, "quit")
         commands = [
-            ("Refresh now", "Poll the API now", self.action_refresh, None),
-            ("Pause or resume polling", "Stop or restart background polling", self.action_toggle_pause, None),
-            ("Copy batch id", "Copy the selected batch ids (OSC 52)", self.action_copy_id, None),
-            ("Keys of this screen", "batchdeck's keys for the screen you are on", self.action_help, None),
-            ("Open results", "Browse the selected batch's results by custom_id", self.action_open_results, None),
+            ("Refresh now", "Poll the API now", self.action_refresh, "refresh", None),
+            ("Pause or resume polling", "Stop or restart background polling", self.action_toggle_pause,
+             "toggle_pause", None),
+            ("Copy batch id", "Copy the selected batch ids (OSC 52)", self.action_copy_id, "copy_id", None),
+            ("Keys of this screen", "batchdeck's keys for the screen you are on", self.action_help, "help", None),
+            ("Open results", "Browse the selected batch's results by custom_id", self.action_open_results,
+             "open_results", None),
             ("Export results", "Save the results of the marked or selected batches as JSONL",
-             self.action_export_batches, None),
+             self.action_export_batches, "export_batches", None),
             ("Resubmit failed rows", "Preview, then resend the failed rows of the selected batch",
-             self.action_resubmit, "resubmit"),
-            ("Open job", "The job of the selected batch, merged across its resubmissions", self.action_open_job, None),
-            ("Cancel batches", "Cancel the marked or selected batches", self.action_cancel_batches, "cancel_batches"),
+             self.action_resubmit, "resubmit", "resubmit"),
+            ("Open job", "The job of the selected batch, merged across its resubmissions", self.action_open_job,
+             "open_job", None),
+            ("Cancel batches", "Cancel the marked or selected batches", self.action_cancel_batches,
+             "cancel_batches", "cancel_batches"),
             ("Delete batches", "Delete the marked or selected ended batches", self.action_delete_batches,
-             "delete_batches"),
-            ("Label batch", "Set the selected batch's label", self.action_label_batch, "label_batch"),
-            ("Note on batch", "Set the selected batch's note", self.action_note_batch, "note_batch"),
+             "delete_batches", "delete_batches"),
+            ("Label batch", "Set the selected batch's label", self.action_label_batch, "label_batch", "label_batch"),
+            ("Note on batch", "Set the selected batch's note", self.action_note_batch, "note_batch", "note_batch"),
         ]
-        for title, help_text, callback, action in commands:
-            if action is None or self.check_action(action, ()):
-                yield SystemCommand(title, help_text, callback)
+        for title, help_text, callback, key_action, check in commands:
+            if check is None or self.check_action(check, ()):
+                yield self._command(screen, title, help_text, callback, key_action)
         if screen is self.main:
-            for name in ("all", "live", "failed", "ended", "deleted"):
-                yield SystemCommand(f"Show {name} batches", f"Quick filter: {name}",
-                                    lambda n=name: self.main.action_quick_filter(n))  # type: ignore[misc]
-            for key in ("created", "status", "requests", "time", "left", "label", "id", "cost"):
-                yield SystemCommand(f"Sort by {key}", f"Sort the list by {key}",
-                                    lambda k=key: self.main.action_sort(k))  # type: ignore[misc]
-            main = self.main
-            yield SystemCommand("Open batch details", "Every field of the batch under the cursor", main.action_open)
-            yield SystemCommand("Filter batches", "Regex over id, label, status and note", main.action_filter)
-            yield SystemCommand("Clear the filter", "Show every batch again", main.action_clear_filter)
-            yield SystemCommand("Reverse the sort order", "Ascending or descending", main.action_reverse_sort)
-            yield SystemCommand("Mark or unmark the batch", "Actions apply to every marked batch", main.action_mark)
-            yield SystemCommand("Clear marks", "Unmark every batch", main.action_clear_marks)
-            yield SystemCommand("Show or hide live panes", "Toggle the live panes", main.action_toggle_live)
-            yield SystemCommand("Clear ended live panes", "Remove panes of batches that ended", main.action_clear_ended_panes)
+            yield from self._main_commands()
+
+    def _main_commands(self) -> Iterable[SystemCommand]:
+        main = self.main
+        for name in ("all", "live", "failed", "ended", "deleted"):
+            yield self._command(main, f"Show {name} batches", f"Quick filter: {name}",
+                                lambda n=name: main.action_quick_filter(n), "quick_filter", "cycles")  # type: ignore[misc]
+        for key in ("created", "status", "requests", "time", "left", "label", "id", "cost"):
+            yield self._command(main, f"Sort by {key}", f"Sort the list by {key}",
+                                lambda k=key: main.action_sort(k), "sort", "cycles")  # type: ignore[misc]
+        for title, help_text, callback, key_action in (
+            ("Open batch details", "Every field of the batch under the cursor", main.action_open, "open"),
+            ("Filter batches", "Regex over id, label, status and note", main.action_filter, "filter"),
+            ("Clear the filter", "Show every batch again", main.action_clear_filter, "clear_filter"),
+            ("Reverse the sort order", "Ascending or descending", main.action_reverse_sort, "reverse_sort"),
+            ("Mark or unmark the batch", "Actions apply to every marked batch", main.action_mark, "mark"),
+            ("Clear marks", "Unmark every batch", main.action_clear_marks, "clear_marks"),
+            ("Show or hide live panes", "Toggle the live panes", main.action_toggle_live, "toggle_live"),
+            ("Clear ended live panes", "Remove panes of batches that ended", main.action_clear_ended_panes,
+             "clear_ended_panes"),
+        ):
+            yield self._command(main, title, help_text, callback, key_action)
+
+    def _command(self, screen: Screen[object], title: str, help_text: str, callback: object, action: str,
+                 how: str = "") -> SystemCommand:
+        """A palette entry whose title ends with the key bound to `action` on `screen`, if any."""
+        key = self._key_for(screen, action)
+        suffix = f" ({key}{' ' + how if how else ''})" if key else ""
+        return SystemCommand(title + suffix, help_text, callback)  # type: ignore[arg-type]
+
+    def _key_for(self, screen: Screen[object], action: str) -> str | None:
+        """The key bound to `action` (or `app.action`) on the screen or the app, as the footer shows it;
+        a plain key before a ctrl combination (those often never arrive through tmux or SSH)."""
+        names = {action, f"app.{action}", f"screen.{action}"}
+        found = [binding for bindings in (screen._bindings, self._bindings) for _key, binding in bindings
+                 if binding.action in names]
+        found.sort(key=lambda binding: binding.key.startswith("ctrl+"))
+        return self.get_key_display(found[0]) if found else None

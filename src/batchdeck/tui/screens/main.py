@@ -1,8 +1,13 @@
-"""The main screen: status line, live panes, and the batch list with filter, sort and marks."""
+"""The main screen: status line, live panes, and the batch list with filter, sort and marks.
+
+An empty list always says why (no match for the filter, no batches, no key, an API error), and
+the flash line under the list keeps the last notification readable until the next one.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import zip_longest
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,14 +18,52 @@ from textual.widgets import Footer, Input, Static
 
 from batchdeck.core.clock import Clock
 from batchdeck.core.models import CachedBatch
+from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.core.turnaround import estimate
 from batchdeck.tui.filtering import QUICK_FILTERS, visible_rows
+from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.batch_list import BatchList, header_text
-from batchdeck.tui.widgets.columns import SORTABLE
+from batchdeck.tui.widgets.columns import SORTABLE, cell_text
 from batchdeck.tui.widgets.live_pane import LivePane
 from batchdeck.tui.widgets.status_line import StatusInfo, StatusLine
 
-LIST_REFRESH_SECONDS = 30.0
+TIME_COLUMNS = ("created", "time", "left")  # the cells that change with the clock alone
+FLASH_STYLE = {"information": "$text-success", "warning": "$text-warning", "error": "$text-error"}
+
+
+def one_line(text: str) -> str:
+    """A message's lines joined with ` · `, control characters shown (for the flash line and dialog toasts)."""
+    return visible(" · ".join(part.strip() for part in text.splitlines() if part.strip()))
+
+
+def empty_text(info: StatusInfo, loaded: bool, total: int) -> str:
+    """Why the list is empty (Textual markup): `total` counts every batch of the profile, deleted ones too."""
+    if total and (info.quick != "all" or info.filter):
+        return _no_match_text(info, total)
+    if total:
+        return f"Every batch here was deleted ({total:,}): [b]f[/b] cycles the quick filter to [b]deleted[/b]."
+    if info.error and info.error_kind == "auth" and not info.has_key:
+        return ("[b]No API key for this profile[/b], so there is nothing to list yet.\n"
+                f"{literal(visible_block(info.error))}")
+    if info.error:
+        return ("[b]The API could not be read[/b] and nothing is cached yet:\n"
+                f"{literal(visible_block(info.error))}\nbatchdeck retries with backoff; [b]r[/b] tries now.")
+    if not loaded or info.syncing or not info.last_success:
+        return "Reading the workspace's batches from the API…"
+    return ("[b]No batches in this workspace yet.[/b] `batchdeck submit FILE` sends one; "
+            "it shows here with the next poll.")
+
+
+def _no_match_text(info: StatusInfo, total: int) -> str:
+    regex = f" matches [b]/{literal(visible(info.filter))}[/b]" if info.filter else ""
+    kind = "" if info.quick == "all" else f"[b]{info.quick}[/b] "
+    what = f"No {kind}batch{regex}" if regex else f"No {kind}batches"
+    ways = []
+    if info.filter:
+        ways.append("[b]esc[/b] clears the text filter")
+    if info.quick != "all":
+        ways.append("[b]f[/b] cycles the quick filter back to [b]all[/b]")
+    return f"{what} (0 of {total:,}). " + "; ".join(ways) + "."
 
 
 def _shown_fields(batch: CachedBatch) -> tuple[object, ...]:
@@ -55,10 +98,12 @@ class MainScreen(Screen[None]):
         Binding("question_mark", "app.help", "Keys"),
     ]
 
-    def __init__(self, clock: Clock, profile: str, readonly: bool) -> None:
+    def __init__(self, clock: Clock, profile: str, readonly: bool, clock_note: str | None = None) -> None:
         super().__init__()
         self.clock = clock
-        self.info = StatusInfo(profile=profile, readonly=readonly, sort="created ↓")
+        self.info = StatusInfo(profile=profile, readonly=readonly, sort="created ↓", clock_note=clock_note)
+        self.loaded = False  # the cache has been read once (until then an empty list means nothing)
+        self._time_cells: list[tuple[str, ...]] = []  # the visible rows' time cells at the last tick
         self.quick = "all"
         self.text_filter = ""
         self.sort = "created"
@@ -71,22 +116,25 @@ class MainScreen(Screen[None]):
         yield StatusLine(id="status-line")
         yield Container(id="live-area")
         yield Static(id="list-header")
+        yield Static(id="list-empty")
         yield BatchList(clock=self.clock, id="batch-list")
         yield Input(placeholder="filter: regex over id, label, status (! inverts) · enter keeps · esc clears",
                     id="filter-input")
+        yield Static(id="flash")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#filter-input", Input).display = False
         self.query_one(BatchList).focus()
         self.set_interval(1.0, self.tick)
-        self.set_interval(LIST_REFRESH_SECONDS, lambda: self.query_one(BatchList).refresh())
+        self.update_empty()
 
     # -- data in ------------------------------------------------------------------------------
     def show_data(self, batches: list[CachedBatch], history: list[tuple[int, float]], polled_at: datetime | None,
                   info: StatusInfo) -> None:
         changed = [_shown_fields(b) for b in batches] != [_shown_fields(b) for b in self.batches]
         self.batches, self.history = batches, history
+        self.loaded = True
         if polled_at is not None:
             self.polled_at = polled_at
         self.info = info
@@ -94,16 +142,42 @@ class MainScreen(Screen[None]):
             self.refresh_rows()
         else:
             self.tick()
+            self.update_empty()
         self.sync_live_panes()
 
     def refresh_rows(self) -> None:
         now = self.clock()
         rows = visible_rows(self.batches, self.quick, self.text_filter, self.sort, self.descending, now)
         self.query_one(BatchList).set_rows(rows)
-        self.info.shown, self.info.quick, self.info.filter = len(rows), self.quick, self.text_filter
-        self.info.sort = f"{self.sort} {'↓' if self.descending else '↑'}"
         self.update_header()
+        self.update_empty()
         self.tick()
+
+    def update_empty(self) -> None:
+        """Over an empty list, a line that says why and what to do."""
+        self._fill_view_state()
+        empty = self.query_one("#list-empty", Static)
+        empty.display = not self.query_one(BatchList).rows
+        if empty.display:
+            empty.update(empty_text(self.info, self.loaded, len(self.batches)))
+
+    def _fill_view_state(self) -> None:
+        """What the status line says of the view comes from the screen, whatever data arrived since."""
+        batch_list = self.query_one(BatchList)
+        info = self.info
+        info.quick, info.filter, info.shown = self.quick, self.text_filter, len(batch_list.rows)
+        info.sort = f"{self.sort} {'↓' if self.descending else '↑'}"
+        info.marked = len(batch_list.marked)
+
+    def flash(self, title: str, message: str, severity: str, markup: bool) -> None:
+        """Show the last notification in the flash line (one line; the toast has the whole text)."""
+        text = one_line(f"{title}: {message}" if title else message)
+        body = text if markup else literal(text)
+        try:
+            line = self.query_one("#flash", Static)
+        except NoMatches:
+            return  # not composed yet, or closing
+        line.update(f"[{FLASH_STYLE.get(severity, '$text-success')}]{body}[/]")
 
     def update_header(self) -> None:
         width = self.query_one(BatchList).content_width
@@ -125,12 +199,24 @@ class MainScreen(Screen[None]):
         """Once a second: ages in the status line and the live panes."""
         now = self.clock()
         try:
-            self.info.marked = len(self.query_one(BatchList).marked)
+            self._fill_view_state()
         except NoMatches:
             return  # the app is closing and the screen's widgets are gone (a late timer)
         self.query_one(StatusLine).show(self.info, now)
         for pane in self.query(LivePane):
             pane.redraw()
+        self._repaint_ticking_rows(now)
+
+    def _repaint_ticking_rows(self, now: datetime) -> None:
+        """Ages and countdowns move between polls: repaint only the visible rows whose time cells changed."""
+        batch_list = self.query_one(BatchList)
+        top = batch_list.scroll_offset.y
+        cells = [(b.id, *(cell_text(b, key, now) for key in TIME_COLUMNS))
+                 for b in batch_list.rows[top:top + batch_list.size.height]]
+        for y, (before, after) in enumerate(zip_longest(self._time_cells, cells)):
+            if before != after:
+                batch_list.refresh_line(y)
+        self._time_cells = cells
 
     def sync_live_panes(self) -> None:
         """A pane for every live batch; panes of batches that ended stay, showing the outcome."""
@@ -170,6 +256,7 @@ class MainScreen(Screen[None]):
     def action_filter(self) -> None:
         field = self.query_one("#filter-input", Input)
         field.display = True
+        self.add_class("-filtering")
         field.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -179,11 +266,13 @@ class MainScreen(Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(BatchList).focus()
         event.input.display = bool(event.value.strip())
+        self.set_class(event.input.display, "-filtering")
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#filter-input", Input)
         field.value = ""
         field.display = False
+        self.remove_class("-filtering")
         self.text_filter = ""
         self.query_one(BatchList).focus()
         self.refresh_rows()

@@ -154,7 +154,7 @@ def cell_text(batch: CachedBatch, key: str, now: datetime) -> str:
     if key == "requests":
         return f"{batch.counts.total:,}"
     if key == "created":
-        return timefmt.coarse((now - batch.created).total_seconds()) + " ago"
+        return timefmt.coarse_ago(batch.created, now)
     if key == "time":
         return timefmt.span(batch.duration_seconds(now))
     if key == "left":

@@ -1,21 +1,29 @@
 """One pane per live batch: elapsed, expiry countdown, typical turnaround, last poll, counts.
 
 No progress bar: the API reports nothing until the whole batch ends, so the pane compares the
-elapsed time with how long batches of this size usually take here.
+elapsed time with how long batches of this size usually take here, and says so when a batch
+runs past that ("overdue: usually 6m").
+
+Widget ids come from a counter, never from the batch id: ids are API data, and Textual refuses
+ids with characters such as `.`.
 """
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
-from batchdeck.tui.text import literal
 from textual.widgets import Static
 
 from batchdeck.core import timefmt
 from batchdeck.core.clock import Clock
 from batchdeck.core.models import CachedBatch
-from batchdeck.core.turnaround import Turnaround
+from batchdeck.core.terminal_text import visible
+from batchdeck.core.turnaround import Turnaround, overdue
+from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.columns import short_id
+
+_pane_numbers = itertools.count(1)
 
 
 def pane_text(batch: CachedBatch, guess: Turnaround | None, polled_at: datetime | None, now: datetime) -> str:
@@ -31,12 +39,23 @@ def pane_text(batch: CachedBatch, guess: Turnaround | None, polled_at: datetime 
     expires = timefmt.span((timefmt.parse(batch.expires_at) - now).total_seconds()) if batch.expires_at else "?"
     state = "canceling" if batch.processing_status == "canceling" else "running"
     lines = [f"{state} {elapsed} · {counts.total:,} requests", f"expires in {expires}"]
-    if guess is None:
-        lines.append("no finished batches here to compare")
-    else:
-        lines.append(f"usually {timefmt.span(guess.typical_seconds)}, slow {timefmt.span(guess.slow_seconds)}"
-                     f" ({guess.based_on} past)")
+    lines.append(_turnaround_line(guess, batch.duration_seconds(now)))
     return "\n".join(lines)
+
+
+def _turnaround_line(guess: Turnaround | None, elapsed_seconds: float) -> str:
+    if guess is None:
+        return "no finished batches here to compare"
+    usual = timefmt.span(guess.typical_seconds)
+    if overdue(guess, elapsed_seconds):
+        return f"[b $warning]overdue[/]: usually {usual} ({guess.based_on} past)"  # fits two panes at 80 columns
+    return f"usually {usual}, slow {timefmt.span(guess.slow_seconds)} ({guess.based_on} past)"
+
+
+def pane_title(batch: CachedBatch) -> str:
+    """The border title: short id and label, control characters shown, markup escaped."""
+    title = visible(short_id(batch.id)) + (f" {visible(batch.label)}" if batch.label else "")
+    return literal(title)
 
 
 def poll_age(now: datetime, polled_at: datetime) -> str:
@@ -49,7 +68,7 @@ class LivePane(Static):
     """A bordered box titled with the batch's short id and label."""
 
     def __init__(self, batch: CachedBatch, clock: Clock) -> None:
-        super().__init__(id=f"live-{batch.id}", classes="live-pane")
+        super().__init__(id=f"live-pane-{next(_pane_numbers)}", classes="live-pane")
         self.clock = clock
         self.batch = batch
         self.guess: Turnaround | None = None
@@ -65,10 +84,11 @@ class LivePane(Static):
 
     def redraw(self) -> None:
         batch = self.batch
-        self.border_title = short_id(batch.id) + (f" {literal(batch.label)}" if batch.label else "")
-        self.set_class(batch.processing_status == "ended", "-ended")
-        self.set_class(batch.processing_status == "ended" and batch.counts.failed > 0, "-failed")
+        self.border_title = pane_title(batch)
         now = self.clock()
+        self.set_class(batch.processing_status == "ended", "-ended")
+        self.set_class(batch.is_live and overdue(self.guess, batch.duration_seconds(now)), "-overdue")
+        self.set_class(batch.processing_status == "ended" and batch.counts.failed > 0, "-failed")
         self.border_subtitle = f"polled {poll_age(now, self.polled_at)}" if self.polled_at else "not polled yet"
         text = pane_text(batch, self.guess, self.polled_at, now)
         if text != self._shown:  # most ticks change nothing: no repaint, no traffic over SSH

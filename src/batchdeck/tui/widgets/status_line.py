@@ -1,14 +1,18 @@
-"""The line at the top: profile, sync age and health, counts by status, READONLY and paused flags."""
+"""The line at the top: profile, flags, the view (quick filter, regex, sort), sync age and health, counts.
+
+What the list shows is always named here: a filtered list never passes for the whole workspace.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from batchdeck.tui.text import literal
 from textual.widgets import Static
 
 from batchdeck.core import timefmt
+from batchdeck.core.terminal_text import visible
+from batchdeck.tui.text import literal
 
 STALE_AFTER = 300.0
 
@@ -29,11 +33,27 @@ class StatusInfo:
     sort: str = ""
     shown: int = 0
     marked: int = 0
+    clock_note: str | None = None  # "demo clock ×5": ages run faster than the wall clock
+    has_key: bool = True  # the profile has an API key (an empty list then says how to set one)
+
+
+def view_text(info: StatusInfo) -> str:
+    """The filters and the sort in force, e.g. `showing 33: failed /nightly · sort created ↓`."""
+    parts = []
+    if info.quick != "all" or info.filter:
+        quick = [f"[b]{info.quick}[/b]"] if info.quick != "all" else []
+        regex = [f"[b]/{literal(visible(info.filter))}[/b]"] if info.filter else []
+        parts.append(f"showing {info.shown:,}: " + " ".join(quick + regex))
+    if info.sort:
+        parts.append(f"sort {info.sort}")
+    return " · ".join(parts)
 
 
 def status_markup(info: StatusInfo, now: datetime) -> str:
-    """Flags first (they must survive a narrow terminal), then sync age, counts and the view."""
-    parts = [f"[b]batchdeck[/b] · {literal(info.profile)}"]
+    """Flags and the view first (they must survive a narrow terminal), then sync age and counts."""
+    parts = [f"[b]batchdeck[/b] · {literal(visible(info.profile))}"]
+    if info.clock_note:
+        parts.append(f"[i $warning]{literal(info.clock_note)}[/]")
     if info.readonly:
         parts.append("[reverse $accent] READONLY [/]")
     if info.paused:
@@ -41,6 +61,11 @@ def status_markup(info: StatusInfo, now: datetime) -> str:
     if info.error:
         label = "offline" if info.error_kind == "network" else "error"
         parts.append(f"[reverse $error] {label} [/]")
+    view = view_text(info)
+    if view:  # before the sync age and counts: a narrow terminal cuts those first
+        parts.append(view)
+    if info.marked:
+        parts.append(f"[b]{info.marked} marked[/b]")
     if info.syncing:
         parts.append("syncing…")
     if info.last_success:
@@ -52,10 +77,6 @@ def status_markup(info: StatusInfo, now: datetime) -> str:
     counts = info.counts or {}
     live = counts.get("in_progress", 0) + counts.get("canceling", 0)
     parts.append(f"{live} live · {counts.get('ended', 0)} ended · {info.failed} failed")
-    if info.marked:
-        parts.append(f"[b]{info.marked} marked[/b]")
-    if info.quick != "all" or info.filter:
-        parts.append(f"showing {info.shown}: {info.quick}" + (f" /{literal(info.filter)}" if info.filter else ""))
     return " · ".join(parts)
 
 
