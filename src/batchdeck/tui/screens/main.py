@@ -127,7 +127,8 @@ class MainScreen(Screen[None]):
         self.query_one("#filter-input", Input).display = False
         self.query_one(BatchList).focus()
         self.set_interval(1.0, self.tick)
-        self.update_empty()
+        self.refresh_rows()  # data that arrived before the widgets existed
+        self.sync_live_panes()
 
     # -- data in ------------------------------------------------------------------------------
     def show_data(self, batches: list[CachedBatch], history: list[tuple[int, float]], polled_at: datetime | None,
@@ -138,6 +139,8 @@ class MainScreen(Screen[None]):
         if polled_at is not None:
             self.polled_at = polled_at
         self.info = info
+        if not self.query(BatchList):  # not composed yet (on_mount draws this data) or torn down at exit
+            return
         if changed:  # a quiet poll repaints nothing but the ages
             self.refresh_rows()
         else:
