@@ -267,17 +267,17 @@ def _origin_text(url: str) -> str:
 
 
 def _decoded(response: httpx2.Response, size: int, what: str) -> Iterator[bytes]:
-    """The body with its Content-Encoding undone, in pieces of at most `size` bytes each
+    """The body with its Content-Encoding undone, as it arrives; an inflated piece is at most `size` bytes
     (httpx would inflate a whole network read at once: 64 KB of a gzip bomb is 64 MB)."""
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding in ("", "identity"):
-        yield from response.iter_raw(size)
+        yield from response.iter_raw()  # each network read as it comes (a chunk size would wait for it to fill)
         return
     if encoding not in DECODERS:
         raise ApiFailure(f"cannot {what}: the body came in an encoding batchdeck did not ask for "
                          f"({visible(encoding)[:40]})", "server")
     decoder = zlib.decompressobj(DECODERS[encoding])
-    for raw in response.iter_raw(size):
+    for raw in response.iter_raw():
         while raw and not decoder.eof:
             piece = decoder.decompress(raw, size)
             raw = decoder.unconsumed_tail
