@@ -30,7 +30,7 @@ CASES = {  # name -> (requests the batch counts, body writer factory)
     "spaces": (1, lambda stop: gzipped(b" " * (64 << 20))),
     "long": (8, lambda stop: plain(b'{"x": "' + b"y" * (64 << 20) + b'"}\n' + body_of(7))),
     "normal": (10_000, lambda stop: plain(body_of(10_000))),  # the baseline: a well-formed 10,000-row body
-    "trickle": (2, lambda stop: trickle(result_line("a") * 100, 1.0, stop)),
+    "trickle": (2, lambda stop: trickle(body_of(100), 1.0, stop)),
 }
 
 

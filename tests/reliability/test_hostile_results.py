@@ -278,9 +278,40 @@ def test_long_line_is_one_malformed_line_in_linear_time(hostile: HostileApi) -> 
 
 
 def test_trickle_is_cut_by_the_deadline(hostile: HostileApi, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(results_mod, "DEADLINE_GRACE", 0.5)
-    monkeypatch.setattr(results_mod, "MIN_RATE", 1_000)
+    monkeypatch.setattr(results_mod, "DEADLINE_GRACE", 0.5, raising=False)
+    monkeypatch.setattr(results_mod, "MIN_RATE", 1_000, raising=False)
     hostile.add_batch(BATCH, 2, trickle(body_of(2), 0.01, hostile.stopping))  # ~500 bytes at 100 B/s: 5 s
     seconds, error = timed_download()
     assert isinstance(error, ApiFailure) and "came too slowly" in str(error), error
     assert seconds < 2 and saved_set() == (False, 0)
+
+
+@pytest.mark.anyio
+async def test_a_stuck_download_does_not_hold_up_the_tui_queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The TUI saves ended batches one at a time, oldest first: the oldest one trickles (an endless body at
+    100 B/s), and the next one is saved once the deadline (0.5 s of grace here) has stopped the first."""
+    from datetime import datetime, timezone
+
+    from batchdeck.commands.demo_cmd import demo_session
+    from batchdeck.tui.app import BatchdeckApp
+    from batchdeck.tui.widgets.batch_list import BatchList
+    from tests.ui.conftest import polled, rows, wait_for
+
+    monkeypatch.setattr(results_mod, "DEADLINE_GRACE", 0.5, raising=False)
+    monkeypatch.setattr(results_mod, "MIN_RATE", 1_000, raising=False)
+    with HostileApi() as api:
+        api.add_batch("msgbatch_stuck", 2, trickle(body_of(2) * 10_000, 0.01, api.stopping))
+        api.add_batch("msgbatch_after", 2, plain(body_of(2)))
+        api.batches["msgbatch_after"]["created_at"] = "2026-11-01T12:30:00Z"  # newer: saved second
+        session = demo_session(api.base_url, tmp_path, clock=lambda: datetime(2026, 11, 1, 13, tzinfo=timezone.utc))
+        session.config.settings["results.auto_download"] = True
+        app = BatchdeckApp(session)
+        async with app.run_test(size=(140, 30)) as pilot:
+            await polled(pilot)
+            await wait_for(pilot, lambda: any(b.id == "msgbatch_after" and b.results_saved for b in rows(app)))
+            await pilot.pause()
+            batch_list = app.main.query_one(BatchList)
+            drawn = [batch_list.render_line(y).text for y in range(batch_list.size.height)]
+            shown = {line.split()[0]: line for line in drawn if line.strip()}  # the ID column drops `msgbatch_`
+            assert "saved" in shown["after"] and "saved" not in shown["stuck"] and "arch 28d" in shown["stuck"]
+        assert [s.path.split("/")[-2] for s in api.results_requests()] == ["msgbatch_stuck", "msgbatch_after"]
