@@ -112,7 +112,8 @@ class BatchesApi:
 
     @contextmanager
     def stream_results(self, batch_id: str, chunk_size: int = 1 << 16) -> Iterator[ResultsBody]:
-        """The results body, decoded, in pieces of at most `chunk_size` bytes, with the batch's request total.
+        """The results body, decoded as it arrives (inflated pieces of at most `chunk_size` bytes), with the
+        batch's request total.
 
         The batch is read first for its `results_url` and `request_counts` (as the SDK's
         `results()` would). The key goes only to the profile's base URL: a `results_url` or a
@@ -132,18 +133,22 @@ class BatchesApi:
             response.close()
 
     def _results_url(self, batch: dict[str, Any], what: str) -> str:
-        """The batch's `results_url` made absolute, refused unless it is on the base URL's origin."""
+        """The batch's `results_url`, refused unless it is a path or a URL on the base URL's origin."""
         given = batch.get("results_url")
         if not given:
             raise ApiFailure(f"cannot {what}: it has no results yet (processing status "
                              f"{visible(str(batch.get('processing_status')))})", "not_ready")
         if not isinstance(given, str):
             raise ApiFailure(f"cannot {what}: the API gave a results_url that is not a string", "other")
-        return self._same_origin(urljoin(self.base_url.rstrip("/") + "/", given), what)
+        parts = urlsplit(given)
+        if not parts.scheme and not parts.netloc:
+            return given  # a path: the SDK puts it under the base URL, as it would for `results()`
+        return self._same_origin(given, what)
 
     def _same_origin(self, url: str, what: str) -> str:
         """`url`, when it has the base URL's scheme, host and port; else one line naming the other host."""
-        if _origin(url) != _origin(self.base_url):
+        found = _origin(url)
+        if found is None or found != _origin(self.base_url):
             raise ApiFailure(f"cannot {what}: the API sent it to {visible(_origin_text(url))}, not "
                              f"{_origin_text(self.base_url)}; batchdeck sends the key only to the profile's base URL "
                              "and does not follow it elsewhere", "other")

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from batchdeck.core.clock import utcnow
 from batchdeck.core.db import Database
 from batchdeck.core.errors import ApiFailure, BatchdeckError
 from batchdeck.core.ids import check_batch_id, inside, is_batch_id
@@ -37,7 +38,6 @@ from batchdeck.core.paths import private_dir
 from batchdeck.core.pricing import BATCH_DISCOUNT, PriceBook, Usage
 from batchdeck.core.results_index import ResultsIndex, ResultSet
 from batchdeck.core.timefmt import iso
-from batchdeck.core.clock import utcnow
 from batchdeck.core.workspace import Workspace
 
 FLUSH_ROWS = 5_000
@@ -389,11 +389,11 @@ def reindex_saved(db: Database, results_root: Path, prices: PriceBook) -> list[s
         index = ResultsIndex(db, directory.name)
         for path in sorted(directory.glob("msgbatch_*.jsonl")):
             batch_id = path.name.removesuffix(".jsonl")
-            saved = index.result_set(batch_id) if is_batch_id(batch_id) else None
-            if not is_batch_id(batch_id) or (saved is not None and saved.complete):
+            if not is_batch_id(batch_id) or _kept(index, batch_id, path):
                 continue
             with batch_lock(path):
-                if reindex_file(db, directory.name, batch_id, path, prices, iso(utcnow())):
+                if not _kept(index, batch_id, path) and reindex_file(db, directory.name, batch_id, path, prices,
+                                                                     iso(utcnow())):
                     found.append(batch_id)
     return found
 
