@@ -159,7 +159,6 @@ def gzipped(data: bytes) -> BodyWriter:
     def write(h: Handler) -> None:
         h.start_body({"content-encoding": "gzip", "content-length": str(len(packed))})
         h.wfile.write(packed)
-    write.packed_size = len(packed)  # type: ignore[attr-defined]
     return write
 
 

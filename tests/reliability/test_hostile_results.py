@@ -2,8 +2,8 @@
 
 The API side is `hostile_api.HostileApi` (a stdlib server on 127.0.0.1 whose answers the test
 chooses) or the emulator; downloads run through the real SDK client into a real cache in a temp
-home. The figures the README quotes come from `benchmarks`-style runs of the same bodies, not
-from these (deliberately small) ones.
+home. The README's figures come from benchmarks/hostile_results_bench.py and
+benchmarks/results_race_bench.py (bigger bodies, the shipped limits); these runs are kept small.
 """
 
 from __future__ import annotations
@@ -139,7 +139,6 @@ def test_two_processes_downloading_one_batch(hostile: HostileApi, tmp_path: Path
         for proc in (a, b):
             if proc is not None and proc.exitcode is None:
                 proc.kill()
-    assert state in ("waiting", "downloading")
     a_out, b_out = runs[0].tail(), runs[1].tail()
     if first_fails:
         assert a.exitcode == 1 and "cut off" in a_out, a_out
@@ -154,6 +153,7 @@ def test_two_processes_downloading_one_batch(hostile: HostileApi, tmp_path: Path
         assert not [p.name for p in final.parent.iterdir() if p.name.endswith(".part")]
     # nothing downloaded twice: the second process used the first one's copy when it had one
     assert len(hostile.results_requests()) == (2 if first_fails else 1)
+    assert state == "waiting"  # for the batch's lock, while the first one was under way
 
 
 # -- 4: a short body is not complete --------------------------------------------------------------
