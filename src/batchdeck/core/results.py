@@ -177,7 +177,9 @@ class _LineIndexer:
 
     def _end(self, piece: bytes) -> Iterator[tuple[Any, ...]]:
         size = self.pending + len(piece)
-        raw = None if size > self.line_max else b"".join([*self.parts, piece]) if self.parts else piece
+        raw: bytes | None = None  # too long: not kept, a malformed line
+        if size <= self.line_max:
+            raw = b"".join([*self.parts, piece]) if self.parts else piece
         self.parts.clear()
         self.pending = 0
         yield from self._line(raw, size)
