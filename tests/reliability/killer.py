@@ -68,11 +68,16 @@ class Killer:
     output: Path
     patches: Sequence[Patch] = ()
 
-    def run(self, argv: Sequence[str], kill_at: int = 0, timeout: float = 120) -> int:
-        """One run (killed at Python call number `kill_at`, if it gets that far); its exit code (-9: killed)."""
+    def start(self, argv: Sequence[str], kill_at: int = 0) -> Any:
+        """Start one run (killed at Python call number `kill_at`, if it gets that far) without waiting for it."""
         proc = _CTX.Process(target=_child, args=(dict(os.environ), list(argv), list(self.patches),
                                                  str(self.output), kill_at))
         proc.start()
+        return proc
+
+    def run(self, argv: Sequence[str], kill_at: int = 0, timeout: float = 120) -> int:
+        """One run (killed at Python call number `kill_at`, if it gets that far); its exit code (-9: killed)."""
+        proc = self.start(argv, kill_at)
         proc.join(timeout)
         assert proc.exitcode is not None, f"batchdeck {' '.join(argv)} did not finish in {timeout} s"
         return int(proc.exitcode)

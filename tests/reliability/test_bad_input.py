@@ -17,7 +17,7 @@ import anthropic
 import pytest
 
 from batchdeck.core import paths, submit_input
-from batchdeck.core.api import BatchesApi
+from batchdeck.core.api import BatchesApi, ResultsBody
 from batchdeck.core.results_index import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
@@ -88,10 +88,10 @@ def test_malformed_results_lines(home: Path, emulator: Emulator, client: anthrop
     real = BatchesApi.stream_results
 
     @contextmanager
-    def spliced(self: BatchesApi, batch_id: str, chunk_size: int = 1 << 16) -> Iterator[Iterator[bytes]]:
-        with real(self, batch_id, chunk_size) as chunks:
-            good = b"".join(chunks).splitlines(keepends=True)
-            yield iter([good[0], *(bad + b"\n" for bad in BODY_LINES), good[1]])
+    def spliced(self: BatchesApi, batch_id: str, chunk_size: int = 1 << 16) -> Iterator[ResultsBody]:
+        with real(self, batch_id, chunk_size) as body:
+            good = b"".join(body).splitlines(keepends=True)
+            yield ResultsBody(iter([good[0], *(bad + b"\n" for bad in BODY_LINES), good[1]]), body.expected_rows)
 
     monkeypatch.setattr(BatchesApi, "stream_results", spliced)
     code, out, err = run_cli(capsys, "results", batch.id, "--json")

@@ -8,10 +8,12 @@ with one readable line and the key redacted.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import anthropic
 import httpx2
@@ -24,6 +26,8 @@ from batchdeck.core.models import MalformedBatch, check_batch, split_batches
 from batchdeck.core.terminal_text import visible
 
 LIST_LIMIT = 1000
+MAX_REDIRECTS = 3  # for a results download, on the base URL's own origin only
+DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}  # Content-Encoding -> zlib wbits
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,17 @@ class Page:
     has_more: bool
     last_id: str | None
     skipped: tuple[MalformedBatch, ...] = ()  # objects of the page the cache cannot hold, in the API's order
+
+
+@dataclass
+class ResultsBody:
+    """A results body as decoded pieces, and how many results the batch says it holds."""
+
+    chunks: Iterator[bytes]
+    expected_rows: int  # the sum of the batch's request_counts, read just before the download
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.chunks
 
 
 class BatchesApi:
@@ -114,23 +129,74 @@ class BatchesApi:
                           f"create a batch of {len(requests):,} requests")
 
     @contextmanager
-    def stream_results(self, batch_id: str, chunk_size: int = 1 << 16) -> Iterator[Iterator[bytes]]:
-        """The results body as raw byte chunks, exactly as sent (the SDK reads `results_url` itself)."""
+    def stream_results(self, batch_id: str, chunk_size: int = 1 << 16) -> Iterator[ResultsBody]:
+        """The results body, decoded as it arrives (inflated pieces of at most `chunk_size` bytes), with the
+        batch's request total.
+
+        The batch is read first for its `results_url` and `request_counts` (as the SDK's
+        `results()` would). The key goes only to the profile's base URL: a `results_url` or a
+        redirect to another scheme, host or port is refused rather than followed. The body is
+        read raw and decompressed here a piece at a time, so a gzip bomb never sits in memory.
+        """
         what = f"download the results of {batch_id}"
+        batch = self.retrieve(batch_id)
+        url = self._results_url(batch, what)
+        expected = _request_total(batch, what)
         self.calls += 1
+        response = self._open_results(url, what, batch_id)
         try:
-            with self._client.messages.batches.with_streaming_response.results(batch_id) as response:
-                yield self._chunks(response.iter_bytes(chunk_size), what)
-        except anthropic.APIError as exc:
-            raise self._failure(exc, what, batch_id) from None
-        except anthropic.AnthropicError as exc:  # no results_url: not ended yet
-            raise ApiFailure(visible(f"cannot {what}: it has no results yet ({exc})"), "not_ready") from None
+            chunks = _decoded(response, chunk_size, what)
+            yield ResultsBody(self._chunks(chunks, what), expected)
+        finally:
+            response.close()
+
+    def _results_url(self, batch: dict[str, Any], what: str) -> str:
+        """The batch's `results_url`, refused unless it is a path or a URL on the base URL's origin."""
+        given = batch.get("results_url")
+        if not given:
+            raise ApiFailure(f"cannot {what}: it has no results yet (processing status "
+                             f"{visible(str(batch.get('processing_status')))})", "not_ready")
+        if not isinstance(given, str):
+            raise ApiFailure(f"cannot {what}: the API gave a results_url that is not a string", "other")
+        parts = urlsplit(given)
+        if not parts.scheme and not parts.netloc:
+            return given  # a path: the SDK puts it under the base URL, as it would for `results()`
+        return self._same_origin(given, what)
+
+    def _same_origin(self, url: str, what: str) -> str:
+        """`url`, when it has the base URL's scheme, host and port; else one line naming the other host."""
+        found = _origin(url)
+        if found is None or found != _origin(self.base_url):
+            raise ApiFailure(f"cannot {what}: the API sent it to {visible(_origin_text(url))}, not "
+                             f"{_origin_text(self.base_url)}; batchdeck sends the key only to the profile's base URL "
+                             "and does not follow it elsewhere", "other")
+        return url
+
+    def _open_results(self, url: str, what: str, batch_id: str) -> httpx2.Response:
+        """GET the results (streamed), following up to MAX_REDIRECTS redirects on the same origin only."""
+        headers = {"Accept": "application/binary", "Accept-Encoding": ", ".join(DECODERS)}
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                return self._client.get(url, cast_to=httpx2.Response, stream=True,
+                                        options={"headers": headers, "follow_redirects": False})
+            except anthropic.APIStatusError as exc:
+                location = exc.response.headers.get("location") if 300 <= exc.status_code < 400 else None
+                if not location:
+                    raise self._failure(exc, what, batch_id) from None
+                url = self._same_origin(urljoin(url, location), what)
+            except anthropic.APIError as exc:
+                raise self._failure(exc, what, batch_id) from None
+            except (httpx2.InvalidURL, httpx2.UnsupportedProtocol) as exc:
+                raise ApiFailure(f"cannot {what}: its results_url is not usable ({exc})", "other") from None
+        raise ApiFailure(f"cannot {what}: more than {MAX_REDIRECTS} redirects", "other")
 
     def _chunks(self, chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
         try:
             yield from chunks
         except (httpx2.HTTPError, OSError) as exc:  # the connection dropped mid-stream
             raise ApiFailure(f"cannot {what}: the download was cut off ({type(exc).__name__})", "network") from None
+        except zlib.error:
+            raise ApiFailure(f"cannot {what}: the compressed body is damaged", "server") from None
 
     # -- plumbing -----------------------------------------------------------------------------
     def _json(self, call: Any, what: str, batch_id: str | None = None) -> dict[str, Any]:
@@ -218,3 +284,52 @@ def _api_message(exc: anthropic.APIError) -> str:
         if isinstance(error, dict) and error.get("message"):
             return str(error["message"])
     return str(exc.message)
+
+
+def _request_total(batch: dict[str, Any], what: str) -> int:
+    """The sum of the batch's `request_counts`: how many result lines its body must hold."""
+    counts = batch.get("request_counts")
+    values = list(counts.values()) if isinstance(counts, dict) else []
+    if not values or not all(type(v) is int and v >= 0 for v in values):
+        raise ApiFailure(f"cannot {what}: the API's batch has no usable request_counts", "other")
+    return sum(values)
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a URL, the port made explicit; None when it cannot be read."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+    except ValueError:
+        return None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _origin_text(url: str) -> str:
+    """`scheme://host:port` of a URL, never its user info, path or query (they may hold tokens)."""
+    found = _origin(url)
+    if found is None:
+        return "an unreadable URL"
+    scheme, host, port = found
+    return f"{scheme}://{host}:{port}"
+
+
+def _decoded(response: httpx2.Response, size: int, what: str) -> Iterator[bytes]:
+    """The body with its Content-Encoding undone, as it arrives; an inflated piece is at most `size` bytes
+    (httpx would inflate a whole network read at once: 64 KB of a gzip bomb is 64 MB)."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        yield from response.iter_raw()  # each network read as it comes (a chunk size would wait for it to fill)
+        return
+    if encoding not in DECODERS:
+        raise ApiFailure(f"cannot {what}: the body came in an encoding batchdeck did not ask for "
+                         f"({visible(encoding)[:40]})", "server")
+    decoder = zlib.decompressobj(DECODERS[encoding])
+    for raw in response.iter_raw():
+        while raw and not decoder.eof:
+            piece = decoder.decompress(raw, size)
+            raw = decoder.unconsumed_tail
+            if piece:
+                yield piece
+    if not decoder.eof:
+        raise ApiFailure(f"cannot {what}: the download was cut off (the compressed body ended early)", "network")

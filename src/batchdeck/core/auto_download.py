@@ -2,7 +2,8 @@
 
 Anthropic keeps results 29 days after a batch was created; a batch whose copy is missing is
 downloaded while it still can be, oldest (nearest to the archive) first. A download that
-failed is tried again after a pause rather than on every poll.
+failed is tried again after a pause rather than on every poll. An id not of the API's shape
+is never offered (it could never name a file; the sync reports such ids).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from batchdeck.core.describe import ARCHIVE_DAYS
+from batchdeck.core.ids import is_batch_id
 from batchdeck.core.timefmt import iso
 from batchdeck.core.workspace import Workspace
 
@@ -25,4 +27,4 @@ def pending_downloads(ws: Workspace, now: datetime, limit: int = 50) -> list[str
         "OR (r.status = 'failed' AND r.finished_at < ?)) "
         "ORDER BY b.created_at ASC LIMIT ?",
         (ws.profile.name, iso(now - timedelta(days=ARCHIVE_DAYS)), iso(now - RETRY_FAILED_AFTER), limit))
-    return [r["id"] for r in rows]
+    return [r["id"] for r in rows if is_batch_id(r["id"])]
