@@ -60,6 +60,10 @@ class Reconciled:
         return out
 
 
+class Busy(BatchdeckError):
+    """Another batchdeck process holds the sending lock of the profile."""
+
+
 class Uncertain(BatchdeckError):
     """A create whose answer was lost and whose batch could not be found yet."""
 
@@ -71,7 +75,7 @@ def sending_lock(ws: Workspace) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise BatchdeckError("another batchdeck process is submitting in this profile; "
+            raise Busy("another batchdeck process is submitting in this profile; "
                                  "try again when it has finished") from None
         try:
             yield
