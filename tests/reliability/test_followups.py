@@ -9,16 +9,20 @@ import select
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from batchdeck.commands import watch_cmd
+from batchdeck.core import config as config_mod
+from batchdeck.core import paths
 from batchdeck.core.jobstore import JobStore
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
-from tests.core.conftest import run_cli
+from tests.core.conftest import SECRET, run_cli
 from tests.core.jobs_helpers import write_requests
 from tests.core.test_retry import failing_job
 from tests.reliability.fake_api import PREFIX, FakeApi, batch, environment
@@ -27,6 +31,9 @@ from tests.reliability.fake_api import PREFIX, FakeApi, batch, environment
 # can be held at the moment between checking a retry plan and adding its parts.
 PAUSING_BATCHDECK = """
 import sys
+from batchdeck.commands import watch_cmd
+from batchdeck.core import config as config_mod
+from batchdeck.core import paths
 from batchdeck.core.jobstore import JobStore
 add_submissions = JobStore.add_submissions
 def paused(self, *args, **kwargs):
@@ -159,3 +166,139 @@ def test_a_garbled_create_answer_is_reconciled_never_stored_or_resent(
             [sub] = JobStore(ws.db, ws.profile.name).submissions("job-1")
             assert (sub.state, sub.batch_id) == ("created", "msgbatch_01Made1")
             assert [b.id for b in ws.cache.query(include_deleted=True)] == ["msgbatch_01Made1"]
+
+
+# -- 3. a config with a bad value is repaired with the command its error names --------------------------
+
+def _write_config(text: str | bytes) -> Path:
+    path = paths.config_file()
+    paths.private_dir(path.parent)
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+def test_config_set_repairs_the_bad_values_other_commands_refuse(home: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write_config('[sync]\ntimeout = "soon"\nmax_retries = 4\n\n[hooks]\non_end = "echo done"\n\n'
+                         '[profiles.work]\napi_key_env = "WORK_KEY"\n\n[profiles.work.notify]\nbell = "maybe"\n')
+    code, _, err = run_cli(capsys, "list", "--cached")
+    assert (code, err) == (2, f"batchdeck: error: config file {path}: bad value for sync.timeout (could not "
+                              "convert string to float: 'soon'); fix it with `batchdeck config set sync.timeout "
+                              "VALUE`\n")
+    assert run_cli(capsys, "config", "path") == (0, f"{path}\n", "")
+    code, out, err = run_cli(capsys, "config", "show")
+    assert code == 0 and 'timeout = "soon"' in out and 'bell = "maybe"' in out and "max_retries = 4" in out
+    assert err.splitlines() == [
+        f"batchdeck: warning: config file {path}: bad value for sync.timeout (could not convert string to float: "
+        "'soon'); fix it with `batchdeck config set sync.timeout VALUE`",
+        f"batchdeck: warning: config file {path}: bad value for notify.bell in [profiles.work.notify] (expected "
+        "true or false, got 'maybe'); fix it with `batchdeck config set profiles.work.notify.bell VALUE`"]
+    code, out, err = run_cli(capsys, "config", "set", "sync.timeout", "45")
+    assert (code, out) == (0, "sync.timeout = 45\n") and err.splitlines() == [err.splitlines()[0]]
+    assert "`batchdeck config set profiles.work.notify.bell VALUE`" in err
+    kept = tomllib.loads(path.read_text())  # the rest of the file, the other bad value included, is kept
+    assert kept["sync"] == {"timeout": 45.0, "max_retries": 4} and kept["hooks"] == {"on_end": "echo done"}
+    assert kept["profiles"]["work"] == {"api_key_env": "WORK_KEY", "notify": {"bell": "maybe"}}
+    code, _, err = run_cli(capsys, "list", "--cached")
+    assert code == 2 and "bad value for notify.bell in [profiles.work.notify]" in err and err.count("\n") == 1
+    assert run_cli(capsys, "config", "set", "profiles.work.notify.bell", "false") == (
+        0, "profiles.work.notify.bell = false\n", "")
+    assert run_cli(capsys, "list", "--cached")[0] == 0
+    loaded = config_mod.load()
+    assert loaded.get("sync.timeout") == 45.0 and loaded.get("notify.bell", "work") is False
+
+
+def test_a_key_pasted_as_api_key_env_is_repaired_without_being_shown(home: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    pasted = "sk-ant-api03-PASTED-by-mistake-0123456789abcdef"
+    path = _write_config(f'[profiles.work]\napi_key_env = "{pasted}"\n')
+    code, _, err = run_cli(capsys, "list", "--cached")
+    assert code == 2 and err.count("\n") == 1 and pasted[:16] not in err and pasted[-12:] not in err
+    assert "bad value for api_key_env in [profiles.work]" in err and "looks like an API key" in err
+    assert "`batchdeck config set profiles.work.api_key_env VALUE`" in err
+    code, out, err = run_cli(capsys, "config", "show")
+    assert code == 0 and pasted[:16] not in out + err and pasted[-12:] not in out + err
+    assert run_cli(capsys, "config", "set", "profiles.work.api_key_env", "WORK_KEY")[0] == 0
+    assert pasted not in path.read_text() and config_mod.load().profile("work").api_key_env == "WORK_KEY"
+
+
+@pytest.mark.parametrize(("content", "line", "problem"), [
+    (b'default_profile = "default"\n[sync\ntimeout = 5\n', 2, "Expected ']' at the end of a table declaration"),
+    (b"[sync]\nmax_retries = 2\n\xff\xfe\n", 3, "bytes that are not UTF-8"),
+    (b"[sync]\ntimeout = ", 2, "Invalid value"),
+], ids=["unclosed table", "not UTF-8", "cut short"])
+def test_toml_that_does_not_parse_is_named_by_file_and_line(home: Path, capsys: pytest.CaptureFixture[str],
+                                                            content: bytes, line: int, problem: str) -> None:
+    """`config set` reads the file before it writes it, so it cannot repair syntax: the error says where to
+    edit, and does not advise `config set`. `config path` still says where the file is."""
+    path = _write_config(content)
+    expected = (f"batchdeck: error: config file {path} is not valid TOML at line {line} ({problem}); fix that "
+                "line in an editor, or move the file away to start afresh\n")
+    for command in (["config", "set", "sync.timeout", "5"], ["config", "show"], ["list", "--cached"]):
+        assert run_cli(capsys, *command) == (2, "", expected)
+    assert run_cli(capsys, "config", "path") == (0, f"{path}\n", "")
+    assert path.read_bytes() == content
+
+
+# -- 4. watch reports the objects its sync skipped --------------------------------------------------------
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["human", "json"])
+def test_watch_reports_skipped_objects_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str], as_json: bool) -> None:
+    live = batch("msgbatch_01Live", "in_progress")
+    with FakeApi() as fake:
+        for var, value in environment(tmp_path / "home", fake).items():
+            monkeypatch.setenv(var, value)
+        fake.listed = [live, batch("msgbatch_../../x/pwn", "in_progress")]
+        fake.batches[live["id"]] = live
+        polls: list[float] = []
+
+        def sleep(seconds: float) -> None:  # the second poll finds the batch ended
+            polls.append(seconds)
+            fake.batches[live["id"]] = batch(live["id"], "ended")
+
+        monkeypatch.setattr(watch_cmd, "SLEEP", sleep)
+        code, out, err = run_cli(capsys, "watch", "--all-live", *(["--json"] if as_json else []))
+    assert code == 0 and polls, err
+    skipped = ("skipped 1 malformed batch object from the API (first: 'msgbatch_../../x/pwn': its id is not of "
+               "the form msgbatch_[A-Za-z0-9_-]); the rest were stored")
+    if as_json:
+        events = [json.loads(line) for line in out.splitlines()]
+        warnings = [e for e in events if e["event"] == "warning"]
+        assert [e["message"] for e in warnings] == [skipped]
+        assert [e["event"] for e in events] == ["start", "warning", "watching", "ended", "done"]
+    else:
+        lines = [line for line in out.splitlines() if "skipped" in line]
+        assert len(lines) == 1 and lines[0].endswith(f"Z  warning: {skipped}"), out
+
+
+# -- 5. BATCHDECK_DEBUG=1: the traceback, with every key redacted and escapes made visible -----------------
+
+def test_the_debug_traceback_is_redacted_and_visible(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    stored = "sk-ant-api03-STORED-key-in-config-0123456789abcdef"
+    _write_config(f'[profiles.work]\napi_key = "{stored}"\n')
+    paths.config_file().chmod(0o600)
+
+    def broken(*args: Any, **kwargs: Any) -> Workspace:
+        raise RuntimeError(f"bug near {SECRET} and {stored} \x1b]0;title\x07 \x1b[31mred")
+
+    monkeypatch.setattr(Workspace, "open", broken)
+    monkeypatch.setenv("BATCHDECK_DEBUG", "1")
+    code, out, err = run_cli(capsys, "list", "--cached")
+    assert code == 1 and out == ""
+    assert err.startswith("Traceback (most recent call last):") and "in broken" in err
+    assert err.rstrip("\n").endswith("RuntimeError: bug near [redacted] and [redacted] ␛]0;title␇ ␛[31mred"), err
+    for secret in (SECRET, stored):
+        assert secret not in err and secret[-12:] not in err
+    assert "\x1b" not in err and "\x07" not in err
+
+
+# -- 6. a job name that matches no job -------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["job", "show"], ["retry"]])
+def test_a_job_name_with_spaces_that_matches_nothing_says_so(ws: Workspace, capsys: pytest.CaptureFixture[str],
+                                                             command: list[str]) -> None:
+    code, out, err = run_cli(capsys, *command, "night run")
+    assert (code, out, err) == (2, "", "batchdeck: error: no job named 'night run' (`batchdeck job list` shows the "
+                                       "jobs)\n")

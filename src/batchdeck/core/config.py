@@ -184,6 +184,9 @@ class Config:
     settings: dict[str, Any] = field(default_factory=dict)
     prices: dict[str, dict[str, float]] = field(default_factory=dict)  # model -> overrides (USD per MTok)
     profile_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # profile -> settings it overrides
+    # Values of the file that failed their check, by the `config set` key that fixes each: (the value as
+    # written, the problem). Only a lenient load keeps them (see `load`); `save` writes them back unchanged.
+    invalid: dict[str, tuple[Any, str]] = field(default_factory=dict)
 
     def profile(self, name: str | None = None) -> Profile:
         name = name or self.default_profile
@@ -206,24 +209,63 @@ class Config:
             self.profiles[n] for n in sorted(self.profiles)]
 
     def secrets(self) -> list[str]:
-        """Every key this config can reach, for redaction."""
-        return [k for p in self.all_profiles() if (k := p.resolve_key())]
+        """Every key this config can reach, for redaction (and a key pasted as an api_key_env by mistake)."""
+        pasted = [p.api_key_env for p in self.profiles.values() if p.api_key_env.startswith("sk-")]
+        return [k for p in self.all_profiles() if (k := p.resolve_key())] + pasted
+
+    def problems(self) -> list[str]:
+        """One line per bad value, each naming the `config set` command that fixes it."""
+        return [f"config file {self.path}: bad value for {_where(key)} ({why}); fix it with "
+                f"`batchdeck config set {key} VALUE`" for key, (_, why) in
+                sorted(self.invalid.items(), key=lambda item: item[0].startswith("profiles."))]  # global first
 
 
-def load(path: Path | None = None) -> Config:
+def _where(key: str) -> str:
+    """How a problem names a `config set` key: `sync.timeout`, `notify.bell in [profiles.work.notify]`."""
+    if not key.startswith("profiles."):
+        return key
+    _, name, rest = key.split(".", 2)
+    if "." not in rest:
+        return f"{rest} in [profiles.{name}]"
+    return f"{rest} in [profiles.{name}.{rest.split('.', 1)[0]}]"
+
+
+def load(path: Path | None = None, lenient: bool = False) -> Config:
+    """The config file (none: the defaults). A bad value is a `ConfigError` naming the `config set` that
+    fixes it; `lenient` keeps bad values in `Config.invalid` instead, so `config set` and `config show`
+    work on the file that needs them. A file that is not TOML is an error either way."""
     path = path or paths.config_file()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
         return Config(path)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix it, or move it away to start afresh") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise _not_toml(path, f"bytes that are not UTF-8 (at line {line})", data) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _not_toml(path, str(exc), data) from None
     config = _from_toml(path, raw)
+    if config.invalid and not lenient:
+        raise ConfigError(config.problems()[0])
     if any(p.api_key for p in config.profiles.values()):
         _make_private(path)
     return config
+
+
+def _not_toml(path: Path, problem: str, data: bytes) -> ConfigError:
+    """Syntax `config set` cannot repair (it must read the file first): the file and the line to edit."""
+    found = re.search(r"\s*\(at (?:line (\d+)(?:, column \d+)?|(end of document))\)$", problem)
+    where = ""
+    if found:
+        line = found.group(1) or str(max(1, len(data.splitlines())))  # the end of the document: its last line
+        where = f" at line {line}"
+        problem = problem[:found.start()]
+    return ConfigError(f"config file {path} is not valid TOML{where} ({problem}); fix that line in an editor, or "
+                       "move the file away to start afresh")
 
 
 def _make_private(path: Path) -> None:
@@ -276,8 +318,7 @@ def _from_toml(path: Path, raw: dict[str, Any]) -> Config:
                 try:
                     config.profile_settings.setdefault(name, {})[dotted] = SETTINGS[dotted][0](str(value))
                 except ValueError as exc:
-                    raise ConfigError(f"config file {path}: bad value for {dotted} in [profiles.{name}.{section}] "
-                                      f"({exc})") from None
+                    config.invalid[f"profiles.{name}.{dotted}"] = (value, str(exc))
     config.prices = _prices(path, raw.get("prices") or {})
     for section, values in raw.items():
         if section in ("profiles", "default_profile", "prices") or not isinstance(values, dict):
@@ -289,10 +330,12 @@ def _from_toml(path: Path, raw: dict[str, Any]) -> Config:
             try:
                 config.settings[dotted] = SETTINGS[dotted][0](str(value))
             except ValueError as exc:
-                raise ConfigError(f"config file {path}: bad value for {dotted} ({exc}); fix it with "
-                                  f"`batchdeck config set {dotted} VALUE`") from None
+                config.invalid[dotted] = (value, str(exc))
     for profile in config.profiles.values():
-        check_env_name(profile.api_key_env, f"config file {path}: [profiles.{profile.name}] api_key_env")
+        try:
+            check_env_name(profile.api_key_env, "it")
+        except ConfigError as exc:
+            config.invalid[f"profiles.{profile.name}.api_key_env"] = (profile.api_key_env, str(exc))
     return config
 
 
@@ -335,7 +378,18 @@ def save(config: Config) -> None:
                        for name, p in sorted(config.profiles.items())}
     if config.prices:
         doc["prices"] = config.prices
+    _put_invalid(doc, config.invalid)
     paths.write_private(config.path, tomli_w.dumps(doc).encode())
+
+
+def _put_invalid(doc: dict[str, Any], invalid: dict[str, tuple[Any, str]]) -> None:
+    """Bad values go back as they were written: changing one setting loses nothing else of the file."""
+    for key, (value, _) in invalid.items():
+        *tables, name = key.split(".")
+        table = doc
+        for part in tables:
+            table = table.setdefault(part, {})
+        table[name] = value
 
 
 def _nested(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -348,7 +402,12 @@ def _nested(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def set_value(config: Config, key: str, value: str) -> None:
-    """`batchdeck config set KEY VALUE`: validate, then store (the caller saves)."""
+    """`batchdeck config set KEY VALUE`: validate, then store (the caller saves); a bad value is replaced."""
+    _set_value(config, key, value)
+    config.invalid.pop(key, None)
+
+
+def _set_value(config: Config, key: str, value: str) -> None:
     if key == "default_profile":
         config.profile(value)  # must exist
         config.default_profile = value
@@ -404,4 +463,8 @@ def shown(config: Config) -> str:
     doc["profiles"] = profiles  # type: ignore[assignment]
     if config.prices:
         doc["prices"] = config.prices  # type: ignore[assignment]
+    _put_invalid(doc, config.invalid)  # a bad value is shown as written (`problems` says what is wrong)
+    for body in profiles.values():
+        if str(body.get("api_key_env", "")).startswith("sk-"):
+            body["api_key_env"] = "[looks like an API key, hidden]"
     return tomli_w.dumps(doc)

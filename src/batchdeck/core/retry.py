@@ -23,7 +23,7 @@ from typing import Any
 from batchdeck.core.attach import attachment_path
 from batchdeck.core.errors import BatchdeckError, UsageError
 from batchdeck.core.estimate import CostEstimate, estimate
-from batchdeck.core.jobs import FAILED, job_view, resolve_job
+from batchdeck.core.jobs import FAILED, could_be_batch_id, job_view, resolve_job
 from batchdeck.core.jobstore import JobStore
 from batchdeck.core.sender import Busy, load_lines, send_pending_locked, sending_lock
 from batchdeck.core.split import Part, split
@@ -118,8 +118,8 @@ class RetryPlan:
 def _target(ws: Workspace, text: str) -> tuple[str, str | None]:
     """(job id, batch id or None) for a job id/name or a batch id."""
     store = JobStore(ws.db, ws.profile.name)
-    if store.job(text) or store.job(f"job-{text}") or store.by_name(text):
-        return resolve_job(ws, text), None
+    if store.job(text) or store.job(f"job-{text}") or store.by_name(text) or not could_be_batch_id(text.strip()):
+        return resolve_job(ws, text), None  # a name that matches no job is said to be one
     batch_id = ws.cache.resolve(text)
     job_id = store.job_of_batch(batch_id)
     if job_id is None:
