@@ -208,6 +208,15 @@ def test_config_set_repairs_the_bad_values_other_commands_refuse(home: Path,
     assert loaded.get("sync.timeout") == 45.0 and loaded.get("notify.bell", "work") is False
 
 
+def test_config_set_keeps_the_settings_of_a_newer_batchdeck(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Settings this version does not know are not errors, and writing the file does not drop them."""
+    path = _write_config('schema = 2\n[sync]\nnew_knob = true\n[future]\nthing = [1, 2]\n[future.deep]\nx = "y"\n')
+    assert run_cli(capsys, "config", "set", "sync.timeout", "12") == (0, "sync.timeout = 12\n", "")
+    assert tomllib.loads(path.read_text()) == {"default_profile": "default", "schema": 2,
+                                               "sync": {"timeout": 12.0, "new_knob": True},
+                                               "future": {"thing": [1, 2], "deep": {"x": "y"}}, "profiles": {}}
+
+
 def test_a_key_pasted_as_api_key_env_is_repaired_without_being_shown(home: Path,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     pasted = "sk-ant-api03-PASTED-by-mistake-0123456789abcdef"

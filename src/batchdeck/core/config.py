@@ -184,9 +184,11 @@ class Config:
     settings: dict[str, Any] = field(default_factory=dict)
     prices: dict[str, dict[str, float]] = field(default_factory=dict)  # model -> overrides (USD per MTok)
     profile_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # profile -> settings it overrides
-    # Values of the file that failed their check, by the `config set` key that fixes each: (the value as
-    # written, the problem). Only a lenient load keeps them (see `load`); `save` writes them back unchanged.
-    invalid: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    # Values of the file that failed their check, by the `config set` key that fixes each. Only a lenient
+    # load keeps them (see `load`); `save` writes them back unchanged until they are set.
+    invalid: dict[str, Invalid] = field(default_factory=dict)
+    # Settings of a newer batchdeck (unknown here): kept out of the way, and written back as they were.
+    unknown: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
     def profile(self, name: str | None = None) -> Profile:
         name = name or self.default_profile
@@ -215,19 +217,24 @@ class Config:
 
     def problems(self) -> list[str]:
         """One line per bad value, each naming the `config set` command that fixes it."""
-        return [f"config file {self.path}: bad value for {_where(key)} ({why}); fix it with "
-                f"`batchdeck config set {key} VALUE`" for key, (_, why) in
-                sorted(self.invalid.items(), key=lambda item: item[0].startswith("profiles."))]  # global first
+        return [f"config file {self.path}: bad value for {bad.where()} ({bad.problem}); fix it with "
+                f"`batchdeck config set {key} VALUE`" for key, bad in
+                sorted(self.invalid.items(), key=lambda item: item[1].path[0] == "profiles")]  # global first
 
 
-def _where(key: str) -> str:
-    """How a problem names a `config set` key: `sync.timeout`, `notify.bell in [profiles.work.notify]`."""
-    if not key.startswith("profiles."):
-        return key
-    _, name, rest = key.split(".", 2)
-    if "." not in rest:
-        return f"{rest} in [profiles.{name}]"
-    return f"{rest} in [profiles.{name}.{rest.split('.', 1)[0]}]"
+@dataclass(frozen=True)
+class Invalid:
+    """A value of the file that failed its check: where it is, as written, and what is wrong with it."""
+
+    path: tuple[str, ...]  # ("sync", "timeout"), ("profiles", NAME, "notify", "bell"), ("profiles", NAME, "api_key_env")
+    value: Any
+    problem: str
+
+    def where(self) -> str:
+        """`sync.timeout`, `notify.bell in [profiles.work.notify]`, `api_key_env in [profiles.work]`."""
+        if self.path[0] != "profiles":
+            return ".".join(self.path)
+        return f"{'.'.join(self.path[2:])} in [{'.'.join(self.path[:-1])}]"
 
 
 def load(path: Path | None = None, lenient: bool = False) -> Config:
@@ -318,24 +325,30 @@ def _from_toml(path: Path, raw: dict[str, Any]) -> Config:
                 try:
                     config.profile_settings.setdefault(name, {})[dotted] = SETTINGS[dotted][0](str(value))
                 except ValueError as exc:
-                    config.invalid[f"profiles.{name}.{dotted}"] = (value, str(exc))
+                    config.invalid[f"profiles.{name}.{dotted}"] = Invalid(("profiles", name, section, key),
+                                                                          value, str(exc))
     config.prices = _prices(path, raw.get("prices") or {})
     for section, values in raw.items():
-        if section in ("profiles", "default_profile", "prices") or not isinstance(values, dict):
+        if section in ("profiles", "default_profile", "prices"):
+            continue
+        if not isinstance(values, dict):
+            config.unknown[(section,)] = values
             continue
         for key, value in values.items():
             dotted = f"{section}.{key}"
             if dotted not in SETTINGS:
-                continue  # a setting of a newer batchdeck: kept out of the way, not an error
+                config.unknown[(section, key)] = value  # a setting of a newer batchdeck: not an error
+                continue
             try:
                 config.settings[dotted] = SETTINGS[dotted][0](str(value))
             except ValueError as exc:
-                config.invalid[dotted] = (value, str(exc))
+                config.invalid[dotted] = Invalid((section, key), value, str(exc))
     for profile in config.profiles.values():
         try:
             check_env_name(profile.api_key_env, "it")
         except ConfigError as exc:
-            config.invalid[f"profiles.{profile.name}.api_key_env"] = (profile.api_key_env, str(exc))
+            config.invalid[f"profiles.{profile.name}.api_key_env"] = Invalid(
+                ("profiles", profile.name, "api_key_env"), profile.api_key_env, str(exc))
     return config
 
 
@@ -378,18 +391,17 @@ def save(config: Config) -> None:
                        for name, p in sorted(config.profiles.items())}
     if config.prices:
         doc["prices"] = config.prices
-    _put_invalid(doc, config.invalid)
+    _put(doc, {**config.unknown, **{bad.path: bad.value for bad in config.invalid.values()}})
     paths.write_private(config.path, tomli_w.dumps(doc).encode())
 
 
-def _put_invalid(doc: dict[str, Any], invalid: dict[str, tuple[Any, str]]) -> None:
-    """Bad values go back as they were written: changing one setting loses nothing else of the file."""
-    for key, (value, _) in invalid.items():
-        *tables, name = key.split(".")
+def _put(doc: dict[str, Any], values: dict[tuple[str, ...], Any]) -> None:
+    """Values kept as they were written (bad ones, unknown ones): changing one setting loses nothing else."""
+    for path, value in values.items():
         table = doc
-        for part in tables:
+        for part in path[:-1]:
             table = table.setdefault(part, {})
-        table[name] = value
+        table[path[-1]] = value
 
 
 def _nested(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -463,7 +475,7 @@ def shown(config: Config) -> str:
     doc["profiles"] = profiles  # type: ignore[assignment]
     if config.prices:
         doc["prices"] = config.prices  # type: ignore[assignment]
-    _put_invalid(doc, config.invalid)  # a bad value is shown as written (`problems` says what is wrong)
+    _put(doc, {bad.path: bad.value for bad in config.invalid.values()})  # as written (`problems` says why)
     for body in profiles.values():
         if str(body.get("api_key_env", "")).startswith("sk-"):
             body["api_key_env"] = "[looks like an API key, hidden]"
