@@ -311,3 +311,10 @@ def test_a_job_name_with_spaces_that_matches_nothing_says_so(ws: Workspace, caps
     code, out, err = run_cli(capsys, *command, "night run")
     assert (code, out, err) == (2, "", "batchdeck: error: no job named 'night run' (`batchdeck job list` shows the "
                                        "jobs)\n")
+
+
+def test_retry_of_a_job_id_that_does_not_exist_names_the_job(ws: Workspace,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Not "msgbatch_job-42 was not submitted through batchdeck; attach the request file first"."""
+    code, out, err = run_cli(capsys, "retry", "job-42")
+    assert (code, out) == (2, "") and err.startswith("batchdeck: error: no job 'job-42': not a job id or name"), err

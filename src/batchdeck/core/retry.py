@@ -15,6 +15,7 @@ file; custom_ids whose original cannot be found are reported and left out.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ ERROR_TYPES = ("invalid_request_error", "authentication_error", "billing_error",
 TRANSIENT = ("overloaded_error", "api_error", "rate_limit_error", "timeout_error")
 DEFAULT_INCLUDE = ("expired", "canceled", *(f"errored:{t}" for t in TRANSIENT))
 SHOWN = 10
+JOB_ID = re.compile(r"job-\d+")
 
 
 def parse_include(text: str | None) -> tuple[str, ...]:
@@ -118,8 +120,9 @@ class RetryPlan:
 def _target(ws: Workspace, text: str) -> tuple[str, str | None]:
     """(job id, batch id or None) for a job id/name or a batch id."""
     store = JobStore(ws.db, ws.profile.name)
-    if store.job(text) or store.job(f"job-{text}") or store.by_name(text) or not could_be_batch_id(text.strip()):
-        return resolve_job(ws, text), None  # a name that matches no job is said to be one
+    named = store.job(text) or store.job(f"job-{text}") or store.by_name(text)
+    if named or JOB_ID.fullmatch(text.strip()) or not could_be_batch_id(text.strip()):
+        return resolve_job(ws, text), None  # a job id or a name that matches no job is said to be one
     batch_id = ws.cache.resolve(text)
     job_id = store.job_of_batch(batch_id)
     if job_id is None:
