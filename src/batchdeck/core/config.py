@@ -226,7 +226,7 @@ class Config:
 class Invalid:
     """A value of the file that failed its check: where it is, as written, and what is wrong with it."""
 
-    path: tuple[str, ...]  # ("sync", "timeout"), ("profiles", NAME, "notify", "bell"), ("profiles", NAME, "api_key_env")
+    path: tuple[str, ...]  # (SECTION, KEY), or (profiles, NAME, SECTION, KEY), or (profiles, NAME, api_key_env)
     value: Any
     problem: str
 

@@ -4,8 +4,9 @@ For each pending part: note the newest batch of the workspace (the *anchor*), co
 intent (`state = intent`, anchor, time), call create once (no SDK retries: see
 `BatchesApi.create`), then record the batch id. A crash between intent and record, an
 answer lost on the way back (timeout, dropped connection), or an answer that is not a batch
-(the API may have made one all the same) leaves the intent open (`uncertain`). Before anything is sent again, `reconcile` walks the batch list from the newest batch
-down to the anchor: a batch newer than the anchor, with the same request count, that no
+(the API may have made one all the same) leaves the intent open (`uncertain`). Before
+anything is sent again, `reconcile` walks the batch list from the newest batch down to the
+anchor: a batch newer than the anchor, with the same request count, that no
 other part has claimed, is that part's batch and is adopted. The API cannot give back a
 batch's requests, so request count and the time window after the anchor are all it can
 match on. One match is adopted; none means the create never happened and the part goes
