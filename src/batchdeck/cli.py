@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _report(f"{exc.strerror or exc}{where}", 1)
     except Exception as exc:  # a bug: one line, no traceback (BATCHDECK_DEBUG=1 shows it)
         if os.environ.get("BATCHDECK_DEBUG"):
-            raise
+            return _debug_report(exc)
         return _report(f"internal error ({type(exc).__name__}: {exc}); rerun with BATCHDECK_DEBUG=1 and report it", 1)
 
 
@@ -105,12 +105,25 @@ def _report(message: str, code: int) -> int:
     """Print the error with every known API key removed and control characters made visible (error
     messages quote API text, file names and ids). Newlines stay: a bad request file lists its bad
     lines one per line; API messages were made one line when the failure was built (`core.api`)."""
-    try:
-        secrets = config_mod.load().secrets()
-    except BatchdeckError:
-        secrets = [v for k, v in os.environ.items() if k.endswith("API_KEY")]
-    print(f"batchdeck: error: {visible_block(redact(message, secrets))}", file=sys.stderr)
+    print(f"batchdeck: error: {visible_block(redact(message, _secrets()))}", file=sys.stderr)
     return code
+
+
+def _debug_report(error: Exception) -> int:
+    """BATCHDECK_DEBUG=1: the traceback (no locals), redacted and made visible as the TUI's crash report is."""
+    from batchdeck.tui.crash import crash_report  # core and textual-free: the report the TUI prints
+
+    print(crash_report(error, _secrets()), file=sys.stderr)
+    return 1
+
+
+def _secrets() -> list[str]:
+    """Every API key known: the config's (a config with a bad value still names its keys), or the
+    environment's when the config cannot be read at all."""
+    try:
+        return config_mod.load(lenient=True).secrets()
+    except BatchdeckError:
+        return [v for k, v in os.environ.items() if k.endswith("API_KEY")]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -138,5 +138,7 @@ def test_settings_per_profile_override_the_global_ones(home: Path, capsys: pytes
     code, _, err = run_cli(capsys, "config", "set", "profiles.ghost.hooks.on_end", "x")
     assert code == 2 and "no profile named 'ghost'" in err
     paths.config_file().write_text(text + '\n[profiles.work.notify]\nbell = "maybe"\n')
-    code, _, err = run_cli(capsys, "config", "show")
+    code, _, err = run_cli(capsys, "list", "--cached")
     assert code == 2 and "bad value for notify.bell in [profiles.work.notify]" in err
+    code, out, err = run_cli(capsys, "config", "show")  # shows the file, to help fix it
+    assert code == 0 and 'bell = "maybe"' in out and "bad value for notify.bell in [profiles.work.notify]" in err

@@ -9,8 +9,10 @@ from typing import Any
 
 from batchdeck.commands.common import table
 from batchdeck.core import config as config_mod
+from batchdeck.core import paths
 from batchdeck.core.config import SETTINGS, Profile, Secret
-from batchdeck.core.errors import UsageError
+from batchdeck.core.errors import UsageError, redact
+from batchdeck.core.terminal_text import visible
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -25,8 +27,7 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     s.add_argument("key")
     s.add_argument("value")
     s.set_defaults(run=run_set)
-    actions.add_parser("path", parents=parents, help="print the config file's path").set_defaults(
-        run=lambda args: print(config_mod.load().path) or 0)
+    actions.add_parser("path", parents=parents, help="print the config file's path").set_defaults(run=run_path)
 
     p = commands.add_parser("profile", help="manage profiles (one per Anthropic workspace)",
                             description="A profile names one Anthropic workspace: where its key comes from, "
@@ -49,22 +50,38 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     rm.set_defaults(run=run_remove)
 
 
+def run_path(args: argparse.Namespace) -> int:
+    """The path alone: it reads nothing, so it works whatever the file holds."""
+    print(paths.config_file())
+    return 0
+
+
 def run_show(args: argparse.Namespace) -> int:
-    config = config_mod.load()
+    """Shows a file with bad values too (as written, each named on stderr), so they can be found and fixed."""
+    config = config_mod.load(lenient=True)
     print(f"# {config.path}")
     print(config_mod.shown(config), end="")
+    _warn_problems(config)
     return 0
 
 
 def run_set(args: argparse.Namespace) -> int:
-    config = config_mod.load()
+    """Works on a file with bad values (that is how they are fixed); the value set is checked, the other
+    bad values are written back as they were and named again."""
+    config = config_mod.load(lenient=True)
     if args.key.endswith(".api_key"):
         raise UsageError("keys are not set on the command line (shell history keeps them); use "
                          "`batchdeck profile add NAME --store-key`, or better an environment variable")
     config_mod.set_value(config, args.key, args.value)
     config_mod.save(config)
     print(f"{args.key} = {args.value}")
+    _warn_problems(config)
     return 0
+
+
+def _warn_problems(config: config_mod.Config) -> None:
+    for problem in config.problems():
+        print(f"batchdeck: warning: {visible(redact(problem, config.secrets()))}", file=sys.stderr)
 
 
 def _read_key() -> str:

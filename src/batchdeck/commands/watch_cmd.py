@@ -125,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _text_line(event: WatchEvent) -> None:
     failed = event.kind == "action" and not event.extra.get("ok")
-    print(f"{event.at[:19]}Z  {'problem: ' if failed else ''}{visible(event.message)}", flush=True)
+    prefix = "problem: " if failed else "warning: " if event.kind == "warning" else ""
+    print(f"{event.at[:19]}Z  {prefix}{visible(event.message)}", flush=True)
 
 
 def _json_line(event: WatchEvent) -> None:

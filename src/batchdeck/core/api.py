@@ -125,8 +125,14 @@ class BatchesApi:
         `core.sender`) before ever sending again.
         """
         client = self._client.with_options(max_retries=0)
-        return self._json(lambda: client.messages.batches.with_raw_response.create(requests=requests),
-                          f"create a batch of {len(requests):,} requests")
+        what = f"create a batch of {len(requests):,} requests"
+        body = self._json(lambda: client.messages.batches.with_raw_response.create(requests=requests), what,
+                          garbled="malformed")
+        try:
+            return check_batch(body)
+        except MalformedBatch as bad:
+            raise ApiFailure(f"cannot {what}: the API answered with a malformed batch {bad.shown_id} ({bad.reason})",
+                             kind="malformed") from None
 
     @contextmanager
     def stream_results(self, batch_id: str, chunk_size: int = 1 << 16) -> Iterator[ResultsBody]:
@@ -199,7 +205,8 @@ class BatchesApi:
             raise ApiFailure(f"cannot {what}: the compressed body is damaged", "server") from None
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _json(self, call: Any, what: str, batch_id: str | None = None) -> dict[str, Any]:
+    def _json(self, call: Any, what: str, batch_id: str | None = None, garbled: str = "other") -> dict[str, Any]:
+        """The answer's JSON object; `garbled` is the failure kind when the answer is not one."""
         self.calls += 1
         try:
             response = call()
@@ -211,9 +218,9 @@ class BatchesApi:
             raise self._fail(f"cannot {what}: the base URL {self.base_url!r} is not usable ({exc})", "other") from None
         except ValueError as exc:
             raise ApiFailure(f"cannot {what}: the API answered with something that is not JSON ({exc})",
-                             kind="other") from None
+                             kind=garbled) from None
         if not isinstance(body, dict):
-            raise ApiFailure(f"cannot {what}: the API answered with JSON that is not an object", kind="other")
+            raise ApiFailure(f"cannot {what}: the API answered with JSON that is not an object", kind=garbled)
         return body
 
     def _note_date(self, header: str | None) -> None:

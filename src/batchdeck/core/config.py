@@ -184,6 +184,11 @@ class Config:
     settings: dict[str, Any] = field(default_factory=dict)
     prices: dict[str, dict[str, float]] = field(default_factory=dict)  # model -> overrides (USD per MTok)
     profile_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # profile -> settings it overrides
+    # Values of the file that failed their check, by the `config set` key that fixes each. Only a lenient
+    # load keeps them (see `load`); `save` writes them back unchanged until they are set.
+    invalid: dict[str, Invalid] = field(default_factory=dict)
+    # Settings of a newer batchdeck (unknown here): kept out of the way, and written back as they were.
+    unknown: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
     def profile(self, name: str | None = None) -> Profile:
         name = name or self.default_profile
@@ -206,24 +211,68 @@ class Config:
             self.profiles[n] for n in sorted(self.profiles)]
 
     def secrets(self) -> list[str]:
-        """Every key this config can reach, for redaction."""
-        return [k for p in self.all_profiles() if (k := p.resolve_key())]
+        """Every key this config can reach, for redaction (and a key pasted as an api_key_env by mistake)."""
+        pasted = [p.api_key_env for p in self.profiles.values() if p.api_key_env.startswith("sk-")]
+        return [k for p in self.all_profiles() if (k := p.resolve_key())] + pasted
+
+    def problems(self) -> list[str]:
+        """One line per bad value, each naming the `config set` command that fixes it."""
+        return [f"config file {self.path}: bad value for {bad.where()} ({bad.problem}); fix it with "
+                f"`batchdeck config set {key} VALUE`" for key, bad in
+                sorted(self.invalid.items(), key=lambda item: item[1].path[0] == "profiles")]  # global first
 
 
-def load(path: Path | None = None) -> Config:
+@dataclass(frozen=True)
+class Invalid:
+    """A value of the file that failed its check: where it is, as written, and what is wrong with it."""
+
+    path: tuple[str, ...]  # (SECTION, KEY), or (profiles, NAME, SECTION, KEY), or (profiles, NAME, api_key_env)
+    value: Any
+    problem: str
+
+    def where(self) -> str:
+        """`sync.timeout`, `notify.bell in [profiles.work.notify]`, `api_key_env in [profiles.work]`."""
+        if self.path[0] != "profiles":
+            return ".".join(self.path)
+        return f"{'.'.join(self.path[2:])} in [{'.'.join(self.path[:-1])}]"
+
+
+def load(path: Path | None = None, lenient: bool = False) -> Config:
+    """The config file (none: the defaults). A bad value is a `ConfigError` naming the `config set` that
+    fixes it; `lenient` keeps bad values in `Config.invalid` instead, so `config set` and `config show`
+    work on the file that needs them. A file that is not TOML is an error either way."""
     path = path or paths.config_file()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
         return Config(path)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix it, or move it away to start afresh") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise _not_toml(path, f"bytes that are not UTF-8 (at line {line})", data) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _not_toml(path, str(exc), data) from None
     config = _from_toml(path, raw)
+    if config.invalid and not lenient:
+        raise ConfigError(config.problems()[0])
     if any(p.api_key for p in config.profiles.values()):
         _make_private(path)
     return config
+
+
+def _not_toml(path: Path, problem: str, data: bytes) -> ConfigError:
+    """Syntax `config set` cannot repair (it must read the file first): the file and the line to edit."""
+    found = re.search(r"\s*\(at (?:line (\d+)(?:, column \d+)?|(end of document))\)$", problem)
+    where = ""
+    if found:
+        line = found.group(1) or str(max(1, len(data.splitlines())))  # the end of the document: its last line
+        where = f" at line {line}"
+        problem = problem[:found.start()]
+    return ConfigError(f"config file {path} is not valid TOML{where} ({problem}); fix that line in an editor, or "
+                       "move the file away to start afresh")
 
 
 def _make_private(path: Path) -> None:
@@ -276,23 +325,30 @@ def _from_toml(path: Path, raw: dict[str, Any]) -> Config:
                 try:
                     config.profile_settings.setdefault(name, {})[dotted] = SETTINGS[dotted][0](str(value))
                 except ValueError as exc:
-                    raise ConfigError(f"config file {path}: bad value for {dotted} in [profiles.{name}.{section}] "
-                                      f"({exc})") from None
+                    config.invalid[f"profiles.{name}.{dotted}"] = Invalid(("profiles", name, section, key),
+                                                                          value, str(exc))
     config.prices = _prices(path, raw.get("prices") or {})
     for section, values in raw.items():
-        if section in ("profiles", "default_profile", "prices") or not isinstance(values, dict):
+        if section in ("profiles", "default_profile", "prices"):
+            continue
+        if not isinstance(values, dict):
+            config.unknown[(section,)] = values
             continue
         for key, value in values.items():
             dotted = f"{section}.{key}"
             if dotted not in SETTINGS:
-                continue  # a setting of a newer batchdeck: kept out of the way, not an error
+                config.unknown[(section, key)] = value  # a setting of a newer batchdeck: not an error
+                continue
             try:
                 config.settings[dotted] = SETTINGS[dotted][0](str(value))
             except ValueError as exc:
-                raise ConfigError(f"config file {path}: bad value for {dotted} ({exc}); fix it with "
-                                  f"`batchdeck config set {dotted} VALUE`") from None
+                config.invalid[dotted] = Invalid((section, key), value, str(exc))
     for profile in config.profiles.values():
-        check_env_name(profile.api_key_env, f"config file {path}: [profiles.{profile.name}] api_key_env")
+        try:
+            check_env_name(profile.api_key_env, "it")
+        except ConfigError as exc:
+            config.invalid[f"profiles.{profile.name}.api_key_env"] = Invalid(
+                ("profiles", profile.name, "api_key_env"), profile.api_key_env, str(exc))
     return config
 
 
@@ -335,7 +391,17 @@ def save(config: Config) -> None:
                        for name, p in sorted(config.profiles.items())}
     if config.prices:
         doc["prices"] = config.prices
+    _put(doc, {**config.unknown, **{bad.path: bad.value for bad in config.invalid.values()}})
     paths.write_private(config.path, tomli_w.dumps(doc).encode())
+
+
+def _put(doc: dict[str, Any], values: dict[tuple[str, ...], Any]) -> None:
+    """Values kept as they were written (bad ones, unknown ones): changing one setting loses nothing else."""
+    for path, value in values.items():
+        table = doc
+        for part in path[:-1]:
+            table = table.setdefault(part, {})
+        table[path[-1]] = value
 
 
 def _nested(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -348,7 +414,12 @@ def _nested(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def set_value(config: Config, key: str, value: str) -> None:
-    """`batchdeck config set KEY VALUE`: validate, then store (the caller saves)."""
+    """`batchdeck config set KEY VALUE`: validate, then store (the caller saves); a bad value is replaced."""
+    _set_value(config, key, value)
+    config.invalid.pop(key, None)
+
+
+def _set_value(config: Config, key: str, value: str) -> None:
     if key == "default_profile":
         config.profile(value)  # must exist
         config.default_profile = value
@@ -404,4 +475,8 @@ def shown(config: Config) -> str:
     doc["profiles"] = profiles  # type: ignore[assignment]
     if config.prices:
         doc["prices"] = config.prices  # type: ignore[assignment]
+    _put(doc, {bad.path: bad.value for bad in config.invalid.values()})  # as written (`problems` says why)
+    for body in profiles.values():
+        if str(body.get("api_key_env", "")).startswith("sk-"):
+            body["api_key_env"] = "[looks like an API key, hidden]"
     return tomli_w.dumps(doc)

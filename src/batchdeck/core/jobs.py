@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchdeck.core.errors import ApiFailure, UsageError
+from batchdeck.core.ids import is_batch_id
 from batchdeck.core.jobstore import Job, JobStore, Submission
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.results_index import ResultsIndex
+from batchdeck.core.terminal_text import visible
 from batchdeck.core.workspace import Workspace
 
 FAILED = ("errored", "expired", "canceled")
@@ -91,11 +93,18 @@ def resolve_job(ws: Workspace, text: str) -> str:
         return named[0].id
     if len(named) > 1:
         raise UsageError(f"several jobs are named {text!r} ({', '.join(j.id for j in named)}); give the job id")
+    if not could_be_batch_id(text):  # a name with spaces, say: saying it is no batch id would mislead
+        raise UsageError(f"no job named {visible(text)[:80]!r} (`batchdeck job list` shows the jobs)")
     job_id = store.job_of_batch(ws.cache.resolve(text))
     if job_id is None:
         raise UsageError(f"no job {text!r}: not a job id or name, nor a batch submitted through batchdeck "
                          "(`batchdeck job list`; for other batches, `batchdeck attach ID FILE.jsonl`)")
     return job_id
+
+
+def could_be_batch_id(text: str) -> bool:
+    """Whether `text` (stripped) is a batch id or the unique part of one that `BatchCache.resolve` takes."""
+    return bool(text) and is_batch_id(text if text.startswith("msgbatch_") else f"msgbatch_{text}")
 
 
 def refresh(ws: Workspace, submissions: list[Submission], download: bool) -> None:

@@ -15,17 +15,18 @@ file; custom_ids whose original cannot be found are reported and left out.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 from batchdeck.core.attach import attachment_path
-from batchdeck.core.errors import UsageError
+from batchdeck.core.errors import BatchdeckError, UsageError
 from batchdeck.core.estimate import CostEstimate, estimate
-from batchdeck.core.jobs import FAILED, job_view, resolve_job
+from batchdeck.core.jobs import FAILED, could_be_batch_id, job_view, resolve_job
 from batchdeck.core.jobstore import JobStore
-from batchdeck.core.sender import load_lines, send_pending
+from batchdeck.core.sender import Busy, load_lines, send_pending_locked, sending_lock
 from batchdeck.core.split import Part, split
 from batchdeck.core.submit_input import check_request
 from batchdeck.core.workspace import Workspace
@@ -36,6 +37,7 @@ ERROR_TYPES = ("invalid_request_error", "authentication_error", "billing_error",
 TRANSIENT = ("overloaded_error", "api_error", "rate_limit_error", "timeout_error")
 DEFAULT_INCLUDE = ("expired", "canceled", *(f"errored:{t}" for t in TRANSIENT))
 SHOWN = 10
+JOB_ID = re.compile(r"job-\d+")
 
 
 def parse_include(text: str | None) -> tuple[str, ...]:
@@ -118,8 +120,9 @@ class RetryPlan:
 def _target(ws: Workspace, text: str) -> tuple[str, str | None]:
     """(job id, batch id or None) for a job id/name or a batch id."""
     store = JobStore(ws.db, ws.profile.name)
-    if store.job(text) or store.job(f"job-{text}") or store.by_name(text):
-        return resolve_job(ws, text), None
+    named = store.job(text) or store.job(f"job-{text}") or store.by_name(text)
+    if named or JOB_ID.fullmatch(text.strip()) or not could_be_batch_id(text.strip()):
+        return resolve_job(ws, text), None  # a job id or a name that matches no job is said to be one
     batch_id = ws.cache.resolve(text)
     job_id = store.job_of_batch(batch_id)
     if job_id is None:
@@ -180,14 +183,24 @@ def _attached_paths(ws: Workspace, store: JobStore, job_id: str) -> list[str]:
 
 
 def send_plan(ws: Workspace, plan: RetryPlan, progress: Callable[[str], None] | None = None) -> list[str]:
-    """Send a plan's requests as new batches of the job, children of `plan.parent_batch_id`."""
+    """Send a plan's requests as new batches of the job, children of `plan.parent_batch_id`.
+
+    The plan is checked against the store, its parts added and sent all under the sending lock: two
+    retries of the same rows confirmed at once would otherwise both pass the check, and the second's
+    parts, left pending, would be sent by a later run (the rows twice)."""
     if not plan.has_work:
         raise UsageError("nothing to resend: no failed row matches the chosen categories")
     store = JobStore(ws.db, ws.profile.name)
-    if len(store.submissions(plan.job_id)) != plan.known_parts:
-        raise UsageError(f"{plan.job_id} changed since this plan was made (another resubmission?); plan again")
-    ids = list(plan.selected)
-    if ids:
-        store.add_submissions(plan.job_id, [("retry", plan.round, plan.parent_batch_id, ids[p.start:p.stop], p.bytes)
-                                            for p in plan.parts], ws.now())
-    return send_pending(ws, plan.job_id, progress)
+    try:
+        with sending_lock(ws):
+            if len(store.submissions(plan.job_id)) != plan.known_parts:
+                raise UsageError(f"{plan.job_id} changed since this plan was made (another resubmission?); nothing "
+                                 "was sent; plan again")
+            ids = list(plan.selected)
+            if ids:
+                store.add_submissions(plan.job_id, [("retry", plan.round, plan.parent_batch_id, ids[p.start:p.stop],
+                                                     p.bytes) for p in plan.parts], ws.now())
+            return send_pending_locked(ws, plan.job_id, progress)
+    except Busy:
+        raise BatchdeckError(f"{plan.job_id}: another batchdeck process is sending in this profile (perhaps this "
+                             "same retry); nothing was sent; run the retry again when it has finished") from None

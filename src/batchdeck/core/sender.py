@@ -2,10 +2,11 @@
 
 For each pending part: note the newest batch of the workspace (the *anchor*), commit the
 intent (`state = intent`, anchor, time), call create once (no SDK retries: see
-`BatchesApi.create`), then record the batch id. A crash between intent and record, or an
-answer lost on the way back (timeout, dropped connection: `uncertain`), leaves the intent
-open. Before anything is sent again, `reconcile` walks the batch list from the newest batch
-down to the anchor: a batch newer than the anchor, with the same request count, that no
+`BatchesApi.create`), then record the batch id. A crash between intent and record, an
+answer lost on the way back (timeout, dropped connection), or an answer that is not a batch
+(the API may have made one all the same) leaves the intent open (`uncertain`). Before
+anything is sent again, `reconcile` walks the batch list from the newest batch down to the
+anchor: a batch newer than the anchor, with the same request count, that no
 other part has claimed, is that part's batch and is adopted. The API cannot give back a
 batch's requests, so request count and the time window after the anchor are all it can
 match on. One match is adopted; none means the create never happened and the part goes
@@ -60,6 +61,10 @@ class Reconciled:
         return out
 
 
+class Busy(BatchdeckError):
+    """Another batchdeck process holds the sending lock of the profile."""
+
+
 class Uncertain(BatchdeckError):
     """A create whose answer was lost and whose batch could not be found yet."""
 
@@ -71,7 +76,7 @@ def sending_lock(ws: Workspace) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise BatchdeckError("another batchdeck process is submitting in this profile; "
+            raise Busy("another batchdeck process is submitting in this profile; "
                                  "try again when it has finished") from None
         try:
             yield
@@ -137,8 +142,9 @@ def _create(ws: Workspace, requests: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def is_uncertain(failure: ApiFailure) -> bool:
-    """The create may have happened: no answer (timeout, dropped connection) or a 500/502/504."""
-    return failure.kind == "network" or failure.status in (500, 502, 504)
+    """The create may have happened: no answer (timeout, dropped connection), a 500/502/504, or an answer
+    that is not a batch (`malformed`: whatever the API did, its answer cannot say which batch it made)."""
+    return failure.kind in ("network", "malformed") or failure.status in (500, 502, 504)
 
 
 def _send_one(ws: Workspace, store: JobStore, sub: Submission) -> str:

@@ -42,7 +42,8 @@ Poll = Generator["WatchEvent", None, "tuple[bool, float | None]"]
 
 @dataclass(frozen=True)
 class WatchEvent:
-    """One thing worth a line: start, watching, status, ended, gone, action, error, recovered, done, interrupted."""
+    """One thing worth a line: start, watching, status, ended, gone, action, warning, error, recovered, done,
+    interrupted."""
 
     kind: str
     at: str
@@ -80,6 +81,8 @@ class Watch:
         self.polls_ok = 0
         self.failures = 0  # consecutive failed polls
         self.outage_seconds = 0.0
+        self.warnings: list[str] = []  # to report after the poll that found them
+        self.skipped_reported = False  # malformed objects from the API: said once per watch, not every poll
 
     # -- the loop ----------------------------------------------------------------------------------
     def events(self) -> Iterator[WatchEvent]:
@@ -128,6 +131,9 @@ class Watch:
         if self.polls_ok == 0:
             yield self._start()
         self.polls_ok += 1
+        for warning in self.warnings:
+            yield self._event("warning", warning)
+        self.warnings.clear()
         for batch in batches:
             yield from self._changes(batch)
         return True, None
@@ -149,6 +155,10 @@ class Watch:
         if not report.ok:
             raise ApiFailure(report.error or "sync failed", report.error_kind or "other",
                              retry_after=report.retry_after)
+        skipped = report.skipped_line()
+        if skipped and not self.skipped_reported:
+            self.warnings.append(skipped)
+            self.skipped_reported = True
 
     def _retrieve(self, batch_id: str) -> None:
         try:
