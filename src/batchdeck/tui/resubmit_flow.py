@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from batchdeck.core.describe import counted
 from batchdeck.core.retry import RetryPlan
 from batchdeck.tui.messages import RetryPlanned, RetrySent
 from batchdeck.tui.screens.prompt import PromptScreen
@@ -52,7 +53,7 @@ class ResubmitFlow:
         def answer(chosen: RetryPlan | None) -> None:
             if chosen is not None:
                 app.controller.jobs.send_retry(chosen)
-                app.notify(f"sending {len(chosen.selected):,} requests…", timeout=4)
+                app.notify(f"sending {counted(len(chosen.selected), 'request')}…", timeout=4)
 
         app.push_screen(RetryPreview(plan, replan), answer)
 
@@ -72,7 +73,7 @@ class ResubmitFlow:
         if message.error:
             app.notify(message.error, title="Resubmission not sent", severity="error", timeout=30, markup=False)
         else:
-            app.notify(f"{message.job_id}: resent {message.sent:,} requests as {' '.join(message.batch_ids)}",
+            app.notify(f"{message.job_id}: resent {counted(message.sent, 'request')} as {' '.join(message.batch_ids)}",
                        title="Resubmitted", timeout=10, markup=False)
         app.controller.poll_now()
         from batchdeck.tui.screens.job import JobScreen
