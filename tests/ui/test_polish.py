@@ -20,11 +20,13 @@ from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.confirm import ConfirmScreen
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.results import ResultsScreen
+from batchdeck.tui.widgets.live_pane import LivePane
 from batchdeck.tui.widgets.result_list import ResultList
 from tests.conftest import request
 from tests.reliability.fake_api import FakeApi, batch
 from tests.ui.conftest import make_session, move_to, polled, wait_for
 from tests.ui.test_tui_escapes import CORPUS, assert_nothing_raw, hostile_session, screen_lines
+from tests.ui.test_visible_state import pane_drawn
 
 pytestmark = pytest.mark.anyio
 
@@ -124,6 +126,31 @@ async def test_the_confirm_dialog_shows_the_label_visibly_and_counts_one_request
         body = str(app.screen.query_one("#dialog-body", Static).render())  # the dialog's text, unwrapped
         assert f"{one}  tonight␛[2J<U+202E>exe.txt  1 request, in progress" in body
         assert "1 requests" not in shown and "1 requests" not in body  # the live pane counts it right too
+
+
+# -- 4. "overdue" means unusually slow, and the demo's history fits its live batches -------------------
+def overdue_panes(app: BatchdeckApp) -> dict[int, str]:
+    """The live panes that say "overdue", by their batch's request count (the demo's sizes are distinct)."""
+    drawn = {pane.batch.counts.total: pane_drawn(pane) for pane in app.main.query(LivePane)}
+    return {total: text for total, text in drawn.items() if "overdue" in text}
+
+
+async def test_in_the_demo_only_the_unusually_slow_batch_is_overdue(demo: Emulator, tmp_path: Path) -> None:
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await polled(pilot)
+        panes = list(app.main.query(LivePane))
+        assert len(panes) == 5
+        await wait_for(pilot, lambda: all("expires" in pane_drawn(p) for p in panes))
+        assert list(overdue_panes(app)) == [20_000]  # 2 h in; last month's runs of its size took under 1 h 50 min
+        assert "overdue: usually 1h" in overdue_panes(app)[20_000]
+        for minute in range(1, 12):  # the others run to their end (within 11 minutes) without being called overdue
+            demo.advance(60)
+            app.controller.poll_now()
+            await polled(pilot, minute + 1)
+            assert list(overdue_panes(app)) == [20_000], minute
+        ended = [p for p in app.main.query(LivePane) if p.batch.processing_status == "ended"]
+        assert len(ended) == 4  # three finished, one canceled: the check above saw each of them to its end
 
 
 # -- 5. a sync that skipped malformed objects says so, once --------------------------------------------
