@@ -5,7 +5,13 @@ said once. Each test drives the real app through Pilot and reads what is drawn.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import fcntl
+import os
+import pty
+import signal
+import struct
+import sys
+import termios
 from pathlib import Path
 
 import anthropic
@@ -23,7 +29,8 @@ from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.live_pane import LivePane
 from batchdeck.tui.widgets.result_list import ResultList
 from tests.conftest import request
-from tests.reliability.fake_api import FakeApi, batch
+from tests.reliability.fake_api import FakeApi, batch, environment
+from tests.test_demo_cleanup import COLUMNS, DRAWN, RESTORED, ROWS, DemoInPty
 from tests.ui.conftest import make_session, move_to, polled, wait_for
 from tests.ui.test_tui_escapes import CORPUS, assert_nothing_raw, hostile_session, screen_lines
 from tests.ui.test_visible_state import pane_drawn
@@ -172,3 +179,37 @@ async def test_skipped_malformed_batches_are_said_once_not_on_every_poll(tmp_pat
             assert len(skipped) == 1, said(app)
             assert skipped[0].startswith("skipped 1 malformed batch object from the API (first: ")
             assert fake.list_calls() >= 3  # the later polls did meet it again
+
+
+# -- 6. the plain TUI quits on SIGTERM and SIGHUP as on q: terminal restored, 128 + n -----------------
+class TuiInPty(DemoInPty):
+    """`python -m batchdeck` (the TUI on the default profile) as the session leader of a new pty."""
+
+    def __init__(self, env: dict[str, str]) -> None:  # noqa: super().__init__ would start the demo
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execve(sys.executable, [sys.executable, "-m", "batchdeck"], env)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        self.output = b""
+        self.status: int | None = None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pty and Linux signals")
+@pytest.mark.parametrize(("name", "code"), [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_the_tui_quits_on_a_stop_signal_and_restores_the_terminal(tmp_path: Path, name: str, code: int) -> None:
+    with FakeApi() as fake:
+        fake.listed = [batch("msgbatch_signal0001")]
+        env = {**os.environ, **environment(tmp_path, fake), "TERM": "xterm-256color", "COLUMNS": str(COLUMNS),
+               "LINES": str(ROWS)}
+        tui = TuiInPty(env)
+        try:
+            assert tui.read(DRAWN, timeout=60), tui.output[-2000:]
+            drawn = len(tui.output)
+            os.kill(tui.pid, getattr(signal, name))
+            status = tui.wait(timeout=30)
+        finally:
+            tui.kill()
+    after = tui.output[drawn:]
+    assert status == code, after[-2000:]
+    assert RESTORED in after  # the alternate screen left: the terminal is the user's again
+    assert b"Traceback" not in tui.output and b"batchdeck: error" not in after
