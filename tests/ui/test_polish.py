@@ -1,6 +1,7 @@
 """Follow-ups of issues 11 and 12: the detail screen's keys follow `core.rules`, untrusted text in the
-results screen and the confirm dialog is shown as it is, honest "overdue", and a sync's skipped objects
-said once. Each test drives the real app through Pilot and reads what is drawn.
+results screen and the confirm dialog is shown as it is, "overdue" only for an unusually slow batch,
+a sync's skipped objects said once, and the plain TUI quits cleanly on SIGTERM and SIGHUP.
+Each test drives the real app (through Pilot, or in a pty) and reads what is drawn.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.confirm import ConfirmScreen
 from batchdeck.tui.screens.detail import DetailScreen
+from batchdeck.tui.screens.prompt import PromptScreen
 from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.live_pane import LivePane
 from batchdeck.tui.widgets.result_list import ResultList
@@ -33,7 +35,7 @@ from tests.reliability.fake_api import FakeApi, batch, environment
 from tests.test_demo_cleanup import COLUMNS, DRAWN, RESTORED, ROWS, DemoInPty
 from tests.ui.conftest import make_session, move_to, polled, wait_for
 from tests.ui.test_tui_escapes import CORPUS, assert_nothing_raw, hostile_session, screen_lines
-from tests.ui.test_visible_state import pane_drawn
+from tests.ui.test_visible_state import START_DT, insert, pane_drawn, raw_batch
 
 pytestmark = pytest.mark.anyio
 
@@ -82,8 +84,8 @@ async def test_detail_in_readonly_names_the_reason_once_for_every_change(demo: E
         await wait_for(pilot, lambda: "actions" in screen_words(app))
         actions = next(line for line in screen_lines(app) if line.lstrip().startswith("actions"))
         assert "l label" not in actions and "c cancel" not in actions and "y copy id" in actions
-        assert ("R resubmit failed, d delete, c cancel, l label, n note: read-only mode (started with --readonly): nothing can be changed"
-                in screen_words(app))
+        assert ("R resubmit failed, d delete, c cancel, l label, n note: read-only mode (started with --readonly): "
+                "nothing can be changed") in screen_words(app)
 
 
 # -- 2. untrusted text on the results screen ---------------------------------------------------------
@@ -133,6 +135,21 @@ async def test_the_confirm_dialog_shows_the_label_visibly_and_counts_one_request
         body = str(app.screen.query_one("#dialog-body", Static).render())  # the dialog's text, unwrapped
         assert f"{one}  tonight␛[2J<U+202E>exe.txt  1 request, in progress" in body
         assert "1 requests" not in shown and "1 requests" not in body  # the live pane counts it right too
+
+
+async def test_an_old_cached_id_with_markup_and_escapes_is_shown_in_the_label_prompt(demo: Emulator,
+                                                                                     tmp_path: Path) -> None:
+    odd = "msgbatch_x[b]" + CORPUS["title"]  # an older cache may hold an id today's sync would refuse
+    session = make_session(demo, tmp_path)
+    insert(session, raw_batch(odd, START_DT))
+    app = BatchdeckApp(session, poll=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: any(b.id == odd for b in app.controller.batches))
+        move_to(app, lambda b: b.id == odd)
+        await pilot.press("l")
+        assert isinstance(app.screen, PromptScreen)
+        await wait_for(pilot, lambda: "Label for" in screen_words(app))
+        assert "Label for msgbatch_x[b]␛]0;pwn␇" in assert_nothing_raw(app)
 
 
 # -- 4. "overdue" means unusually slow, and the demo's history fits its live batches -------------------
@@ -185,7 +202,7 @@ async def test_skipped_malformed_batches_are_said_once_not_on_every_poll(tmp_pat
 class TuiInPty(DemoInPty):
     """`python -m batchdeck` (the TUI on the default profile) as the session leader of a new pty."""
 
-    def __init__(self, env: dict[str, str]) -> None:  # noqa: super().__init__ would start the demo
+    def __init__(self, env: dict[str, str]) -> None:  # not super().__init__: that starts the demo
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
             os.execve(sys.executable, [sys.executable, "-m", "batchdeck"], env)

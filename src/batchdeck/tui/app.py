@@ -35,6 +35,7 @@ from batchdeck.tui.screens.job import JobScreen
 from batchdeck.tui.screens.main import MainScreen, one_line
 from batchdeck.tui.screens.prompt import PromptScreen
 from batchdeck.tui.screens.results import ResultsScreen
+from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.status_line import StatusInfo
 
 RULED = {"cancel_batches": "cancel", "delete_batches": "delete", "label_batch": "label", "note_batch": "note",
@@ -295,7 +296,8 @@ class BatchdeckApp(App[None]):
             if text is not None:
                 self.controller.set_meta(batch.id, **{field: text or None})
 
-        self.push_screen(PromptScreen(f"{field.capitalize()} for {batch.id}", current), save)
+        # an older cache can hold an id the API check would now refuse: shown, never read as markup
+        self.push_screen(PromptScreen(f"{field.capitalize()} for {literal(visible(batch.id))}", current), save)
 
     def action_label_batch(self) -> None:
         self._edit("label")

@@ -26,7 +26,7 @@ def _names(batches: list[CachedBatch], saved_marker: bool = False) -> str:
     def line(b: CachedBatch) -> str:
         saved = " · results saved locally" if saved_marker and b.results_saved else ""
         label = literal(visible(b.label or ""))  # local, but typed or pasted: control characters shown
-        return f"  {b.id}  {label}  {counted(b.counts.total, 'request')}, {status_badge(b)}{saved}"
+        return f"  {literal(visible(b.id))}  {label}  {counted(b.counts.total, 'request')}, {status_badge(b)}{saved}"
 
     lines = [line(b) for b in batches[:SHOWN]]
     if len(batches) > SHOWN:

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 
 from batchdeck.core.describe import counted
 from batchdeck.core.retry import RetryPlan
+from batchdeck.core.terminal_text import visible
 from batchdeck.tui.messages import RetryPlanned, RetrySent
 from batchdeck.tui.screens.prompt import PromptScreen
 from batchdeck.tui.screens.retry_preview import RetryPreview
+from batchdeck.tui.text import literal
 
 if TYPE_CHECKING:
     from batchdeck.tui.app import BatchdeckApp
@@ -65,7 +67,7 @@ class ResubmitFlow:
                 self.app.controller.jobs.plan_retry(batch_id, only=only, attach_file=path)
 
         self.app.push_screen(PromptScreen(
-            f"{batch_id} was not submitted through batchdeck: where is its request file (JSONL)?", "",
+            f"{literal(visible(batch_id))} was not submitted through batchdeck: where is its request file (JSONL)?", "",
             "enter attaches it (indexed by custom_id, not copied) · esc cancels"), chosen)
 
     def sent(self, message: RetrySent) -> None:

@@ -65,7 +65,7 @@ class RetryPreview(ModalScreen[RetryPlan | None]):
             yield Static("space ticks a category · tab to the buttons · y sends · esc cancels", id="dialog-hint")
 
     def _title(self) -> str:
-        return f"Resubmit failed rows of {self.plan.target_batch or self.plan.job_id}?"
+        return f"Resubmit failed rows of {literal(visible(self.plan.target_batch or self.plan.job_id))}?"
 
     def _choices(self) -> list[tuple[str, str, bool]]:
         return [(f"{literal(visible(category))}  ({n:,})", category, included(category, self.plan.include))
