@@ -204,7 +204,7 @@ async def test_a_live_batch_past_its_usual_turnaround_says_overdue(demo: Emulato
     with session.workspace() as ws:
         guess = estimate(ws.cache.ended_durations(), 100)
     assert guess is not None
-    late = START_DT - timedelta(seconds=guess.typical_seconds + 600)
+    late = START_DT - timedelta(seconds=guess.slow_seconds + 600)  # past the slow end: unusually slow
     insert(session, raw_batch("msgbatch_overdue0000000001", late), raw_batch("msgbatch_ontime00000000001", START_DT))
     app = BatchdeckApp(session, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import signal
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from batchdeck.commands.demo_job import submit_in_background
-from batchdeck.commands.tui_cmd import require_terminal
+from batchdeck.commands.tui_cmd import QuitOnSignal, require_terminal
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.config import Config, Profile
 from batchdeck.core.session import Session
 from batchdeck.core.stop_signals import STOP_SIGNALS, Stopped, on_stop_signals
-
-if TYPE_CHECKING:
-    from textual.app import App
 
 DEMO_SPEED = 5.0
 TEMP_PREFIX = "batchdeck-demo-"  # the demo's folder: $TMPDIR/batchdeck-demo-XXXXXXXX, gone when it exits
@@ -81,25 +77,3 @@ def _run_in_folder(args: argparse.Namespace, quit_on: QuitOnSignal) -> None:
         finally:
             quit_on.app, quit_on.quitting = None, True
             job.join(timeout=JOB_GRACE)  # it writes into the folder (and would make it again): let it finish first
-
-
-class QuitOnSignal:
-    """What a stop signal does to the demo: quit the running app as `q` does; before it runs, unwind
-    through the cleanup (a `Stopped`); once it has quit, nothing (the cleanup is under way)."""
-
-    def __init__(self) -> None:
-        self.app: App[None] | None = None
-        self.quitting = False
-        self.signum = 0
-
-    def __call__(self, signum: int) -> None:
-        self.signum = signum
-        if self.quitting:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if self.app is None or loop is None:
-            raise Stopped(signum)
-        loop.call_soon_threadsafe(self.app.exit)

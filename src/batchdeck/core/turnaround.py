@@ -39,5 +39,8 @@ def estimate(history: Sequence[tuple[int, float]], size: int) -> Turnaround | No
 
 
 def overdue(guess: Turnaround | None, elapsed_seconds: float) -> bool:
-    """A live batch running past what batches of its size usually take here (the median)."""
-    return guess is not None and elapsed_seconds > guess.typical_seconds
+    """A live batch running past the slow end of what batches of its size take here (the 90th percentile).
+
+    Not the median: half of all batches run past it, so "overdue" would then flag every other batch and
+    mean nothing; past the slow end it means this one is unusually slow."""
+    return guess is not None and elapsed_seconds > guess.slow_seconds

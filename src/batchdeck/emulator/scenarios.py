@@ -3,7 +3,8 @@
 Times are relative to the clock's now, so the demo always looks current: a few batches
 finish within minutes, one is canceling, and the history has clean runs, partial failures
 of several error types, expired rows, cancellations, archive-soon and archived batches, and
-one ended batch of 100,000 requests.
+one ended batch of 100,000 requests. Live batches and history run at one pace, so the usual
+turnaround batchdeck learns from the history fits them: one live batch alone is unusually slow.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from batchdeck.emulator.sources import TASKS, SyntheticSource, SyntheticSpec
 from batchdeck.emulator.store import BatchStore
 
 MINUTE = 60.0
+# How long the demo's batches take: a base and a per-request time, times a spread. The live batches
+# and the history share this pace, so that the turnaround batchdeck learns from the history fits the
+# live batches, and only the one meant to be unusually slow (20,000 requests, 2 h in) runs past it.
+BASE_SECONDS = 30 * MINUTE
+PER_REQUEST_SECONDS = 0.1
+SPREAD = (0.8, 1.5)
 MODELS = ("claude-haiku-4-5", "claude-sonnet-4-6", "claude-sonnet-5", "claude-opus-4-6",
           "claude-haiku-5-5", "claude-opus-5", "claude-sonnet-4-5")
 FEATURES = (0, 0, 0, FEATURE_CACHE, FEATURE_TOOLS, FEATURE_THINKING)
@@ -28,6 +35,7 @@ class _DemoBuilder:
     def __init__(self, store: BatchStore, seed: int) -> None:
         self.store = store
         self.rng = random.Random(seed)
+        self.pace = random.Random(f"demo-pace-{seed}")  # its own stream: the other draws stay as they were
         self.now = store.clock.now()
         self.n = 0
 
@@ -46,10 +54,17 @@ class _DemoBuilder:
                                      created_at=self.now - age, seed=self.store.seed + self.n)
         if duration is not None:
             batch.duration = duration
+        elif cancel_fraction is None:  # a canceled one keeps the emulator's pace: its counts stay as they were
+            batch.duration = self.usual_duration(count)
         if cancel_fraction is not None:  # canceled this far into its processing time
             batch.cancel_initiated_at = batch.created_at + cancel_fraction * batch.duration
         if cancel_latency is not None:
             batch.cancel_latency = cancel_latency
+
+
+    def usual_duration(self, count: int) -> float:
+        """How long a batch of `count` requests takes in the demo's workspace (see BASE_SECONDS)."""
+        return (BASE_SECONDS + PER_REQUEST_SECONDS * count) * self.pace.uniform(*SPREAD)
 
 
 def _seed_demo(store: BatchStore, seed: int) -> None:
@@ -78,6 +93,9 @@ def _seed_demo(store: BatchStore, seed: int) -> None:
         b.add(age * DAY, rng.choice((100, 700)), rates=Rates(error_rate=0.01))
     for _ in range(8):  # archived: older than 29 days
         b.add(rng.uniform(29.3, 35) * DAY, rng.choice((50, 300, 1500)), rates=Rates(error_rate=0.01))
+    for count in (10_000, 15_000, 20_000, 25_000):  # last month's large runs (37 min-1 h 47 min), so the
+        # live 20,000-request batch, 2 h in, is the one unusually slow batch (archived: nothing to download)
+        b.add(rng.uniform(29.5, 34) * DAY, count, rates=Rates(error_rate=0.005))
 
 
 SCENARIOS: dict[str, Callable[[BatchStore, int], None]] = {

@@ -19,6 +19,7 @@ from batchdeck.core import rules
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.notify import ending_message, newly_ended, osc9
 from batchdeck.core.session import Session
+from batchdeck.core.sync import SyncReport
 from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.core.turnaround import estimate
 from batchdeck.tui.clipboard import copied_text
@@ -34,6 +35,7 @@ from batchdeck.tui.screens.job import JobScreen
 from batchdeck.tui.screens.main import MainScreen, one_line
 from batchdeck.tui.screens.prompt import PromptScreen
 from batchdeck.tui.screens.results import ResultsScreen
+from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.status_line import StatusInfo
 
 RULED = {"cancel_batches": "cancel", "delete_batches": "delete", "label_batch": "label", "note_batch": "note",
@@ -62,6 +64,7 @@ class BatchdeckApp(App[None]):
         self.endings: list[str] = []  # every "batch ended" notice raised, for tests and the record
         self._last_error: str | None = None
         self._download_errors: set[str] = set()  # batches whose failed download was already reported
+        self._skipped_told: set[str] = set()  # malformed batch objects a sync skipped, already reported
         self.hook_reports: list[tuple[str, list[tuple[bool, str]]]] = []  # end hooks run, for tests and the record
         self.main = MainScreen(self.clock, session.profile.name, readonly, session.clock_note)
         self.resubmit = ResubmitFlow(self)
@@ -130,10 +133,11 @@ class BatchdeckApp(App[None]):
         if isinstance(self.screen, DetailScreen):
             fresh = next((b for b in batches if b.id == self.screen.batch.id), None)
             if fresh is not None:
-                self.screen.show(fresh, estimate(self.controller.history, fresh.counts.total))
+                self.screen.show(fresh, estimate(self.controller.history, fresh.counts.total), self._in_job(fresh))
         if message.report is not None:
             self._announce_endings(before, batches)
             self._announce_new_error(message.report.error)
+            self._announce_skipped(message.report)
         if first and self.controller.poll_enabled:
             self.controller.poll_now()
 
@@ -142,6 +146,13 @@ class BatchdeckApp(App[None]):
         if error and error != self._last_error:
             self.notify(error, title="Sync failed", severity="error", timeout=15, markup=False)
         self._last_error = error
+
+    def _announce_skipped(self, report: SyncReport) -> None:
+        """Malformed batch objects a sync skipped: said once, not on every poll that meets them again."""
+        new = set(report.skipped) - self._skipped_told
+        if new:
+            self._skipped_told |= new
+            self.notify(report.skipped_line() or "", title="Sync skipped objects", severity="warning", markup=False)
 
     def _announce_endings(self, before: dict[str, str], batches: list[CachedBatch]) -> None:
         for batch in newly_ended(before, batches):
@@ -218,7 +229,7 @@ class BatchdeckApp(App[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
             self.notify(f"{type(error).__name__}: {error}" if not str(error).startswith("cannot") else str(error),
-                        title="Something went wrong", severity="error", timeout=20)
+                        title="Something went wrong", severity="error", timeout=20, markup=False)
             if event.worker.group == "poll":
                 self.controller.poll_failed(f"{type(error).__name__}: {error}")
 
@@ -285,7 +296,8 @@ class BatchdeckApp(App[None]):
             if text is not None:
                 self.controller.set_meta(batch.id, **{field: text or None})
 
-        self.push_screen(PromptScreen(f"{field.capitalize()} for {batch.id}", current), save)
+        # an older cache can hold an id the API check would now refuse: shown, never read as markup
+        self.push_screen(PromptScreen(f"{field.capitalize()} for {literal(visible(batch.id))}", current), save)
 
     def action_label_batch(self) -> None:
         self._edit("label")
@@ -370,7 +382,7 @@ class BatchdeckApp(App[None]):
 
     def open_detail(self, batch: CachedBatch) -> None:
         self.push_screen(DetailScreen(batch, estimate(self.controller.history, batch.counts.total), self.clock,
-                                      self.readonly))
+                                      self.readonly, self._in_job(batch)))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every action by name, each with its key on the screen it was opened from; Textual's own

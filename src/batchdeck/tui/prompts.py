@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from batchdeck.core import rules
+from batchdeck.core.describe import counted, status_badge
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.rules import Sorted
+from batchdeck.core.terminal_text import visible
 from batchdeck.tui.text import literal
 from batchdeck.tui.screens.confirm import ConfirmScreen
 
@@ -23,11 +25,12 @@ KEEP_HINT = "To keep them, answer No and open them with o first (that saves a co
 def _names(batches: list[CachedBatch], saved_marker: bool = False) -> str:
     def line(b: CachedBatch) -> str:
         saved = " · results saved locally" if saved_marker and b.results_saved else ""
-        return f"  {b.id}  {literal(b.label or '')}  {b.counts.total:,} requests, {b.status_text()}{saved}"
+        label = literal(visible(b.label or ""))  # local, but typed or pasted: control characters shown
+        return f"  {literal(visible(b.id))}  {label}  {counted(b.counts.total, 'request')}, {status_badge(b)}{saved}"
 
     lines = [line(b) for b in batches[:SHOWN]]
     if len(batches) > SHOWN:
-        lines.append(f"  … and {len(batches) - SHOWN} more")
+        lines.append(f"  … and {len(batches) - SHOWN:,} more")
     return "\n".join(lines)
 
 
@@ -35,7 +38,7 @@ def _ask(app: BatchdeckApp, verb: str, chosen: Sorted, consequence: str, act: Ca
          yes_label: str) -> None:
     """Name the batches and what will happen (and which marked ones are left alone, and why); act only on a yes."""
     targets = chosen.allowed
-    title = f"{verb.capitalize()} {'this batch' if len(targets) == 1 else f'{len(targets)} batches'}?"
+    title = f"{verb.capitalize()} {'this batch' if len(targets) == 1 else counted(len(targets), 'batch', 'batches')}?"
     skipped = chosen.skipped_line()
     body = f"{_names(targets, saved_marker=verb == 'delete')}\n\n{consequence}" + (f"\n({skipped})" if skipped else "")
 

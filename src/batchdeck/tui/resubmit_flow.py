@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from batchdeck.core.describe import counted
 from batchdeck.core.retry import RetryPlan
+from batchdeck.core.terminal_text import visible
 from batchdeck.tui.messages import RetryPlanned, RetrySent
 from batchdeck.tui.screens.prompt import PromptScreen
 from batchdeck.tui.screens.retry_preview import RetryPreview
+from batchdeck.tui.text import literal
 
 if TYPE_CHECKING:
     from batchdeck.tui.app import BatchdeckApp
@@ -52,7 +55,7 @@ class ResubmitFlow:
         def answer(chosen: RetryPlan | None) -> None:
             if chosen is not None:
                 app.controller.jobs.send_retry(chosen)
-                app.notify(f"sending {len(chosen.selected):,} requests…", timeout=4)
+                app.notify(f"sending {counted(len(chosen.selected), 'request')}…", timeout=4)
 
         app.push_screen(RetryPreview(plan, replan), answer)
 
@@ -64,7 +67,7 @@ class ResubmitFlow:
                 self.app.controller.jobs.plan_retry(batch_id, only=only, attach_file=path)
 
         self.app.push_screen(PromptScreen(
-            f"{batch_id} was not submitted through batchdeck: where is its request file (JSONL)?", "",
+            f"{literal(visible(batch_id))} was not submitted through batchdeck: where is its request file (JSONL)?", "",
             "enter attaches it (indexed by custom_id, not copied) · esc cancels"), chosen)
 
     def sent(self, message: RetrySent) -> None:
@@ -72,7 +75,7 @@ class ResubmitFlow:
         if message.error:
             app.notify(message.error, title="Resubmission not sent", severity="error", timeout=30, markup=False)
         else:
-            app.notify(f"{message.job_id}: resent {message.sent:,} requests as {' '.join(message.batch_ids)}",
+            app.notify(f"{message.job_id}: resent {counted(message.sent, 'request')} as {' '.join(message.batch_ids)}",
                        title="Resubmitted", timeout=10, markup=False)
         app.controller.poll_now()
         from batchdeck.tui.screens.job import JobScreen

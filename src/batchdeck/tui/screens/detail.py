@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from batchdeck.core import rules
 from batchdeck.core.clock import Clock
 from batchdeck.core.describe import batch_fields
 from batchdeck.core.models import CachedBatch
@@ -19,17 +20,35 @@ from batchdeck.core.terminal_text import visible
 from batchdeck.core.turnaround import Turnaround
 
 
-def detail_lines(batch: CachedBatch, guess: Turnaround | None, now: datetime, readonly: bool) -> list[tuple[str, str]]:
-    """The batch's fields, then the actions this screen allows for it."""
-    actions = ["o results", "J job", "y copy id", "esc back"]
-    if not readonly:
-        if batch.processing_status == "in_progress" and not batch.deleted_at:
-            actions.insert(0, "c cancel")
-        if batch.processing_status == "ended" and not batch.deleted_at:
-            actions.insert(0, "d delete")
-            actions.insert(0, "R resubmit failed")
-        actions[:0] = ["l label", "n note"]
-    return [*batch_fields(batch, guess, now), ("actions", " · ".join(actions))]
+KEYS: tuple[tuple[str, str, str | None], ...] = (
+    ("R", "resubmit failed", "resubmit"), ("d", "delete", "delete"), ("c", "cancel", "cancel"),
+    ("l", "label", "label"), ("n", "note", "note"), ("o", "results", None), ("J", "job", "job"),
+    ("e", "export", "export"), ("y", "copy id", None), ("esc", "back", None),
+)
+"""The detail screen's keys in the order offered: (key, what it does, the `core.rules` action governing it)."""
+
+
+def action_rows(batch: CachedBatch, readonly: bool, in_job: bool | None = None) -> list[tuple[str, str]]:
+    """What `core.rules` allows for this batch ("actions"), then what it does not and why ("not now"),
+    keys with the same reason on one line: the same rule that answers when the key is pressed."""
+    offered: list[str] = []
+    refused: dict[str, list[str]] = {}
+    for key, what, rule in KEYS:
+        found = None if rule is None else rules.refusal(rule, batch, readonly, in_job)
+        if found is None:
+            offered.append(f"{key} {what}")
+        else:
+            refused.setdefault(found.reason, []).append(f"{key} {what}")
+    rows = [("actions", " · ".join(offered))]
+    rows += [("not now" if i == 0 else "", f"{', '.join(keys)}: {reason}")
+             for i, (reason, keys) in enumerate(refused.items())]
+    return rows
+
+
+def detail_lines(batch: CachedBatch, guess: Turnaround | None, now: datetime, readonly: bool,
+                 in_job: bool | None = None) -> list[tuple[str, str]]:
+    """The batch's fields, then the actions this screen allows for it (and why not the others)."""
+    return [*batch_fields(batch, guess, now), *action_rows(batch, readonly, in_job)]
 
 
 class DetailScreen(Screen[None]):
@@ -38,6 +57,7 @@ class DetailScreen(Screen[None]):
         Binding("enter,o", "app.open_results", "Results"),
         Binding("R", "app.resubmit", "Resubmit"),
         Binding("J", "app.open_job", "Job"),
+        Binding("e", "app.export_batches", "Export"),
         Binding("c", "app.cancel_batches", "Cancel"),
         Binding("d", "app.delete_batches", "Delete"),
         Binding("l", "app.label_batch", "Label"),
@@ -46,12 +66,14 @@ class DetailScreen(Screen[None]):
         Binding("question_mark", "app.help", "Keys"),
     ]
 
-    def __init__(self, batch: CachedBatch, guess: Turnaround | None, clock: Clock, readonly: bool) -> None:
+    def __init__(self, batch: CachedBatch, guess: Turnaround | None, clock: Clock, readonly: bool,
+                 in_job: bool | None = None) -> None:
         super().__init__()
         self.batch = batch
         self.guess = guess
         self.clock = clock
         self.readonly = readonly
+        self.in_job = in_job  # whether the batch belongs to a job (None: not known yet)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -59,14 +81,15 @@ class DetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.show(self.batch, self.guess)
+        self.show(self.batch, self.guess, self.in_job)
 
-    def show(self, batch: CachedBatch, guess: Turnaround | None) -> None:
+    def show(self, batch: CachedBatch, guess: Turnaround | None, in_job: bool | None = None) -> None:
         self.batch, self.guess = batch, guess
+        self.in_job = self.in_job if in_job is None else in_job
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()  # values wrap within their own column
-        for name, value in detail_lines(batch, guess, self.clock(), self.readonly):
+        for name, value in detail_lines(batch, guess, self.clock(), self.readonly, self.in_job):
             table.add_row(name, Text(visible(value)))  # labels, notes, ids, URLs: control characters shown
         self.query_one("#detail-body", Static).update(table)
 

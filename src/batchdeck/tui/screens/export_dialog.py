@@ -15,7 +15,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from batchdeck.core.export import FORMATS
+from batchdeck.core.terminal_text import visible
 from batchdeck.tui.screens.confirm import ConfirmScreen
+from batchdeck.tui.text import literal
 
 FORMAT_LABELS = {"jsonl": "jsonl: the raw lines exactly as received",
                  "csv": "csv: custom_id, outcome, text, error, tokens, cost",
@@ -96,7 +98,8 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             else:
                 self.query_one("#export-path", Input).focus()  # back here, every choice as it was
 
-        self.app.push_screen(ConfirmScreen("Replace the file?", f"{choice.path} exists.", "Replace"), answer)
+        self.app.push_screen(ConfirmScreen("Replace the file?", f"{literal(visible(str(choice.path)))} exists.",
+                                            "Replace"), answer)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -11,6 +11,7 @@ import os
 import threading
 from pathlib import Path
 
+from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,15 +27,22 @@ from batchdeck.core.results import read_lines
 from batchdeck.core.results_browser import PAGE_ROWS, ResultFilter, ResultsBrowser
 from batchdeck.core.results_index import ResultRow, ResultsIndex
 from batchdeck.core.session import Session
+from batchdeck.core.terminal_text import visible
 from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.messages import DownloadFinished, DownloadProgress
 from batchdeck.tui.results_export import ExportProgress, ResultsExport
+from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.result_list import ResultList
 from batchdeck.tui.widgets.result_pane import ResultPane
 
 OUTCOME_VIEWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("all", ()), ("failed", ("canceled", "errored", "expired")), ("succeeded", ("succeeded",)),
     ("errored", ("errored",)), ("expired", ("expired",)), ("canceled", ("canceled",)))
+
+
+def as_literal(text: str) -> str:
+    """Untrusted text (a label, an id) inside the screen's markup: control characters shown, `[` kept literal."""
+    return literal(visible(text))
 
 
 class ResultsQueried(Message):
@@ -137,8 +145,9 @@ class ResultsScreen(Screen[None]):
             self._start_query(keep=None)
 
     def _state(self, text: str) -> None:
+        """A line about the results (it can quote an API error): plain text, control characters shown."""
         state = self.query_one("#results-state", Static)
-        state.update(text)
+        state.update(Text(visible(text)))
         state.display = True
 
     # -- querying -----------------------------------------------------------------------------
@@ -213,9 +222,9 @@ class ResultsScreen(Screen[None]):
     def _title(self) -> None:
         batch = self.batch
         outcomes = self.facets[0]
-        parts = [f"Results · {batch.id}" + (f" · {batch.label}" if batch.label else "")]
+        parts = [f"Results · {as_literal(batch.id)}" + (f" · {as_literal(batch.label)}" if batch.label else "")]
         if outcomes:
-            parts.append(" · ".join(f"{n:,} {k}" for k, n in sorted(outcomes.items())))
+            parts.append(" · ".join(f"{n:,} {as_literal(k)}" for k, n in sorted(outcomes.items())))
         if batch.cost_usd is not None:
             parts.append(f"${batch.cost_usd:,.2f} at batch prices")
         self.query_one("#results-title", Static).update(" · ".join(parts))
@@ -226,14 +235,14 @@ class ResultsScreen(Screen[None]):
         if self.view:
             shown.append(f"outcome {OUTCOME_VIEWS[self.view][0]}")
         if self.error_type:
-            shown.append(f"error {self.error_type}")
+            shown.append(f"error {as_literal(self.error_type)}")  # from the API's results
         if self.search:
-            shown.append(f"search {self.search}")
+            shown.append(f"search {as_literal(self.search)}")
         marked = len(self.query_one(ResultList).marked)
         if marked:
             shown.append(f"{marked:,} marked")
         if self.exporting:
-            shown.append(self.exporting)
+            shown.append(as_literal(self.exporting))  # names the user's file
         header = self.query_one("#results-header", Static)
         header.update(" · ".join(shown) + "\n " + (self.query_one(ResultList).header() if width > 0 else ""))
 

@@ -18,6 +18,8 @@ from textual.widgets import Button, Checkbox, SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 
 from batchdeck.core.retry import RetryPlan, included
+from batchdeck.core.terminal_text import visible
+from batchdeck.tui.text import literal
 
 TICKED, UNTICKED = "✓", " "
 
@@ -63,10 +65,10 @@ class RetryPreview(ModalScreen[RetryPlan | None]):
             yield Static("space ticks a category · tab to the buttons · y sends · esc cancels", id="dialog-hint")
 
     def _title(self) -> str:
-        return f"Resubmit failed rows of {self.plan.target_batch or self.plan.job_id}?"
+        return f"Resubmit failed rows of {literal(visible(self.plan.target_batch or self.plan.job_id))}?"
 
     def _choices(self) -> list[tuple[str, str, bool]]:
-        return [(f"{category}  ({n:,})", category, included(category, self.plan.include))
+        return [(f"{literal(visible(category))}  ({n:,})", category, included(category, self.plan.include))
                 for category, n in sorted(self.plan.categories.items())]
 
     def _send_label(self) -> str:
@@ -85,7 +87,8 @@ class RetryPreview(ModalScreen[RetryPlan | None]):
         if kept:
             lines.append(f"not ticked: {', '.join(sorted(kept))} (validation errors fail again unless the "
                          "request changes)")
-        self.query_one("#retry-summary", Static).update("\n".join(lines))
+        # error types, custom_ids and file names: untrusted, so shown as they are, never read as markup
+        self.query_one("#retry-summary", Static).update("\n".join(literal(visible(line)) for line in lines))
         send = self.query_one("#yes", Button)
         send.label = self._send_label()
         send.disabled = not plan.has_work

@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from batchdeck.core import timefmt
 from batchdeck.core.clock import Clock
+from batchdeck.core.describe import counted
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.terminal_text import visible
 from batchdeck.core.turnaround import Turnaround, overdue
@@ -35,10 +36,10 @@ def pane_text(batch: CachedBatch, guess: Turnaround | None, polled_at: datetime 
         outcome = f"[b]ended[/] in {elapsed}: {counts.succeeded:,} ok"
         outcome += "".join(f", {n:,} {k}" for k, n in (("errored", counts.errored), ("expired", counts.expired),
                                                         ("canceled", counts.canceled)) if n)
-        return f"{outcome}\nof {counts.total:,} requests"
+        return f"{outcome}\nof {counted(counts.total, 'request')}"
     expires = timefmt.span((timefmt.parse(batch.expires_at) - now).total_seconds()) if batch.expires_at else "?"
     state = "canceling" if batch.processing_status == "canceling" else "running"
-    lines = [f"{state} {elapsed} · {counts.total:,} requests", f"expires in {expires}"]
+    lines = [f"{state} {elapsed} · {counted(counts.total, 'request')}", f"expires in {expires}"]
     lines.append(_turnaround_line(guess, batch.duration_seconds(now)))
     return "\n".join(lines)
 
