@@ -58,7 +58,10 @@ def test_config_set_validates(home: Path, capsys: pytest.CaptureFixture[str]) ->
     for args, message in ((["sync.max_retries", "lots"], "bad value for sync.max_retries"),
                           (["colour", "blue"], "unknown setting 'colour'"),
                           (["default_profile", "ghost"], "no profile named 'ghost'"),
-                          (["profiles.default.api_key", "sk-x"], "keys are not set on the command line")):
+                          (["profiles.default.api_key", "sk-x"], "keys are not set on the command line"),
+                          (["sync.timeout", "nan"], "bad value for sync.timeout"),
+                          (["tui.poll_seconds", "inf"], "bad value for tui.poll_seconds"),
+                          (["submit.settle_seconds", "nan"], "bad value for submit.settle_seconds")):
         code, _, err = run_cli(capsys, "config", "set", *args)
         assert code == 2 and message in err
 

@@ -22,6 +22,7 @@ Without any file, the implicit `default` profile reads ANTHROPIC_API_KEY and ANT
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import re
 import stat
@@ -62,15 +63,15 @@ def _positive_int(value: str) -> int:
 
 def _non_negative_float(value: str) -> float:
     number = float(value)
-    if not number >= 0:
-        raise ValueError(f"expected 0 or more, got {value}")
+    if not 0 <= number < math.inf:  # also refuses nan, which compares false with everything
+        raise ValueError(f"expected a finite number of 0 or more, got {value}")
     return number
 
 
 def _positive_float(value: str) -> float:
     number = float(value)
-    if number <= 0:
-        raise ValueError(f"expected a number above 0, got {value}")
+    if not 0 < number < math.inf:
+        raise ValueError(f"expected a finite number above 0, got {value}")
     return number
 
 
