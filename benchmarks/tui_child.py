@@ -46,7 +46,10 @@ class Probe(BatchdeckApp):
 
 
 profile = Profile("bench", api_key="bench-key", base_url=base_url)
-session = Session(Config(db_path.parent / "config.toml", profiles={"bench": profile}), profile, db_path=db_path)
+# Idle means polling only: background results downloads (the demo's 100,000-row batch among them) are work.
+settings = {"results.auto_download": False}
+session = Session(Config(db_path.parent / "config.toml", profiles={"bench": profile}, settings=settings), profile,
+                  db_path=db_path)
 app = Probe(session)
 if mode == "idle":
     app.call_later(lambda: app.set_timer(float(sys.argv[4]), app.exit))
