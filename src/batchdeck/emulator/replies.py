@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from batchdeck.emulator.ids import derived_id
 from batchdeck.emulator.outcomes import Fate, draws
 from batchdeck.emulator.plans import FEATURE_CACHE, FEATURE_THINKING, FEATURE_TOOLS, RequestPlan
+from batchdeck.emulator.schema_values import generate
 
 _FILLER = (
     "The request was read in full and answered in the emulator's own words. "
@@ -55,21 +57,78 @@ def _usage(plan: RequestPlan, output_tokens: int, u: float) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=64)
+def _parsed(schema_json: str) -> Any:
+    """A plan's interned schema JSON, parsed once per distinct schema (never mutated)."""
+    return json.loads(schema_json)
+
+
+def _seed_of(plan: RequestPlan, seed: int) -> str:
+    """The (seed, custom_id, attempt) key every structured value of a reply is drawn from."""
+    return f"{seed}:{plan.custom_id}:{plan.attempt}"
+
+
+def _tool_call(plan: RequestPlan, batch_id: str, seed: int, u: float) -> dict[str, Any]:
+    """A `tool_use` block for the plan's tool (or, for `any`, one drawn), its input fitting the schema."""
+    if plan.tools:
+        tools = _parsed(plan.tools)
+        name, schema = tools[int(u * len(tools)) % len(tools)]
+        tool_input = generate(schema, _seed_of(plan, seed), plan.prompt)
+        if not isinstance(tool_input, dict):
+            tool_input = {}
+    else:  # synthetic scenario rows carry no schema
+        name, tool_input = plan.tool_name, {"query": plan.prompt[:40], "limit": 5}
+    return {"type": "tool_use", "id": derived_id("toolu_", seed, plan.custom_id),
+            "name": name, "input": tool_input}
+
+
+def _tokens_for(text: str) -> int:
+    return max(1, len(text) // 4 + 1)
+
+
+def _text_blocks(plan: RequestPlan, seed: int, u_len: float, u_pick: float) -> tuple[list[dict[str, Any]], int, bool]:
+    """(text blocks, output tokens, cut by max_tokens) for the reply's prose, JSON or label."""
+    if plan.output_schema:
+        text = json.dumps(generate(_parsed(plan.output_schema), _seed_of(plan, seed), plan.prompt),
+                          ensure_ascii=False)
+    elif plan.labels:
+        labels = plan.labels.split("|")
+        text = labels[int(u_pick * len(labels)) % len(labels)]
+    else:
+        natural = 12 + int(u_len * 340)
+        tokens = min(natural, plan.max_tokens)
+        return [{"type": "text", "text": _reply_text(plan, tokens, u_pick)}], tokens, natural > plan.max_tokens
+    needed = _tokens_for(text)
+    if needed > plan.max_tokens:
+        return [{"type": "text", "text": text[:plan.max_tokens * 4]}], plan.max_tokens, True
+    return [{"type": "text", "text": text}], needed, False
+
+
 def succeeded_message(plan: RequestPlan, batch_id: str, seed: int) -> dict[str, Any]:
-    """A plausible Message for a row: text derived from the prompt, usage, stop_reason."""
-    u_len, _, u_pick = draws(seed + 1, plan.custom_id)
-    natural = 12 + int(u_len * 340)
-    output_tokens = min(natural, plan.max_tokens)
-    stop_reason = "max_tokens" if natural > plan.max_tokens else "end_turn"
+    """A plausible Message for a row: text derived from the prompt (or JSON, a label, a tool call), usage."""
+    u_len, u_tool, u_pick = draws(seed + 1, plan.custom_id if plan.attempt <= 0 else f"{plan.custom_id}#{plan.attempt}")
     content: list[dict[str, Any]] = []
     if plan.features & FEATURE_THINKING:
         content.append({"type": "thinking", "thinking": f"The user asks: {plan.prompt[:80]}. Answer briefly.",
                         "signature": derived_id("sig_", seed, plan.custom_id, length=40)})
-    content.append({"type": "text", "text": _reply_text(plan, output_tokens, u_pick)})
-    if plan.features & FEATURE_TOOLS and stop_reason == "end_turn":
-        content.append({"type": "tool_use", "id": derived_id("toolu_", seed, plan.custom_id),
-                        "name": plan.tool_name, "input": {"query": plan.prompt[:40], "limit": 5}})
-        stop_reason = "tool_use"
+    forced = plan.tool_choice in ("any", "tool")
+    calls_tool = plan.features & FEATURE_TOOLS and plan.tool_choice not in ("none",)
+    if forced:  # the API prefills the turn so that the reply is the tool call alone
+        call = _tool_call(plan, batch_id, seed, u_tool)
+        output_tokens = _tokens_for(json.dumps(call["input"])) + 8
+        cut = output_tokens > plan.max_tokens
+        if cut:
+            output_tokens = plan.max_tokens
+        else:
+            content.append(call)
+        stop_reason = "max_tokens" if cut else "tool_use"
+    else:
+        blocks, output_tokens, cut = _text_blocks(plan, seed, u_len, u_pick)
+        content.extend(blocks)
+        stop_reason = "max_tokens" if cut else "end_turn"
+        if calls_tool and not cut:
+            content.append(_tool_call(plan, batch_id, seed, u_tool))
+            stop_reason = "tool_use"
     return {
         "id": derived_id("msg_", seed, batch_id, plan.custom_id),
         "type": "message",
