@@ -204,7 +204,7 @@ def test_output_300k_beta_lifts_max_tokens_on_sonnet_4_6_in_batches(client: anth
                                         "output tokens for claude-sonnet-4-6")
 
 
-@pytest.mark.parametrize("model", ["claude-opus-4-20250514", "claude-opus-4-0", "claude-sonnet-4-20250514",
+@pytest.mark.parametrize("model", ["claude-opus-4-20250514", "claude-opus-4-0",
                                    "claude-opus-4-1"])
 def test_models_retired_before_today_are_not_found(client: anthropic.Anthropic, emulator: Emulator,
                                                    model: str) -> None:
