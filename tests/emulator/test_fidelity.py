@@ -233,3 +233,15 @@ def test_forced_tool_choice_with_thinking_or_unknown_tool_is_refused(client: ant
     got = results(client, emulator, rows)
     assert error_of(got["think"])[0] == "invalid_request_error"
     assert error_of(got["unknown"]) == ("invalid_request_error", "tool_choice: Tool 'nope' not found in tools")
+
+
+def test_thinking_keeps_the_sampling_knobs_at_their_defaults(emulator: Emulator) -> None:
+    client = old_version_client(emulator)
+    thinking = {"type": "enabled", "budget_tokens": 1024}
+    rows = [request("hot", model="claude-sonnet-4-6", max_tokens=2048, thinking=thinking, temperature=0.3),
+            request("one", model="claude-sonnet-4-6", max_tokens=2048, thinking=thinking, temperature=1),
+            request("k", model="claude-sonnet-4-5", max_tokens=2048, thinking=thinking, top_k=5)]
+    got = results(client, emulator, rows)
+    assert error_of(got["hot"])[1].startswith("`temperature` may only be set to 1 when thinking is enabled.")
+    assert got["one"].type == "succeeded"
+    assert error_of(got["k"])[0] == "invalid_request_error"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -180,6 +181,21 @@ def _thinking_error(params: dict[str, Any], info: ModelInfo, max_tokens: int) ->
     return None
 
 
+def _sampling_with_thinking_error(params: dict[str, Any]) -> tuple[str, str] | None:
+    """Thinking leaves temperature at 1, top_p at 0.95 or more and top_k unset (extended thinking docs)."""
+    if not _thinking_on(params):
+        return None
+    docs = ("Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/"
+            "extended-thinking#feature-compatibility")
+    if "temperature" in params and params["temperature"] != 1:
+        return _invalid(f"`temperature` may only be set to 1 when thinking is enabled. {docs}")
+    if "top_p" in params and not (isinstance(params["top_p"], (int, float)) and 0.95 <= params["top_p"] <= 1):
+        return _invalid(f"`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled. {docs}")
+    if "top_k" in params:
+        return _invalid(f"`top_k` must be unset when thinking is enabled. {docs}")
+    return None
+
+
 def _thinking_on(params: dict[str, Any]) -> bool:
     thinking = params.get("thinking")
     return isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
@@ -241,7 +257,7 @@ def _model_error(params: dict[str, Any], info: ModelInfo, betas: frozenset[str])
         for key in SAMPLING_FIELDS:
             if key in params:
                 return _invalid(f"`{key}` is deprecated for this model.")
-    error = _thinking_error(params, info, max_tokens)
+    error = _thinking_error(params, info, max_tokens) or _sampling_with_thinking_error(params)
     if error:
         return error
     last = params["messages"][-1]
@@ -324,10 +340,10 @@ def plan_request(custom_id: str, params: dict[str, Any], api_version: str, catal
         input_tokens=estimate_input_tokens(prompt_json),
         prompt=text[:PROMPT_EXCERPT],
         features=_features(params, prompt_json),
-        tool_name=tool_name,
+        tool_name=sys.intern(tool_name),
         error_type=error[0] if error else None,
         error_message=error[1] if error else None,
-        tool_choice=tool_choice,
+        tool_choice=sys.intern(tool_choice),
         tools=tools,
         output_schema=output_schema,
         labels=intern("|".join(closed_labels(text))),
