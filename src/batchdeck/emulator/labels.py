@@ -21,16 +21,19 @@ _PATTERNS = (
 _SPLIT = re.compile(r"\s*(?:,|\||/|;|\bor\b|\band\b)\s*", re.I)
 _STRIP = " \t\"'`[]().:!?*"
 MAX_LABEL_CHARS = 32
+_PROSE_STARTS = frozenset({"a", "an", "the", "as", "to", "in", "of", "for", "with", "my", "your", "this", "that",
+                           "it", "if", "when", "maybe", "you", "we", "i"})
 
 
 def _labels_in(span: str) -> list[str]:
-    span = re.split(r"[.!?\n](?:\s|$)|\n", span, maxsplit=1)[0]
+    span = re.split(r"[.!?:](?:\s|$)|\n", span, maxsplit=1)[0]
     labels: list[str] = []
     for part in _SPLIT.split(span):
         label = part.strip(_STRIP)
         if not label:
             continue
-        if len(label) > MAX_LABEL_CHARS or len(label.split()) > 3:
+        words = label.split()
+        if len(label) > MAX_LABEL_CHARS or len(words) > 3 or words[0].lower() in _PROSE_STARTS:
             return []  # prose, not a label list
         if label not in labels:
             labels.append(label)
