@@ -13,7 +13,7 @@ import anthropic
 import pytest
 
 from batchdeck.emulator import Emulator
-from tests.conftest import API_KEY, request
+from tests.conftest import API_KEY, START, request
 from tests.emulator.strict import check, strict_line
 
 DAY = 86400.0
@@ -245,3 +245,25 @@ def test_thinking_keeps_the_sampling_knobs_at_their_defaults(emulator: Emulator)
     assert error_of(got["hot"])[1].startswith("`temperature` may only be set to 1 when thinking is enabled.")
     assert got["one"].type == "succeeded"
     assert error_of(got["k"])[0] == "invalid_request_error"
+
+
+def test_beta_client_betas_lift_max_tokens_too(client: anthropic.Anthropic, emulator: Emulator) -> None:
+    batch = client.beta.messages.batches.create(
+        requests=[request("big", model="claude-opus-4-7", max_tokens=300_000)], betas=["output-300k-2026-03-24"])
+    emulator.advance(DAY)
+    (row,) = list(client.beta.messages.batches.results(batch.id))
+    assert row.result.type == "succeeded"
+
+
+def test_structured_replies_survive_a_restart_with_a_state_directory(tmp_path: Any) -> None:
+    tools = [{"name": "record_person", "input_schema": PERSON}]
+    rows = [request(f"r{i}", tools=tools, tool_choice={"type": "tool", "name": "record_person"}) for i in range(5)]
+    with Emulator(speed=0, start_time=START, state_dir=tmp_path) as emu, \
+            anthropic.Anthropic(base_url=emu.base_url, api_key=API_KEY) as c:
+        batch = c.messages.batches.create(requests=rows)
+    with Emulator(speed=0, state_dir=tmp_path) as emu, anthropic.Anthropic(base_url=emu.base_url, api_key=API_KEY) as c:
+        emu.advance(DAY)
+        for row in c.messages.batches.results(batch.id):
+            (call,) = row.result.message.content
+            assert call.name == "record_person"
+            check(call.input, PERSON)
