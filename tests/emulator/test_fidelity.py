@@ -109,9 +109,9 @@ def test_output_config_json_schema_text_is_json_that_fits(client: anthropic.Anth
 
 def test_structured_values_depend_on_seed_custom_id_and_attempt(client: anthropic.Anthropic,
                                                                 emulator: Emulator) -> None:
-    fmt = {"type": "json_schema", "schema": {"type": "object", "properties": {"n": {"type": "integer"},
-                                                                             "id": {"type": "string", "format": "uuid"}},
-                                             "required": ["n", "id"], "additionalProperties": False}}
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}, "id": {"type": "string", "format": "uuid"}},
+              "required": ["n", "id"], "additionalProperties": False}
+    fmt = {"type": "json_schema", "schema": schema}
     rows = [request(f"s{i}", output_config={"format": fmt}) for i in range(5)]
     first = {k: r.message.content[0].text for k, r in results(client, emulator, rows).items()}
     again = {k: r.message.content[0].text for k, r in results(client, emulator, rows).items()}  # attempt 1

@@ -8,7 +8,8 @@ from batchdeck.emulator.labels import closed_labels
 
 
 @pytest.mark.parametrize(("prompt", "labels"), [
-    ("Classify this ticket as one of: billing, shipping, refund. Ticket: parcel late", ["billing", "shipping", "refund"]),
+    ("Classify this ticket as one of: billing, shipping, refund. Ticket: parcel late",
+     ["billing", "shipping", "refund"]),
     ("Classify this support ticket as billing, bug, feature or other: login broken",
      ["billing", "bug", "feature", "other"]),
     ("Reply with the sentiment (positive/negative/neutral) only.", ["positive", "negative", "neutral"]),

@@ -47,7 +47,7 @@ def test_a_catalog_file_adds_and_retires_models(tmp_path: Path, suffix: str) -> 
         ])
     assert error_of(got["retired"]) == ("not_found_error", "model: claude-sonnet-4-5")
     assert got["new"].type == "succeeded" and got["new"].message.model == "claude-nova-6"
-    assert error_of(got["too-long"])[1].endswith("which is the maximum allowed number of output tokens for claude-nova-6")
+    assert error_of(got["too-long"])[1].endswith("maximum allowed number of output tokens for claude-nova-6")
     assert error_of(got["rules"])[1] == "`temperature` is deprecated for this model."
     assert got["untouched"].type == "succeeded"
 

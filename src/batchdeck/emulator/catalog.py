@@ -96,7 +96,8 @@ class Catalog:
         """A catalog with `entries` applied: a known id gets the given fields changed, a new id is added."""
         by_id = {info.id: info for info in self.models}
         for i, entry in enumerate(entries):
-            info = _entry(entry, f"{where}: models[{i}]", by_id.get(entry.get("id")) if isinstance(entry, dict) else None)
+            known = by_id.get(entry.get("id")) if isinstance(entry, dict) else None
+            info = _entry(entry, f"{where}: models[{i}]", known)
             by_id[info.id] = info
         return Catalog(tuple(by_id.values()))
 

@@ -2,7 +2,8 @@
 
 Recognised shapes: "one of: billing, shipping, refund", "one of billing/shipping/refund",
 "as billing, bug, feature or other", "categories: a, b, c" (also labels/classes/options),
-"either positive or negative", "(positive/negative/neutral)". Labels are short (one to three words); fewer than two found
+"either positive or negative", "(positive/negative/neutral)".
+Labels are short (one to three words); fewer than two found
 means the prompt is not taken for a classification.
 """
 
