@@ -65,3 +65,14 @@ def test_plans_share_one_copy_of_a_schema_across_rows() -> None:
     assert all(p.error_type is None for p in plans)
     assert len({id(p.tools) for p in plans}) == 1
     assert len({id(p.output_schema) for p in plans}) == 1
+
+
+def test_a_hostile_schema_cannot_stall_the_generator() -> None:
+    import time
+    nested: dict = {"type": "string"}
+    for _ in range(12):
+        nested = {"type": "array", "items": nested, "minItems": 10**9}
+    started = time.monotonic()
+    generate(nested, "0:x:0")
+    generate({"type": "string", "minLength": 10**9}, "0:x:0")
+    assert time.monotonic() - started < 2

@@ -7,7 +7,9 @@ small), nested objects, local `$ref`s (`#/$defs/...`, `#/definitions/...`, as py
 them), `anyOf`/`oneOf` (one branch picked), `allOf` (merged), `nullable` types, numeric
 bounds (`minimum`, `maximum`, exclusive ones, `multipleOf` for integers), string lengths and
 the cheap formats `date`, `date-time`, `time`, `email`, `uri`, `uuid`, `ipv4`. A `pattern` is
-not honoured. Only optional properties are sometimes left out.
+not honoured. Only optional properties are sometimes left out. Sizes are capped (200 items,
+8,192 characters, 20,000 values a reply), so a hostile schema yields a non-fitting value
+rather than stalling the server.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import random
 from typing import Any
 
 MAX_DEPTH = 8
+MAX_NODES = 20_000  # a hostile schema (huge minItems, deep nesting) cannot stall the server
+MAX_ITEMS = 200
+MAX_CHARS = 8_192
 _WORDS = ("alpha", "bravo", "delta", "echo", "harbor", "lumen", "maple", "nova", "orbit", "quartz", "river", "sable")
 
 
@@ -24,8 +29,12 @@ class _Gen:
         self.rng = rng
         self.root = root
         self.hint = hint
+        self.nodes = 0
 
     def value(self, schema: Any, depth: int = 0) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            return None
         if not isinstance(schema, dict) or depth > MAX_DEPTH:
             return None if depth > MAX_DEPTH else self.string({})
         schema = self.flatten(schema, depth)
@@ -112,7 +121,7 @@ class _Gen:
         return out
 
     def array(self, schema: dict[str, Any], depth: int) -> list[Any]:
-        lo = _int(schema.get("minItems"), 0)
+        lo = min(_int(schema.get("minItems"), 0), MAX_ITEMS)
         hi = _int(schema.get("maxItems"), max(lo, 3))
         hi = max(lo, min(hi, lo + 3))
         count = self.rng.randint(lo, hi)
@@ -162,10 +171,10 @@ class _Gen:
         if fmt == "ipv4":
             return ".".join(str(rng.randint(1, 254)) for _ in range(4))
         text = self.hint or rng.choice(_WORDS)
-        lo = _int(schema.get("minLength"), 0)
+        lo = min(_int(schema.get("minLength"), 0), MAX_CHARS)
         hi = _int(schema.get("maxLength"), max(lo, 40))
-        while len(text) < lo:
-            text += " " + rng.choice(_WORDS)
+        if len(text) < lo:
+            text = (text + " " + rng.choice(_WORDS)) * (lo // (len(text) + 1) + 1)
         return text[:max(lo, hi)]
 
 
