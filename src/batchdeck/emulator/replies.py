@@ -68,7 +68,7 @@ def _seed_of(plan: RequestPlan, seed: int) -> str:
     return f"{seed}:{plan.custom_id}:{plan.attempt}"
 
 
-def _tool_call(plan: RequestPlan, batch_id: str, seed: int, u: float) -> dict[str, Any]:
+def _tool_call(plan: RequestPlan, seed: int, u: float) -> dict[str, Any]:
     """A `tool_use` block for the plan's tool (or, for `any`, one drawn), its input fitting the schema."""
     if plan.tools:
         tools = _parsed(plan.tools)
@@ -78,16 +78,18 @@ def _tool_call(plan: RequestPlan, batch_id: str, seed: int, u: float) -> dict[st
             tool_input = {}
     else:  # synthetic scenario rows carry no schema
         name, tool_input = plan.tool_name, {"query": plan.prompt[:40], "limit": 5}
-    return {"type": "tool_use", "id": derived_id("toolu_", seed, plan.custom_id),
-            "name": name, "input": tool_input}
+    return {"type": "tool_use", "id": derived_id("toolu_", seed, plan.custom_id), "name": name, "input": tool_input}
 
 
 def _tokens_for(text: str) -> int:
     return max(1, len(text) // 4 + 1)
 
 
-def _text_blocks(plan: RequestPlan, seed: int, u_len: float, u_pick: float) -> tuple[list[dict[str, Any]], int, bool]:
-    """(text blocks, output tokens, cut by max_tokens) for the reply's prose, JSON or label."""
+Blocks = tuple[list[dict[str, Any]], int, str]  # (content blocks, output tokens, stop_reason)
+
+
+def _text_blocks(plan: RequestPlan, seed: int, u_len: float, u_pick: float) -> Blocks:
+    """The reply's prose, JSON (`output_config.format`) or closed-set label."""
     if plan.output_schema:
         text = json.dumps(generate(_parsed(plan.output_schema), _seed_of(plan, seed), plan.prompt),
                           ensure_ascii=False)
@@ -97,38 +99,42 @@ def _text_blocks(plan: RequestPlan, seed: int, u_len: float, u_pick: float) -> t
     else:
         natural = 12 + int(u_len * 340)
         tokens = min(natural, plan.max_tokens)
-        return [{"type": "text", "text": _reply_text(plan, tokens, u_pick)}], tokens, natural > plan.max_tokens
+        stop = "max_tokens" if natural > plan.max_tokens else "end_turn"
+        return [{"type": "text", "text": _reply_text(plan, tokens, u_pick)}], tokens, stop
     needed = _tokens_for(text)
     if needed > plan.max_tokens:
-        return [{"type": "text", "text": text[:plan.max_tokens * 4]}], plan.max_tokens, True
-    return [{"type": "text", "text": text}], needed, False
+        return [{"type": "text", "text": text[:plan.max_tokens * 4]}], plan.max_tokens, "max_tokens"
+    return [{"type": "text", "text": text}], needed, "end_turn"
 
 
-def succeeded_message(plan: RequestPlan, batch_id: str, seed: int) -> dict[str, Any]:
-    """A plausible Message for a row: text derived from the prompt (or JSON, a label, a tool call), usage."""
+def _forced_call(plan: RequestPlan, seed: int, u_tool: float) -> Blocks:
+    """`any`/`tool`: the API prefills the turn, so the reply is the tool call alone (if it fits)."""
+    call = _tool_call(plan, seed, u_tool)
+    tokens = _tokens_for(json.dumps(call["input"])) + 8
+    if tokens > plan.max_tokens:
+        return [], plan.max_tokens, "max_tokens"
+    return [call], tokens, "tool_use"
+
+
+def _content(plan: RequestPlan, seed: int) -> tuple[list[dict[str, Any]], int, str, float]:
+    """(content, output tokens, stop_reason, draw for usage) of a succeeded row."""
     u_len, u_tool, u_pick = draws(seed + 1, plan.custom_id if plan.attempt <= 0 else f"{plan.custom_id}#{plan.attempt}")
     content: list[dict[str, Any]] = []
     if plan.features & FEATURE_THINKING:
         content.append({"type": "thinking", "thinking": f"The user asks: {plan.prompt[:80]}. Answer briefly.",
                         "signature": derived_id("sig_", seed, plan.custom_id, length=40)})
-    forced = plan.tool_choice in ("any", "tool")
-    calls_tool = plan.features & FEATURE_TOOLS and plan.tool_choice not in ("none",)
-    if forced:  # the API prefills the turn so that the reply is the tool call alone
-        call = _tool_call(plan, batch_id, seed, u_tool)
-        output_tokens = _tokens_for(json.dumps(call["input"])) + 8
-        cut = output_tokens > plan.max_tokens
-        if cut:
-            output_tokens = plan.max_tokens
-        else:
-            content.append(call)
-        stop_reason = "max_tokens" if cut else "tool_use"
+    if plan.tool_choice in ("any", "tool"):
+        blocks, tokens, stop = _forced_call(plan, seed, u_tool)
     else:
-        blocks, output_tokens, cut = _text_blocks(plan, seed, u_len, u_pick)
-        content.extend(blocks)
-        stop_reason = "max_tokens" if cut else "end_turn"
-        if calls_tool and not cut:
-            content.append(_tool_call(plan, batch_id, seed, u_tool))
-            stop_reason = "tool_use"
+        blocks, tokens, stop = _text_blocks(plan, seed, u_len, u_pick)
+        if plan.features & FEATURE_TOOLS and plan.tool_choice != "none" and stop == "end_turn":
+            blocks, stop = [*blocks, _tool_call(plan, seed, u_tool)], "tool_use"
+    return content + blocks, tokens, stop, u_pick
+
+
+def succeeded_message(plan: RequestPlan, batch_id: str, seed: int) -> dict[str, Any]:
+    """A plausible Message for a row: text derived from the prompt (or JSON, a label, a tool call), usage."""
+    content, output_tokens, stop_reason, u_pick = _content(plan, seed)
     return {
         "id": derived_id("msg_", seed, batch_id, plan.custom_id),
         "type": "message",
