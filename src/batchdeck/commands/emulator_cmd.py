@@ -40,6 +40,8 @@ def register(commands: Any) -> None:
     p.add_argument("--faults", default="", metavar="SPEC", help=FAULTS_HELP)
     p.add_argument("--state", type=Path, metavar="DIR", help="keep batches in DIR across restarts")
     p.add_argument("--public-url", help="base of results_url when clients reach the emulator by another address")
+    p.add_argument("--model-catalog", type=Path, metavar="FILE",
+                   help="JSON or TOML file adding models or changing their rules, e.g. a retirement date")
     p.add_argument("--quiet", action="store_true", help="do not log each request")
     p.set_defaults(run=run)
 
@@ -62,16 +64,17 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from batchdeck.emulator import SCENARIOS, Emulator, EmulatorConfig, Rates, parse_fault_spec
+    from batchdeck.emulator import SCENARIOS, Catalog, Emulator, EmulatorConfig, Rates, load_catalog, parse_fault_spec
 
     if args.scenario not in SCENARIOS:
         return _fail(f"unknown scenario {args.scenario!r}; choose one of: {', '.join(SCENARIOS)}")
     try:
+        catalog = load_catalog(args.model_catalog) if args.model_catalog else Catalog()
         config = EmulatorConfig(
             host=args.host, port=args.port, speed=args.speed, seed=args.seed, scenario=args.scenario,
             api_keys=_keys(args.api_keys), rates=Rates(args.error_rate, args.expire_rate),
             faults=parse_fault_spec(args.faults), state_dir=args.state, public_url=args.public_url,
-            log_requests=not args.quiet,
+            log_requests=not args.quiet, catalog=catalog,
         )
         if not (math.isfinite(config.speed) and config.speed >= 0):
             raise ValueError(f"--speed must be 0 or more, got {config.speed:g}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from batchdeck.emulator.catalog import DEFAULT_CATALOG, Catalog
 from batchdeck.emulator.config import DEFAULT_WORKSPACE
 from batchdeck.emulator.create import validate_create
 from batchdeck.emulator.errors import ApiError, invalid_request, not_found
@@ -32,6 +33,12 @@ def endpoint_of(method: str, path: str) -> tuple[str, str | None]:
         return "unknown", None
     batch_id, action = match.group("id"), match.group("action")
     return ENDPOINTS.get((method, batch_id is not None, action), "unknown"), batch_id
+
+
+def beta_names(headers: Any) -> frozenset[str]:
+    """Every `anthropic-beta` named, whether comma-separated or in repeated headers."""
+    values = headers.get_all("anthropic-beta") if hasattr(headers, "get_all") else [headers.get("anthropic-beta")]
+    return frozenset(name.strip() for value in values or [] if value for name in value.split(",") if name.strip())
 
 
 def authenticate(headers: Any, api_keys: dict[str, str] | None) -> str:
@@ -69,8 +76,10 @@ def _limit(query: dict[str, list[str]]) -> int:
 class BatchesApi:
     """Answers one authenticated request against the store."""
 
-    def __init__(self, store: BatchStore, rates: Rates, max_requests: int) -> None:
+    def __init__(self, store: BatchStore, rates: Rates, max_requests: int,
+                 catalog: Catalog = DEFAULT_CATALOG) -> None:
         self.store = store
+        self.catalog = catalog
         self.rates = rates
         self.max_requests = max_requests
         self.bodies: dict[str, bytes] | None = None  # batch id -> create body as received, when recording
@@ -80,7 +89,8 @@ class BatchesApi:
             raise not_found(f"Not found: {request.method} {request.path}")
         if endpoint == "create":
             version = request.headers.get("anthropic-version") or ""
-            plans = validate_create(request.body, version, self.max_requests)
+            plans = validate_create(request.body, version, self.max_requests, self.catalog,
+                                    self.store.clock.now(), beta_names(request.headers))
             batch = self.store.create(plans, workspace, self.rates)
             if self.bodies is not None:
                 self.bodies[batch.id] = bytes(request.body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from batchdeck.emulator.catalog import DEFAULT_CATALOG, Catalog
 from batchdeck.emulator.create import MAX_BODY_BYTES, MAX_REQUESTS
 from batchdeck.emulator.faults import FaultConfig
 from batchdeck.emulator.outcomes import Rates
@@ -29,3 +30,4 @@ class EmulatorConfig:
     max_requests: int = MAX_REQUESTS
     faults: FaultConfig = field(default_factory=FaultConfig)
     log_requests: bool = False
+    catalog: Catalog = DEFAULT_CATALOG  # models and their rules (see `catalog.load_catalog`)

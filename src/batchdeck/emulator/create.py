@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from batchdeck.emulator.errors import ApiError, invalid_request
+from batchdeck.emulator.catalog import DEFAULT_CATALOG, Catalog
 from batchdeck.emulator.plans import RequestPlan, plan_request
 
 CUSTOM_ID_PATTERN = "^[a-zA-Z0-9_-]{1,64}$"
@@ -56,8 +57,13 @@ def _check_item(i: int, item: Any) -> tuple[str, dict[str, Any]]:
     return custom_id, item["params"]
 
 
-def validate_create(body: bytes, api_version: str, max_requests: int = MAX_REQUESTS) -> list[RequestPlan]:
-    """Check a create body and return one plan per request, or raise the API's 400."""
+def validate_create(body: bytes, api_version: str, max_requests: int = MAX_REQUESTS,
+                    catalog: Catalog = DEFAULT_CATALOG, now: float | None = None,
+                    betas: frozenset[str] = frozenset()) -> list[RequestPlan]:
+    """Check a create body and return one plan per request, or raise the API's 400.
+
+    `now` (the emulated clock) decides which models are retired; `betas` are the create's `anthropic-beta`s.
+    """
     data = _parse_body(body)
     if not isinstance(data, dict):
         raise invalid_request("Input should be a valid dictionary")
@@ -81,4 +87,4 @@ def validate_create(body: bytes, api_version: str, max_requests: int = MAX_REQUE
             raise invalid_request(
                 f"requests: custom_id's must be unique within a batch. Duplicate custom_id found: {custom_id}")
         seen.add(custom_id)
-    return [plan_request(custom_id, params, api_version) for custom_id, params in checked]
+    return [plan_request(custom_id, params, api_version, catalog, now, betas) for custom_id, params in checked]

@@ -52,7 +52,7 @@ class Emulator:
         self.stats = Stats()
         self.state_dir = StateDir(cfg.state_dir) if cfg.state_dir else None
         self.store = BatchStore(self.clock, cfg.seed, cfg.cancel_latency, on_change=self._persist_batch)
-        self.api = BatchesApi(self.store, cfg.rates, cfg.max_requests)
+        self.api = BatchesApi(self.store, cfg.rates, cfg.max_requests, cfg.catalog)
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         if self.state_dir and self.state_dir.exists():
@@ -197,7 +197,7 @@ class Emulator:
             response = self._error(ApiError(500, "api_error", "Internal server error"))
         response.headers.setdefault("anthropic-organization-id", ORGANIZATION_ID)
         response.headers.update(RATE_LIMIT_HEADERS)
-        response.headers["anthropic-ratelimit-requests-reset"] = rfc3339(time.time() + 60)
+        response.headers["anthropic-ratelimit-requests-reset"] = rfc3339(self.clock.now() + 60)
         return response
 
     @staticmethod

@@ -7,23 +7,18 @@ Only a short prompt excerpt is kept, so a 100,000-request batch stays small in m
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from batchdeck.emulator.catalog import resolve
+from batchdeck.emulator.catalog import DEFAULT_CATALOG, Catalog
+from batchdeck.emulator.labels import closed_labels
+from batchdeck.emulator.rules import params_error, thinking_on, tools_of
 
-# Versions from this date on dropped the sampling knobs (spec §4).
-SAMPLING_REMOVED_IN = "2026-10-21"
-SAMPLING_FIELDS = ("temperature", "top_p", "top_k")
-ALLOWED_PARAMS = frozenset(
-    {
-        "model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream",
-        "tools", "tool_choice", "thinking", "service_tier", "container", "diagnostics",
-        "inference_geo", "output_config", "cache_control", "speed", "mcp_servers",
-        "context_management", *SAMPLING_FIELDS,
-    }
-)
 PROMPT_EXCERPT = 160
 
 FEATURE_TOOLS = 1
@@ -41,22 +36,50 @@ class RequestPlan:
     input_tokens: int
     prompt: str
     features: int = 0
-    tool_name: str = ""
+    tool_name: str = ""  # the tool a reply calls (`auto`, `tool`); empty for `any` (picked per reply)
     error_type: str | None = None  # deferred validation failure, if any
     error_message: str | None = None
     attempt: int = 0  # earlier client batches of the workspace that held this custom_id (see outcomes)
+    tool_choice: str = ""  # auto | any | tool | none; "" = no tools given (or a synthetic row)
+    tools: str = ""  # interned canonical JSON [[name, input_schema], ...] of the tools a reply may call
+    output_schema: str = ""  # interned canonical JSON of `output_config.format.schema`, if any
+    labels: str = ""  # interned "a|b|c": the closed label set a classification prompt names
 
     def to_row(self) -> list[Any]:
         return [self.custom_id, self.model, self.max_tokens, self.input_tokens, self.prompt,
-                self.features, self.tool_name, self.error_type, self.error_message, self.attempt]
+                self.features, self.tool_name, self.error_type, self.error_message, self.attempt,
+                self.tool_choice, self.tools, self.output_schema, self.labels]
 
     @classmethod
     def from_row(cls, row: list[Any]) -> RequestPlan:
-        return cls(*row)
+        plan = cls(*row)
+        return dataclasses.replace(plan, tools=intern(plan.tools), output_schema=intern(plan.output_schema),
+                                   labels=intern(plan.labels))
 
 
-def _prompt_text(params: dict[str, Any]) -> str:
-    """The last user text of the conversation, for the emulated reply to echo."""
+_INTERNED: dict[bytes, str] = {}
+_INTERN_LIMIT = 4096
+
+
+def intern(text: str) -> str:
+    """One shared copy per distinct text (keyed by its hash), so 100,000 rows with one schema hold it once."""
+    if not text:
+        return ""
+    key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+    shared = _INTERNED.get(key)
+    if shared is None:
+        if len(_INTERNED) >= _INTERN_LIMIT:
+            _INTERNED.clear()
+        _INTERNED[key] = shared = text
+    return shared
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _user_text(params: dict[str, Any]) -> str:
+    """The whole last user text of the conversation."""
     messages = params.get("messages")
     if not isinstance(messages, list):
         return ""
@@ -65,68 +88,42 @@ def _prompt_text(params: dict[str, Any]) -> str:
             continue
         content = message.get("content")
         if isinstance(content, str):
-            return content[:PROMPT_EXCERPT]
+            return content
         if isinstance(content, list):
             texts = [b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"]
-            return " ".join(t for t in texts if isinstance(t, str))[:PROMPT_EXCERPT]
+            return " ".join(t for t in texts if isinstance(t, str))
+        return ""
     return ""
 
 
-def _params_error(params: dict[str, Any], api_version: str) -> tuple[str, str] | None:
-    """The (error type, message) a real request with these params would fail with, or None."""
-    for key in params:
-        if key not in ALLOWED_PARAMS:
-            return "invalid_request_error", f"{key}: Extra inputs are not permitted"
-    if api_version >= SAMPLING_REMOVED_IN:
-        for key in SAMPLING_FIELDS:
-            if key in params:
-                return "invalid_request_error", f"{key}: Extra inputs are not permitted"
-    if params.get("stream") is True:
-        return "invalid_request_error", '"stream=True" is not supported in the Message Batches API'
-    if params.get("speed") == "fast":
-        return "invalid_request_error", "speed: fast mode is not supported in the Message Batches API"
-    for key in ("model", "messages", "max_tokens"):
-        if key not in params:
-            return "invalid_request_error", f"{key}: Field required"
-    model, max_tokens, messages = params["model"], params["max_tokens"], params["messages"]
-    if not isinstance(model, str):
-        return "invalid_request_error", "model: Input should be a valid string"
-    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool):
-        return "invalid_request_error", "max_tokens: Input should be a valid integer"
-    if max_tokens < 1:
-        return "invalid_request_error", "max_tokens: must be greater than or equal to 1"
-    if not isinstance(messages, list):
-        return "invalid_request_error", "messages: Input should be a valid list"
-    if not messages:
-        return "invalid_request_error", "messages: List should have at least 1 item after validation, not 0"
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
-            return "invalid_request_error", f"messages.{i}.role: Input should be 'user' or 'assistant'"
-        if "content" not in message:
-            return "invalid_request_error", f"messages.{i}.content: Field required"
-    info = resolve(model)
-    if info is None:
-        return "not_found_error", f"model: {model}"
-    if max_tokens > info.max_output_tokens:
-        return "invalid_request_error", (
-            f"max_tokens: {max_tokens} > {info.max_output_tokens}, which is the maximum allowed "
-            f"number of output tokens for {info.id}"
-        )
-    return None
-
-
-def _features(params: dict[str, Any], prompt_json: str) -> tuple[int, str]:
-    features, tool_name = 0, ""
-    tools = params.get("tools")
-    if isinstance(tools, list) and tools and isinstance(tools[0], dict):
+def _features(params: dict[str, Any], prompt_json: str) -> int:
+    features = 0
+    if tools_of(params):
         features |= FEATURE_TOOLS
-        tool_name = str(tools[0].get("name", "tool"))
-    thinking = params.get("thinking")
-    if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
+    if thinking_on(params):
         features |= FEATURE_THINKING
     if "cache_control" in params or '"cache_control"' in prompt_json:
         features |= FEATURE_CACHE
-    return features, tool_name
+    return features
+
+
+def _reply_shape(params: dict[str, Any]) -> tuple[str, str, str, str]:
+    """(tool_choice, tool_name, tools JSON, output schema JSON) that decide a reply's content blocks."""
+    tools = tools_of(params)
+    choice = params.get("tool_choice")
+    kind = choice.get("type", "auto") if isinstance(choice, dict) else "auto"
+    fmt = (params.get("output_config") or {}).get("format") if isinstance(params.get("output_config"), dict) else None
+    output_schema = intern(canonical(fmt["schema"])) if isinstance(fmt, dict) and "schema" in fmt else ""
+    if not tools or kind == "none":
+        return ("none" if tools else ""), "", "", output_schema
+    if kind == "tool":
+        name = str(choice.get("name")) if isinstance(choice, dict) else ""
+        called = [(n, s) for n, s in tools if n == name][:1]
+    elif kind == "any":
+        name, called = "", tools
+    else:
+        name, called = tools[0][0], tools[:1]
+    return str(kind), name, intern(canonical(called)), output_schema
 
 
 def _prompt_json(params: dict[str, Any]) -> str:
@@ -139,22 +136,31 @@ def estimate_input_tokens(prompt_json: str) -> int:
     return max(1, len(prompt_json) // 4 + 8)
 
 
-def plan_request(custom_id: str, params: dict[str, Any], api_version: str) -> RequestPlan:
-    """Build the compact plan of one request whose envelope already passed create-time checks."""
-    error = _params_error(params, api_version)
+def plan_request(custom_id: str, params: dict[str, Any], api_version: str, catalog: Catalog = DEFAULT_CATALOG,
+                 now: float | None = None, betas: frozenset[str] = frozenset()) -> RequestPlan:
+    """Build the compact plan of one request whose envelope already passed create-time checks.
+
+    `now` is the emulated clock's time (retirements), `betas` the create request's `anthropic-beta`s.
+    """
+    error = params_error(params, api_version, catalog, time.time() if now is None else now, betas)
     model = params.get("model")
-    info = resolve(model) if isinstance(model, str) else None
+    info = catalog.resolve(model) if isinstance(model, str) else None
     max_tokens = params.get("max_tokens")
     prompt_json = _prompt_json(params)
-    features, tool_name = _features(params, prompt_json)
+    text = _user_text(params)
+    tool_choice, tool_name, tools, output_schema = _reply_shape(params) if error is None else ("", "", "", "")
     return RequestPlan(
         custom_id=custom_id,
         model=info.id if info else str(model),
         max_tokens=max_tokens if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) else 0,
         input_tokens=estimate_input_tokens(prompt_json),
-        prompt=_prompt_text(params),
-        features=features,
-        tool_name=tool_name,
+        prompt=text[:PROMPT_EXCERPT],
+        features=_features(params, prompt_json),
+        tool_name=sys.intern(tool_name),
         error_type=error[0] if error else None,
         error_message=error[1] if error else None,
+        tool_choice=sys.intern(tool_choice),
+        tools=tools,
+        output_schema=output_schema,
+        labels=intern("|".join(closed_labels(text))),
     )

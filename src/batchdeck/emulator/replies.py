@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from batchdeck.emulator.ids import derived_id
 from batchdeck.emulator.outcomes import Fate, draws
 from batchdeck.emulator.plans import FEATURE_CACHE, FEATURE_THINKING, FEATURE_TOOLS, RequestPlan
+from batchdeck.emulator.schema_values import generate
 
 _FILLER = (
     "The request was read in full and answered in the emulator's own words. "
@@ -55,21 +57,84 @@ def _usage(plan: RequestPlan, output_tokens: int, u: float) -> dict[str, Any]:
     }
 
 
-def succeeded_message(plan: RequestPlan, batch_id: str, seed: int) -> dict[str, Any]:
-    """A plausible Message for a row: text derived from the prompt, usage, stop_reason."""
-    u_len, _, u_pick = draws(seed + 1, plan.custom_id)
-    natural = 12 + int(u_len * 340)
-    output_tokens = min(natural, plan.max_tokens)
-    stop_reason = "max_tokens" if natural > plan.max_tokens else "end_turn"
+@lru_cache(maxsize=64)
+def _parsed(schema_json: str) -> Any:
+    """A plan's interned schema JSON, parsed once per distinct schema (never mutated)."""
+    return json.loads(schema_json)
+
+
+def _seed_of(plan: RequestPlan, seed: int) -> str:
+    """The (seed, custom_id, attempt) key every structured value of a reply is drawn from."""
+    return f"{seed}:{plan.custom_id}:{plan.attempt}"
+
+
+def _tool_call(plan: RequestPlan, seed: int, u: float) -> dict[str, Any]:
+    """A `tool_use` block for the plan's tool (or, for `any`, one drawn), its input fitting the schema."""
+    if plan.tools:
+        tools = _parsed(plan.tools)
+        name, schema = tools[int(u * len(tools)) % len(tools)]
+        tool_input = generate(schema, _seed_of(plan, seed), plan.prompt)
+        if not isinstance(tool_input, dict):
+            tool_input = {}
+    else:  # synthetic scenario rows carry no schema
+        name, tool_input = plan.tool_name, {"query": plan.prompt[:40], "limit": 5}
+    return {"type": "tool_use", "id": derived_id("toolu_", seed, plan.custom_id), "name": name, "input": tool_input}
+
+
+def _tokens_for(text: str) -> int:
+    return max(1, len(text) // 4 + 1)
+
+
+Blocks = tuple[list[dict[str, Any]], int, str]  # (content blocks, output tokens, stop_reason)
+
+
+def _text_blocks(plan: RequestPlan, seed: int, u_len: float, u_pick: float) -> Blocks:
+    """The reply's prose, JSON (`output_config.format`) or closed-set label."""
+    if plan.output_schema:
+        text = json.dumps(generate(_parsed(plan.output_schema), _seed_of(plan, seed), plan.prompt),
+                          ensure_ascii=False)
+    elif plan.labels:
+        labels = plan.labels.split("|")
+        text = labels[int(u_pick * len(labels)) % len(labels)]
+    else:
+        natural = 12 + int(u_len * 340)
+        tokens = min(natural, plan.max_tokens)
+        stop = "max_tokens" if natural > plan.max_tokens else "end_turn"
+        return [{"type": "text", "text": _reply_text(plan, tokens, u_pick)}], tokens, stop
+    needed = _tokens_for(text)
+    if needed > plan.max_tokens:
+        return [{"type": "text", "text": text[:plan.max_tokens * 4]}], plan.max_tokens, "max_tokens"
+    return [{"type": "text", "text": text}], needed, "end_turn"
+
+
+def _forced_call(plan: RequestPlan, seed: int, u_tool: float) -> Blocks:
+    """`any`/`tool`: the API prefills the turn, so the reply is the tool call alone (if it fits)."""
+    call = _tool_call(plan, seed, u_tool)
+    tokens = _tokens_for(json.dumps(call["input"])) + 8
+    if tokens > plan.max_tokens:
+        return [], plan.max_tokens, "max_tokens"
+    return [call], tokens, "tool_use"
+
+
+def _content(plan: RequestPlan, seed: int) -> tuple[list[dict[str, Any]], int, str, float]:
+    """(content, output tokens, stop_reason, draw for usage) of a succeeded row."""
+    u_len, u_tool, u_pick = draws(seed + 1, plan.custom_id if plan.attempt <= 0 else f"{plan.custom_id}#{plan.attempt}")
     content: list[dict[str, Any]] = []
     if plan.features & FEATURE_THINKING:
         content.append({"type": "thinking", "thinking": f"The user asks: {plan.prompt[:80]}. Answer briefly.",
                         "signature": derived_id("sig_", seed, plan.custom_id, length=40)})
-    content.append({"type": "text", "text": _reply_text(plan, output_tokens, u_pick)})
-    if plan.features & FEATURE_TOOLS and stop_reason == "end_turn":
-        content.append({"type": "tool_use", "id": derived_id("toolu_", seed, plan.custom_id),
-                        "name": plan.tool_name, "input": {"query": plan.prompt[:40], "limit": 5}})
-        stop_reason = "tool_use"
+    if plan.tool_choice in ("any", "tool"):
+        blocks, tokens, stop = _forced_call(plan, seed, u_tool)
+    else:
+        blocks, tokens, stop = _text_blocks(plan, seed, u_len, u_pick)
+        if plan.features & FEATURE_TOOLS and plan.tool_choice != "none" and stop == "end_turn":
+            blocks, stop = [*blocks, _tool_call(plan, seed, u_tool)], "tool_use"
+    return content + blocks, tokens, stop, u_pick
+
+
+def succeeded_message(plan: RequestPlan, batch_id: str, seed: int) -> dict[str, Any]:
+    """A plausible Message for a row: text derived from the prompt (or JSON, a label, a tool call), usage."""
+    content, output_tokens, stop_reason, u_pick = _content(plan, seed)
     return {
         "id": derived_id("msg_", seed, batch_id, plan.custom_id),
         "type": "message",

@@ -7,6 +7,7 @@ carry a Content-Length; results are sent chunked while they are generated.
 from __future__ import annotations
 
 import json
+import math
 import socket
 import sys
 import threading
@@ -162,8 +163,13 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self._log(response.status, started)
 
     def date_time_string(self, timestamp: float | None = None) -> str:
-        """`Date` follows the emulated clock, as the real API's follows its own."""
-        return super().date_time_string(self.server.emulator.clock.now() if timestamp is None else timestamp)
+        """`Date` follows the emulated clock, as the real API's follows its own.
+
+        Rounded up to the whole second: the header has no fractions, and a `created_at` taken
+        moments before must never read later than the `Date` of the response carrying it.
+        """
+        now = self.server.emulator.clock.now() if timestamp is None else timestamp
+        return super().date_time_string(math.ceil(now))
 
     def _write(self, response: Response, cut: bool) -> None:
         req_id = request_id()
