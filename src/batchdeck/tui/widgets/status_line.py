@@ -65,7 +65,7 @@ def status_markup(info: StatusInfo, now: datetime) -> str:
     if view:  # before the sync age and counts: a narrow terminal cuts those first
         parts.append(view)
     if info.marked:
-        parts.append(f"[b]{info.marked} marked[/b]")
+        parts.append(f"[b]{info.marked:,} marked[/b]")
     if info.syncing:
         parts.append("syncing…")
     if info.last_success:
@@ -76,7 +76,7 @@ def status_markup(info: StatusInfo, now: datetime) -> str:
         parts.append("never synced")
     counts = info.counts or {}
     live = counts.get("in_progress", 0) + counts.get("canceling", 0)
-    parts.append(f"{live} live · {counts.get('ended', 0)} ended · {info.failed} failed")
+    parts.append(f"{live:,} live · {counts.get('ended', 0):,} ended · {info.failed:,} failed")
     return " · ".join(parts)
 
 

@@ -1,0 +1,53 @@
+"""A new user's pass over issue 11: what the review found still off, each fixed and pinned here.
+
+Every test drives the real app through Pilot against the emulator and asserts on what is drawn.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from batchdeck.emulator import Emulator
+from batchdeck.emulator.config import DEFAULT_WORKSPACE
+from batchdeck.emulator.outcomes import Rates
+from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
+from batchdeck.tui.app import BatchdeckApp
+from batchdeck.tui.widgets.live_pane import LivePane
+from tests.conftest import START
+from tests.ui.conftest import make_session, polled, rows, wait_for
+from tests.ui.test_visible_state import pane_drawn, status_drawn
+
+pytestmark = pytest.mark.anyio
+
+
+def ended_batches(emu: Emulator, how_many: int) -> None:
+    """`how_many` small batches created two days ago, long ended by now."""
+    for n in range(how_many):
+        emu.store.new_batch(SyntheticSource(SyntheticSpec(f"old-{n}", 2)), DEFAULT_WORKSPACE, Rates(),
+                            created_at=START - 2 * 86400)
+
+
+async def test_the_status_line_counts_have_thousands_separators(tmp_path: Path) -> None:
+    with Emulator(speed=0, start_time=START, scenario="empty") as emu:
+        ended_batches(emu, 1_001)
+        app = BatchdeckApp(make_session(emu, tmp_path))
+        async with app.run_test(size=(120, 30)) as pilot:
+            await polled(pilot)
+            assert len(rows(app)) == 1_001
+            assert "0 live · 1,001 ended · 0 failed" in status_drawn(app)  # before: "1001 ended"
+
+
+async def test_a_canceling_batch_says_when_the_cancel_was_asked_not_how_long_batches_usually_take(
+        demo: Emulator, tmp_path: Path) -> None:
+    """Its end depends on the requests in flight, not on the usual turnaround: no "usually", no "overdue"."""
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await polled(pilot)
+        await wait_for(pilot, lambda: any(p.batch.processing_status == "canceling" for p in app.main.query(LivePane)))
+        pane = next(p for p in app.main.query(LivePane) if p.batch.processing_status == "canceling")
+        text = pane_drawn(pane)
+        assert "canceling" in text and "cancel asked" in text, text
+        assert "usually" not in text and "overdue" not in text, text
+        assert not pane.has_class("-overdue")
