@@ -14,10 +14,12 @@ from batchdeck.emulator.config import DEFAULT_WORKSPACE
 from batchdeck.emulator.outcomes import Rates
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
 from batchdeck.tui.app import BatchdeckApp
+from batchdeck.tui.screens.confirm import ConfirmScreen
+from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.live_pane import LivePane
 from tests.conftest import START
-from tests.ui.conftest import make_session, polled, rows, wait_for
-from tests.ui.test_visible_state import pane_drawn, status_drawn
+from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
+from tests.ui.test_visible_state import drawn, pane_drawn, status_drawn
 
 pytestmark = pytest.mark.anyio
 
@@ -51,3 +53,28 @@ async def test_a_canceling_batch_says_when_the_cancel_was_asked_not_how_long_bat
         assert "canceling" in text and "cancel asked" in text, text
         assert "usually" not in text and "overdue" not in text, text
         assert not pane.has_class("-overdue")
+
+
+async def test_a_batch_that_ends_while_the_cancel_dialog_is_open_is_not_canceled(
+        demo: Emulator, tmp_path: Path) -> None:
+    """The dialog said "in progress"; a yes after a poll saw it end says why and sends nothing
+    (before: the cancel was sent and the toast read "Canceled" for a batch that had ended by itself)."""
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await polled(pilot)
+        move_to(app, lambda b: b.processing_status == "in_progress" and b.counts.total == 40)  # ends within minutes
+        target = app.main.query_one(BatchList).current
+        await pilot.press("c")
+        assert isinstance(app.screen, ConfirmScreen) and "in progress" in str(app.screen.body)
+        demo.advance(3600)
+        before = app.controller.polls_done
+        app.controller.poll_now()  # a poll lands while the dialog is open
+        await wait_for(pilot, lambda: app.controller.polls_done > before and not app.controller.polling)
+        assert next(b for b in rows(app) if b.id == target.id).processing_status == "ended"
+        calls = demo.stats.calls("cancel")
+        await pilot.press("y")
+        flash = app.main.query_one("#flash")
+        await wait_for(pilot, lambda: "cannot cancel" in drawn(flash)[0])
+        assert f"cannot cancel {target.id}: it has already ended" in drawn(flash)[0]
+        assert demo.stats.calls("cancel") == calls
+        assert demo.store.get(target.id, demo.store.all_batches()[0].workspace).cancel_initiated_at is None
