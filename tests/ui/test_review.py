@@ -15,11 +15,13 @@ from batchdeck.emulator.outcomes import Rates
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.confirm import ConfirmScreen
+from batchdeck.tui.screens.detail import DetailScreen
+from batchdeck.tui.screens.help import HelpScreen
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.live_pane import LivePane
 from tests.conftest import START
 from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
-from tests.ui.test_visible_state import drawn, pane_drawn, status_drawn
+from tests.ui.test_visible_state import drawn, pane_drawn, screen_text, status_drawn
 
 pytestmark = pytest.mark.anyio
 
@@ -78,3 +80,21 @@ async def test_a_batch_that_ends_while_the_cancel_dialog_is_open_is_not_canceled
         assert f"cannot cancel {target.id}: it has already ended" in drawn(flash)[0]
         assert demo.stats.calls("cancel") == calls
         assert demo.store.get(target.id, demo.store.all_batches()[0].workspace).cancel_initiated_at is None
+
+
+async def test_the_details_footer_keeps_offering_only_what_the_batch_allows_while_the_keys_list_is_open(
+        demo: Emulator, tmp_path: Path) -> None:
+    """Before: with `?` open, the footer under it grew `c Cancel` and `R Resubmit` for an ended batch."""
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await polled(pilot)
+        move_to(app, lambda b: b.processing_status == "ended" and not b.counts.failed)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "d Delete" in footer and "c Cancel" not in footer, footer
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        assert screen_text(app).splitlines()[-1] == footer

@@ -251,7 +251,8 @@ class BatchdeckApp(App[None]):
             return True
         if self.readonly and rule in rules.CHANGES:
             return False  # hidden from the footer, the keys list and the palette
-        screen = self.screen
+        # the screen under any dialog or the keys list: its footer stays as it was while they are open
+        screen = next((s for s in reversed(self.screen_stack) if not isinstance(s, ModalScreen)), self.screen)
         if isinstance(screen, DetailScreen):  # one batch: offer only what it allows
             return rules.refusal(rule, screen.batch, in_job=self._in_job(screen.batch)) is None
         return True
