@@ -98,3 +98,17 @@ async def test_the_details_footer_keeps_offering_only_what_the_batch_allows_whil
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.pause()
         assert screen_text(app).splitlines()[-1] == footer
+
+
+async def test_the_details_of_a_canceling_batch_do_not_compare_it_with_the_usual_turnaround(
+        demo: Emulator, tmp_path: Path) -> None:
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await polled(pilot)
+        move_to(app, lambda b: b.processing_status == "canceling")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await pilot.pause()
+        row = next(line for line in screen_text(app).splitlines() if line.split()[:1] == ["turnaround"])
+        assert "not compared: a canceling batch ends once the requests already running finish" in row, row
+        assert "usually" not in row
