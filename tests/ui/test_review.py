@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from batchdeck.commands.demo_cmd import clock_note
 from batchdeck.emulator import Emulator
 from batchdeck.emulator.config import DEFAULT_WORKSPACE
 from batchdeck.emulator.outcomes import Rates
@@ -112,3 +113,23 @@ async def test_the_details_of_a_canceling_batch_do_not_compare_it_with_the_usual
         row = next(line for line in screen_text(app).splitlines() if line.split()[:1] == ["turnaround"])
         assert "not compared: a canceling batch ends once the requests already running finish" in row, row
         assert "usually" not in row
+
+
+async def test_at_80_columns_the_demo_status_line_keeps_the_whole_view(demo: Emulator, tmp_path: Path) -> None:
+    """The filter and the sort are named at all times: before, the demo's clock note and the name pushed
+    `sort created ↓` (and with a regex, the whole sort) off an 80-column status line."""
+    session = make_session(demo, tmp_path)
+    session.clock_note = clock_note(5.0)
+    app = BatchdeckApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await polled(pilot)
+        await pilot.press("f", "f", "p", "slash", *"nightly", "enter")
+        shown = len(rows(app))
+        view = f"showing {shown}: failed /nightly · sort created ↓"
+        await wait_for(pilot, lambda: view in status_drawn(app))
+        line = status_drawn(app)
+        assert line.startswith(" demo · ") and " paused " in line, line
+        await pilot.press("p")
+        await pilot.resize_terminal(140, 30)
+        await wait_for(pilot, lambda: status_drawn(app).startswith(" batchdeck · demo · "))
+        assert view in status_drawn(app) and "demo clock runs 5× fast" in status_drawn(app)
