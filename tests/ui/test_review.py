@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets._toast import Toast
 
 from batchdeck.commands.demo_cmd import clock_note
 from batchdeck.emulator import Emulator
@@ -18,11 +19,12 @@ from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.confirm import ConfirmScreen
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.help import HelpScreen
+from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.live_pane import LivePane
 from tests.conftest import START
 from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
-from tests.ui.test_visible_state import drawn, pane_drawn, screen_text, status_drawn
+from tests.ui.test_visible_state import drawn, pane_drawn, screen_text, status_drawn, words
 
 pytestmark = pytest.mark.anyio
 
@@ -133,3 +135,23 @@ async def test_at_80_columns_the_demo_status_line_keeps_the_whole_view(demo: Emu
         await pilot.resize_terminal(140, 30)
         await wait_for(pilot, lambda: status_drawn(app).startswith(" batchdeck · demo · "))
         assert view in status_drawn(app) and "demo clock runs 5× fast" in status_drawn(app)
+
+
+async def test_results_keys_say_why_when_there_are_no_results_to_act_on(demo: Emulator, tmp_path: Path) -> None:
+    """An archived batch without a local copy: before, `e`, `E`, `f`, `t`, `/`, `y` and `space` did
+    nothing at all while the footer offered them."""
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await polled(pilot)
+        move_to(app, lambda b: b.archived_at is not None and not b.results_saved)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        for key, what in (("e", "export"), ("E", "export"), ("f", "filter by outcome"),
+                          ("t", "filter by error type"), ("slash", "search"), ("y", "copy a custom_id"),
+                          ("space", "mark")):
+            app.clear_notifications()
+            await wait_for(pilot, lambda: not app.screen.query(Toast))
+            await pilot.press(key)
+            line = f"cannot {what}: no results here (archived on"
+            await wait_for(pilot, lambda: line in words(screen_text(app).replace("▌", " ")))  # a toast's edge
+        assert isinstance(app.screen, ResultsScreen)
