@@ -36,14 +36,18 @@ def ended_batches(emu: Emulator, how_many: int) -> None:
                             created_at=START - 2 * 86400)
 
 
-async def test_the_status_line_counts_have_thousands_separators(tmp_path: Path) -> None:
+async def test_the_status_line_and_live_panes_count_with_thousands_separators(tmp_path: Path) -> None:
     with Emulator(speed=0, start_time=START, scenario="empty") as emu:
         ended_batches(emu, 1_001)
+        emu.store.new_batch(SyntheticSource(SyntheticSpec("now", 2)), DEFAULT_WORKSPACE, Rates())
         app = BatchdeckApp(make_session(emu, tmp_path))
         async with app.run_test(size=(120, 30)) as pilot:
             await polled(pilot)
-            assert len(rows(app)) == 1_001
-            assert "0 live · 1,001 ended · 0 failed" in status_drawn(app)  # before: "1001 ended"
+            assert len(rows(app)) == 1_002
+            assert "1 live · 1,001 ended · 0 failed" in status_drawn(app)  # before: "1001 ended"
+            pane = app.main.query_one(LivePane)
+            await wait_for(pilot, lambda: "past)" in pane_drawn(pane))
+            assert "(1,001 past)" in pane_drawn(pane), pane_drawn(pane)  # before: "(1001 past)"
 
 
 async def test_a_canceling_batch_says_when_the_cancel_was_asked_not_how_long_batches_usually_take(

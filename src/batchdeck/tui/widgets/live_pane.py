@@ -60,8 +60,8 @@ def _turnaround_line(guess: Turnaround | None, elapsed_seconds: float) -> str:
         return "no finished batches here to compare"
     usual = timefmt.span(guess.typical_seconds)
     if overdue(guess, elapsed_seconds):
-        return f"[b $warning]overdue[/]: usually {usual} ({guess.based_on} past)"  # fits two panes at 80 columns
-    return f"usually {usual}, slow {timefmt.span(guess.slow_seconds)} ({guess.based_on} past)"
+        return f"[b $warning]overdue[/]: usually {usual} ({guess.based_on:,} past)"  # fits two panes at 80 columns
+    return f"usually {usual}, slow {timefmt.span(guess.slow_seconds)} ({guess.based_on:,} past)"
 
 
 def pane_title(batch: CachedBatch) -> str:
