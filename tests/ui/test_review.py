@@ -159,3 +159,20 @@ async def test_results_keys_say_why_when_there_are_no_results_to_act_on(demo: Em
             line = f"cannot {what}: no results here (archived on"
             await wait_for(pilot, lambda: line in words(screen_text(app).replace("▌", " ")))  # a toast's edge
         assert isinstance(app.screen, ResultsScreen)
+
+
+async def test_exporting_one_marked_result_says_one_result_and_the_flash_line_keeps_the_path(demo: Emulator, tmp_path: Path) -> None:
+    session = make_session(demo, tmp_path)
+    session.config.settings["results.export_dir"] = str(tmp_path / "out")
+    app = BatchdeckApp(session)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await polled(pilot)
+        move_to(app, lambda b: b.processing_status == "ended" and b.counts.total <= 100 and not b.archived_at)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready)
+        await pilot.press("space", "e")
+        flash = app.main.query_one("#flash")
+        await wait_for(pilot, lambda: "Exported" in drawn(flash)[0])
+        assert "Exported: 1 result to " in drawn(flash)[0], drawn(flash)[0]  # before: "1 results"
+        shown = drawn(flash)[0].strip()
+        assert shown.startswith("Exported: 1 result to /") and len(shown) > len("Exported: 1 result to /"), shown

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from batchdeck.core.describe import results_text
+from batchdeck.core.describe import counted, results_text
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.result_detail import ResultDetail, describe
 from batchdeck.core.results import read_lines
@@ -134,7 +134,7 @@ class ResultsScreen(Screen[None]):
     def download_progress(self, message: DownloadProgress) -> None:
         if message.batch_id == self.batch.id and not self.ready:
             self._state(f"Downloading the results of {self.batch.id}… {message.size / 1e6:,.1f} MB, "
-                        f"{message.rows:,} results")
+                        f"{counted(message.rows, 'result')}")
 
     def download_finished(self, message: DownloadFinished) -> None:
         if message.batch_id != self.batch.id or self.ready:
