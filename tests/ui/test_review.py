@@ -58,6 +58,7 @@ async def test_a_canceling_batch_says_when_the_cancel_was_asked_not_how_long_bat
         await polled(pilot)
         await wait_for(pilot, lambda: any(p.batch.processing_status == "canceling" for p in app.main.query(LivePane)))
         pane = next(p for p in app.main.query(LivePane) if p.batch.processing_status == "canceling")
+        await wait_for(pilot, lambda: "expires" in pane_drawn(pane))  # laid out and drawn
         text = pane_drawn(pane)
         assert "canceling" in text and "cancel asked" in text, text
         assert "usually" not in text and "overdue" not in text, text
