@@ -177,3 +177,20 @@ async def test_exporting_one_marked_result_says_one_result_and_the_flash_line_ke
         assert "Exported: 1 result to " in drawn(flash)[0], drawn(flash)[0]  # before: "1 results"
         shown = drawn(flash)[0].strip()
         assert shown.startswith("Exported: 1 result to /") and len(shown) > len("Exported: 1 result to /"), shown
+
+
+async def test_the_results_keys_list_has_every_key_the_readme_names(demo: Emulator, tmp_path: Path) -> None:
+    """Before: `Y` (copy the result's text) was missing, taken for Textual's own copy binding."""
+    app = BatchdeckApp(make_session(demo, tmp_path))
+    async with app.run_test(size=(120, 45)) as pilot:
+        await polled(pilot)
+        move_to(app, lambda b: b.processing_status == "ended" and b.counts.total <= 100 and not b.archived_at)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen.ready)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        keys = {" ".join(line.split("█")[1].split()[:2]) for line in screen_text(app).splitlines() if line.count("█") >= 2}
+        for key in ("/ Search", "f Outcome", "t Error", "tab Pane", "z Thinking", "space Mark", "U Clear",
+                    "y Copy", "Y Copy", "e Export", "E Export…", "esc Clear/back", "R Resubmit", "q Back"):
+            assert key in keys, (key, keys)
