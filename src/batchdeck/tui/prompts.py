@@ -47,7 +47,8 @@ def _ask(app: BatchdeckApp, verb: str, chosen: Sorted, consequence: str, act: Ca
             return
         now = _as_now(app, verb, targets)
         if now.refused:  # changed while the dialog was open (a poll saw it end, or start canceling)
-            app.refuse(now.refusal_line() if not now.allowed else f"{now.skipped_line()} (changed while asked)")
+            changed = now.skipped_line().removesuffix(".") + " (changed while the dialog was open)"
+            app.refuse(now.refusal_line() if not now.allowed else changed)
         if now.allowed:
             act([b.id for b in now.allowed])
 
