@@ -73,6 +73,10 @@ def cost_text(batch: CachedBatch) -> str:
     return text
 
 
+# A canceling batch ends when the requests already running finish, whatever batches of its size usually take.
+CANCELING_TURNAROUND = "not compared: a canceling batch ends once the requests already running finish"
+
+
 def turnaround_text(guess: Turnaround | None) -> str:
     if guess is None:
         return "no finished batches here yet to compare with"
@@ -99,5 +103,6 @@ def batch_fields(batch: CachedBatch, guess: Turnaround | None, now: datetime) ->
     if batch.deleted_at:
         rows.append(("deleted remotely", batch.deleted_at))
     if batch.is_live:
-        rows += [("elapsed", timefmt.span(batch.duration_seconds(now))), ("turnaround", turnaround_text(guess))]
+        usual = CANCELING_TURNAROUND if batch.processing_status == "canceling" else turnaround_text(guess)
+        rows += [("elapsed", timefmt.span(batch.duration_seconds(now))), ("turnaround", usual)]
     return rows

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from batchdeck.core import rules
+from batchdeck.core.describe import counted
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.notify import ending_message, newly_ended, osc9
 from batchdeck.core.session import Session
@@ -181,10 +182,10 @@ class BatchdeckApp(App[None]):
         failed = [o for o in message.outcomes if not o.ok]
         past = message.verb + ("d" if message.verb.endswith("e") else "ed")
         if done:
-            text = done[0].message if len(done) == 1 else f"{len(done)} batches {past}"
+            text = done[0].message if len(done) == 1 else f"{counted(len(done), 'batch', 'batches')} {past}"
             self.notify(text, title=past.capitalize(), timeout=8, markup=False)
         if failed:
-            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            more = f" (and {len(failed) - 1:,} more)" if len(failed) > 1 else ""
             self.notify(failed[0].message + more, title=f"Could not {message.verb}", severity="error", timeout=20,
                         markup=False)
         self.main.clear_marks_after_action()
@@ -250,7 +251,8 @@ class BatchdeckApp(App[None]):
             return True
         if self.readonly and rule in rules.CHANGES:
             return False  # hidden from the footer, the keys list and the palette
-        screen = self.screen
+        # the screen under any dialog or the keys list: its footer stays as it was while they are open
+        screen = next((s for s in reversed(self.screen_stack) if not isinstance(s, ModalScreen)), self.screen)
         if isinstance(screen, DetailScreen):  # one batch: offer only what it allows
             return rules.refusal(rule, screen.batch, in_job=self._in_job(screen.batch)) is None
         return True
@@ -310,7 +312,7 @@ class BatchdeckApp(App[None]):
         if batches:
             text = "\n".join(b.id for b in batches)
             self.copy_to_clipboard(text)
-            self.notify(copied_text(text if len(batches) == 1 else f"{len(batches)} ids", os.environ),
+            self.notify(copied_text(text if len(batches) == 1 else f"{len(batches):,} ids", os.environ),
                         timeout=8, markup=False)
 
     def action_refresh(self) -> None:
@@ -377,7 +379,7 @@ class BatchdeckApp(App[None]):
         batches = chosen.allowed
         self.controller.results.export_batches([b.id for b in batches])
         skipped = f" ({chosen.skipped_line()})" if chosen.refused else ""
-        self.notify(f"exporting the results of {len(batches)} batch{'es' if len(batches) > 1 else ''}…{skipped}",
+        self.notify(f"exporting the results of {counted(len(batches), 'batch', 'batches')}…{skipped}",
                     timeout=6, markup=False)
 
     def open_detail(self, batch: CachedBatch) -> None:

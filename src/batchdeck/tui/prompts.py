@@ -43,10 +43,23 @@ def _ask(app: BatchdeckApp, verb: str, chosen: Sorted, consequence: str, act: Ca
     body = f"{_names(targets, saved_marker=verb == 'delete')}\n\n{consequence}" + (f"\n({skipped})" if skipped else "")
 
     def answer(yes: bool | None) -> None:
-        if yes:
-            act([b.id for b in targets])
+        if not yes:
+            return
+        now = _as_now(app, verb, targets)
+        if now.refused:  # changed while the dialog was open (a poll saw it end, or start canceling)
+            changed = now.skipped_line().removesuffix(".") + " (changed while the dialog was open)"
+            app.refuse(now.refusal_line() if not now.allowed else changed)
+        if now.allowed:
+            act([b.id for b in now.allowed])
 
     app.push_screen(ConfirmScreen(title, body, yes_label=yes_label), answer)
+
+
+def _as_now(app: BatchdeckApp, verb: str, targets: list[CachedBatch]) -> Sorted:
+    """The dialog's batches as the newest poll sees them, split by the rule again: a yes never sends a
+    cancel for a batch that ended while the dialog was open."""
+    fresh = {b.id: b for b in app.controller.batches}
+    return rules.sort_out(verb, [fresh.get(b.id, b) for b in targets], app.readonly, app.controller.job_batches)
 
 
 def confirm_cancel(app: BatchdeckApp, chosen: Sorted) -> None:

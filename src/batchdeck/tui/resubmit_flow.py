@@ -46,7 +46,7 @@ class ResubmitFlow:
             preview.show_plan(plan)
             return
         if not plan.categories and not plan.unsent_parts:
-            app.notify(f"no failed rows in {plan.target_batch or plan.job_id}: nothing to resend", timeout=6)
+            app.notify(f"no failed rows in {plan.target_batch or plan.job_id}: nothing to resend", timeout=6, markup=False)
             return
 
         def replan(include: tuple[str, ...]) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from batchdeck.core.describe import counted
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.export import export, export_directory, free_path
 from batchdeck.core.results_browser import ResultsBrowser
@@ -88,7 +89,7 @@ class ResultsExport:
                 return
             finally:
                 screen.post_message(ExportProgress(target, 0, None, over=True))
-            screen.app.post_message(ExportFinished(f"{report.rows:,} results to {report.path}"))
+            screen.app.post_message(ExportFinished(f"{counted(report.rows, 'result')} to {report.path}"))
 
         screen.app.run_worker(work, thread=True, group="export", exit_on_error=False)
 
@@ -120,4 +121,4 @@ class ExportProgress(Message):
     def text(self) -> str:
         if self.total is None:
             return f"exporting to {self.path.name}…"
-        return f"exporting {self.done:,} of {self.total:,} rows to {self.path.name}…"
+        return f"exporting {self.done:,} of {counted(self.total, 'row')} to {self.path.name}…"

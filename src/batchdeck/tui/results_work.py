@@ -128,10 +128,10 @@ class ResultsWork:
                         failed.append(str(exc))
                 self.app.post_message(self._snapshot(ws, None))
             if written:
-                where = str(written[0]) if len(written) == 1 else f"{len(written)} files in {directory}"
+                where = str(written[0]) if len(written) == 1 else f"{len(written):,} files in {directory}"
                 self.app.post_message(ExportFinished(f"results to {where}"))
             if failed:
-                more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+                more = f" (and {len(failed) - 1:,} more)" if len(failed) > 1 else ""
                 self.app.post_message(ExportFinished(failed[0] + more, error=True))
 
         self.app.run_worker(work, thread=True, group="export", exit_on_error=False)

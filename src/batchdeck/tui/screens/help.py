@@ -9,7 +9,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
-_NOISE = ("app.focus", "scroll_", "page_left", "page_right", "screen.copy_text", "copy_text")
+# Textual's own bindings (focus, scrolling, copying a selection); a screen's own `copy_text` (results: Y) stays.
+_NOISE = ("app.focus", "scroll_", "page_left", "page_right", "screen.copy_text")
 
 
 def key_table(screen: Screen[object]) -> str:

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from batchdeck.core.describe import results_text
+from batchdeck.core.describe import counted, results_text
 from batchdeck.core.models import CachedBatch
 from batchdeck.core.result_detail import ResultDetail, describe
 from batchdeck.core.results import read_lines
@@ -134,7 +134,7 @@ class ResultsScreen(Screen[None]):
     def download_progress(self, message: DownloadProgress) -> None:
         if message.batch_id == self.batch.id and not self.ready:
             self._state(f"Downloading the results of {self.batch.id}… {message.size / 1e6:,.1f} MB, "
-                        f"{message.rows:,} results")
+                        f"{counted(message.rows, 'result')}")
 
     def download_finished(self, message: DownloadFinished) -> None:
         if message.batch_id != self.batch.id or self.ready:
@@ -284,8 +284,17 @@ class ResultsScreen(Screen[None]):
     def _close_browser(self, browser: ResultsBrowser) -> None:
         browser.close()  # waits for a query still running in another worker
 
+    def _rows_here(self, what: str) -> bool:
+        """True once the results are loaded; until then says in one line why `what` cannot act."""
+        if self.ready:
+            return True
+        downloading = self.app.controller.results.is_downloading(self.batch.id)  # type: ignore[attr-defined]
+        why = "they are still downloading" if downloading else results_text(self.batch, self.session.clock())
+        self.notify(f"cannot {what}: no results here ({why})", severity="warning", timeout=8, markup=False)
+        return False
+
     def action_search(self) -> None:
-        if not self.ready:
+        if not self._rows_here("search"):
             return
         field = self.query_one("#results-search", Input)
         field.display = True
@@ -309,7 +318,7 @@ class ResultsScreen(Screen[None]):
 
     def action_outcome_filter(self) -> None:
         """The next outcome view that has rows (`all` always has)."""
-        if not self.ready:
+        if not self._rows_here("filter by outcome"):
             return
         following = [(self.view + step) % len(OUTCOME_VIEWS) for step in range(1, len(OUTCOME_VIEWS))]
         view = next((v for v in following if v == 0 or self._rows_in(v)), self.view)
@@ -326,7 +335,7 @@ class ResultsScreen(Screen[None]):
         return sum(self.facets[0].get(outcome, 0) for outcome in OUTCOME_VIEWS[view][1])
 
     def action_error_filter(self) -> None:
-        if not self.ready:
+        if not self._rows_here("filter by error type"):
             return
         types = sorted(self.facets[1], key=lambda t: (-self.facets[1][t], t))
         if not types:
@@ -343,6 +352,8 @@ class ResultsScreen(Screen[None]):
         self._start_query(keep=current.custom_id if current else None)
 
     def action_mark(self) -> None:
+        if not self._rows_here("mark"):
+            return
         self.query_one(ResultList).toggle_mark()
         self._header()
 
@@ -362,6 +373,8 @@ class ResultsScreen(Screen[None]):
         self.query_one(ResultPane).show(self.detail, self.show_thinking)
 
     def action_copy_id(self) -> None:
+        if not self._rows_here("copy a custom_id"):
+            return
         marked = sorted(self.query_one(ResultList).marked)
         current = self.query_one(ResultList).current
         ids = marked or ([current.custom_id] if current else [])
@@ -371,7 +384,7 @@ class ResultsScreen(Screen[None]):
                         timeout=8, markup=False)
 
     def action_copy_text(self) -> None:
-        if self.detail is not None:
+        if self._rows_here("copy a result") and self.detail is not None:
             text = self.detail.text
             self.app.copy_to_clipboard(text)
             self.notify(copied_text(f"{len(text):,} characters of {self.detail.custom_id}", os.environ),
@@ -379,11 +392,11 @@ class ResultsScreen(Screen[None]):
 
     # -- export -------------------------------------------------------------------------------
     def action_quick_export(self) -> None:
-        if self.ready:
+        if self._rows_here("export"):
             self.exporter.quick()
 
     def action_export_dialog(self) -> None:
-        if self.ready:
+        if self._rows_here("export"):
             self.exporter.dialog()
 
     def export_progress(self, message: ExportProgress) -> None:

@@ -40,8 +40,19 @@ def pane_text(batch: CachedBatch, guess: Turnaround | None, polled_at: datetime 
     expires = timefmt.span((timefmt.parse(batch.expires_at) - now).total_seconds()) if batch.expires_at else "?"
     state = "canceling" if batch.processing_status == "canceling" else "running"
     lines = [f"{state} {elapsed} · {counted(counts.total, 'request')}", f"expires in {expires}"]
-    lines.append(_turnaround_line(guess, batch.duration_seconds(now)))
+    if batch.processing_status == "canceling":  # it ends when the requests in flight do, not at a usual time
+        lines.append(_canceling_line(batch, now))
+    else:
+        lines.append(_turnaround_line(guess, batch.duration_seconds(now)))
     return "\n".join(lines)
+
+
+def _canceling_line(batch: CachedBatch, now: datetime) -> str:
+    """When the cancel was asked: the usual turnaround no longer applies, so no "overdue" either."""
+    if not batch.cancel_initiated_at:
+        return "cancel asked; unsent rows end canceled"
+    asked = (now - timefmt.parse(batch.cancel_initiated_at)).total_seconds()
+    return f"cancel asked {timefmt.span(max(asked, 0))} ago"
 
 
 def _turnaround_line(guess: Turnaround | None, elapsed_seconds: float) -> str:
@@ -49,8 +60,8 @@ def _turnaround_line(guess: Turnaround | None, elapsed_seconds: float) -> str:
         return "no finished batches here to compare"
     usual = timefmt.span(guess.typical_seconds)
     if overdue(guess, elapsed_seconds):
-        return f"[b $warning]overdue[/]: usually {usual} ({guess.based_on} past)"  # fits two panes at 80 columns
-    return f"usually {usual}, slow {timefmt.span(guess.slow_seconds)} ({guess.based_on} past)"
+        return f"[b $warning]overdue[/]: usually {usual} ({guess.based_on:,} past)"  # fits two panes at 80 columns
+    return f"usually {usual}, slow {timefmt.span(guess.slow_seconds)} ({guess.based_on:,} past)"
 
 
 def pane_title(batch: CachedBatch) -> str:
@@ -88,7 +99,7 @@ class LivePane(Static):
         self.border_title = pane_title(batch)
         now = self.clock()
         self.set_class(batch.processing_status == "ended", "-ended")
-        self.set_class(batch.is_live and overdue(self.guess, batch.duration_seconds(now)), "-overdue")
+        self.set_class(batch.processing_status == "in_progress" and batch.deleted_at is None and overdue(self.guess, batch.duration_seconds(now)), "-overdue")
         self.set_class(batch.processing_status == "ended" and batch.counts.failed > 0, "-failed")
         self.border_subtitle = f"polled {poll_age(now, self.polled_at)}" if self.polled_at else "not polled yet"
         text = pane_text(batch, self.guess, self.polled_at, now)

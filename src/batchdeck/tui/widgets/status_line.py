@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from textual.content import Content
 from textual.widgets import Static
 
 from batchdeck.core import timefmt
@@ -49,11 +50,11 @@ def view_text(info: StatusInfo) -> str:
     return " · ".join(parts)
 
 
-def status_markup(info: StatusInfo, now: datetime) -> str:
-    """Flags and the view first (they must survive a narrow terminal), then sync age and counts."""
-    parts = [f"[b]batchdeck[/b] · {literal(visible(info.profile))}"]
-    if info.clock_note:
-        parts.append(f"[i $warning]{literal(info.clock_note)}[/]")
+def status_markup(info: StatusInfo, now: datetime, brand: bool = True) -> str:
+    """Flags and the view first (they must survive a narrow terminal), then the clock note, sync age and
+    counts, which a narrow terminal cuts first. `brand=False` leaves out the leading "batchdeck"."""
+    profile = literal(visible(info.profile))
+    parts = [f"[b]batchdeck[/b] · {profile}" if brand else profile]
     if info.readonly:
         parts.append("[reverse $accent] READONLY [/]")
     if info.paused:
@@ -65,7 +66,9 @@ def status_markup(info: StatusInfo, now: datetime) -> str:
     if view:  # before the sync age and counts: a narrow terminal cuts those first
         parts.append(view)
     if info.marked:
-        parts.append(f"[b]{info.marked} marked[/b]")
+        parts.append(f"[b]{info.marked:,} marked[/b]")
+    if info.clock_note:
+        parts.append(f"[i $warning]{literal(info.clock_note)}[/]")
     if info.syncing:
         parts.append("syncing…")
     if info.last_success:
@@ -76,7 +79,7 @@ def status_markup(info: StatusInfo, now: datetime) -> str:
         parts.append("never synced")
     counts = info.counts or {}
     live = counts.get("in_progress", 0) + counts.get("canceling", 0)
-    parts.append(f"{live} live · {counts.get('ended', 0)} ended · {info.failed} failed")
+    parts.append(f"{live:,} live · {counts.get('ended', 0):,} ended · {info.failed:,} failed")
     return " · ".join(parts)
 
 
@@ -85,6 +88,9 @@ class StatusLine(Static):
 
     def show(self, info: StatusInfo, now: datetime) -> None:
         markup = status_markup(info, now)
+        width = self.content_size.width
+        if width and Content.from_markup(markup).cell_length > width:  # the name goes before the view is cut
+            markup = status_markup(info, now, brand=False)
         if markup != self._shown:
             self._shown = markup
             self.update(markup)
