@@ -73,6 +73,7 @@ class BatchesApi:
         self.calls = 0
         self._clock = clock  # the local clock that `skew_seconds` corrects
         self.skew_seconds = 0.0  # the API's clock minus ours, from the latest response's Date header
+        self.skew_measured = False  # whether any response carried a readable Date header
 
     def close(self) -> None:
         self._client.close()
@@ -228,6 +229,7 @@ class BatchesApi:
         skew = skew_from_date(header, self._clock())
         if skew is not None:
             self.skew_seconds = skew
+            self.skew_measured = True
 
     def _failure(self, exc: anthropic.APIError, what: str, batch_id: str | None) -> ApiFailure:
         failure = self._describe(exc, what, batch_id)
