@@ -72,3 +72,40 @@ def test_a_date_header_years_off_is_not_followed(tmp_path: Path, monkeypatch: py
         code, out, err = run_cli(capsys, "status", "--offline")
     assert code == 0, err
     assert "internal error" not in err and "Traceback" not in err
+
+
+# -- config set / show: a webhook's path is its credential; values are shown, never sent to the terminal --------
+TOKEN = "T0K3N-9f8e7d6c"
+
+
+@pytest.mark.parametrize("key", ["hooks.webhook", "profiles.default.hooks.webhook"])
+def test_config_set_and_show_name_only_the_webhook_host(home: Path, capsys: pytest.CaptureFixture[str],
+                                                        key: str) -> None:
+    url = f"https://hooks.example.com/services/{TOKEN}?sig={TOKEN}"
+    code, out, err = run_cli(capsys, "config", "set", key, url)
+    assert code == 0, err
+    assert TOKEN not in out + err
+    assert "hooks.example.com" in out
+    code, out, err = run_cli(capsys, "config", "show")
+    assert code == 0, err
+    assert TOKEN not in out + err and "https://hooks.example.com" in out
+    code, path, _ = run_cli(capsys, "config", "path")
+    assert url in Path(path.strip()).read_text()  # kept whole in the file: only the display hides it
+
+
+def test_config_set_and_show_make_control_characters_visible(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    command = "notify-send \u202edone \x1b]0;pwn\x07"
+    code, out, err = run_cli(capsys, "config", "set", "hooks.on_end", command)
+    assert code == 0, err
+    code, shown, err = run_cli(capsys, "config", "show")
+    for text in (out, shown):
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text, text
+    assert "␛]0;pwn␇" in out
+
+
+def test_a_setting_of_the_implicit_default_profile_is_saved(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`config set profiles.default.sync.timeout 5` said it was set, and the file never held it."""
+    assert run_cli(capsys, "config", "set", "profiles.default.sync.timeout", "5")[0] == 0
+    code, out, err = run_cli(capsys, "config", "show")
+    assert code == 0, err
+    assert "[profiles.default.sync]\ntimeout = 5.0" in out, out

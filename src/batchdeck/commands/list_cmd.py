@@ -56,7 +56,7 @@ def _quick_sync(ws: Workspace) -> None:
         warn(report.skipped_line() or "")
     if not report.ok:
         last = ws.cache.sync_state().last_success_at
-        age = timefmt.ago(timefmt.parse(last), ws.clock()) if last else "never"
+        age = timefmt.ago(timefmt.parse(last), ws.api_now()) if last else "never"
         warn(f"showing cached data (last successful sync: {age}): {report.error}")
 
 
@@ -73,7 +73,7 @@ def run_list(args: argparse.Namespace) -> int:
         raise UsageError("--limit must be 1 or more")
     with open_workspace(args) as ws:
         try:
-            since = timefmt.iso(timefmt.parse_since(args.since, ws.clock())) if args.since else None
+            since = timefmt.iso(timefmt.parse_since(args.since, ws.api_now())) if args.since else None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         if not args.cached:
@@ -82,7 +82,7 @@ def run_list(args: argparse.Namespace) -> int:
         if args.json:
             print_json([b.to_json() for b in batches])
             return 0
-        now = ws.clock()
+        now = ws.api_now()
         if not batches:
             print("no batches" + (" match" if statuses or since else " yet"))
             return 0
@@ -133,6 +133,6 @@ def _turnaround_json(guess: Turnaround | None) -> dict[str, Any] | None:
 
 
 def _describe(batch: CachedBatch, guess: Turnaround | None, ws: Workspace) -> str:
-    lines = batch_fields(batch, guess, ws.clock())
+    lines = batch_fields(batch, guess, ws.api_now())
     width = max(len(k) for k, _ in lines)
     return "\n".join(f"{k.ljust(width)}  {visible(v)}" for k, v in lines)

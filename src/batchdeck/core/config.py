@@ -37,7 +37,7 @@ import tomli_w
 
 from batchdeck.core import paths
 from batchdeck.core.errors import ConfigError
-from batchdeck.core.urls import check_http_url
+from batchdeck.core.urls import check_http_url, url_shown
 
 DEFAULT_PROFILE = "default"
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -427,13 +427,14 @@ def _set_value(config: Config, key: str, value: str) -> None:
         return
     if key.startswith("profiles.") and key.count(".") == 3:  # profiles.NAME.SECTION.KEY: the profile's own setting
         _, name, dotted = key.split(".", 2)
-        config.profile(name)  # must exist
+        profile = config.profile(name)  # must exist
         if dotted not in SETTINGS:
             raise ConfigError(f"unknown setting {dotted!r} in {key!r}; settable per profile: {', '.join(SETTINGS)}")
         try:
             config.profile_settings.setdefault(name, {})[dotted] = SETTINGS[dotted][0](value)
         except ValueError as exc:
             raise ConfigError(f"bad value for {key}: {exc}") from None
+        config.profiles[name] = profile  # the implicit default profile too: `save` writes listed profiles only
         return
     if key.startswith("profiles."):
         parts = key.split(".")
@@ -480,4 +481,13 @@ def shown(config: Config) -> str:
     for body in profiles.values():
         if str(body.get("api_key_env", "")).startswith("sk-"):
             body["api_key_env"] = "[looks like an API key, hidden]"
+    for hooks in [doc.get("hooks"), *(body.get("hooks") for body in profiles.values())]:
+        if isinstance(hooks, dict) and hooks.get("webhook"):
+            hooks["webhook"] = webhook_shown(str(hooks["webhook"]))
     return tomli_w.dumps(doc)
+
+
+def webhook_shown(url: str) -> str:
+    """A webhook as `config show` and `config set` print it: its path and query are often its
+    credential (Slack, Discord, signed URLs), so only scheme and host are shown."""
+    return f"{url_shown(url)}/[rest hidden]" if url.strip() else ""

@@ -28,9 +28,8 @@ class Workspace:
                  api_factory: Callable[[], BatchesApi] | None = None, follow_api_clock: bool = False) -> None:
         self.config = config
         self.profile = profile
-        self.local_clock = clock
+        self.clock = clock  # stamps the cache keeps and compares (jobs, intents): never jumps with the skew
         self.follow_api_clock = follow_api_clock
-        self.clock: Clock = self.api_now if follow_api_clock else clock
         self._stored_skew: float | None = None
         self.db = Database(db_path or paths.database_file())
         self.cache = BatchCache(self.db, profile.name)
@@ -39,7 +38,7 @@ class Workspace:
 
     @classmethod
     def open(cls, profile_name: str | None = None, clock: Clock = utcnow) -> Workspace:
-        """A workspace on the API's clock (see `api_now`), as the CLI's commands use it."""
+        """A workspace whose ages follow the API's clock (see `api_now`), as the CLI's commands use it."""
         config = config_mod.load()
         return cls(config, config.profile(profile_name), clock=clock, follow_api_clock=True)
 
@@ -54,9 +53,12 @@ class Workspace:
         return self._stored_skew
 
     def api_now(self) -> datetime:
-        """Now on the API's clock, the one `created_at` was written with: a batch just created is never
-        "15h ago" on a machine whose clock is off, even with no request made (`list --cached`)."""
-        return self.local_clock() + timedelta(seconds=self.skew_seconds())
+        """Now on the API's clock, the one `created_at` was written with, for ages and countdowns: a
+        batch just created is never "15h ago" on a machine whose clock is off, even with no request
+        made (`list --cached`). A session's workspace has the API's clock already."""
+        if not self.follow_api_clock:
+            return self.clock()
+        return self.clock() + timedelta(seconds=self.skew_seconds())
 
     @property
     def api(self) -> BatchesApi:
@@ -66,7 +68,7 @@ class Workspace:
             from batchdeck.core.api import BatchesApi  # the SDK loads only when the API is used
 
             self._api = BatchesApi(self.profile, max_retries=int(self.setting("sync.max_retries")),
-                                   timeout=float(self.setting("sync.timeout")), clock=self.local_clock)
+                                   timeout=float(self.setting("sync.timeout")), clock=self.clock)
         return self._api
 
     def setting(self, key: str) -> Any:
@@ -81,7 +83,7 @@ class Workspace:
         return PriceBook(self.config.prices)
 
     def syncer(self) -> Syncer:
-        return Syncer(self.api, self.cache, self.clock)
+        return Syncer(self.api, self.cache, self.api_now)  # its stamps are shown as ages, next to API times
 
     def close(self) -> None:
         self._store_skew()
