@@ -62,6 +62,19 @@ def test_offline_commands_use_the_skew_measured_before(behind: Emulator, capsys:
     assert re.search(r"\b[0-9]s ago\b|running [0-9]s\b", out), out
 
 
+def test_watch_ages_follow_the_api_clock(behind: Emulator, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from batchdeck.commands import watch_cmd
+
+    monkeypatch.setattr(watch_cmd, "SLEEP", lambda seconds: behind.advance(3600))  # an hour per poll
+    batch_id = new_batch(behind)
+    code, out, err = run_cli(capsys, "watch", batch_id, "--interval", "1")
+    assert code == 0, err
+    first = next(line for line in out.splitlines() if batch_id in line)
+    assert "running 0s" in first or "running 1s" in first, out
+    assert "expires in 23h 59m" in first or "expires in 24h" in first, out
+
+
 def test_a_date_header_years_off_is_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """A server claiming the year 9999 neither breaks every later command (a datetime overflow) nor sets the clock."""

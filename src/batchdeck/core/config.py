@@ -444,6 +444,8 @@ def _set_value(config: Config, key: str, value: str) -> None:
         profile = config.profiles.get(parts[1]) or config.profile(parts[1])
         if parts[2] == "api_key_env":
             check_env_name(value, key)
+        if parts[2] == "base_url" and value.strip():
+            value = checked_base_url(value, key)
         setattr(profile, parts[2], value)
         config.profiles[profile.name] = profile
         return
@@ -456,9 +458,20 @@ def _set_value(config: Config, key: str, value: str) -> None:
         raise ConfigError(f"bad value for {key}: {exc}") from None
 
 
+def checked_base_url(value: str, where: str) -> str:
+    """A profile's base URL, parsed as webhooks are: one that cannot be used is refused when set, not
+    on every later command. Errors name its host only (a proxy URL may carry a password)."""
+    try:
+        return check_http_url(value)
+    except ValueError as exc:
+        raise ConfigError(f"bad value for {where}: {exc}") from None
+
+
 def add_profile(config: Config, profile: Profile) -> None:
     if not PROFILE_NAME.match(profile.name):
         raise ConfigError(f"bad profile name {profile.name!r}: use 1-40 letters, digits, '-' or '_'")
+    if profile.base_url:
+        profile.base_url = checked_base_url(profile.base_url, "--base-url")
     check_env_name(profile.api_key_env)
     config.profiles[profile.name] = profile
 
