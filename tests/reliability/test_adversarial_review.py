@@ -4,6 +4,7 @@ is needed."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, FaultConfig, Rates
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
+from tests.conftest import request
 from tests.core.conftest import SECRET, run_cli
 from tests.reliability.conftest import use_home
 
@@ -122,3 +124,82 @@ def test_a_setting_of_the_implicit_default_profile_is_saved(home: Path, capsys: 
     code, out, err = run_cli(capsys, "config", "show")
     assert code == 0, err
     assert "[profiles.default.sync]\ntimeout = 5.0" in out, out
+
+
+# -- submit's plan shows the file's name and model names: shown, never obeyed (a real pty) ------------------------
+def test_submit_plan_shows_file_and_model_names_visibly(home: Path, tmp_path: Path) -> None:
+    import os
+
+    from tests.reliability.test_cli_escapes import CORPUS, EVERY, SEEN, raw_controls, run_on_pty
+
+    source = tmp_path / ("req" + "".join(seq for name, seq in CORPUS.items() if name != "osc8") + ".jsonl")
+    line = {"custom_id": "a", "params": {"model": f"claude-haiku-4-5{EVERY}", "max_tokens": 10,
+                                         "messages": [{"role": "user", "content": "hi"}]}}
+    source.write_text(json.dumps(line, ensure_ascii=False) + "\n")
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "TERM": "xterm-256color"}
+    written = run_on_pty([("dry run", ["submit", str(source), "--dry-run"])], env).decode()
+    assert raw_controls(written) == [], written
+    assert f"req{SEEN}" in written and f"claude-haiku-4-5{SEEN}" in written, written
+    assert "=== end dry run: 0 ===" in written, written
+
+
+# -- -o, files of requests and templates: odd paths get one clear line ----------------------------------------------
+@pytest.mark.parametrize("command", ["export", "job export"])
+def test_export_into_a_directory_writes_the_default_name_there(home: Path, emulator: Emulator, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str],
+                                                                command: str) -> None:
+    """`-o DIR --force` said "DIR already exists; pass --force to replace it", then tried to replace the directory."""
+    target = tmp_path / "exports"
+    (target / "keep").mkdir(parents=True)
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("".join(json.dumps(request(f"r{i}")) + "\n" for i in range(3)))
+    code, out, err = run_cli(capsys, "submit", str(requests), "--yes")
+    assert code == 0, err
+    batch_id = out.split()[-1]
+    emulator.advance(86400)
+    argv = ["export", batch_id] if command == "export" else ["job", "export", "job-1"]
+    for force in ([], ["--force"]):
+        code, out, err = run_cli(capsys, *argv, "-o", str(target), *force)
+        if not force:
+            assert code == 0, err
+            written = next(p for p in target.iterdir() if p.is_file())
+            assert written.name == (f"{batch_id}.jsonl" if command == "export" else "job-1.jsonl")
+            assert len(written.read_text().splitlines()) == 3
+            assert str(written) in out
+        else:  # the default name is taken now: replaced only with --force, the directory never
+            assert code == 0, err
+    assert (target / "keep").is_dir()
+
+
+@pytest.mark.parametrize("kind", ["directory", "device"])
+def test_a_requests_file_that_is_not_a_file_is_named_as_such(home: Path, tmp_path: Path, kind: str,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(tmp_path) if kind == "directory" else "/dev/null"
+    code, _, err = run_cli(capsys, "submit", path, "--dry-run")
+    assert code == 2
+    assert err.strip() == (f"batchdeck: error: {path}: is a directory, not a file of requests" if kind == "directory"
+                           else f"batchdeck: error: {path}: not a regular file"), err
+
+
+def test_a_template_that_is_not_text_is_one_line(home: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    records, template = tmp_path / "rows.csv", tmp_path / "prompt.bin"
+    records.write_text("id,text\n1,hello\n")
+    template.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    code, _, err = run_cli(capsys, "submit", str(records), "--template", f"@{template}", "--id-field", "id",
+                           "--model", "claude-haiku-4-5", "--max-tokens", "5", "--dry-run")
+    assert code == 2, err
+    assert err.count("\n") == 1 and "not UTF-8 text" in err and "internal error" not in err, err
+
+
+@pytest.mark.parametrize("argv", [["profile", "add", "p", "--base-url", "http://[::1:bad/x"],
+                                  ["config", "set", "profiles.default.base_url", "http://u:pw@[::1:bad/x"]],
+                         ids=["profile add", "config set"])
+def test_a_base_url_that_cannot_parse_is_refused_when_set(home: Path, capsys: pytest.CaptureFixture[str],
+                                                          argv: list[str]) -> None:
+    """It was saved, and then every command of the profile failed on it."""
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2, out + err
+    assert err.count("\n") == 1 and "does not parse" in err and "pw" not in err, err
+    code, out, _ = run_cli(capsys, "config", "show")
+    assert "[::1:bad" not in out
