@@ -105,8 +105,20 @@ def _report(message: str, code: int) -> int:
     """Print the error with every known API key removed and control characters made visible (error
     messages quote API text, file names and ids). Newlines stay: a bad request file lists its bad
     lines one per line; API messages were made one line when the failure was built (`core.api`)."""
-    print(f"batchdeck: error: {visible_block(redact(message, _secrets()))}", file=sys.stderr)
+    text = "\n".join(_bounded(line) for line in visible_block(redact(message, _secrets())).split("\n"))
+    print(f"batchdeck: error: {text}", file=sys.stderr)
     return code
+
+
+LONGEST_LINE = 1000
+
+
+def _bounded(line: str) -> str:
+    """A line of at most about LONGEST_LINE characters: an error quoting a 100,000-character argument
+    keeps its start and its end (where the hint is), not a screenful of the argument."""
+    if len(line) <= LONGEST_LINE:
+        return line
+    return f"{line[:600]}…[{len(line) - 800:,} characters]…{line[-200:]}"
 
 
 def _debug_report(error: Exception) -> int:

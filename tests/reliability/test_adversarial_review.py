@@ -191,3 +191,36 @@ def test_a_base_url_that_cannot_parse_is_refused_when_set(home: Path, capsys: py
     assert err.count("\n") == 1 and "does not parse" in err and "pw" not in err, err
     code, out, _ = run_cli(capsys, "config", "show")
     assert "[::1:bad" not in out
+
+
+# -- odd arguments: one clear line, never an internal error --------------------------------------------------------
+@pytest.mark.parametrize("argv,says", [
+    (["list", "--cached", "--since", "99999999999d"], None),  # further back than any date: everything
+    (["list", "--cached", "--since", "\u00b2d"], "cannot read --since"),
+    (["watch", "msgbatch_notthere", "--interval", "1e308"], "at most 604800"),
+    (["config", "set", "watch.interval", "1e300"], "at most 604800"),
+    (["config", "set", "submit.settle_seconds", "1e300"], "at most 604800"),
+    (["submit", "x" * 100_000], "File name too long"),
+], ids=["since overflow", "since superscript", "watch interval", "config seconds",
+        "settle seconds", "long file name"])
+def test_odd_arguments_get_one_clear_line(home: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
+                                          says: str | None) -> None:
+    code, out, err = run_cli(capsys, *argv)
+    assert "internal error" not in err and "Traceback" not in err, err
+    if says is None:
+        assert code == 0 and err == "", err
+    else:
+        assert code in (1, 2) and err.count("\n") == 1 and says in err, err
+        assert len(err) < 1200, len(err)
+
+
+def test_a_limit_beyond_sqlite_integers_means_no_limit(home: Path, emulator: Emulator,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.core.conftest import seed
+
+    batch_id = seed(emulator, 1, size=3)[0]
+    emulator.advance(86400)
+    for argv in (["list", "--limit", str(10**30)], ["results", batch_id, "--limit", str(10**30)]):
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 0 and "internal error" not in err, err
+        assert batch_id in out if argv[0] == "list" else len(out.splitlines()) >= 4, out

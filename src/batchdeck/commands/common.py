@@ -35,6 +35,13 @@ def output_file(given: Path | None, default_name: str) -> Path:
     return inside(given if given is not None else Path.cwd(), default_name)  # the name may come from API data
 
 
+def checked_limit(limit: int | None) -> int | None:
+    """`--limit N`: 1 or more; a number beyond what SQLite counts to means no limit (not an internal error)."""
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be 1 or more")
+    return None if limit is None or limit >= 2**63 else limit
+
+
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")

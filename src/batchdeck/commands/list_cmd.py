@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from batchdeck.commands.common import open_workspace, print_json, say, table, warn
+from batchdeck.commands.common import checked_limit, open_workspace, print_json, say, table, warn
 from batchdeck.core import timefmt
 from batchdeck.core.actions import fetch
 from batchdeck.core.cache import STATUS_FILTERS
@@ -69,8 +69,7 @@ def _row(batch: CachedBatch, now: Any) -> list[str]:
 
 def run_list(args: argparse.Namespace) -> int:
     statuses = _statuses(args.status)
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be 1 or more")
+    limit = checked_limit(args.limit)
     with open_workspace(args) as ws:
         try:
             since = timefmt.iso(timefmt.parse_since(args.since, ws.api_now())) if args.since else None
@@ -78,7 +77,7 @@ def run_list(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         if not args.cached:
             _quick_sync(ws)
-        batches = ws.cache.query(statuses, since, args.limit, include_deleted=args.all)
+        batches = ws.cache.query(statuses, since, limit, include_deleted=args.all)
         if args.json:
             print_json([b.to_json() for b in batches])
             return 0

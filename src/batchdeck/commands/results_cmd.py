@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from batchdeck.commands.common import open_workspace, output_file, print_json, say, table
+from batchdeck.commands.common import checked_limit, open_workspace, output_file, print_json, say, table
 from batchdeck.core.export import FORMATS, export
 from batchdeck.core.results import ensure_downloaded, results_path
 from batchdeck.core.results_index import ResultRow, ResultsIndex
@@ -68,10 +68,9 @@ def _rows(ws: Workspace, args: argparse.Namespace, limit: int | None = None) -> 
 
 
 def run_results(args: argparse.Namespace) -> int:
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be 1 or more")
+    limit = checked_limit(args.limit)
     with open_workspace(args) as ws:
-        batch_id, rows = _rows(ws, args, args.limit)
+        batch_id, rows = _rows(ws, args, limit)
         if args.json:
             print_json([r.to_json() for r in rows])
             return 0

@@ -61,10 +61,17 @@ def _positive_int(value: str) -> int:
     return number
 
 
+# The longest wait a seconds setting may name: a week is already a typo, and a huge value overflows
+# the timers it is given to (`sleep(1e308)`: "timestamp out of range").
+MAX_SECONDS = 7 * 86400.0
+
+
 def _non_negative_float(value: str) -> float:
     number = float(value)
     if not 0 <= number < math.inf:  # also refuses nan, which compares false with everything
         raise ValueError(f"expected a finite number of 0 or more, got {value}")
+    if number > MAX_SECONDS:
+        raise ValueError(f"expected at most {MAX_SECONDS:.0f} seconds (a week), got {value}")
     return number
 
 
@@ -72,6 +79,8 @@ def _positive_float(value: str) -> float:
     number = float(value)
     if not 0 < number < math.inf:
         raise ValueError(f"expected a finite number above 0, got {value}")
+    if number > MAX_SECONDS:
+        raise ValueError(f"expected at most {MAX_SECONDS:.0f} seconds (a week), got {value}")
     return number
 
 
