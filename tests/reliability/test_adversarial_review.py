@@ -224,3 +224,19 @@ def test_a_limit_beyond_sqlite_integers_means_no_limit(home: Path, emulator: Emu
         code, out, err = run_cli(capsys, *argv)
         assert code == 0 and "internal error" not in err, err
         assert batch_id in out if argv[0] == "list" else len(out.splitlines()) >= 4, out
+
+
+def test_a_proxy_password_in_the_base_url_is_never_shown(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`cannot reach http://user:PASSWORD@host…` was printed, and kept in the sync state that `status` shows."""
+    password = "pw-5ecret-77"
+    base_url = f"http://user:{password}@127.0.0.1:9/proxy"  # nothing listens on port 9
+    assert run_cli(capsys, "profile", "add", "proxied", "--base-url", base_url)[0] == 0
+    assert run_cli(capsys, "config", "set", "sync.max_retries", "0")[0] == 0  # refused at once: no retries needed
+    seen = ""
+    for argv in (["list", "--profile", "proxied"], ["status", "--profile", "proxied"], ["profile", "list"],
+                 ["config", "show"], ["sync", "--profile", "proxied"]):
+        code, out, err = run_cli(capsys, *argv)
+        assert "internal error" not in err, err
+        seen += out + err
+    assert password not in seen, seen
+    assert "cannot reach http://127.0.0.1:9/proxy" in seen, seen

@@ -13,6 +13,7 @@ from batchdeck.core import paths
 from batchdeck.core.config import SETTINGS, Profile, Secret
 from batchdeck.core.errors import UsageError, redact
 from batchdeck.core.terminal_text import visible, visible_block
+from batchdeck.core.urls import without_userinfo
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -114,7 +115,7 @@ def run_add(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     config = config_mod.load()
     rows = [[("* " if p.name == config.default_profile else "  ") + p.name, p.key_source(),
-             p.resolve_base_url() or "https://api.anthropic.com", p.workspace_id or "-"]
+             without_userinfo(p.resolve_base_url() or "https://api.anthropic.com"), p.workspace_id or "-"]
             for p in config.all_profiles()]
     print(table(["  PROFILE", "KEY", "BASE URL", "WORKSPACE"], rows))
     return 0

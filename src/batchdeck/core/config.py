@@ -37,7 +37,7 @@ import tomli_w
 
 from batchdeck.core import paths
 from batchdeck.core.errors import ConfigError
-from batchdeck.core.urls import check_http_url, url_shown
+from batchdeck.core.urls import check_http_url, url_shown, without_userinfo
 
 DEFAULT_PROFILE = "default"
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -496,6 +496,8 @@ def shown(config: Config) -> str:
     for body in profiles.values():
         if body.get("api_key"):
             body["api_key"] = "[stored, hidden]"
+        if body.get("base_url"):
+            body["base_url"] = without_userinfo(str(body["base_url"]))
     doc["profiles"] = profiles  # type: ignore[assignment]
     if config.prices:
         doc["prices"] = config.prices  # type: ignore[assignment]
