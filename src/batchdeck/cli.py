@@ -10,6 +10,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from batchdeck import __version__
 from batchdeck.commands import (change_cmd, config_cmd, demo_cmd, emulator_cmd, job_cmd, list_cmd, meta_cmd,
@@ -19,7 +20,7 @@ from batchdeck.core import config as config_mod
 from batchdeck.core import paths
 from batchdeck.core.db import unreadable
 from batchdeck.core.errors import BatchdeckError, redact
-from batchdeck.core.terminal_text import visible_block
+from batchdeck.core.terminal_text import visible, visible_block
 
 DESCRIPTION = """\
 batchdeck manages Anthropic Message Batches from the terminal: every batch of a
@@ -48,8 +49,15 @@ examples:
 """
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse quotes the arguments it refuses: they are shown, never sent to the terminal."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(visible(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="batchdeck", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -261,3 +261,17 @@ def test_the_tui_session_starts_on_the_skew_a_command_stored_and_stores_its_own(
     session.close()  # keeps what it measured for the next run and the CLI
     with Workspace.open() as ws:
         assert abs(ws.skew_seconds() + 13 * 3600) < 5, ws.skew_seconds()
+
+
+@pytest.mark.parametrize("argv", [["list", "--bogus", "\x1b]0;pwn\x07"], ["sync", "extra\u202etxt"]],
+                         ids=["escape", "bidi"])
+def test_arguments_argparse_refuses_are_shown_visibly(home: Path, capsys: pytest.CaptureFixture[str],
+                                                      argv: list[str]) -> None:
+    from batchdeck.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err, err
+    assert "unrecognized arguments" in err and err.count("\n") == 2, err  # usage, then one line
