@@ -86,17 +86,22 @@ class Workspace:
         return Syncer(self.api, self.cache, self.api_now)  # its stamps are shown as ages, next to API times
 
     def close(self) -> None:
-        self._store_skew()
-        if self._api is not None and self._api_factory is None:
-            self._api.close()
-        self.db.close()
+        try:
+            self._store_skew()
+        finally:
+            if self._api is not None and self._api_factory is None:
+                self._api.close()
+            self.db.close()
 
     def _store_skew(self) -> None:
         """Keep the skew this process measured for the next command; a cache that cannot be written
         now (locked, read-only) keeps the one before."""
         api = self._api
-        if self.follow_api_clock and api is not None and api.skew_measured:
-            with contextlib.suppress(sqlite3.Error):
+        if not (self.follow_api_clock and api is not None and api.skew_measured):
+            return
+        with contextlib.suppress(sqlite3.Error):
+            stored = self.cache.clock_skew()
+            if stored is None or abs(stored - api.skew_seconds) >= 1.0:  # most commands write nothing
                 self.cache.record_clock_skew(api.skew_seconds)
 
     def __enter__(self) -> Workspace:
