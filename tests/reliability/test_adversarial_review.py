@@ -275,3 +275,11 @@ def test_arguments_argparse_refuses_are_shown_visibly(home: Path, capsys: pytest
     assert exit_info.value.code == 2
     assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err, err
     assert "unrecognized arguments" in err and err.count("\n") == 2, err  # usage, then one line
+
+
+def test_the_emulator_quotes_paths_visibly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from batchdeck.cli import main
+
+    code = main(["emulator", "--port", "0", "--model-catalog", str(tmp_path / "missing\x1b[2J" / "x")])
+    err = capsys.readouterr().err
+    assert code == 2 and "\x1b" not in err and "missing␛[2J" in err and err.count("\n") == 1, err
