@@ -10,6 +10,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from batchdeck import __version__
 from batchdeck.commands import (change_cmd, config_cmd, demo_cmd, emulator_cmd, job_cmd, list_cmd, meta_cmd,
@@ -19,7 +20,7 @@ from batchdeck.core import config as config_mod
 from batchdeck.core import paths
 from batchdeck.core.db import unreadable
 from batchdeck.core.errors import BatchdeckError, redact
-from batchdeck.core.terminal_text import visible_block
+from batchdeck.core.terminal_text import visible, visible_block
 
 DESCRIPTION = """\
 batchdeck manages Anthropic Message Batches from the terminal: every batch of a
@@ -48,8 +49,15 @@ examples:
 """
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse quotes the arguments it refuses: they are shown, never sent to the terminal."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(visible(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="batchdeck", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -105,8 +113,20 @@ def _report(message: str, code: int) -> int:
     """Print the error with every known API key removed and control characters made visible (error
     messages quote API text, file names and ids). Newlines stay: a bad request file lists its bad
     lines one per line; API messages were made one line when the failure was built (`core.api`)."""
-    print(f"batchdeck: error: {visible_block(redact(message, _secrets()))}", file=sys.stderr)
+    text = "\n".join(_bounded(line) for line in visible_block(redact(message, _secrets())).split("\n"))
+    print(f"batchdeck: error: {text}", file=sys.stderr)
     return code
+
+
+LONGEST_LINE = 1000
+
+
+def _bounded(line: str) -> str:
+    """A line of at most about LONGEST_LINE characters: an error quoting a 100,000-character argument
+    keeps its start and its end (where the hint is), not a screenful of the argument."""
+    if len(line) <= LONGEST_LINE:
+        return line
+    return f"{line[:600]}…[{len(line) - 800:,} characters]…{line[-200:]}"
 
 
 def _debug_report(error: Exception) -> int:

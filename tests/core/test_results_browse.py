@@ -203,13 +203,13 @@ def test_list_warns_about_results_archived_soon(home: Path, monkeypatch: pytest.
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     import time
 
-    # The command line runs on the real clock: an emulator whose clock starts 28 days ago.
+    # The command line follows the API's clock (its Date header): the old batch is 27 days old on it.
     with Emulator(speed=0, start_time=time.time() - 28 * DAY) as emulator:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", emulator.base_url)
         [old] = seed(emulator, 1, size=3)
         emulator.advance(20 * DAY)
         [fresh] = seed(emulator, 1, size=3)
-        emulator.advance(DAY)
+        emulator.advance(7 * DAY)
         code, _, err = run_cli(capsys, "list")
         assert code == 0 and "archived by Anthropic within 3 days and not saved locally" in err
         assert old in err and fresh not in err

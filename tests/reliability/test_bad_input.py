@@ -73,7 +73,7 @@ def test_submit_whole_file(content: bytes, home: Path, emulator: Emulator, tmp_p
     assert code == 2 and "line 1: " in err, err
     no_traceback(err)
     code, _, err = run_cli(capsys, "submit", str(tmp_path), "--yes")  # a directory
-    assert code == 2 and f"{tmp_path}: no such file" in err
+    assert code == 2 and f"{tmp_path}: is a directory, not a file of requests" in err
     assert emulator.stats.calls() == 0
 
 

@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from batchdeck.core.errors import UsageError
+from batchdeck.core.ids import inside
 from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.core.workspace import Workspace
 
@@ -23,6 +25,21 @@ def profile_options() -> argparse.ArgumentParser:
 
 def open_workspace(args: argparse.Namespace) -> Workspace:
     return Workspace.open(getattr(args, "profile", None))
+
+
+def output_file(given: Path | None, default_name: str) -> Path:
+    """Where `-o` writes: the file given, or `default_name` in the current directory, or in the
+    directory given (`-o ~/exports`: a directory is never taken for a file to replace)."""
+    if given is not None and not given.is_dir():
+        return given
+    return inside(given if given is not None else Path.cwd(), default_name)  # the name may come from API data
+
+
+def checked_limit(limit: int | None) -> int | None:
+    """`--limit N`: 1 or more; a number beyond what SQLite counts to means no limit (not an internal error)."""
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be 1 or more")
+    return None if limit is None or limit >= 2**63 else limit
 
 
 def print_json(data: Any) -> None:

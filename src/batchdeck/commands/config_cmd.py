@@ -12,7 +12,8 @@ from batchdeck.core import config as config_mod
 from batchdeck.core import paths
 from batchdeck.core.config import SETTINGS, Profile, Secret
 from batchdeck.core.errors import UsageError, redact
-from batchdeck.core.terminal_text import visible
+from batchdeck.core.terminal_text import visible, visible_block
+from batchdeck.core.urls import without_userinfo
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -60,7 +61,7 @@ def run_show(args: argparse.Namespace) -> int:
     """Shows a file with bad values too (as written, each named on stderr), so they can be found and fixed."""
     config = config_mod.load(lenient=True)
     print(f"# {config.path}")
-    print(config_mod.shown(config), end="")
+    print(visible_block(config_mod.shown(config)), end="")
     _warn_problems(config)
     return 0
 
@@ -74,9 +75,14 @@ def run_set(args: argparse.Namespace) -> int:
                          "`batchdeck profile add NAME --store-key`, or better an environment variable")
     config_mod.set_value(config, args.key, args.value)
     config_mod.save(config)
-    print(f"{args.key} = {args.value}")
+    print(f"{visible(args.key)} = {_echo(args.key, args.value)}")
     _warn_problems(config)
     return 0
+
+
+def _echo(key: str, value: str) -> str:
+    """The value just set, as it may be shown: a webhook by its host alone, anything else made visible."""
+    return config_mod.webhook_shown(value) if key.endswith(".webhook") else visible(value)
 
 
 def _warn_problems(config: config_mod.Config) -> None:
@@ -109,7 +115,7 @@ def run_add(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     config = config_mod.load()
     rows = [[("* " if p.name == config.default_profile else "  ") + p.name, p.key_source(),
-             p.resolve_base_url() or "https://api.anthropic.com", p.workspace_id or "-"]
+             without_userinfo(p.resolve_base_url() or "https://api.anthropic.com"), p.workspace_id or "-"]
             for p in config.all_profiles()]
     print(table(["  PROFILE", "KEY", "BASE URL", "WORKSPACE"], rows))
     return 0

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from batchdeck.core.terminal_text import visible
+
 DEFAULT_PORT = 8765
 
 HELP = """\
@@ -59,7 +61,7 @@ def _keys(values: list[str] | None) -> dict[str, str] | None:
 
 
 def _fail(message: str) -> int:
-    print(f"batchdeck emulator: error: {message}", file=sys.stderr)
+    print(f"batchdeck emulator: error: {visible(message)}", file=sys.stderr)  # quotes paths and values given
     return 2
 
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from batchdeck.commands.common import open_workspace, print_json, say, table
+from batchdeck.commands.common import open_workspace, output_file, print_json, say, table
 from batchdeck.core.errors import UsageError
 from batchdeck.core.job_export import export_job
 from batchdeck.core.jobs import job_view, resolve_job
@@ -34,7 +34,8 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     rec.set_defaults(run=run_reconcile)
     ex = verbs.add_parser("export", parents=parents, help="the merged results as raw JSONL (latest attempt per row)")
     ex.add_argument("job", metavar="JOB|BATCH_ID")
-    ex.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: <job id>.jsonl here")
+    ex.add_argument("-o", "--output", type=Path, metavar="FILE",
+                    help="the file, or a directory for the default name (default: <job id>.jsonl here)")
     ex.add_argument("--force", action="store_true", help="replace FILE if it exists")
     ex.set_defaults(run=run_export)
 
@@ -88,7 +89,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         view = job_view(ws, resolve_job(ws, args.job))
-        report = export_job(ws, view, args.output or Path.cwd() / f"{view.job.id}.jsonl", overwrite=args.force)
+        report = export_job(ws, view, output_file(args.output, f"{view.job.id}.jsonl"), overwrite=args.force)
     extra = f"; {report.without_result:,} without a result yet" if report.without_result else ""
     say(f"wrote {report.rows:,} merged results to {report.path}{extra}")
     return 0

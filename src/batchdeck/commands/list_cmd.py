@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from batchdeck.commands.common import open_workspace, print_json, say, table, warn
+from batchdeck.commands.common import checked_limit, open_workspace, print_json, say, table, warn
 from batchdeck.core import timefmt
 from batchdeck.core.actions import fetch
 from batchdeck.core.cache import STATUS_FILTERS
@@ -56,7 +56,7 @@ def _quick_sync(ws: Workspace) -> None:
         warn(report.skipped_line() or "")
     if not report.ok:
         last = ws.cache.sync_state().last_success_at
-        age = timefmt.ago(timefmt.parse(last), ws.clock()) if last else "never"
+        age = timefmt.ago(timefmt.parse(last), ws.api_now()) if last else "never"
         warn(f"showing cached data (last successful sync: {age}): {report.error}")
 
 
@@ -69,20 +69,19 @@ def _row(batch: CachedBatch, now: Any) -> list[str]:
 
 def run_list(args: argparse.Namespace) -> int:
     statuses = _statuses(args.status)
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be 1 or more")
+    limit = checked_limit(args.limit)
     with open_workspace(args) as ws:
         try:
-            since = timefmt.iso(timefmt.parse_since(args.since, ws.clock())) if args.since else None
+            since = timefmt.iso(timefmt.parse_since(args.since, ws.api_now())) if args.since else None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         if not args.cached:
             _quick_sync(ws)
-        batches = ws.cache.query(statuses, since, args.limit, include_deleted=args.all)
+        batches = ws.cache.query(statuses, since, limit, include_deleted=args.all)
         if args.json:
             print_json([b.to_json() for b in batches])
             return 0
-        now = ws.clock()
+        now = ws.api_now()
         if not batches:
             print("no batches" + (" match" if statuses or since else " yet"))
             return 0
@@ -133,6 +132,6 @@ def _turnaround_json(guess: Turnaround | None) -> dict[str, Any] | None:
 
 
 def _describe(batch: CachedBatch, guess: Turnaround | None, ws: Workspace) -> str:
-    lines = batch_fields(batch, guess, ws.clock())
+    lines = batch_fields(batch, guess, ws.api_now())
     width = max(len(k) for k, _ in lines)
     return "\n".join(f"{k.ljust(width)}  {visible(v)}" for k, v in lines)

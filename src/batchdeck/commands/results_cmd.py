@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from batchdeck.commands.common import open_workspace, print_json, say, table
+from batchdeck.commands.common import checked_limit, open_workspace, output_file, print_json, say, table
 from batchdeck.core.export import FORMATS, export
 from batchdeck.core.results import ensure_downloaded, results_path
 from batchdeck.core.results_index import ResultRow, ResultsIndex
 from batchdeck.core.errors import UsageError
-from batchdeck.core.ids import inside
 from batchdeck.core.workspace import Workspace
 
 OUTCOMES = ("succeeded", "errored", "canceled", "expired")
@@ -31,7 +30,8 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
                                         "outcome, text, error, tokens, cost) or text (custom_id and text).")
     _selection(e)
     e.add_argument("-o", "--output", type=Path, metavar="FILE",
-                   help="the file (default: <batch id>[-<outcome>].<format> in the current directory)")
+                   help="the file, or a directory for the default name (default: <batch id>[-<outcome>].<format> "
+                        "in the current directory)")
     e.add_argument("--format", choices=list(FORMATS), default="jsonl", help="default: jsonl")
     e.add_argument("--force", action="store_true", help="replace FILE if it exists")
     e.set_defaults(run=run_export)
@@ -68,10 +68,9 @@ def _rows(ws: Workspace, args: argparse.Namespace, limit: int | None = None) -> 
 
 
 def run_results(args: argparse.Namespace) -> int:
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be 1 or more")
+    limit = checked_limit(args.limit)
     with open_workspace(args) as ws:
-        batch_id, rows = _rows(ws, args, args.limit)
+        batch_id, rows = _rows(ws, args, limit)
         if args.json:
             print_json([r.to_json() for r in rows])
             return 0
@@ -92,7 +91,7 @@ def run_export(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         batch_id, rows = _rows(ws, args)
         suffix = f"-{args.outcome.replace(',', '-')}" if args.outcome else ""
-        target = args.output or inside(Path.cwd(), f"{batch_id}{suffix}{FORMATS[args.format]}")
+        target = output_file(args.output, f"{batch_id}{suffix}{FORMATS[args.format]}")
         report = export(results_path(ws, batch_id), rows, args.format, target, overwrite=args.force)
     say(f"wrote {report.rows:,} results to {report.path} ({report.bytes / 1e6:.1f} MB)")
     return 0

@@ -56,7 +56,7 @@ def run_retry(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**plan.to_json(), "batches": made})
     else:
-        print(f"{plan.job_id}: resent {len(plan.selected):,} requests as {' '.join(made)}")
+        say(f"{plan.job_id}: resent {len(plan.selected):,} requests as {' '.join(made)}")
     return 0
 
 

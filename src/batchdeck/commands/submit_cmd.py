@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from batchdeck.commands.common import confirm, open_workspace, print_json
+from batchdeck.commands.common import confirm, open_workspace, print_json, say
 from batchdeck.core.errors import UsageError
 from batchdeck.core.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.submit_template import TemplateSpec, load_template
@@ -57,10 +57,10 @@ def run(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         plan = plan_submit(ws, source, args.name)
         if args.dry_run:
-            print_json(plan.to_json()) if args.json else print("\n".join(plan.summary_lines()))
+            print_json(plan.to_json()) if args.json else say("\n".join(plan.summary_lines()))
             return 0
         if not args.json:
-            print("\n".join(plan.summary_lines()))
+            say("\n".join(plan.summary_lines()))  # the file's name and its model names are shown, not obeyed
         refusal = None if args.again else plan.duplicate_error()
         if refusal is not None:
             raise refusal
@@ -70,10 +70,10 @@ def run(args: argparse.Namespace) -> int:
         if not confirm(question, args.yes):
             print("nothing submitted")
             return 1
-        result = submit(ws, plan, again=args.again, progress=lambda line: print(line, file=sys.stderr))
+        result = submit(ws, plan, again=args.again, progress=lambda line: say(line, file=sys.stderr))
     if args.json:
         print_json({**plan.to_json(), "job": result.job_id, "batches": result.batch_ids, "resumed": result.resumed})
     else:
         verb = "resumed" if result.resumed else "submitted"
-        print(f"{result.job_id}: {verb}; {len(result.batch_ids)} batch(es) created: {' '.join(result.batch_ids)}")
+        say(f"{result.job_id}: {verb}; {len(result.batch_ids)} batch(es) created: {' '.join(result.batch_ids)}")
     return 0

@@ -11,6 +11,7 @@ from typing import Any
 
 from batchdeck.core.batch_end import EndActions, finish_batch
 from batchdeck.core.clock import Clock, utcnow
+from batchdeck.core.config import MAX_SECONDS
 from batchdeck.core.errors import UsageError
 from batchdeck.core.export import FORMATS
 from batchdeck.core.hooks import HookOutcome, check_webhook_url
@@ -73,8 +74,9 @@ def _check(args: argparse.Namespace) -> None:
     if args.ids and args.all_live:
         raise UsageError("give batch ids or --all-live, not both")
     for flag, value in (("--interval", args.interval), ("--hook-timeout", args.hook_timeout)):
-        if value is not None and not value > 0:
-            raise UsageError(f"{flag} must be a number of seconds above 0, got {value:g}")
+        if value is not None and not 0 < value <= MAX_SECONDS:
+            raise UsageError(f"{flag} must be a number of seconds above 0 and at most {MAX_SECONDS:.0f} (a week), "
+                             f"got {value:g}")
     if args.webhook:
         try:
             check_webhook_url(args.webhook)

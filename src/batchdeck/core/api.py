@@ -24,6 +24,7 @@ from batchdeck.core.errors import ApiFailure, redact
 from batchdeck.core.ids import check_batch_id, is_batch_id
 from batchdeck.core.models import MalformedBatch, check_batch, split_batches
 from batchdeck.core.terminal_text import visible
+from batchdeck.core.urls import without_userinfo
 
 LIST_LIMIT = 1000
 MAX_REDIRECTS = 3  # for a results download, on the base URL's own origin only
@@ -68,11 +69,13 @@ class BatchesApi:
                                                timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
                                                default_headers=headers)
         except (httpx2.InvalidURL, httpx2.UnsupportedProtocol, ValueError) as exc:
-            raise ApiFailure(f"the base URL {self.base_url!r} of profile {profile.name!r} is not usable ({exc})",
+            raise ApiFailure(f"the base URL {without_userinfo(self.base_url)!r} of profile {profile.name!r} is not "
+                             f"usable ({exc})",
                              kind="other") from None
         self.calls = 0
         self._clock = clock  # the local clock that `skew_seconds` corrects
         self.skew_seconds = 0.0  # the API's clock minus ours, from the latest response's Date header
+        self.skew_measured = False  # whether any response carried a readable Date header
 
     def close(self) -> None:
         self._client.close()
@@ -215,7 +218,8 @@ class BatchesApi:
         except anthropic.APIError as exc:
             raise self._failure(exc, what, batch_id) from None
         except (httpx2.InvalidURL, httpx2.UnsupportedProtocol) as exc:
-            raise self._fail(f"cannot {what}: the base URL {self.base_url!r} is not usable ({exc})", "other") from None
+            raise self._fail(f"cannot {what}: the base URL {without_userinfo(self.base_url)!r} is not usable "
+                             f"({exc})", "other") from None
         except ValueError as exc:
             raise ApiFailure(f"cannot {what}: the API answered with something that is not JSON ({exc})",
                              kind=garbled) from None
@@ -228,6 +232,7 @@ class BatchesApi:
         skew = skew_from_date(header, self._clock())
         if skew is not None:
             self.skew_seconds = skew
+            self.skew_measured = True
 
     def _failure(self, exc: anthropic.APIError, what: str, batch_id: str | None) -> ApiFailure:
         failure = self._describe(exc, what, batch_id)
@@ -240,7 +245,7 @@ class BatchesApi:
         return failure
 
     def _describe(self, exc: anthropic.APIError, what: str, batch_id: str | None) -> ApiFailure:
-        where = self.base_url
+        where = without_userinfo(self.base_url)  # errors are shown and kept (sync state): never a proxy's password
         if isinstance(exc, anthropic.APITimeoutError):
             return self._fail(f"cannot {what}: {where} did not answer in time", "network")
         if isinstance(exc, anthropic.APIConnectionError):

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from batchdeck.core.errors import BatchdeckError, UsageError
+from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.jobstore import JobStore
-from batchdeck.core.submit_input import check_all, check_request, jsonl_lines, jsonl_lines_with_offsets
+from batchdeck.core.submit_input import (check_all, check_request, jsonl_lines, jsonl_lines_with_offsets,
+                                         require_file)
 from batchdeck.core.workspace import Workspace
 
 SHOWN_MISSING = 10
@@ -46,8 +47,7 @@ def attach(ws: Workspace, batch_id: str, path: Path) -> AttachReport:
     from batchdeck.core.results_index import ResultsIndex
 
     path = path.resolve()
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+    require_file(path)
     check_all(jsonl_lines(str(path))).raise_if_bad(str(path))
     batch = fetch(ws, batch_id)  # the batch must exist, and whether it has ended decides the check below
     rows: list[tuple[str, int, int]] = []

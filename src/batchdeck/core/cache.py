@@ -225,6 +225,16 @@ class BatchCache:
                 conn.execute("UPDATE sync_state SET last_attempt_at = ?, last_error = ? WHERE profile = ?",
                              (attempt_at, error, self.profile))
 
+    def clock_skew(self) -> float | None:
+        """The API's clock minus ours in seconds, as last measured (None: never measured)."""
+        row = self.conn.execute("SELECT clock_skew FROM sync_state WHERE profile = ?", (self.profile,)).fetchone()
+        return None if row is None or row["clock_skew"] is None else float(row["clock_skew"])
+
+    def record_clock_skew(self, seconds: float) -> None:
+        with self.db.transaction() as conn:
+            self._ensure_state(conn)
+            conn.execute("UPDATE sync_state SET clock_skew = ? WHERE profile = ?", (seconds, self.profile))
+
     # -- local metadata -----------------------------------------------------------------------
     def set_meta(self, batch_id: str, now: str, **fields: Any) -> None:
         unknown = set(fields) - set(META_FIELDS)

@@ -37,7 +37,7 @@ import tomli_w
 
 from batchdeck.core import paths
 from batchdeck.core.errors import ConfigError
-from batchdeck.core.urls import check_http_url
+from batchdeck.core.urls import check_http_url, url_shown, without_userinfo
 
 DEFAULT_PROFILE = "default"
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -61,10 +61,17 @@ def _positive_int(value: str) -> int:
     return number
 
 
+# The longest wait a seconds setting may name: a week is already a typo, and a huge value overflows
+# the timers it is given to (`sleep(1e308)`: "timestamp out of range").
+MAX_SECONDS = 7 * 86400.0
+
+
 def _non_negative_float(value: str) -> float:
     number = float(value)
     if not 0 <= number < math.inf:  # also refuses nan, which compares false with everything
         raise ValueError(f"expected a finite number of 0 or more, got {value}")
+    if number > MAX_SECONDS:
+        raise ValueError(f"expected at most {MAX_SECONDS:.0f} seconds (a week), got {value}")
     return number
 
 
@@ -72,6 +79,8 @@ def _positive_float(value: str) -> float:
     number = float(value)
     if not 0 < number < math.inf:
         raise ValueError(f"expected a finite number above 0, got {value}")
+    if number > MAX_SECONDS:
+        raise ValueError(f"expected at most {MAX_SECONDS:.0f} seconds (a week), got {value}")
     return number
 
 
@@ -427,13 +436,14 @@ def _set_value(config: Config, key: str, value: str) -> None:
         return
     if key.startswith("profiles.") and key.count(".") == 3:  # profiles.NAME.SECTION.KEY: the profile's own setting
         _, name, dotted = key.split(".", 2)
-        config.profile(name)  # must exist
+        profile = config.profile(name)  # must exist
         if dotted not in SETTINGS:
             raise ConfigError(f"unknown setting {dotted!r} in {key!r}; settable per profile: {', '.join(SETTINGS)}")
         try:
             config.profile_settings.setdefault(name, {})[dotted] = SETTINGS[dotted][0](value)
         except ValueError as exc:
             raise ConfigError(f"bad value for {key}: {exc}") from None
+        config.profiles[name] = profile  # the implicit default profile too: `save` writes listed profiles only
         return
     if key.startswith("profiles."):
         parts = key.split(".")
@@ -443,6 +453,8 @@ def _set_value(config: Config, key: str, value: str) -> None:
         profile = config.profiles.get(parts[1]) or config.profile(parts[1])
         if parts[2] == "api_key_env":
             check_env_name(value, key)
+        if parts[2] == "base_url" and value.strip():
+            value = checked_base_url(value, key)
         setattr(profile, parts[2], value)
         config.profiles[profile.name] = profile
         return
@@ -455,9 +467,20 @@ def _set_value(config: Config, key: str, value: str) -> None:
         raise ConfigError(f"bad value for {key}: {exc}") from None
 
 
+def checked_base_url(value: str, where: str) -> str:
+    """A profile's base URL, parsed as webhooks are: one that cannot be used is refused when set, not
+    on every later command. Errors name its host only (a proxy URL may carry a password)."""
+    try:
+        return check_http_url(value)
+    except ValueError as exc:
+        raise ConfigError(f"bad value for {where}: {exc}") from None
+
+
 def add_profile(config: Config, profile: Profile) -> None:
     if not PROFILE_NAME.match(profile.name):
         raise ConfigError(f"bad profile name {profile.name!r}: use 1-40 letters, digits, '-' or '_'")
+    if profile.base_url:
+        profile.base_url = checked_base_url(profile.base_url, "--base-url")
     check_env_name(profile.api_key_env)
     config.profiles[profile.name] = profile
 
@@ -473,6 +496,8 @@ def shown(config: Config) -> str:
     for body in profiles.values():
         if body.get("api_key"):
             body["api_key"] = "[stored, hidden]"
+        if body.get("base_url"):
+            body["base_url"] = without_userinfo(str(body["base_url"]))
     doc["profiles"] = profiles  # type: ignore[assignment]
     if config.prices:
         doc["prices"] = config.prices  # type: ignore[assignment]
@@ -480,4 +505,13 @@ def shown(config: Config) -> str:
     for body in profiles.values():
         if str(body.get("api_key_env", "")).startswith("sk-"):
             body["api_key_env"] = "[looks like an API key, hidden]"
+    for hooks in [doc.get("hooks"), *(body.get("hooks") for body in profiles.values())]:
+        if isinstance(hooks, dict) and hooks.get("webhook"):
+            hooks["webhook"] = webhook_shown(str(hooks["webhook"]))
     return tomli_w.dumps(doc)
+
+
+def webhook_shown(url: str) -> str:
+    """A webhook as `config show` and `config set` print it: its path and query are often its
+    credential (Slack, Discord, signed URLs), so only scheme and host are shown."""
+    return f"{url_shown(url)}/[rest hidden]" if url.strip() else ""

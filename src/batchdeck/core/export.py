@@ -107,6 +107,8 @@ def _alive(pid: int) -> bool:
 def write_atomically(target: Path, chunks: Iterable[bytes], overwrite: bool = False) -> int:
     """Write `chunks` to a temp file beside `target`, then rename it into place; returns the bytes written.
     A reader never sees half a file, and an existing file is replaced only when `overwrite`."""
+    if target.is_dir():  # --force never replaces a directory
+        raise UsageError(f"{target} is a directory; name a file to write")
     if target.exists() and not overwrite:
         raise UsageError(f"{target} already exists; pass --force to replace it, or choose another file with -o")
     target.parent.mkdir(parents=True, exist_ok=True)

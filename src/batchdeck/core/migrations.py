@@ -184,6 +184,11 @@ MIGRATIONS: tuple[str, ...] = (
         AND (older.created_at < jobs.created_at OR (older.created_at = jobs.created_at AND older.id < jobs.id)));
     CREATE UNIQUE INDEX jobs_one_per_content ON jobs (profile, claimed_hash) WHERE claimed_hash IS NOT NULL;
     """,
+    # 7: the API's clock minus ours, as last measured from a response's Date header, so commands
+    #    that make no request (`list --cached`, `status --offline`) still show ages on the API's clock.
+    """
+    ALTER TABLE sync_state ADD COLUMN clock_skew REAL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -50,7 +50,7 @@ def _expires_in(batch: CachedBatch, now: datetime) -> int | None:
 
 def build(ws: Workspace) -> StatusReport:
     """From the cache alone (sync first for fresh figures)."""
-    now = ws.clock()
+    now = ws.api_now()
     batches = ws.cache.query(since=timefmt.iso(now - timedelta(days=ARCHIVE_DAYS + 1)))
     recent = timefmt.iso(now - RECENT)
     return StatusReport(

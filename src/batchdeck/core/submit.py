@@ -25,7 +25,7 @@ from batchdeck.core.estimate import CostEstimate, estimate
 from batchdeck.core.jobstore import ContentClaimed, Job, JobStore
 from batchdeck.core.sender import send_pending_locked, sending_lock
 from batchdeck.core.split import Part, split
-from batchdeck.core.submit_input import Entry, check_all, jsonl_lines
+from batchdeck.core.submit_input import Entry, check_all, jsonl_lines, require_file
 from batchdeck.core.submit_template import TemplateSpec, template_lines
 from batchdeck.core.workspace import Workspace
 
@@ -36,8 +36,7 @@ class SubmitSource:
     template: TemplateSpec | None = None  # the simple form: records + template
 
     def lines(self, problems: list[str]) -> Iterator[tuple[str, bytes]]:
-        if not self.path.is_file():
-            raise UsageError(f"{self.path}: no such file")
+        require_file(self.path)
         if self.template is None:
             return jsonl_lines(str(self.path), problems)
         return template_lines(self.path, self.template, problems)

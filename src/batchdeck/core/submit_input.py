@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from batchdeck.core.errors import UsageError
@@ -187,6 +188,15 @@ def _measure(fh: BinaryIO, head: bytes) -> tuple[int, bytes]:
 
 def too_long(length: int) -> str:
     return f"the line is {length:,} bytes, more than one batch can hold ({MAX_BATCH_BYTES:,} bytes)"
+
+
+def require_file(path: Path) -> None:
+    """A `UsageError` naming what `path` is when it is not a file of requests to read."""
+    if path.is_file():
+        return
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory, not a file of requests")
+    raise UsageError(f"{path}: {'not a regular file' if path.exists() else 'no such file'}")
 
 
 def jsonl_lines(path: str, problems: list[str] | None = None) -> Iterator[tuple[str, bytes]]:

@@ -42,6 +42,8 @@ def load_template(text: str) -> str:
             return Path(text[1:]).read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot read the template file {text[1:]}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"cannot read the template file {text[1:]}: not UTF-8 text (byte {exc.start})") from None
     return text
 
 

@@ -117,7 +117,7 @@ class Syncer:
         """One sync (`full` re-reads every page and marks what is gone). API failures end it early
         without raising: what was stored stays, and the next sync carries on."""
         report = SyncReport()
-        started, calls_before, attempt = time.monotonic(), self.api.calls, self._now()
+        started, calls_before = time.monotonic(), self.api.calls
         head_id, head_done = None, False
         for bad_id in self.cache.forget_malformed_ids():
             report.skip(MalformedBatch(repr(visible(bad_id)[:80]), "an id stored before ids were checked; removed "
@@ -138,7 +138,9 @@ class Syncer:
         report.requests = self.api.calls - calls_before
         report.seconds = time.monotonic() - started
         # The list pages were read in full even when refreshing old live batches failed part-way.
-        self.cache.record_sync(attempt, report.error, head_id if head_done else None)
+        # Stamped when it ends: by then the clock follows the API's Date (the CLI's first answer may
+        # have corrected it), so "last sync" is never hours in the future or the past.
+        self.cache.record_sync(self._now(), report.error, head_id if head_done else None)
         return report
 
     def _count(self, report: SyncReport, page: Page) -> set[str]:

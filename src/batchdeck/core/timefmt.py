@@ -60,8 +60,11 @@ def parse_since(value: str, now: datetime) -> datetime:
     """`--since`: a span back from now (`90m`, `36h`, `7d`, `2w`) or a date/time (`2026-11-01`)."""
     units = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
     text = value.strip().lower()
-    if text[:-1].isdigit() and text[-1:] in units:
-        return now - timedelta(seconds=int(text[:-1]) * units[text[-1]])
+    if text[:-1].isascii() and text[:-1].isdigit() and text[-1:] in units:
+        try:
+            return now - timedelta(seconds=int(text[:-1]) * units[text[-1]])
+        except OverflowError:  # further back than any date: everything
+            return datetime.min.replace(tzinfo=timezone.utc)
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:

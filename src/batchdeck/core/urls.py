@@ -25,6 +25,15 @@ def url_shown(url: str) -> str:
     return visible(f"{scheme}://{host}" if sep else host)
 
 
+def without_userinfo(url: str) -> str:
+    """The URL with any `user:password@` removed (a proxy's password), the rest kept for context."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, tail = re.match(r"([^/?#]*)(.*)", rest, re.S).groups()  # type: ignore[union-attr]
+    return f"{scheme}://{authority.rsplit('@', 1)[-1]}{tail}"
+
+
 def check_http_url(value: str) -> str:
     """`value` stripped, or a ValueError naming the problem: an http(s) URL that parses, with a host."""
     text = value.strip()

@@ -208,7 +208,7 @@ class Watch:
                                                       f"({type(exc).__name__}: {visible(str(exc))})")]
 
     def _describe(self, batch: CachedBatch) -> str:
-        now = self.ws.clock()
+        now = self.ws.api_now()
         text = (f"batch {name_of(batch)}: {batch.status_text()}, {batch.counts.total:,} request"
                 f"{'s' * (batch.counts.total != 1)}, running {timefmt.span(batch.duration_seconds(now))}")
         if batch.expires_at:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import contextlib
+import sqlite3
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from batchdeck.core import config as config_mod
@@ -22,10 +25,12 @@ if TYPE_CHECKING:
 
 class Workspace:
     def __init__(self, config: Config, profile: Profile, db_path: Path | None = None, clock: Clock = utcnow,
-                 api_factory: Callable[[], BatchesApi] | None = None) -> None:
+                 api_factory: Callable[[], BatchesApi] | None = None, follow_api_clock: bool = False) -> None:
         self.config = config
         self.profile = profile
-        self.clock = clock
+        self.clock = clock  # stamps the cache keeps and compares (jobs, intents): never jumps with the skew
+        self.follow_api_clock = follow_api_clock
+        self._stored_skew: float | None = None
         self.db = Database(db_path or paths.database_file())
         self.cache = BatchCache(self.db, profile.name)
         self._api: BatchesApi | None = None
@@ -33,8 +38,27 @@ class Workspace:
 
     @classmethod
     def open(cls, profile_name: str | None = None, clock: Clock = utcnow) -> Workspace:
+        """A workspace whose ages follow the API's clock (see `api_now`), as the CLI's commands use it."""
         config = config_mod.load()
-        return cls(config, config.profile(profile_name), clock=clock)
+        return cls(config, config.profile(profile_name), clock=clock, follow_api_clock=True)
+
+    def skew_seconds(self) -> float:
+        """The API's clock minus ours: as this process's client measured it, else as a command before
+        stored it (0 when none ever did)."""
+        api = self._api
+        if api is not None and api.skew_measured:
+            return api.skew_seconds
+        if self._stored_skew is None:
+            self._stored_skew = self.cache.clock_skew() or 0.0
+        return self._stored_skew
+
+    def api_now(self) -> datetime:
+        """Now on the API's clock, the one `created_at` was written with, for ages and countdowns: a
+        batch just created is never "15h ago" on a machine whose clock is off, even with no request
+        made (`list --cached`). A session's workspace has the API's clock already."""
+        if not self.follow_api_clock:
+            return self.clock()
+        return self.clock() + timedelta(seconds=self.skew_seconds())
 
     @property
     def api(self) -> BatchesApi:
@@ -44,7 +68,7 @@ class Workspace:
             from batchdeck.core.api import BatchesApi  # the SDK loads only when the API is used
 
             self._api = BatchesApi(self.profile, max_retries=int(self.setting("sync.max_retries")),
-                                   timeout=float(self.setting("sync.timeout")))
+                                   timeout=float(self.setting("sync.timeout")), clock=self.clock)
         return self._api
 
     def setting(self, key: str) -> Any:
@@ -59,12 +83,26 @@ class Workspace:
         return PriceBook(self.config.prices)
 
     def syncer(self) -> Syncer:
-        return Syncer(self.api, self.cache, self.clock)
+        return Syncer(self.api, self.cache, self.api_now)  # its stamps are shown as ages, next to API times
 
     def close(self) -> None:
-        if self._api is not None and self._api_factory is None:
-            self._api.close()
-        self.db.close()
+        try:
+            self._store_skew()
+        finally:
+            if self._api is not None and self._api_factory is None:
+                self._api.close()
+            self.db.close()
+
+    def _store_skew(self) -> None:
+        """Keep the skew this process measured for the next command; a cache that cannot be written
+        now (locked, read-only) keeps the one before."""
+        api = self._api
+        if not (self.follow_api_clock and api is not None and api.skew_measured):
+            return
+        with contextlib.suppress(sqlite3.Error):
+            stored = self.cache.clock_skew()
+            if stored is None or abs(stored - api.skew_seconds) >= 1.0:  # most commands write nothing
+                self.cache.record_clock_skew(api.skew_seconds)
 
     def __enter__(self) -> Workspace:
         return self
