@@ -242,27 +242,6 @@ def test_a_proxy_password_in_the_base_url_is_never_shown(home: Path, capsys: pyt
     assert "cannot reach http://127.0.0.1:9/proxy" in seen, seen
 
 
-def test_the_tui_session_starts_on_the_skew_a_command_stored_and_stores_its_own(
-        behind: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
-    from batchdeck.core import config as config_mod
-    from batchdeck.core.session import Session
-    from batchdeck.core.workspace import Workspace
-
-    assert run_cli(capsys, "sync")[0] == 0  # measures and stores the API's clock, 15 hours behind
-    config = config_mod.load()
-    session = Session(config, config.profile())
-    try:
-        assert abs(session.api_now().timestamp() - behind.clock.now()) < 5  # before any request of its own
-    finally:
-        session.close()
-    behind.advance(2 * 3600)  # the API's clock moves on: 13 hours behind now
-    session = Session(config, config.profile())
-    session.api().list_page()
-    session.close()  # keeps what it measured for the next run and the CLI
-    with Workspace.open() as ws:
-        assert abs(ws.skew_seconds() + 13 * 3600) < 5, ws.skew_seconds()
-
-
 @pytest.mark.parametrize("argv", [["list", "--bogus", "\x1b]0;pwn\x07"], ["sync", "extra\u202etxt"]],
                          ids=["escape", "bidi"])
 def test_arguments_argparse_refuses_are_shown_visibly(home: Path, capsys: pytest.CaptureFixture[str],

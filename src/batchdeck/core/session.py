@@ -12,7 +12,6 @@ the `created_at` the API wrote, even on a machine whose clock is off.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from batchdeck.core import paths
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.config import Config, Profile
-from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -38,25 +36,12 @@ class Session:
         self.clock_note: str | None = None  # said in the TUI's status line (the demo's clock runs fast)
         self._lock = threading.Lock()
         self._api: BatchesApi | None = None
-        self._stored_skew: float | None = None
 
     @property
     def skew_seconds(self) -> float:
-        """The API's clock minus the local one, as last measured; before any answer, as a command
-        before stored it in the cache (so ages are right from the first frame, offline too)."""
+        """The API's clock minus the local one, as last measured (0 before any answer)."""
         api = self._api
-        if api is not None and api.skew_measured:
-            return api.skew_seconds
-        if self._stored_skew is None:
-            self._stored_skew = self._read_stored_skew()
-        return self._stored_skew
-
-    def _read_stored_skew(self) -> float:
-        try:
-            with Workspace(self.config, self.profile, self.db_path, self.local_clock) as ws:
-                return ws.cache.clock_skew() or 0.0
-        except (sqlite3.Error, OSError, BatchdeckError):  # an unreadable cache is reported where it is used
-            return 0.0
+        return api.skew_seconds if api is not None else 0.0
 
     def api_now(self) -> datetime:
         """Now, on the API's clock."""
@@ -82,16 +67,5 @@ class Session:
     def close(self) -> None:
         with self._lock:
             if self._api is not None:
-                self._store_skew(self._api)
                 self._api.close()
                 self._api = None
-
-    def _store_skew(self, api: BatchesApi) -> None:
-        """Keep the skew measured for the next run (and the CLI); a cache that cannot be written keeps the old one."""
-        if not api.skew_measured:
-            return
-        try:
-            with Workspace(self.config, self.profile, self.db_path, self.local_clock) as ws:
-                ws.cache.record_clock_skew(api.skew_seconds)
-        except (sqlite3.Error, OSError, BatchdeckError):
-            pass
