@@ -16,9 +16,9 @@ import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from batchdeck.emulator import Emulator  # noqa: E402
-from batchdeck.emulator.results import result_chunks  # noqa: E402
-from tests.emulator_process import EmulatorProcess  # noqa: E402
+from batchdeck.emulator import Emulator
+from batchdeck.emulator.results import result_chunks
+from tests.emulator_process import EmulatorProcess
 
 HEADERS = {"x-api-key": "bench", "anthropic-version": "2023-06-01"}
 RATIO_TARGET = 1.6

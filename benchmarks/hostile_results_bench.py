@@ -1,7 +1,7 @@
 """Figures for the README's "Reliability and security": results downloads against a hostile server.
 
 Run: python benchmarks/hostile_results_bench.py [case ...]
-Each case runs `batchdeck.core.results.download` in its own process (for a clean peak RSS)
+Each case runs `batchdeck.core.results.download.download` in its own process (for a clean peak RSS)
 against `tests/reliability/hostile_api.py` with the shipped limits, and prints the outcome,
 wall time and peak RSS. Cases: bomb (16 KB of gzip -> 16 MiB of newlines), spaces (64 KB of gzip
 -> 64 MiB without a newline), long (one 64 MiB line and 7 good ones, plain), trickle (1 byte/s;
@@ -41,15 +41,15 @@ def peak_rss() -> float:
 
 
 def child(home: str) -> None:
-    import batchdeck.core.api  # noqa: F401 (the SDK loads before the clock starts)
-    from batchdeck.core.results import download
+    import batchdeck.core.api.client  # noqa: F401 (the SDK loads before the clock starts)
+    from batchdeck.core.results.download import download
     from batchdeck.core.workspace import Workspace
 
     started = time.perf_counter()
     try:
         with Workspace.open() as ws:
             outcome = download(ws, BATCH).summary()
-    except Exception as exc:  # noqa: BLE001 (reported)
+    except Exception as exc:
         outcome = f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - started
     rss = peak_rss()
@@ -61,11 +61,16 @@ def run(case: str) -> None:
     stop = threading.Event()
     with HostileApi() as api, tempfile.TemporaryDirectory() as home:
         api.add_batch(BATCH, total, factory(stop))
-        env = {**os.environ, "ANTHROPIC_BASE_URL": api.base_url, "ANTHROPIC_API_KEY": "sk-ant-bench",
-               **{var: f"{home}/{var.lower()}" for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")}}
+        env = {
+            **os.environ,
+            "ANTHROPIC_BASE_URL": api.base_url,
+            "ANTHROPIC_API_KEY": "sk-ant-bench",
+            **{var: f"{home}/{var.lower()}" for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")},
+        }
         try:
-            out = subprocess.run([sys.executable, __file__, "--child", home], env=env, capture_output=True,
-                                 text=True, timeout=900).stdout.strip()
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", home], env=env, capture_output=True, text=True, timeout=900
+            ).stdout.strip()
         except subprocess.TimeoutExpired:
             out = "did not end in 900 s"
         stop.set()

@@ -9,7 +9,6 @@ Goals: batchdeck <= 1.5x the bare loop's wall time, >= 5x faster than the SDK lo
 from __future__ import annotations
 
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -33,8 +32,10 @@ def child(kind: str, base_url: str, batch_id: str, home: str) -> None:
         count = len(rows)
     elif kind == "bare":
         count = 0
-        with client.messages.batches.with_streaming_response.results(batch_id) as response, \
-                open(Path(home) / "bare.jsonl", "wb") as fh:
+        with (
+            client.messages.batches.with_streaming_response.results(batch_id) as response,
+            open(Path(home) / "bare.jsonl", "wb") as fh,
+        ):
             pending = b""
             for chunk in response.iter_bytes(1 << 16):
                 fh.write(chunk)
@@ -44,8 +45,8 @@ def child(kind: str, base_url: str, batch_id: str, home: str) -> None:
                     json.loads(line)
                     count += 1
     else:
-        from batchdeck.core.config import Config, Profile
-        from batchdeck.core.results import download
+        from batchdeck.core.config.config_file import Config, Profile
+        from batchdeck.core.results.download import download
         from batchdeck.core.workspace import Workspace
 
         profile = Profile("bench", api_key="bench", base_url=base_url)
@@ -58,8 +59,13 @@ def child(kind: str, base_url: str, batch_id: str, home: str) -> None:
 
 def run(kind: str, base_url: str, batch_id: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as home:
-        out = subprocess.run([sys.executable, __file__, "child", kind, base_url, batch_id, home],
-                             capture_output=True, text=True, check=True, cwd=ROOT).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "child", kind, base_url, batch_id, home],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -79,8 +85,10 @@ def main() -> int:
     vs_bare = results["ours"]["seconds"] / results["bare"]["seconds"]
     vs_sdk = results["sdk"]["seconds"] / results["ours"]["seconds"]
     peak = results["ours"]["peak"] / mib
-    print(f"batchdeck / bare: {vs_bare:.2f}x (goal <= 1.5); SDK / batchdeck: {vs_sdk:.1f}x (goal >= 5); "
-          f"peak {peak:.1f} MiB (goal <= 80)")
+    print(
+        f"batchdeck / bare: {vs_bare:.2f}x (goal <= 1.5); SDK / batchdeck: {vs_sdk:.1f}x (goal >= 5); "
+        f"peak {peak:.1f} MiB (goal <= 80)"
+    )
     return 0 if vs_bare <= 1.5 and vs_sdk >= 5 and peak <= 80 else 1
 
 

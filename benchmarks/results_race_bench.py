@@ -17,8 +17,8 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.reliability.hostile_api import HostileApi, body_of, held, plain  # noqa: E402
-from tests.reliability.killer import Killer  # noqa: E402
+from tests.reliability.hostile_api import HostileApi, body_of, held, plain
+from tests.reliability.killer import Killer
 
 BATCH = "msgbatch_race0001"
 ROWS = 2_000
@@ -38,8 +38,13 @@ def saved_whole(home: str, body: bytes) -> bool:
 
 def one_round(number: int) -> bool:
     with HostileApi() as api, tempfile.TemporaryDirectory() as home:
-        os.environ.update({"ANTHROPIC_BASE_URL": api.base_url, "ANTHROPIC_API_KEY": "sk-ant-race",
-                           **{v: f"{home}/{v.lower()}" for v in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")}})
+        os.environ.update(
+            {
+                "ANTHROPIC_BASE_URL": api.base_url,
+                "ANTHROPIC_API_KEY": "sk-ant-race",
+                **{v: f"{home}/{v.lower()}" for v in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")},
+            }
+        )
         body = body_of(ROWS)
         go = threading.Event()
         go.set()
@@ -49,8 +54,10 @@ def one_round(number: int) -> bool:
         for proc in procs:
             proc.join(120)
         whole = saved_whole(home, body)
-        print(f"round {number}: exit codes {[p.exitcode for p in procs]}, "
-              f"{len(api.results_requests())} results requests, whole set saved: {whole}")
+        print(
+            f"round {number}: exit codes {[p.exitcode for p in procs]}, "
+            f"{len(api.results_requests())} results requests, whole set saved: {whole}"
+        )
         return whole
 
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from batchdeck.commands.demo_cmd import demo_session  # noqa: E402
-from batchdeck.core.results import download  # noqa: E402
+from batchdeck.core.results.download import download  # noqa: E402
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates  # noqa: E402
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec  # noqa: E402
 from batchdeck.tui.app import BatchdeckApp  # noqa: E402
@@ -91,13 +91,18 @@ async def measure(home: Path, base_url: str, big: str, small: str) -> dict[str, 
                 record(f"open {size}: rows after screen up", moments["on_mount"], moments["on_results_queried"])
                 if batch_id == big:
                     result_list = screen.query_one(ResultList)
-                    for label, text, expected in (("search prefix", "row-0421", 100), ("search glob *7", "*7", 10_000),
-                                                  ("search exact id", "row-042137", 1)):
+                    for label, text, expected in (
+                        ("search prefix", "row-0421", 100),
+                        ("search glob *7", "*7", 10_000),
+                        ("search exact id", "row-042137", 1),
+                    ):
                         generation = screen.generation
                         started = time.perf_counter()
                         screen.query_one("#results-search").value = text  # type: ignore[attr-defined]
-                        await until(pilot, lambda g=generation: screen.generation > g
-                                    and result_list.generation == screen.generation)
+                        await until(
+                            pilot,
+                            lambda g=generation: screen.generation > g and result_list.generation == screen.generation,
+                        )
                         record(label, started)
                         assert screen.total == expected, (label, screen.total)
                     screen.query_one("#results-search").value = ""  # type: ignore[attr-defined]
@@ -115,10 +120,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, Emulator(speed=0) as emu:
         home = Path(tmp)
         start = emu.clock.now()
-        big = emu.store.new_batch(SyntheticSource(SyntheticSpec("row", 100_000)), DEFAULT_WORKSPACE,
-                                  Rates(error_rate=0.02), created_at=start - 86400).id
-        small = emu.store.new_batch(SyntheticSource(SyntheticSpec("small", 1_000)), DEFAULT_WORKSPACE,
-                                    Rates(error_rate=0.02), created_at=start - 86000).id
+        big = emu.store.new_batch(
+            SyntheticSource(SyntheticSpec("row", 100_000)),
+            DEFAULT_WORKSPACE,
+            Rates(error_rate=0.02),
+            created_at=start - 86400,
+        ).id
+        small = emu.store.new_batch(
+            SyntheticSource(SyntheticSpec("small", 1_000)),
+            DEFAULT_WORKSPACE,
+            Rates(error_rate=0.02),
+            created_at=start - 86000,
+        ).id
         emu.advance(2 * 86400)
         session = demo_session(emu.base_url, home)
         with session.workspace() as ws:

@@ -18,9 +18,9 @@ import anthropic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from batchdeck.core.workspace import Workspace  # noqa: E402
-from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates  # noqa: E402
-from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec  # noqa: E402
+from batchdeck.core.workspace import Workspace
+from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates
+from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
 
 BATCHES = 10_000
 LIVE = 50
@@ -30,8 +30,12 @@ RATIO_GOAL = 1.3
 def seed(emu: Emulator, n: int) -> None:
     start = emu.clock.now()
     for i in range(n):
-        emu.store.new_batch(SyntheticSource(SyntheticSpec(f"b{i}", 10)), DEFAULT_WORKSPACE, Rates(),
-                            created_at=start - 30 * 86400 + i * 60)
+        emu.store.new_batch(
+            SyntheticSource(SyntheticSpec(f"b{i}", 10)),
+            DEFAULT_WORKSPACE,
+            Rates(),
+            created_at=start - 30 * 86400 + i * 60,
+        )
 
 
 def sdk_loop(base_url: str) -> float:
@@ -45,8 +49,9 @@ def sdk_loop(base_url: str) -> float:
 
 def first_sync(base_url: str) -> float:
     with tempfile.TemporaryDirectory() as home:
-        os.environ.update(XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, ANTHROPIC_BASE_URL=base_url,
-                          ANTHROPIC_API_KEY="bench")
+        os.environ.update(
+            XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, ANTHROPIC_BASE_URL=base_url, ANTHROPIC_API_KEY="bench"
+        )
         with Workspace.open() as ws:
             ws.api  # client construction is not part of the loop being compared
             started = time.perf_counter()
@@ -62,10 +67,21 @@ def incremental_requests() -> int:
         emu.set_rates(expire_rate=1.0)  # the live ones stay in progress
         client = anthropic.Anthropic(base_url=emu.base_url, api_key="bench")
         for i in range(LIVE):
-            client.messages.batches.create(requests=[{"custom_id": f"r{i}", "params": {
-                "model": "claude-haiku-4-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}}])
-        os.environ.update(XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, ANTHROPIC_BASE_URL=emu.base_url,
-                          ANTHROPIC_API_KEY="bench")
+            client.messages.batches.create(
+                requests=[
+                    {
+                        "custom_id": f"r{i}",
+                        "params": {
+                            "model": "claude-haiku-4-5",
+                            "max_tokens": 10,
+                            "messages": [{"role": "user", "content": "hi"}],
+                        },
+                    }
+                ]
+            )
+        os.environ.update(
+            XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, ANTHROPIC_BASE_URL=emu.base_url, ANTHROPIC_API_KEY="bench"
+        )
         with Workspace.open() as ws:
             ws.syncer().sync()
             emu.advance(3600)
@@ -83,8 +99,10 @@ def main() -> int:
         ours = min(first_sync(emu.base_url) for _ in range(3))
     requests = incremental_requests()
     ratio = ours / sdk
-    print(f"first sync of {BATCHES:,} batches: {ours:.2f} s; plain SDK loop: {sdk:.2f} s; "
-          f"ratio {ratio:.2f} (goal <= {RATIO_GOAL})")
+    print(
+        f"first sync of {BATCHES:,} batches: {ours:.2f} s; plain SDK loop: {sdk:.2f} s; "
+        f"ratio {ratio:.2f} (goal <= {RATIO_GOAL})"
+    )
     print(f"incremental sync with {LIVE} live batches: {requests} API request(s) (goal: 1)")
     return 0 if ratio <= RATIO_GOAL and requests == 1 else 1
 

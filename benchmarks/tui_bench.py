@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from batchdeck.core.config import Config, Profile  # noqa: E402
+from batchdeck.core.config.config_file import Config, Profile  # noqa: E402
 from batchdeck.core.workspace import Workspace  # noqa: E402
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates  # noqa: E402
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec  # noqa: E402
@@ -33,8 +33,9 @@ IDLE_SECONDS, WARMUP = 20.0, 5.0
 
 def first_paint(mode: str, db: Path, base_url: str) -> float:
     started = time.time()
-    out = subprocess.run([sys.executable, CHILD, mode, str(db), base_url], capture_output=True, text=True,
-                         timeout=60, cwd=ROOT).stdout
+    out = subprocess.run(
+        [sys.executable, CHILD, mode, str(db), base_url], capture_output=True, text=True, timeout=60, cwd=ROOT
+    ).stdout
     line = next(line for line in out.splitlines() if line.startswith("PAINT"))
     return float(line.split()[1]) - started
 
@@ -46,8 +47,11 @@ def cpu_seconds(pid: int) -> float:
 
 def idle_cpu(home: Path) -> float:
     with EmulatorProcess("--scenario", "demo", "--speed", "0", "--quiet") as emu:
-        proc = subprocess.Popen([sys.executable, CHILD, "idle", str(home / "idle.db"), emu.base_url,
-                                 str(WARMUP + IDLE_SECONDS + 2)], stdout=subprocess.DEVNULL, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, CHILD, "idle", str(home / "idle.db"), emu.base_url, str(WARMUP + IDLE_SECONDS + 2)],
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
         time.sleep(WARMUP)
         before, t0 = cpu_seconds(proc.pid), time.monotonic()
         time.sleep(IDLE_SECONDS)
@@ -61,16 +65,22 @@ def main() -> int:
         home = Path(tmp)
         start = emu.clock.now()
         for i in range(10_000):
-            emu.store.new_batch(SyntheticSource(SyntheticSpec(f"b{i}", 10)), DEFAULT_WORKSPACE, Rates(),
-                                created_at=start - 20 * 86400 + i * 60)
+            emu.store.new_batch(
+                SyntheticSource(SyntheticSpec(f"b{i}", 10)),
+                DEFAULT_WORKSPACE,
+                Rates(),
+                created_at=start - 20 * 86400 + i * 60,
+            )
         profile = Profile("bench", api_key="bench-key", base_url=emu.base_url)
         with Workspace(Config(home / "config.toml"), profile, home / "cache.db") as ws:
             assert ws.syncer().sync().ok
         floor = statistics.median(first_paint("baseline", home / "cache.db", emu.base_url) for _ in range(3))
         paint = statistics.median(first_paint("paint", home / "cache.db", emu.base_url) for _ in range(3))
     cpu = idle_cpu(Path(tempfile.mkdtemp()))
-    print(f"first painted list, 10,000 cached batches: {paint:.2f} s (goal <= {PAINT_GOAL}); "
-          f"Textual's floor in this run: {floor:.2f} s; ratio {paint / floor:.2f}")
+    print(
+        f"first painted list, 10,000 cached batches: {paint:.2f} s (goal <= {PAINT_GOAL}); "
+        f"Textual's floor in this run: {floor:.2f} s; ratio {paint / floor:.2f}"
+    )
     print(f"idle CPU with 5 live batches polling: {cpu:.2f}% of a core (goal < {CPU_GOAL}%)")
     return 0 if paint <= PAINT_GOAL and cpu < CPU_GOAL else 1
 

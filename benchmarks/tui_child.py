@@ -25,7 +25,7 @@ if mode == "baseline":  # Textual's own floor: the smallest app painting one wid
     Hello().run(headless=True)
     raise SystemExit(0)
 
-from batchdeck.core.config import Config, Profile  # noqa: E402
+from batchdeck.core.config.config_file import Config, Profile  # noqa: E402
 from batchdeck.core.session import Session  # noqa: E402
 from batchdeck.tui.app import BatchdeckApp  # noqa: E402
 from batchdeck.tui.messages import DataLoaded  # noqa: E402
@@ -48,8 +48,9 @@ class Probe(BatchdeckApp):
 profile = Profile("bench", api_key="bench-key", base_url=base_url)
 # Idle means polling only: background results downloads (the demo's 100,000-row batch among them) are work.
 settings = {"results.auto_download": False}
-session = Session(Config(db_path.parent / "config.toml", profiles={"bench": profile}, settings=settings), profile,
-                  db_path=db_path)
+session = Session(
+    Config(db_path.parent / "config.toml", profiles={"bench": profile}, settings=settings), profile, db_path=db_path
+)
 app = Probe(session)
 if mode == "idle":
     app.call_later(lambda: app.set_timer(float(sys.argv[4]), app.exit))

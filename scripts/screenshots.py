@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,7 +20,7 @@ from batchdeck.tui.app import BatchdeckApp  # noqa: E402
 from batchdeck.tui.screens.results import ResultsScreen  # noqa: E402
 from batchdeck.tui.widgets.result_list import ResultList  # noqa: E402
 
-START = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 SHOTS = [  # (file, terminal size, keys pressed after the first sync)
     ("main.svg", (110, 34), ()),
     ("main-80x24.svg", (80, 24), ()),
@@ -33,8 +33,10 @@ SHOTS = [  # (file, terminal size, keys pressed after the first sync)
 
 
 async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...]) -> None:
-    with Emulator(speed=0, start_time=START.timestamp(), scenario="demo") as emulator, \
-            tempfile.TemporaryDirectory() as home:
+    with (
+        Emulator(speed=0, start_time=START.timestamp(), scenario="demo") as emulator,
+        tempfile.TemporaryDirectory() as home,
+    ):
         session = demo_session(emulator.base_url, Path(home), clock=lambda: START)
         session.config.settings["results.auto_download"] = False  # the same picture every time
         app = BatchdeckApp(session)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import anthropic
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from batchdeck.emulator import Emulator, FaultConfig
 
 # A fixed virtual start time, so timestamps in assertions are predictable.
-START = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc).timestamp()
+START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC).timestamp()
 API_KEY = "sk-ant-test-0123456789"
 
 

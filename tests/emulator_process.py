@@ -24,8 +24,13 @@ class EmulatorProcess:
 
     def __enter__(self) -> EmulatorProcess:
         self.errors = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a request log never blocks
-        self.proc = subprocess.Popen([sys.executable, "-m", "batchdeck", "emulator", *self.args],
-                                     stdout=subprocess.PIPE, stderr=self.errors, text=True, env=self.env)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "batchdeck", "emulator", *self.args],
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+            text=True,
+            env=self.env,
+        )
         stdout: IO[str] = self.proc.stdout  # type: ignore[assignment]
         for line in stdout:
             self.banner.append(line)

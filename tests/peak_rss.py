@@ -30,7 +30,8 @@ class Measured:
 
 def run_batchdeck(*args: str, timeout: float = 120) -> Measured:
     """`batchdeck ARGS` (environment inherited) with its exit code, output and peak RSS."""
-    probe = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, check=True,
-                           timeout=timeout)
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, check=True, timeout=timeout
+    )
     out = json.loads(probe.stdout)
     return Measured(out["code"], out["stdout"], out["stderr"], out["peak_kib"] * 1024)

@@ -81,13 +81,16 @@ def test_busy_port_is_a_clear_error() -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--faults", "429=lots"], "fault '429' needs a number"),
-    (["--speed", "-1"], "--speed must be 0 or more"),
-    (["--error-rate", "2"], "error_rate must be between 0 and 1"),
-    (["--scenario", "mars"], "unknown scenario 'mars'"),
-    (["--api-key", "=wrkspc_x"], "has an empty key"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--faults", "429=lots"], "fault '429' needs a number"),
+        (["--speed", "-1"], "--speed must be 0 or more"),
+        (["--error-rate", "2"], "error_rate must be between 0 and 1"),
+        (["--scenario", "mars"], "unknown scenario 'mars'"),
+        (["--api-key", "=wrkspc_x"], "has an empty key"),
+    ],
+)
 def test_bad_arguments_are_named(args: list[str], message: str) -> None:
     result = batchdeck("emulator", "--port", "0", *args)
     assert result.returncode == 2
@@ -97,10 +100,14 @@ def test_bad_arguments_are_named(args: list[str], message: str) -> None:
 def test_documentation_script_runs_unchanged_against_the_emulator() -> None:
     """Anthropic's documented flow (create, poll, results, cancel, delete, list) against `batchdeck emulator`."""
     with EmulatorProcess("--speed", "3000", "--quiet") as emu:
-        env = {**os.environ, "ANTHROPIC_BASE_URL": emu.base_url, "ANTHROPIC_API_KEY": "doc-key",
-               "POLL_SECONDS": "0.05"}
-        result = subprocess.run([sys.executable, str(ROOT / "examples" / "batches_quickstart.py")],
-                                capture_output=True, text=True, env=env, timeout=120)
+        env = {**os.environ, "ANTHROPIC_BASE_URL": emu.base_url, "ANTHROPIC_API_KEY": "doc-key", "POLL_SECONDS": "0.05"}
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "batches_quickstart.py")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Success! my-first-request" in out and "Success! my-second-request" in out
@@ -108,10 +115,13 @@ def test_documentation_script_runs_unchanged_against_the_emulator() -> None:
     assert out.count(" ended created ") == 1  # the listing shows the first batch; the deleted one is gone
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--port", "99999"], "port must be between 0 and 65535"),
-    (["--speed", "nan"], "--speed must be 0 or more"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "99999"], "port must be between 0 and 65535"),
+        (["--speed", "nan"], "--speed must be 0 or more"),
+    ],
+)
 def test_more_bad_emulator_arguments(args: list[str], message: str) -> None:
     result = batchdeck("emulator", *args)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

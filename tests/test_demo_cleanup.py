@@ -31,8 +31,13 @@ class DemoInPty:
     """`python -m batchdeck demo` as the session leader of a new pty, as a terminal or sshd starts it."""
 
     def __init__(self, tmpdir: Path) -> None:
-        env = {**os.environ, "TERM": "xterm-256color", "TMPDIR": str(tmpdir), "COLUMNS": str(COLUMNS),
-               "LINES": str(ROWS)}
+        env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "TMPDIR": str(tmpdir),
+            "COLUMNS": str(COLUMNS),
+            "LINES": str(ROWS),
+        }
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: the pty is its controlling terminal
             os.execve(sys.executable, [sys.executable, "-m", "batchdeck", "demo"], env)
@@ -88,8 +93,9 @@ class DemoInPty:
             os.close(self.fd)
 
 
-@pytest.mark.parametrize(("how", "code"), [("q", 0), ("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129),
-                                           ("terminal closed", 129)])
+@pytest.mark.parametrize(
+    ("how", "code"), [("q", 0), ("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129), ("terminal closed", 129)]
+)
 def test_the_demo_removes_its_folder(tmp_path: Path, how: str, code: int) -> None:
     demo = DemoInPty(tmp_path)
     try:

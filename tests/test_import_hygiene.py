@@ -14,12 +14,16 @@ UI_PACKAGES = ("tui",)
 
 
 def _modules(package: Path, root: Path = SRC.parent) -> list[str]:
-    return sorted(".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
-                  for p in package.rglob("*.py") if p.parent.name != "__pycache__")
+    return sorted(
+        ".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        for p in package.rglob("*.py")
+        if p.parent.name != "__pycache__"
+    )
 
 
-NON_UI = [m for m in _modules(SRC)
-          if m.split(".")[1:2] not in ([p] for p in UI_PACKAGES) and not m.endswith("__main__")]
+NON_UI = [
+    m for m in _modules(SRC) if m.split(".")[1:2] not in ([p] for p in UI_PACKAGES) and not m.endswith("__main__")
+]
 
 
 def _loaded_after(code: str) -> set[str]:
@@ -44,11 +48,18 @@ def test_emulator_imports_only_itself() -> None:
     offenders = []
     for path in (SRC / "emulator").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            offenders += [f"{path.name}: {n}" for n in names
-                          if n.startswith("batchdeck") and not n.startswith("batchdeck.emulator")]
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
+            offenders += [
+                f"{path.name}: {n}"
+                for n in names
+                if n.startswith("batchdeck") and not n.startswith("batchdeck.emulator")
+            ]
     assert offenders == []
     loaded = _loaded_after("import batchdeck.emulator")
     assert {m for m in loaded if m.startswith("batchdeck")} - {"batchdeck"} <= {
-        m for m in loaded if m.startswith("batchdeck.emulator")}
+        m for m in loaded if m.startswith("batchdeck.emulator")
+    }

@@ -13,13 +13,27 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from batchdeck import __version__
-from batchdeck.commands import (change_cmd, config_cmd, demo_cmd, emulator_cmd, job_cmd, list_cmd, meta_cmd,
-                                results_cmd, retry_cmd, status_cmd, submit_cmd, sync_cmd, tui_cmd, watch_cmd)
+from batchdeck.commands import (
+    change_cmd,
+    config_cmd,
+    demo_cmd,
+    emulator_cmd,
+    job_cmd,
+    list_cmd,
+    meta_cmd,
+    results_cmd,
+    retry_cmd,
+    status_cmd,
+    submit_cmd,
+    sync_cmd,
+    tui_cmd,
+    watch_cmd,
+)
 from batchdeck.commands.common import profile_options
-from batchdeck.core import config as config_mod
-from batchdeck.core import paths
-from batchdeck.core.db import unreadable
+from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.config import paths
 from batchdeck.core.errors import BatchdeckError, redact
+from batchdeck.core.store.db import unreadable
 from batchdeck.core.terminal_text import visible, visible_block
 
 DESCRIPTION = """\
@@ -58,14 +72,20 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog="batchdeck", description=DESCRIPTION, epilog=EPILOG,
+        prog="batchdeck",
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"batchdeck {__version__}")
     parents = [profile_options()]
     parser.add_argument("--profile", metavar="NAME", help="the profile (workspace) to use")
-    parser.add_argument("--readonly", action="store_true", dest="readonly_global",
-                        help="open the TUI as a monitor: every action that changes anything is off")
+    parser.add_argument(
+        "--readonly",
+        action="store_true",
+        dest="readonly_global",
+        help="open the TUI as a monitor: every action that changes anything is off",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sync_cmd.register(commands, parents)
     list_cmd.register(commands, parents)

@@ -34,8 +34,12 @@ def ws(home: Path) -> Iterator[Workspace]:
 def seed(emulator: Emulator, n: int, size: int = 1, rates: Rates = Rates()) -> list[str]:
     """n batches one simulated second apart, newer than any before (the clock moves past them); ids newest first."""
     start = emulator.clock.now()
-    ids = [emulator.store.new_batch(SyntheticSource(SyntheticSpec(f"s{i}", size)), DEFAULT_WORKSPACE, rates,
-                                    created_at=start + i + 1).id for i in range(n)]
+    ids = [
+        emulator.store.new_batch(
+            SyntheticSource(SyntheticSpec(f"s{i}", size)), DEFAULT_WORKSPACE, rates, created_at=start + i + 1
+        ).id
+        for i in range(n)
+    ]
     emulator.clock.set_time(start + n + 1)
     return ids[::-1]
 
@@ -43,8 +47,7 @@ def seed(emulator: Emulator, n: int, size: int = 1, rates: Rates = Rates()) -> l
 def emulator_view(emulator: Emulator) -> dict[str, tuple[str, tuple[int, ...]]]:
     """What the API would list right now: id -> (status, counts)."""
     now = emulator.clock.now()
-    return {b.id: (b.status(now), tuple(b.counts(now).values())) for b in emulator.store.all_batches()
-            if not b.deleted}
+    return {b.id: (b.status(now), tuple(b.counts(now).values())) for b in emulator.store.all_batches() if not b.deleted}
 
 
 def cache_view(ws: Workspace) -> dict[str, tuple[str, tuple[int, ...]]]:

@@ -31,7 +31,7 @@ def webhook_server(*statuses: int) -> Iterator[tuple[str, Received]]:
     received = Received(list(statuses) or [200])
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             n = len(received.bodies)
             received.bodies.append(body)

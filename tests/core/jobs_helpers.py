@@ -13,8 +13,11 @@ DAY = 86400.0
 
 def line(custom_id: str, text: str = "Classify: my invoice is wrong", **params: Any) -> bytes:
     """One request line as a user would write it (spaces after separators, non-ASCII kept)."""
-    body: dict[str, Any] = {"model": "claude-haiku-4-5", "max_tokens": 64,
-                            "messages": [{"role": "user", "content": text}]}
+    body: dict[str, Any] = {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 64,
+        "messages": [{"role": "user", "content": text}],
+    }
     body.update(params)
     return json.dumps({"custom_id": custom_id, "params": body}, ensure_ascii=False).encode()
 
@@ -45,7 +48,7 @@ def end_all(emulator: Emulator) -> None:
 def settle_after(seconds: float) -> None:
     """Interrupted creates are called lost after `seconds` (batchdeck waits 30 s by default, in case the
     API is still making a batch whose answer was cut; the emulator makes it at once)."""
-    from batchdeck.core import config
+    from batchdeck.core.config import config_file as config
 
     settings = config.load()
     settings.settings["submit.settle_seconds"] = seconds

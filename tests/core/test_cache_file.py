@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from batchdeck.core import paths
-from batchdeck.core.db import Database, salvage_local_tables
+from batchdeck.core.config import paths
 from batchdeck.core.errors import CacheError
-from batchdeck.core.migrations import MIGRATIONS, SCHEMA_VERSION
+from batchdeck.core.store.db import Database, salvage_local_tables
+from batchdeck.core.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator, FaultConfig
 from tests.core.conftest import SECRET, cache_view, emulator_view, run_cli, seed
@@ -37,14 +37,16 @@ def test_migration_from_schema_1_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old = sqlite3.connect(path)
     old.executescript(MIGRATIONS[0])
-    old.execute("INSERT INTO batches VALUES ('p', 'msgbatch_old', 'ended', 0, 5, 0, 0, 0, "
-                "'2026-10-01T00:00:00.000000Z', NULL, NULL, NULL, NULL, NULL, '{}', 'x', 'x', NULL)")
+    old.execute(
+        "INSERT INTO batches VALUES ('p', 'msgbatch_old', 'ended', 0, 5, 0, 0, 0, "
+        "'2026-10-01T00:00:00.000000Z', NULL, NULL, NULL, NULL, NULL, '{}', 'x', 'x', NULL)"
+    )
     old.execute("PRAGMA user_version = 1")
     old.commit()
     old.close()
     db = Database(path)
     assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    from batchdeck.core.cache import BatchCache
+    from batchdeck.core.store.batch_repo import BatchCache
 
     cache = BatchCache(db, "p")
     cache.set_meta("msgbatch_old", "now", label="migrated")
@@ -61,8 +63,9 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         Database(path)
 
 
-def test_damaged_database_names_the_file_and_the_fix(home: Path, emulator: Emulator,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_damaged_database_names_the_file_and_the_fix(
+    home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed(emulator, 4)
     assert run_cli(capsys, "sync")[0] == 0
     run_cli(capsys, "label", seed_id(emulator), "precious")
@@ -84,8 +87,9 @@ def seed_id(emulator: Emulator) -> str:
     return emulator.store.all_batches()[-1].id
 
 
-def test_rebuild_carries_local_metadata_over(home: Path, emulator: Emulator,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_rebuild_carries_local_metadata_over(
+    home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     ids = seed(emulator, 5)
     run_cli(capsys, "sync")
     run_cli(capsys, "note", ids[2], "rerun with sonnet")
@@ -96,7 +100,7 @@ def test_rebuild_carries_local_metadata_over(home: Path, emulator: Emulator,
 
 def test_salvage_copies_readable_local_rows(tmp_path: Path) -> None:
     old = Database(tmp_path / "old.db")
-    from batchdeck.core.cache import BatchCache
+    from batchdeck.core.store.batch_repo import BatchCache
 
     BatchCache(old, "p").set_meta("msgbatch_a", "t", label="A", tags=["x"])
     old.close()
@@ -127,8 +131,9 @@ def test_sigkill_mid_sync_leaves_a_consistent_resumable_cache(home: Path, emulat
     stored_after_kills = []
     for _ in range(6):  # each child pays ~2 s importing the SDK; issue 7's reliability suite goes further
         calls_before = emulator.stats.calls("list")
-        proc = subprocess.Popen([sys.executable, "-m", "batchdeck", "sync"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "batchdeck", "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 60
         while emulator.stats.calls("list") == calls_before and time.monotonic() < deadline:
             time.sleep(0.01)  # wait for the sync to start talking to the API (the SDK import is slow)
@@ -155,7 +160,7 @@ def test_two_processes_migrating_at_once(tmp_path: Path) -> None:
     old.execute("PRAGMA user_version = 1")
     old.commit()
     old.close()
-    code = f"from batchdeck.core.db import Database; Database(__import__('pathlib').Path({str(path)!r}))"
+    code = f"from batchdeck.core.store.db import Database; Database(__import__('pathlib').Path({str(path)!r}))"
     procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(4)]
     errors = [p.communicate()[1] for p in procs]
     assert [p.returncode for p in procs] == [0] * 4, errors

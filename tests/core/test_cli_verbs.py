@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import anthropic
@@ -13,10 +14,34 @@ from tests.conftest import request
 from tests.core.conftest import SECRET, run_cli, seed
 
 DAY = 86400.0
-JSON_KEYS = {"id", "profile", "processing_status", "status", "request_counts", "total", "created_at", "ended_at",
-             "expires_at", "cancel_initiated_at", "archived_at", "results_url", "deleted", "deleted_at", "label",
-             "note", "tags", "source_file", "created_by", "parent_batch_id", "first_seen_at", "refreshed_at",
-             "results_saved", "cost_usd", "standard_cost_usd", "unpriced_rows"}
+JSON_KEYS = {
+    "id",
+    "profile",
+    "processing_status",
+    "status",
+    "request_counts",
+    "total",
+    "created_at",
+    "ended_at",
+    "expires_at",
+    "cancel_initiated_at",
+    "archived_at",
+    "results_url",
+    "deleted",
+    "deleted_at",
+    "label",
+    "note",
+    "tags",
+    "source_file",
+    "created_by",
+    "parent_batch_id",
+    "first_seen_at",
+    "refreshed_at",
+    "results_saved",
+    "cost_usd",
+    "standard_cost_usd",
+    "unpriced_rows",
+}
 
 
 def test_list_shows_partial_failures(home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
@@ -38,13 +63,16 @@ def test_list_json_is_stable(home: Path, emulator: Emulator, capsys: pytest.Capt
     assert data[0]["request_counts"] == {"processing": 1, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
 
 
-def test_list_filters(home: Path, emulator: Emulator, client: anthropic.Anthropic,
-                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_filters(
+    home: Path, emulator: Emulator, client: anthropic.Anthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed(emulator, 4, size=50, rates=Rates(error_rate=1.0))
     emulator.advance(DAY)
     live = client.messages.batches.create(requests=[request("a")]).id
-    statuses = {s: [d["id"] for d in json.loads(run_cli(capsys, "list", "--json", "--status", s)[1])]
-                for s in ("live", "failed", "ended", "in_progress")}
+    statuses = {
+        s: [d["id"] for d in json.loads(run_cli(capsys, "list", "--json", "--status", s)[1])]
+        for s in ("live", "failed", "ended", "in_progress")
+    }
     assert statuses["live"] == statuses["in_progress"] == [live]
     assert len(statuses["failed"]) == len(statuses["ended"]) == 4
     assert json.loads(run_cli(capsys, "list", "--json", "--limit", "2", "--cached")[1]).__len__() == 2
@@ -57,9 +85,9 @@ def test_list_filters(home: Path, emulator: Emulator, client: anthropic.Anthropi
 def test_since_filters_by_creation(home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     seed(emulator, 3)
     created = sorted(b.created_at for b in emulator.store.all_batches())
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    middle = datetime.fromtimestamp(created[1], tz=timezone.utc).isoformat()
+    middle = datetime.fromtimestamp(created[1], tz=UTC).isoformat()
     data = json.loads(run_cli(capsys, "list", "--json", "--since", middle)[1])
     assert len(data) == 2
 
@@ -82,8 +110,9 @@ def test_show_label_note(home: Path, emulator: Emulator, capsys: pytest.CaptureF
     assert json.loads(run_cli(capsys, "show", ids[3], "--json", "--cached")[1])["label"] is None
 
 
-def test_show_live_batch_has_a_turnaround_estimate(home: Path, emulator: Emulator, client: anthropic.Anthropic,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_live_batch_has_a_turnaround_estimate(
+    home: Path, emulator: Emulator, client: anthropic.Anthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed(emulator, 10, size=30)
     emulator.advance(DAY)
     live = client.messages.batches.create(requests=[request(f"r{i}") for i in range(30)]).id
@@ -103,8 +132,9 @@ def test_ambiguous_and_unknown_ids(home: Path, emulator: Emulator, capsys: pytes
     assert code == 1 and "not found" in err and "Traceback" not in err
 
 
-def test_cancel_and_delete(home: Path, emulator: Emulator, client: anthropic.Anthropic,
-                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cancel_and_delete(
+    home: Path, emulator: Emulator, client: anthropic.Anthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
     batch = client.messages.batches.create(requests=[request(f"r{i}") for i in range(10)]).id
     code, _, err = run_cli(capsys, "delete", batch, "--yes")
     assert code == 1 and "it is still running; cancel it first" in err  # refused before the API is asked
@@ -123,8 +153,9 @@ def test_cancel_and_delete(home: Path, emulator: Emulator, client: anthropic.Ant
     assert [(d["id"], d["deleted"], d["label"]) for d in gone] == [(batch, True, "keep this note")]
 
 
-def test_auth_failure_is_one_clear_line(home: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_auth_failure_is_one_clear_line(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with Emulator(speed=0, api_keys={"the-right-key": ""}) as locked:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", locked.base_url)
         code, _, err = run_cli(capsys, "sync")
@@ -134,7 +165,8 @@ def test_auth_failure_is_one_clear_line(home: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_network_failure_is_one_clear_line_and_cache_still_shown(
-        home: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    home: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed(emulator, 2)
     run_cli(capsys, "sync")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
@@ -150,8 +182,9 @@ def test_missing_key(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest
     assert code == 1 and "no API key for profile 'default': set $ANTHROPIC_API_KEY" in err
 
 
-def test_show_of_a_batch_deleted_elsewhere(home: Path, emulator: Emulator, client: anthropic.Anthropic,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_of_a_batch_deleted_elsewhere(
+    home: Path, emulator: Emulator, client: anthropic.Anthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
     ids = seed(emulator, 3)
     emulator.advance(DAY)
     run_cli(capsys, "sync")
@@ -163,8 +196,9 @@ def test_show_of_a_batch_deleted_elsewhere(home: Path, emulator: Emulator, clien
     assert shown["deleted"] is True and shown["note"] == "keep"
 
 
-def test_list_without_a_key_shows_the_cache(home: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_without_a_key_shows_the_cache(
+    home: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed(emulator, 2)
     run_cli(capsys, "sync")
     monkeypatch.delenv("ANTHROPIC_API_KEY")
@@ -172,8 +206,9 @@ def test_list_without_a_key_shows_the_cache(home: Path, emulator: Emulator, monk
     assert code == 0 and "no API key" in err and len(out.splitlines()) == 3
 
 
-def test_label_when_offline_is_an_operation_failure(home: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_label_when_offline_is_an_operation_failure(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
     code, _, err = run_cli(capsys, "label", "msgbatch_01unknown", "x")
     assert code == 1 and "cannot reach" in err
@@ -185,8 +220,9 @@ def test_unusable_base_url(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: 
     assert code == 1 and "internal error" not in err and "http://[::1" in err
 
 
-def test_show_finds_an_uncached_batch_by_id_without_its_prefix(home: Path, emulator: Emulator,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_finds_an_uncached_batch_by_id_without_its_prefix(
+    home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     [batch_id] = seed(emulator, 1)  # not synced: the cache has never seen it
     code, out, err = run_cli(capsys, "show", batch_id.removeprefix("msgbatch_"), "--json")
     assert code == 0 and json.loads(out)["id"] == batch_id, err

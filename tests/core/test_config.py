@@ -10,22 +10,35 @@ from pathlib import Path
 
 import pytest
 
-from batchdeck.core import config, paths
+from batchdeck.core.config import config_file as config
+from batchdeck.core.config import paths
 from batchdeck.emulator import Emulator
 from tests.conftest import request
 from tests.core.conftest import run_cli
 
 
-def test_profile_add_list_and_use(home: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_profile_add_list_and_use(
+    home: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with Emulator(speed=0) as other:
         import anthropic
 
-        anthropic.Anthropic(base_url=other.base_url, api_key="k", default_headers={
-            "anthropic-workspace-id": "wrkspc_x"}).messages.batches.create(requests=[request("a")])
+        anthropic.Anthropic(
+            base_url=other.base_url, api_key="k", default_headers={"anthropic-workspace-id": "wrkspc_x"}
+        ).messages.batches.create(requests=[request("a")])
         monkeypatch.setenv("WORK_KEY", "sk-work-0123456789abcdef")
-        code, out, _ = run_cli(capsys, "profile", "add", "work", "--api-key-env", "WORK_KEY",
-                               "--base-url", other.base_url, "--workspace-id", "wrkspc_x")
+        code, out, _ = run_cli(
+            capsys,
+            "profile",
+            "add",
+            "work",
+            "--api-key-env",
+            "WORK_KEY",
+            "--base-url",
+            other.base_url,
+            "--workspace-id",
+            "wrkspc_x",
+        )
         assert code == 0 and "$WORK_KEY (set)" in out
         path = paths.config_file()
         assert path.is_relative_to(home) and stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -42,8 +55,9 @@ def test_profile_add_list_and_use(home: Path, emulator: Emulator, monkeypatch: p
         assert len(json.loads(run_cli(capsys, "list", "--json", "--cached")[1])) == 1
 
 
-def test_stored_key_is_hidden_and_file_private(home: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_stored_key_is_hidden_and_file_private(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(sys, "stdin", StringIO("sk-stored-secret-abcdef123456\n"))
     assert run_cli(capsys, "profile", "add", "stored", "--store-key")[0] == 0
     shown = run_cli(capsys, "config", "show")[1]
@@ -55,13 +69,15 @@ def test_stored_key_is_hidden_and_file_private(home: Path, monkeypatch: pytest.M
 def test_config_set_validates(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(capsys, "config", "set", "sync.max_retries", "5")[0] == 0
     assert config.load().get("sync.max_retries") == 5
-    for args, message in ((["sync.max_retries", "lots"], "bad value for sync.max_retries"),
-                          (["colour", "blue"], "unknown setting 'colour'"),
-                          (["default_profile", "ghost"], "no profile named 'ghost'"),
-                          (["profiles.default.api_key", "sk-x"], "keys are not set on the command line"),
-                          (["sync.timeout", "nan"], "bad value for sync.timeout"),
-                          (["tui.poll_seconds", "inf"], "bad value for tui.poll_seconds"),
-                          (["submit.settle_seconds", "nan"], "bad value for submit.settle_seconds")):
+    for args, message in (
+        (["sync.max_retries", "lots"], "bad value for sync.max_retries"),
+        (["colour", "blue"], "unknown setting 'colour'"),
+        (["default_profile", "ghost"], "no profile named 'ghost'"),
+        (["profiles.default.api_key", "sk-x"], "keys are not set on the command line"),
+        (["sync.timeout", "nan"], "bad value for sync.timeout"),
+        (["tui.poll_seconds", "inf"], "bad value for tui.poll_seconds"),
+        (["submit.settle_seconds", "nan"], "bad value for submit.settle_seconds"),
+    ):
         code, _, err = run_cli(capsys, "config", "set", *args)
         assert code == 2 and message in err
 
@@ -101,13 +117,17 @@ def test_api_key_env_must_be_a_variable_name(home: Path, capsys: pytest.CaptureF
     assert code == 2 and "must name an environment variable" in err
 
 
-@pytest.mark.parametrize(("toml", "message"), [
-    ('[sync]\nmax_retries = "three"\n', "bad value for sync.max_retries"),
-    ("[sync]\nmax_retries = -3\n", "bad value for sync.max_retries"),
-    ("[sync]\ntimeout = -1\n", "bad value for sync.timeout"),
-])
-def test_hand_edited_settings_are_checked(home: Path, capsys: pytest.CaptureFixture[str], toml: str,
-                                          message: str) -> None:
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[sync]\nmax_retries = "three"\n', "bad value for sync.max_retries"),
+        ("[sync]\nmax_retries = -3\n", "bad value for sync.max_retries"),
+        ("[sync]\ntimeout = -1\n", "bad value for sync.timeout"),
+    ],
+)
+def test_hand_edited_settings_are_checked(
+    home: Path, capsys: pytest.CaptureFixture[str], toml: str, message: str
+) -> None:
     path = paths.config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(toml)
@@ -131,7 +151,8 @@ def test_settings_per_profile_override_the_global_ones(home: Path, capsys: pytes
     assert loaded.get("hooks.webhook", "work") == "https://hooks.example.com/w" and loaded.get("hooks.webhook") == ""
     text = paths.config_file().read_text()
     assert "[profiles.work.hooks]" in text and 'on_end = "echo work"' in text
-    from batchdeck.core.batch_end import EndActions
+    from batchdeck.core.watch.batch_end import EndActions
+
     assert EndActions.from_config(loaded, "work").on_end == "echo work"
     assert EndActions.from_config(loaded, "default").on_end == "echo global"
     code, _, err = run_cli(capsys, "config", "set", "profiles.work.hooks.webhook", "ftp://x")

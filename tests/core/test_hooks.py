@@ -9,11 +9,11 @@ from pathlib import Path
 import anthropic
 import pytest
 
-from batchdeck.core import config as config_mod
-from batchdeck.core.actions import fetch
-from batchdeck.core.batch_end import EndActions, finish_batch
-from batchdeck.core.hooks import check_webhook_url, clean_env, fire_hooks, post_webhook, run_on_end
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.batches.actions import fetch
+from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.watch.batch_end import EndActions, finish_batch
+from batchdeck.core.watch.hooks import check_webhook_url, clean_env, fire_hooks, post_webhook, run_on_end
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
@@ -23,8 +23,9 @@ from tests.core.hook_server import silent_server, webhook_server
 DUMP_ENV = "env > {out}"
 
 
-def ended_batch(ws: Workspace, client: anthropic.Anthropic, emulator: Emulator, n: int = 3,
-                error_rate: float = 0.0) -> CachedBatch:
+def ended_batch(
+    ws: Workspace, client: anthropic.Anthropic, emulator: Emulator, n: int = 3, error_rate: float = 0.0
+) -> CachedBatch:
     emulator.set_rates(error_rate=error_rate)
     batch_id = client.messages.batches.create(requests=[request(f"r{i}") for i in range(n)]).id
     emulator.advance(3600)
@@ -43,8 +44,9 @@ def set_config(**values: str) -> None:
     config_mod.save(config)
 
 
-def test_on_end_env_has_the_batch_and_no_key(ws: Workspace, client: anthropic.Anthropic, emulator: Emulator,
-                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_end_env_has_the_batch_and_no_key(
+    ws: Workspace, client: anthropic.Anthropic, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OTHER_API_KEY", "sk-ant-other-0000000000")
     monkeypatch.setenv("MY_TOKEN_COPY", SECRET)  # any name: removed because its value is the key
     monkeypatch.setenv("CURL_FLAGS", f"-H x-api-key:{SECRET}")  # contains the key
@@ -63,17 +65,29 @@ def test_on_end_env_has_the_batch_and_no_key(ws: Workspace, client: anthropic.An
     counts = batch.counts
     assert counts.errored and counts.succeeded + counts.errored == 4
     assert {k: v for k, v in env.items() if k.startswith("BATCHDECK_")} == {
-        "BATCHDECK_BATCH_ID": batch.id, "BATCHDECK_STATUS": "ended", "BATCHDECK_SUMMARY": batch.status_text(),
-        "BATCHDECK_LABEL": "nightly", "BATCHDECK_SUCCEEDED": str(counts.succeeded),
-        "BATCHDECK_ERRORED": str(counts.errored), "BATCHDECK_CANCELED": "0", "BATCHDECK_EXPIRED": "0",
-        "BATCHDECK_FAILED": str(counts.errored), "BATCHDECK_TOTAL": "4", "BATCHDECK_ENDED_AT": batch.ended_at,
-        "BATCHDECK_PROFILE": "default", "BATCHDECK_RESULTS_PATH": str(tmp_path / "r.jsonl"),
-        "BATCHDECK_EXPORT_PATH": ""}
+        "BATCHDECK_BATCH_ID": batch.id,
+        "BATCHDECK_STATUS": "ended",
+        "BATCHDECK_SUMMARY": batch.status_text(),
+        "BATCHDECK_LABEL": "nightly",
+        "BATCHDECK_SUCCEEDED": str(counts.succeeded),
+        "BATCHDECK_ERRORED": str(counts.errored),
+        "BATCHDECK_CANCELED": "0",
+        "BATCHDECK_EXPIRED": "0",
+        "BATCHDECK_FAILED": str(counts.errored),
+        "BATCHDECK_TOTAL": "4",
+        "BATCHDECK_ENDED_AT": batch.ended_at,
+        "BATCHDECK_PROFILE": "default",
+        "BATCHDECK_RESULTS_PATH": str(tmp_path / "r.jsonl"),
+        "BATCHDECK_EXPORT_PATH": "",
+    }
 
 
 def test_custom_key_variable_of_a_profile_is_removed_by_name() -> None:
-    env = clean_env(["sk-stored-elsewhere-123"], ["WORK_KEY"],
-                    {"WORK_KEY": "not-the-same-value", "work_key": "x", "PATH": "/bin", "anthropic_api_key": "y"})
+    env = clean_env(
+        ["sk-stored-elsewhere-123"],
+        ["WORK_KEY"],
+        {"WORK_KEY": "not-the-same-value", "work_key": "x", "PATH": "/bin", "anthropic_api_key": "y"},
+    )
     assert env == {"PATH": "/bin"}
 
 
@@ -102,11 +116,20 @@ def test_webhook_body(ws: Workspace, client: anthropic.Anthropic, emulator: Emul
         assert fire_hooks(ws.config, ws.profile, batch, tmp_path / "r.jsonl", tmp_path / "e.csv") == []
     assert got.paths == ["/hook/secret-token"] and got.headers[0]["content-type"] == "application/json"
     assert got.json() == {
-        "event": "batch_ended", "id": batch.id, "profile": "default", "status": "ended", "summary": "ended",
-        "label": "nightly", "request_counts": {"processing": 0, "succeeded": 2, "errored": 0, "canceled": 0,
-                                               "expired": 0},
-        "total": 2, "failed": 0, "created_at": batch.created_at, "ended_at": batch.ended_at,
-        "results_path": str(tmp_path / "r.jsonl"), "export_path": str(tmp_path / "e.csv")}
+        "event": "batch_ended",
+        "id": batch.id,
+        "profile": "default",
+        "status": "ended",
+        "summary": "ended",
+        "label": "nightly",
+        "request_counts": {"processing": 0, "succeeded": 2, "errored": 0, "canceled": 0, "expired": 0},
+        "total": 2,
+        "failed": 0,
+        "created_at": batch.created_at,
+        "ended_at": batch.ended_at,
+        "results_path": str(tmp_path / "r.jsonl"),
+        "export_path": str(tmp_path / "e.csv"),
+    }
     sent = got.bodies[0].decode() + json.dumps(got.headers[0])
     assert SECRET not in sent and SECRET[-12:] not in sent
 
@@ -148,12 +171,18 @@ def test_only_http_urls(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "--webhook: expected an http:// or https:// URL" in err
 
 
-def test_finish_batch_downloads_exports_and_passes_the_paths(ws: Workspace, client: anthropic.Anthropic,
-                                                             emulator: Emulator, tmp_path: Path) -> None:
+def test_finish_batch_downloads_exports_and_passes_the_paths(
+    ws: Workspace, client: anthropic.Anthropic, emulator: Emulator, tmp_path: Path
+) -> None:
     batch = ended_batch(ws, client, emulator, n=5, error_rate=0.4)
     out = tmp_path / "env.txt"
-    actions = EndActions(on_end=DUMP_ENV.format(out=out), download=True, export_dir=str(tmp_path / "exports"),
-                         export_format="csv", timeout=10)
+    actions = EndActions(
+        on_end=DUMP_ENV.format(out=out),
+        download=True,
+        export_dir=str(tmp_path / "exports"),
+        export_format="csv",
+        timeout=10,
+    )
     outcomes = finish_batch(ws, batch, actions)
     assert [(o.name, o.ok) for o in outcomes] == [("download", True), ("export", True), ("on_end", True)]
     env = read_env(out)
@@ -164,12 +193,14 @@ def test_finish_batch_downloads_exports_and_passes_the_paths(ws: Workspace, clie
     assert again[1].ok and f"{batch.id}-2.csv" in again[1].message
 
 
-def test_finish_batch_reports_a_failed_download_and_still_runs_hooks(ws: Workspace, client: anthropic.Anthropic,
-                                                                     emulator: Emulator, tmp_path: Path) -> None:
+def test_finish_batch_reports_a_failed_download_and_still_runs_hooks(
+    ws: Workspace, client: anthropic.Anthropic, emulator: Emulator, tmp_path: Path
+) -> None:
     batch = ended_batch(ws, client, emulator)
     emulator.advance(30 * 86400)  # results archived, no local copy
     out = tmp_path / "env.txt"
-    outcomes = finish_batch(ws, batch, EndActions(on_end=DUMP_ENV.format(out=out), download=True,
-                                                  export_dir=str(tmp_path), timeout=10))
+    outcomes = finish_batch(
+        ws, batch, EndActions(on_end=DUMP_ENV.format(out=out), download=True, export_dir=str(tmp_path), timeout=10)
+    )
     assert [(o.name, o.ok) for o in outcomes] == [("download", False), ("on_end", True)]
     assert "archived" in outcomes[0].message and read_env(out)["BATCHDECK_RESULTS_PATH"] == ""

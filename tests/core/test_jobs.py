@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from batchdeck.core.jobs import job_view
-from batchdeck.core.retry import plan_retry, send_plan
-from batchdeck.core.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.jobs.merged import job_view
+from batchdeck.core.jobs.retry import plan_retry, send_plan
+from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import SECRET, run_cli
@@ -35,14 +35,18 @@ def test_two_rounds_of_retries_reach_full_success(ws: Workspace, emulator: Emula
     assert failing[0] > failing[1] > failing[2] == 0
     assert final.counts == {"succeeded": 80} and len(final.submissions) == 3
     assert [s.round for s in final.submissions] == [0, 1, 2]
-    assert [s.parent_batch_id for s in final.submissions] == [None, final.submissions[0].batch_id,
-                                                              final.submissions[1].batch_id]
+    assert [s.parent_batch_id for s in final.submissions] == [
+        None,
+        final.submissions[0].batch_id,
+        final.submissions[1].batch_id,
+    ]
     assert max(r.attempts for r in final.rows.values()) == 3 and len(client_batches(emulator)) == 3
     assert plan_retry(ws, job_id).selected == ()
 
 
-def test_job_commands(home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_job_commands(
+    home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     emulator.set_rates(error_rate=0.5)
     source = tmp_path / "nightly.jsonl"
     write_requests(source, 20)

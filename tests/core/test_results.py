@@ -17,10 +17,10 @@ import httpx2
 import pytest
 
 from batchdeck.core.errors import ApiFailure
-from batchdeck.core.export import export
-from batchdeck.core.pricing import PriceBook, Usage
-from batchdeck.core.results import IngestReport, _LineIndexer, download, ensure_downloaded, results_path
-from batchdeck.core.results_index import ResultsIndex
+from batchdeck.core.results.download import IngestReport, _LineIndexer, download, ensure_downloaded, results_path
+from batchdeck.core.results.export import export
+from batchdeck.core.spend.pricing import PriceBook, Usage
+from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import API_KEY, request
@@ -47,8 +47,9 @@ def emulator_body(emulator: Emulator, batch_id: str) -> bytes:
     return httpx2.get(f"{emulator.base_url}/v1/messages/batches/{batch_id}/results", headers=HEADERS).content
 
 
-def test_every_outcome_and_error_shape_is_indexed(ws: Workspace, emulator: Emulator,
-                                                 client: anthropic.Anthropic) -> None:
+def test_every_outcome_and_error_shape_is_indexed(
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic
+) -> None:
     batch_id = mixed_batch(client, emulator)
     report = download(ws, batch_id)
     index = ResultsIndex(ws.db, ws.profile.name)
@@ -78,8 +79,7 @@ def stat_mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
 
 
-def test_search_by_custom_id_outcome_and_error(ws: Workspace, emulator: Emulator,
-                                               client: anthropic.Anthropic) -> None:
+def test_search_by_custom_id_outcome_and_error(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic) -> None:
     batch_id = mixed_batch(client, emulator)
     download(ws, batch_id)
     index = ResultsIndex(ws.db, ws.profile.name)
@@ -98,8 +98,11 @@ def test_exports(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic,
     source = results_path(ws, batch_id)
     errored = index.rows(batch_id, ["errored"])
     raw = export(source, errored, "jsonl", tmp_path / "errored.jsonl")
-    expected = [line for line in emulator_body(emulator, batch_id).splitlines(keepends=True)
-                if json.loads(line)["result"]["type"] == "errored"]
+    expected = [
+        line
+        for line in emulator_body(emulator, batch_id).splitlines(keepends=True)
+        if json.loads(line)["result"]["type"] == "errored"
+    ]
     assert (tmp_path / "errored.jsonl").read_bytes() == b"".join(expected) and raw.rows == len(errored)
     every = index.rows(batch_id)
     export(source, every, "csv", tmp_path / "all.csv")
@@ -113,8 +116,9 @@ def test_exports(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic,
     assert len(texts) == 302 and all(set(t) == {"custom_id", "text"} for t in texts)
 
 
-def test_export_never_overwrites_silently(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic,
-                                          tmp_path: Path) -> None:
+def test_export_never_overwrites_silently(
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic, tmp_path: Path
+) -> None:
     batch_id = mixed_batch(client, emulator, 20)
     download(ws, batch_id)
     rows = ResultsIndex(ws.db, ws.profile.name).rows(batch_id)
@@ -127,8 +131,9 @@ def test_export_never_overwrites_silently(ws: Workspace, emulator: Emulator, cli
     assert target.read_text() != "precious" and not list(tmp_path.glob(".out.jsonl.*"))
 
 
-def test_cut_download_leaves_nothing_that_looks_complete(ws: Workspace, emulator: Emulator,
-                                                         client: anthropic.Anthropic) -> None:
+def test_cut_download_leaves_nothing_that_looks_complete(
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic
+) -> None:
     batch_id = mixed_batch(client, emulator, 500)
     emulator.faults.set(cut_after_bytes=40_000)
     emulator.faults.queue("cut")
@@ -160,11 +165,11 @@ def test_unknown_model_has_no_price() -> None:
     cached = Usage(input=0, cache_write_5m=1_000_000, cache_read=1_000_000)
     assert book.batch_cost("claude-sonnet-4-6", cached) == pytest.approx(0.5 * (3.75 + 0.30))
     assert PriceBook({"claude-unheard-of": {"input": 2, "output": 4}}).batch_cost(
-        "claude-unheard-of", Usage(1_000_000, 1_000_000)) == pytest.approx(3.0)
+        "claude-unheard-of", Usage(1_000_000, 1_000_000)
+    ) == pytest.approx(3.0)
 
 
-def test_archived_batch_without_a_copy_says_so(ws: Workspace, emulator: Emulator,
-                                               client: anthropic.Anthropic) -> None:
+def test_archived_batch_without_a_copy_says_so(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic) -> None:
     kept = client.messages.batches.create(requests=[request("a")]).id
     lost = client.messages.batches.create(requests=[request("b")]).id
     emulator.advance(DAY)
@@ -176,9 +181,14 @@ def test_archived_batch_without_a_copy_says_so(ws: Workspace, emulator: Emulator
         ensure_downloaded(ws, lost)
 
 
-def test_results_and_export_commands(home: Path, emulator: Emulator, client: anthropic.Anthropic,
-                                     capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_results_and_export_commands(
+    home: Path,
+    emulator: Emulator,
+    client: anthropic.Anthropic,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     batch_id = mixed_batch(client, emulator, 50)
     code, out, _ = run_cli(capsys, "results", batch_id, "--outcome", "errored", "--json")
     rows = json.loads(out)
@@ -197,15 +207,18 @@ def test_results_and_export_commands(home: Path, emulator: Emulator, client: ant
     assert code == 1 and "no results yet" in err
 
 
-def test_sigkill_mid_download_then_a_clean_retry(home: Path, emulator: Emulator,
-                                                 client: anthropic.Anthropic) -> None:
+def test_sigkill_mid_download_then_a_clean_retry(home: Path, emulator: Emulator, client: anthropic.Anthropic) -> None:
     batch_id = mixed_batch(client, emulator, 20_000)  # about 26 MB: a second or so to stream
     rng = random.Random(3)
     interrupted = 0
     for _ in range(3):
         before = emulator.stats.calls("results")
-        proc = subprocess.Popen([sys.executable, "-m", "batchdeck", "results", batch_id, "--limit", "1"],
-                                env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "batchdeck", "results", batch_id, "--limit", "1"],
+            env=os.environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while emulator.stats.calls("results") == before and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)  # until the child starts downloading (importing the SDK takes a while)

@@ -9,15 +9,15 @@ from pathlib import Path
 import anthropic
 import pytest
 
-from batchdeck.core import config as config_mod
-from batchdeck.core.auto_download import pending_downloads
-from batchdeck.core.describe import archive_soon, cost_text, results_text
+from batchdeck.core.batches.describe import archive_soon, cost_text, results_text
+from batchdeck.core.config import config_file as config_mod
 from batchdeck.core.errors import ConfigError
-from batchdeck.core.export import format_for, free_path
-from batchdeck.core.result_detail import describe
-from batchdeck.core.results import download, read_lines, results_path
-from batchdeck.core.results_browser import PAGE_ROWS, ResultFilter, ResultsBrowser
-from batchdeck.core.results_index import ResultsIndex
+from batchdeck.core.results.auto_download import pending_downloads
+from batchdeck.core.results.browse import PAGE_ROWS, ResultFilter, ResultsBrowser
+from batchdeck.core.results.detail import describe
+from batchdeck.core.results.download import download, read_lines, results_path
+from batchdeck.core.results.export import format_for, free_path
+from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
@@ -40,8 +40,7 @@ def walk(browser: ResultsBrowser, order: list[int]) -> list[str]:
     return [cid for n in sorted(pages) for cid in pages[n]]
 
 
-def test_pages_in_any_order_give_every_row_once(ws: Workspace, emulator: Emulator,
-                                                client: anthropic.Anthropic) -> None:
+def test_pages_in_any_order_give_every_row_once(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic) -> None:
     batch_id = big_batch(client, emulator, 1500)
     download(ws, batch_id)
     expected = sorted(r.custom_id for r in ResultsIndex(ws.db, ws.profile.name).rows(batch_id))
@@ -53,13 +52,22 @@ def test_pages_in_any_order_give_every_row_once(ws: Workspace, emulator: Emulato
         browser.close()
 
 
-@pytest.mark.parametrize("flt", [
-    ResultFilter(("errored",)), ResultFilter(("canceled", "errored", "expired")), ResultFilter(("succeeded",)),
-    ResultFilter((), "api_error"), ResultFilter(search="row-01"), ResultFilter(search="row-0*9"),
-    ResultFilter(("succeeded",), search="row-00[0-4]*"), ResultFilter(search="row-00042"),
-])
-def test_filters_match_what_the_index_holds(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic,
-                                           flt: ResultFilter) -> None:
+@pytest.mark.parametrize(
+    "flt",
+    [
+        ResultFilter(("errored",)),
+        ResultFilter(("canceled", "errored", "expired")),
+        ResultFilter(("succeeded",)),
+        ResultFilter((), "api_error"),
+        ResultFilter(search="row-01"),
+        ResultFilter(search="row-0*9"),
+        ResultFilter(("succeeded",), search="row-00[0-4]*"),
+        ResultFilter(search="row-00042"),
+    ],
+)
+def test_filters_match_what_the_index_holds(
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic, flt: ResultFilter
+) -> None:
     batch_id = big_batch(client, emulator, 1200)
     download(ws, batch_id)
     rows = ResultsIndex(ws.db, ws.profile.name).rows(batch_id)
@@ -67,6 +75,7 @@ def test_filters_match_what_the_index_holds(ws: Workspace, emulator: Emulator, c
 
     def wanted(r: object) -> bool:
         from fnmatch import fnmatchcase
+
         ok = (not flt.outcomes or r.outcome in flt.outcomes) and (not flt.error_type or r.error_type == flt.error_type)
         if flt.search:
             ok = ok and (fnmatchcase(r.custom_id, glob) if glob else r.custom_id.startswith(flt.search))
@@ -83,8 +92,9 @@ def test_filters_match_what_the_index_holds(ws: Workspace, emulator: Emulator, c
     browser.close()
 
 
-def test_search_text_is_literal_outside_glob_characters(ws: Workspace, emulator: Emulator,
-                                                       client: anthropic.Anthropic) -> None:
+def test_search_text_is_literal_outside_glob_characters(
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic
+) -> None:
     batch = client.messages.batches.create(requests=[request("a_b-1"), request("a_b-2"), request("axb-3")])
     emulator.advance(DAY)
     download(ws, batch.id)
@@ -97,13 +107,17 @@ def test_search_text_is_literal_outside_glob_characters(ws: Workspace, emulator:
     browser.close()
 
 
-def test_a_result_read_whole_shows_blocks_usage_and_errors(ws: Workspace, emulator: Emulator,
-                                                           client: anthropic.Anthropic) -> None:
+def test_a_result_read_whole_shows_blocks_usage_and_errors(
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic
+) -> None:
     batch_id = mixed_batch(client, emulator)
     tools = [{"name": "lookup", "description": "find", "input_schema": {"type": "object"}}]
-    rich = client.messages.batches.create(requests=[
-        request(f"rich-{i}", tools=tools, thinking={"type": "enabled", "budget_tokens": 1024}, max_tokens=4096)
-        for i in range(20)]).id
+    rich = client.messages.batches.create(
+        requests=[
+            request(f"rich-{i}", tools=tools, thinking={"type": "enabled", "budget_tokens": 1024}, max_tokens=4096)
+            for i in range(20)
+        ]
+    ).id
     emulator.advance(DAY)
     download(ws, batch_id)
     download(ws, rich)
@@ -111,8 +125,12 @@ def test_a_result_read_whole_shows_blocks_usage_and_errors(ws: Workspace, emulat
     rows = index.rows(batch_id) + index.rows(rich)
     path = results_path(ws, batch_id)
     rich_path = results_path(ws, rich)
-    details = {r.custom_id: describe(next(read_lines(rich_path if r.custom_id.startswith("rich") else path,
-                                                     [(r.line_offset, r.line_length)])), r) for r in rows}
+    details = {
+        r.custom_id: describe(
+            next(read_lines(rich_path if r.custom_id.startswith("rich") else path, [(r.line_offset, r.line_length)])), r
+        )
+        for r in rows
+    }
     kinds = {b.kind for d in details.values() for b in d.blocks}
     assert {"text", "thinking", "tool_use"} <= kinds
     tool = next(b for d in details.values() for b in d.blocks if b.kind == "tool_use")
@@ -128,8 +146,9 @@ def test_a_result_read_whole_shows_blocks_usage_and_errors(ws: Workspace, emulat
     assert "canceled" in dict(canceled.facts)["why"] and not canceled.blocks
 
 
-def test_price_overrides_from_config_change_the_cost(home: Path, emulator: Emulator,
-                                                      client: anthropic.Anthropic) -> None:
+def test_price_overrides_from_config_change_the_cost(
+    home: Path, emulator: Emulator, client: anthropic.Anthropic
+) -> None:
     batch = client.messages.batches.create(requests=[request(f"p{i}") for i in range(50)])
     emulator.advance(DAY)
     with Workspace.open() as ws:
@@ -143,15 +162,18 @@ def test_price_overrides_from_config_change_the_cost(home: Path, emulator: Emula
         rows = ResultsIndex(ws.db, ws.profile.name).rows(batch.id, ["succeeded"])
         expected = sum((r.input_tokens * 1000 + r.output_tokens * 2000) / 1e6 * 0.5 for r in rows)
         assert report.cost == pytest.approx(expected) and report.cost > standard * 10
-    assert '[prices.claude-haiku-4-5]\ninput = 1000.0' in config_mod.shown(config_mod.load())
+    assert "[prices.claude-haiku-4-5]\ninput = 1000.0" in config_mod.shown(config_mod.load())
 
 
-@pytest.mark.parametrize("body, complaint", [
-    ('[prices]\nfoo = 3\n', 'must be a table of input, output, cache_read'),
-    ('[prices."m"]\ninput = "cheap"\n', "input must be a number"),
-    ('[prices."m"]\ninput = -1\n', "input must be a number"),
-    ('[prices."m"]\nwrite = 1\n', "unknown key 'write'"),
-])
+@pytest.mark.parametrize(
+    "body, complaint",
+    [
+        ("[prices]\nfoo = 3\n", "must be a table of input, output, cache_read"),
+        ('[prices."m"]\ninput = "cheap"\n', "input must be a number"),
+        ('[prices."m"]\ninput = -1\n', "input must be a number"),
+        ('[prices."m"]\nwrite = 1\n', "unknown key 'write'"),
+    ],
+)
 def test_bad_price_overrides_name_the_problem(home: Path, body: str, complaint: str) -> None:
     path = home / "config.toml"
     path.write_text(body)
@@ -195,12 +217,17 @@ def test_quick_export_names_never_clash(tmp_path: Path) -> None:
     first.write_text("taken")
     second = free_path(tmp_path, "msgbatch_x", "jsonl")
     assert first.name == "msgbatch_x.jsonl" and second.name == "msgbatch_x-2.jsonl"
-    assert [format_for(Path(n)) for n in ("a.csv", "a.text.jsonl", "a.jsonl", "a.out")] == ["csv", "text", "jsonl",
-                                                                                             "jsonl"]
+    assert [format_for(Path(n)) for n in ("a.csv", "a.text.jsonl", "a.jsonl", "a.out")] == [
+        "csv",
+        "text",
+        "jsonl",
+        "jsonl",
+    ]
 
 
-def test_list_warns_about_results_archived_soon(home: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_warns_about_results_archived_soon(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import time
 
     # The command line follows the API's clock (its Date header): the old batch is 27 days old on it.

@@ -9,10 +9,10 @@ import anthropic
 import pytest
 
 from batchdeck.core.errors import UsageError
-from batchdeck.core.jobstore import JobStore
-from batchdeck.core.results_index import ResultsIndex
-from batchdeck.core.retry import DEFAULT_INCLUDE, parse_include, plan_retry, send_plan
-from batchdeck.core.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.jobs.retry import DEFAULT_INCLUDE, parse_include, plan_retry, send_plan
+from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.store.job_repo import JobStore
+from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import SECRET, run_cli
@@ -40,8 +40,9 @@ def outcomes(ws: Workspace, batch_id: str) -> dict[str, tuple[str, str | None]]:
     return {r.custom_id: (r.outcome, r.error_type) for r in ResultsIndex(ws.db, ws.profile.name).rows(batch_id)}
 
 
-def test_selects_exactly_the_intended_rows_and_sends_the_originals(ws: Workspace, emulator: Emulator,
-                                                                   tmp_path: Path) -> None:
+def test_selects_exactly_the_intended_rows_and_sends_the_originals(
+    ws: Workspace, emulator: Emulator, tmp_path: Path
+) -> None:
     job_id, batch_id, originals = failing_job(ws, emulator, tmp_path)
     plan = plan_retry(ws, job_id)
     rows = outcomes(ws, batch_id)
@@ -59,7 +60,8 @@ def test_selects_exactly_the_intended_rows_and_sends_the_originals(ws: Workspace
     for request in sent:  # the same params, and the same bytes on the wire as a first submission would send
         assert request == json.loads(originals[request["custom_id"]])
         assert json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode() == compact(
-            originals[request["custom_id"]])
+            originals[request["custom_id"]]
+        )
     child = ws.cache.get(made[0])
     assert child is not None and child.parent_batch_id == batch_id
     subs = JobStore(ws.db, ws.profile.name).submissions(job_id)
@@ -75,8 +77,9 @@ def test_include_chooses_categories(ws: Workspace, emulator: Emulator, tmp_path:
     nf = plan_retry(ws, batch_id, parse_include("errored:not_found_error"))
     assert nf.selected == ("bad-model",) and nf.target_batch == batch_id
     assert parse_include(None) == DEFAULT_INCLUDE
-    assert set(plan_retry(ws, job_id, parse_include("all")).selected) == {c for c, (o, _) in rows.items()
-                                                                         if o != "succeeded"}
+    assert set(plan_retry(ws, job_id, parse_include("all")).selected) == {
+        c for c, (o, _) in rows.items() if o != "succeeded"
+    }
     for bad in ("expird", "errored:oops", "succeeded"):
         with pytest.raises(UsageError, match=f"unknown category '{bad}' for --include"):
             parse_include(f"expired,{bad}")
@@ -100,9 +103,14 @@ def test_a_batch_must_have_ended(ws: Workspace, emulator: Emulator, tmp_path: Pa
         plan_retry(ws, batch_id)
 
 
-def test_attach_then_retry_a_batch_made_elsewhere(ws: Workspace, emulator: Emulator, tmp_path: Path,
-                                                  client: anthropic.Anthropic, capsys: pytest.CaptureFixture[str],
-                                                  home: Path) -> None:
+def test_attach_then_retry_a_batch_made_elsewhere(
+    ws: Workspace,
+    emulator: Emulator,
+    tmp_path: Path,
+    client: anthropic.Anthropic,
+    capsys: pytest.CaptureFixture[str],
+    home: Path,
+) -> None:
     emulator.record_create_bodies()
     emulator.set_rates(expire_rate=0.3)
     source = tmp_path / "theirs.jsonl"
@@ -115,8 +123,11 @@ def test_attach_then_retry_a_batch_made_elsewhere(ws: Workspace, emulator: Emula
     partial = tmp_path / "partial.jsonl"
     partial.write_bytes(b"\n".join(lines[:18]) + b"\n")
     code, out, err = run_cli(capsys, "attach", batch_id, str(partial))
-    assert code == 0 and "18 requests indexed" in out and "2 custom_id(s) of the batch are not in the file: " \
-        "t-0018, t-0019" in out, err
+    assert (
+        code == 0
+        and "18 requests indexed" in out
+        and "2 custom_id(s) of the batch are not in the file: t-0018, t-0019" in out
+    ), err
     code, out, err = run_cli(capsys, "attach", batch_id, str(source))
     assert code == 0 and "20 requests indexed" in out and "not in the file" not in out
     code, out, _ = run_cli(capsys, "retry", batch_id, "--dry-run", "--json")
@@ -138,14 +149,16 @@ def test_attach_then_retry_a_batch_made_elsewhere(ws: Workspace, emulator: Emula
     sent = received(emulator, child)
     assert sorted(r["custom_id"] for r in sent) == sorted(expired)
     assert [compact(by_id[r["custom_id"]]) for r in sent] == [
-        json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() for r in sent]
+        json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() for r in sent
+    ]
     with Workspace.open() as fresh:
         assert fresh.cache.get(child).parent_batch_id == batch_id  # type: ignore[union-attr]
     assert SECRET not in out + err
 
 
-def test_retry_cli_plan_confirm_and_errors(home: Path, emulator: Emulator, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_retry_cli_plan_confirm_and_errors(
+    home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with Workspace.open() as ws:
         job_id, batch_id, _ = failing_job(ws, emulator, tmp_path, 30)
     code, out, _ = run_cli(capsys, "retry", job_id, "--dry-run")

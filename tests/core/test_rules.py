@@ -8,8 +8,8 @@ from pathlib import Path
 import anthropic
 import pytest
 
-from batchdeck.core import rules
-from batchdeck.core.models import CachedBatch, RequestCounts
+from batchdeck.core.batches import rules
+from batchdeck.core.batches.models import CachedBatch, RequestCounts
 from batchdeck.emulator import Emulator
 from tests.conftest import request
 from tests.core.conftest import run_cli
@@ -18,10 +18,20 @@ DAY = 86400.0
 
 
 def batch(status: str = "ended", **fields: object) -> CachedBatch:
-    base = CachedBatch(profile="default", id=f"msgbatch_01{status}", processing_status=status,
-                       counts=RequestCounts(succeeded=8, errored=2), created_at="2026-11-01T00:00:00Z",
-                       expires_at="2026-11-02T00:00:00Z", ended_at=None, cancel_initiated_at=None, archived_at=None,
-                       results_url=None, first_seen_at="2026-11-01T00:00:00Z", refreshed_at="2026-11-01T00:00:00Z")
+    base = CachedBatch(
+        profile="default",
+        id=f"msgbatch_01{status}",
+        processing_status=status,
+        counts=RequestCounts(succeeded=8, errored=2),
+        created_at="2026-11-01T00:00:00Z",
+        expires_at="2026-11-02T00:00:00Z",
+        ended_at=None,
+        cancel_initiated_at=None,
+        archived_at=None,
+        results_url=None,
+        first_seen_at="2026-11-01T00:00:00Z",
+        refreshed_at="2026-11-01T00:00:00Z",
+    )
     return replace(base, **fields)  # type: ignore[arg-type]
 
 
@@ -32,19 +42,22 @@ SAVED = batch("ended", id="msgbatch_01saved", results_status="complete")
 
 def test_each_refusal_is_one_line_naming_the_batch_and_the_cause() -> None:
     assert rules.why_not("delete", RUNNING) == f"cannot delete {RUNNING.id}: it is still running; cancel it first"
-    assert rules.why_not("delete", CANCELING) == (f"cannot delete {CANCELING.id}: it is still canceling; it can be "
-                                                  "deleted once it has ended")
+    assert rules.why_not("delete", CANCELING) == (
+        f"cannot delete {CANCELING.id}: it is still canceling; it can be deleted once it has ended"
+    )
     assert rules.why_not("cancel", ENDED) == f"cannot cancel {ENDED.id}: it has already ended"
     assert rules.why_not("cancel", CANCELING) == f"cannot cancel {CANCELING.id}: it is already being canceled"
-    assert rules.why_not("resubmit", RUNNING) == (f"cannot resubmit the failed rows of {RUNNING.id}: it is still "
-                                                  "running; its results exist once it ends")
+    assert rules.why_not("resubmit", RUNNING) == (
+        f"cannot resubmit the failed rows of {RUNNING.id}: it is still running; its results exist once it ends"
+    )
     assert "no local copy" in str(rules.why_not("resubmit", DELETED))
     assert rules.why_not("resubmit", replace(DELETED, results_status="complete")) is None  # the saved copy serves
     assert "no job" in str(rules.why_not("job", ENDED, in_job=False))
     assert rules.why_not("job", ENDED, in_job=True) is None
     for action in ("cancel", "delete", "resubmit", "label", "note"):
-        assert rules.why_not(action, RUNNING, readonly=True) == (f"cannot {rules.PHRASES[action]} {RUNNING.id}: "
-                                                                 f"{rules.READONLY}")
+        assert rules.why_not(action, RUNNING, readonly=True) == (
+            f"cannot {rules.PHRASES[action]} {RUNNING.id}: {rules.READONLY}"
+        )
     for action in ("job", "export"):
         assert rules.why_not(action, ENDED, readonly=True) is None  # reading is not changing
     assert rules.why_not("delete", ENDED) is None and rules.why_not("cancel", RUNNING) is None
@@ -54,8 +67,9 @@ def test_each_refusal_is_one_line_naming_the_batch_and_the_cause() -> None:
 def test_marked_batches_are_split_and_counted() -> None:
     chosen = rules.sort_out("delete", [RUNNING, ENDED, CANCELING, DELETED, SAVED])
     assert [b.id for b in chosen.allowed] == [ENDED.id, SAVED.id]
-    assert chosen.skipped_line() == ("3 marked batches left alone: 1 still running (cancel first), "
-                                     "1 still canceling, 1 already deleted.")
+    assert chosen.skipped_line() == (
+        "3 marked batches left alone: 1 still running (cancel first), 1 still canceling, 1 already deleted."
+    )
     none = rules.sort_out("delete", [RUNNING, replace(RUNNING, id="msgbatch_01other")])
     assert not none.allowed
     assert none.refusal_line() == "cannot delete the 2 marked batches: it is still running; cancel it first"
@@ -73,8 +87,9 @@ def test_the_delete_consequence_says_whether_results_are_kept() -> None:
     assert "The results of 1 of them are saved locally; the results of the other 1 are not" in both
 
 
-def test_cli_refuses_before_sending(home: Path, emulator: Emulator, client: anthropic.Anthropic,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_before_sending(
+    home: Path, emulator: Emulator, client: anthropic.Anthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
     running = client.messages.batches.create(requests=[request(f"r{i}") for i in range(5)]).id
     run_cli(capsys, "sync")
     code, out, err = run_cli(capsys, "delete", running, "--yes")

@@ -9,7 +9,7 @@ import anthropic
 import pytest
 
 from batchdeck.commands import status_cmd
-from batchdeck.core.results import download
+from batchdeck.core.results.download import download
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import SECRET, run_cli
@@ -19,8 +19,9 @@ DAY = 86400.0
 
 
 @pytest.fixture
-def scene(home: Path, emulator: Emulator, client: anthropic.Anthropic,
-          monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def scene(
+    home: Path, emulator: Emulator, client: anthropic.Anthropic, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     """Batches in every situation the summary names, with the summary's clock on the emulator's."""
     monkeypatch.setattr(status_cmd, "CLOCK", emulator.clock.now_dt)
     old_unsaved, old_saved = create(client, emulator), create(client, emulator)
@@ -35,8 +36,14 @@ def scene(home: Path, emulator: Emulator, client: anthropic.Anthropic,
     emulator.advance(3600)
     live = create(client, emulator, expire_rate=1.0)
     emulator.advance(600)
-    return {"old_unsaved": old_unsaved, "old_saved": old_saved, "yesterday_failed": yesterday_failed,
-            "recent_failed": recent_failed, "recent_ok": recent_ok, "live": live}
+    return {
+        "old_unsaved": old_unsaved,
+        "old_saved": old_saved,
+        "yesterday_failed": yesterday_failed,
+        "recent_failed": recent_failed,
+        "recent_ok": recent_ok,
+        "live": live,
+    }
 
 
 def test_status_text(scene: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,8 +59,7 @@ def test_status_text(scene: dict[str, str], capsys: pytest.CaptureFixture[str]) 
     assert SECRET not in out
 
 
-def test_status_json_and_offline(scene: dict[str, str], emulator: Emulator,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_json_and_offline(scene: dict[str, str], emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     run_cli(capsys, "status")
     emulator.stats.reset()
     code, out, _ = run_cli(capsys, "status", "--json", "--offline")
@@ -67,14 +73,17 @@ def test_status_json_and_offline(scene: dict[str, str], emulator: Emulator,
     assert doc["last_sync"]["error"] is None and doc["last_sync"]["success_at"] == doc["now"]
 
 
-def test_status_when_the_api_is_unreachable(scene: dict[str, str], monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_when_the_api_is_unreachable(
+    scene: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     run_cli(capsys, "status")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
     code, out, _ = run_cli(capsys, "status")
     assert code == 0
-    assert out.splitlines()[0].startswith("batchdeck · profile default · last sync 0s ago; the last attempt (0s ago) "
-                                          "failed: cannot list batches: cannot reach http://127.0.0.1:9")
+    assert out.splitlines()[0].startswith(
+        "batchdeck · profile default · last sync 0s ago; the last attempt (0s ago) "
+        "failed: cannot list batches: cannot reach http://127.0.0.1:9"
+    )
     assert "live (1):" in out
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     code, out, err = run_cli(capsys, "status")
@@ -83,5 +92,8 @@ def test_status_when_the_api_is_unreachable(scene: dict[str, str], monkeypatch: 
 
 def test_status_of_an_empty_profile(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "status", "--offline")
-    assert code == 0 and out.splitlines() == ["batchdeck · profile default · never synced", "nothing live",
-                                              "ended in the last 24 h: 0, none with failed rows"]
+    assert code == 0 and out.splitlines() == [
+        "batchdeck · profile default · never synced",
+        "nothing live",
+        "ended in the last 24 h: 0, none with failed rows",
+    ]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from batchdeck.core import split as split_mod
-from batchdeck.core.submit import SubmitSource, plan_submit, submit
-from batchdeck.core.split import ENVELOPE, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, envelope_bytes, split
+from batchdeck.core.jobs import split as split_mod
+from batchdeck.core.jobs.split import ENVELOPE, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, envelope_bytes, split
+from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import SECRET, run_cli
@@ -24,12 +24,14 @@ def test_submit_keeps_the_lines_and_sends_them(ws: Workspace, emulator: Emulator
     result = submit(ws, plan_submit(ws, SubmitSource(source), name="tickets"))
     assert len(result.batch_ids) == 1 and emulator.stats.calls("create") == 1
     batch_id = result.batch_ids[0]
-    kept = ws.db.conn.execute("SELECT custom_id, line FROM job_requests WHERE job_id = ? ORDER BY seq",
-                              (result.job_id,)).fetchall()
+    kept = ws.db.conn.execute(
+        "SELECT custom_id, line FROM job_requests WHERE job_id = ? ORDER BY seq", (result.job_id,)
+    ).fetchall()
     assert [zlib.decompress(r[1]) for r in kept] == lines  # byte for byte, as in the file
     sent = received(emulator, batch_id)
-    assert [compact(raw) for raw in lines] == [json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode()
-                                               for r in sent]
+    assert [compact(raw) for raw in lines] == [
+        json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() for r in sent
+    ]
     assert emulator.api.bodies[batch_id] == b'{"requests":[' + b",".join(compact(r) for r in lines) + b"]}"  # type: ignore[index]
     cached = ws.cache.get(batch_id)
     assert cached is not None and cached.source_file == str(source.resolve())
@@ -40,8 +42,10 @@ def test_submit_keeps_the_lines_and_sends_them(ws: Workspace, emulator: Emulator
 def test_split_boundaries_exactly() -> None:
     assert envelope_bytes(1, 10) == ENVELOPE + 10 and envelope_bytes(3, 30) == ENVELOPE + 32
     assert split([10, 10, 10], max_bytes=ENVELOPE + 32) == [split_mod.Part(0, 3, ENVELOPE + 32)]
-    assert split([10, 10, 10], max_bytes=ENVELOPE + 31) == [split_mod.Part(0, 2, ENVELOPE + 21),
-                                                            split_mod.Part(2, 3, ENVELOPE + 10)]
+    assert split([10, 10, 10], max_bytes=ENVELOPE + 31) == [
+        split_mod.Part(0, 2, ENVELOPE + 21),
+        split_mod.Part(2, 3, ENVELOPE + 10),
+    ]
     assert [p.count for p in split([1] * 7, max_requests=3)] == [3, 3, 1]
     at_limit = split([1] * MAX_BATCH_REQUESTS)
     assert len(at_limit) == 1 and at_limit[0].count == MAX_BATCH_REQUESTS
@@ -55,8 +59,9 @@ def test_split_boundaries_exactly() -> None:
     assert MAX_BATCH_REQUESTS == 100_000 and MAX_BATCH_BYTES == 256_000_000
 
 
-def test_split_at_the_request_limit(ws: Workspace, emulator: Emulator, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_split_at_the_request_limit(
+    ws: Workspace, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     emulator.record_create_bodies()
     monkeypatch.setattr(split_mod, "MAX_BATCH_REQUESTS", 10)
     source = tmp_path / "r.jsonl"
@@ -67,8 +72,9 @@ def test_split_at_the_request_limit(ws: Workspace, emulator: Emulator, tmp_path:
     assert order == [json.loads(raw)["custom_id"] for raw in lines]
 
 
-def test_split_at_the_byte_limit(ws: Workspace, emulator: Emulator, tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_split_at_the_byte_limit(
+    ws: Workspace, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     emulator.record_create_bodies()
     source = tmp_path / "r.jsonl"
     lines = write_requests(source, 9)
@@ -83,9 +89,10 @@ def test_split_at_the_byte_limit(ws: Workspace, emulator: Emulator, tmp_path: Pa
     assert sum(len(received(emulator, b)) for b in result.batch_ids) == 9
 
 
-def test_a_line_too_big_for_any_batch(home: Path, emulator: Emulator, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("batchdeck.core.submit_input.MAX_BATCH_BYTES", 300)
+def test_a_line_too_big_for_any_batch(
+    home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("batchdeck.core.jobs.input_check.MAX_BATCH_BYTES", 300)
     source = tmp_path / "r.jsonl"
     source.write_bytes(line("small") + b"\n" + line("huge", "x" * 400) + b"\n")
     code, _, err = run_cli(capsys, "submit", str(source), "--yes")
@@ -115,8 +122,9 @@ def test_dry_run_figures(home: Path, emulator: Emulator, tmp_path: Path, capsys:
     assert emulator.stats.calls() == 0
 
 
-def test_the_same_file_twice_is_refused(home: Path, emulator: Emulator, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_same_file_twice_is_refused(
+    home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "r.jsonl"
     write_requests(source, 3)
     code, out, err = run_cli(capsys, "submit", str(source), "--yes")
@@ -128,8 +136,9 @@ def test_the_same_file_twice_is_refused(home: Path, emulator: Emulator, tmp_path
     assert code == 0 and "job-2" in out and emulator.stats.calls("create") == 2
 
 
-def test_confirmation_is_needed(home: Path, emulator: Emulator, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_confirmation_is_needed(
+    home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "r.jsonl"
     write_requests(source, 2)
     code, _, err = run_cli(capsys, "submit", str(source))  # stdin is not a terminal here

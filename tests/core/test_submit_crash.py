@@ -6,18 +6,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from datetime import UTC, datetime
 from pathlib import Path
-
-from datetime import datetime, timezone
 
 import anthropic
 import pytest
 
-from batchdeck.core import sender
 from batchdeck.core.errors import BatchdeckError
-from batchdeck.core.jobstore import JobStore
-from batchdeck.core.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.jobs import send as sender
+from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.store.job_repo import JobStore
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
@@ -42,8 +40,9 @@ def _settle_at_once(home: Path) -> None:
     settle_after(0)
 
 
-def test_crash_between_intent_and_create(ws: Workspace, emulator: Emulator, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_between_intent_and_create(
+    ws: Workspace, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = tmp_path / "r.jsonl"
     write_requests(source, 5)
     monkeypatch.setattr(sender.HOOKS, "after_intent", crash)
@@ -57,8 +56,9 @@ def test_crash_between_intent_and_create(ws: Workspace, emulator: Emulator, tmp_
     assert states(ws, "job-1") == ["created"]
 
 
-def test_crash_after_the_api_created_the_batch(ws: Workspace, emulator: Emulator, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch, client: anthropic.Anthropic) -> None:
+def test_crash_after_the_api_created_the_batch(
+    ws: Workspace, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: anthropic.Anthropic
+) -> None:
     client.messages.batches.create(requests=[request("someone-else")])  # an older batch: below the anchor
     source = tmp_path / "r.jsonl"
     write_requests(source, 5)
@@ -86,8 +86,9 @@ def test_create_answer_dropped_is_adopted_not_resent(ws: Workspace, emulator: Em
     assert result.batch_ids == [client_batches(emulator)[0].id] and states(ws, result.job_id) == ["created"]
 
 
-def test_dropped_before_doing_anything_is_sent_on_the_next_run(ws: Workspace, emulator: Emulator,
-                                                               tmp_path: Path) -> None:
+def test_dropped_before_doing_anything_is_sent_on_the_next_run(
+    ws: Workspace, emulator: Emulator, tmp_path: Path
+) -> None:
     source = tmp_path / "r.jsonl"
     write_requests(source, 4)
     emulator.faults.queue("drop", endpoint="create")  # never reached the API
@@ -99,9 +100,14 @@ def test_dropped_before_doing_anything_is_sent_on_the_next_run(ws: Workspace, em
     assert len(result.batch_ids) == 1 and len(client_batches(emulator)) == 1 and states(ws, "job-1") == ["created"]
 
 
-def test_ambiguous_candidates_stop_for_a_human(ws: Workspace, emulator: Emulator, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch, client: anthropic.Anthropic,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_ambiguous_candidates_stop_for_a_human(
+    ws: Workspace,
+    emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    client: anthropic.Anthropic,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     source = tmp_path / "r.jsonl"
     write_requests(source, 3)
     monkeypatch.setattr(sender.HOOKS, "after_create", crash)
@@ -128,28 +134,31 @@ def test_sigkill_after_the_intent(home: Path, emulator: Emulator, tmp_path: Path
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(
         "import os, signal\n"
-        "from batchdeck.core import sender\n"
-        "sender.HOOKS.after_intent = lambda: os.kill(os.getpid(), signal.SIGKILL)\n")
+        "from batchdeck.core.jobs import send as sender\n"
+        "sender.HOOKS.after_intent = lambda: os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
     env = {**os.environ, "PYTHONPATH": f"{hook}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    proc = subprocess.run([sys.executable, "-m", "batchdeck", "submit", str(source), "--yes"], env=env,
-                          capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "batchdeck", "submit", str(source), "--yes"], env=env, capture_output=True, timeout=120
+    )
     assert proc.returncode == -signal.SIGKILL
     with Workspace.open() as ws:
         assert states(ws, "job-1") == ["intent"]
     assert emulator.stats.calls("create") == 0
-    proc = subprocess.run([sys.executable, "-m", "batchdeck", "submit", str(source), "--yes"],
-                          capture_output=True, timeout=120, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "batchdeck", "submit", str(source), "--yes"], capture_output=True, timeout=120, text=True
+    )
     assert proc.returncode == 0 and "job-1: resumed" in proc.stdout, proc.stderr
     assert "never reached the API; it will be sent" in proc.stderr
     assert emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1
 
 
-def test_a_rerun_right_after_a_crash_waits_before_calling_the_create_lost(home: Path, emulator: Emulator,
-                                                                          tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rerun_right_after_a_crash_waits_before_calling_the_create_lost(
+    home: Path, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from datetime import timedelta
 
-    from batchdeck.core.sender import Uncertain
+    from batchdeck.core.jobs.send import Uncertain
 
     settle_after(30)  # the default: a create cut short may still be being made by the API
     source = tmp_path / "r.jsonl"
@@ -162,7 +171,7 @@ def test_a_rerun_right_after_a_crash_waits_before_calling_the_create_lost(home: 
         with pytest.raises(Uncertain, match=r"job-1 part 1: .* run again in (29|30)s \(nothing was sent\)"):
             submit(ws, plan_submit(ws, SubmitSource(source)))
         assert emulator.stats.calls("create") == 0 and states(ws, "job-1") == ["intent"]
-    later = Workspace.open(clock=lambda: datetime.now(timezone.utc) + timedelta(seconds=31))
+    later = Workspace.open(clock=lambda: datetime.now(UTC) + timedelta(seconds=31))
     with later as ws:
         result = submit(ws, plan_submit(ws, SubmitSource(source)))
     assert result.resumed and emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1

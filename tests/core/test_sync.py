@@ -7,7 +7,7 @@ import threading
 import anthropic
 import pytest
 
-from batchdeck.core.sync import SyncReport
+from batchdeck.core.sync.walk import SyncReport
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator, FaultConfig, Rates
 from tests.conftest import request
@@ -38,8 +38,9 @@ def test_unchanged_workspace_costs_one_request(ws: Workspace, emulator: Emulator
     assert emulator.stats.calls() == 1 and report.requests == 1
 
 
-def test_live_batches_in_the_newest_page_cost_nothing_extra(ws: Workspace, emulator: Emulator,
-                                                             client: anthropic.Anthropic) -> None:
+def test_live_batches_in_the_newest_page_cost_nothing_extra(
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic
+) -> None:
     seed(emulator, 300)
     emulator.advance(DAY)  # the seeded history has ended
     live = [client.messages.batches.create(requests=[request(f"r{i}")]).id for i in range(50)]
@@ -64,8 +65,9 @@ def test_new_batches_are_read_until_known_ones(ws: Workspace, emulator: Emulator
     assert cache_view(ws) == emulator_view(emulator)
 
 
-def test_old_live_batch_is_refreshed_by_retrieve(ws: Workspace, emulator: Emulator,
-                                                 client: anthropic.Anthropic) -> None:
+def test_old_live_batch_is_refreshed_by_retrieve(
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic
+) -> None:
     emulator.set_rates(expire_rate=1.0)  # its rows never run: it stays in progress for 24 h
     old_live = client.messages.batches.create(requests=[request("slow")]).id
     seed(emulator, 1200)  # pushes the live batch off the newest page
@@ -77,8 +79,9 @@ def test_old_live_batch_is_refreshed_by_retrieve(ws: Workspace, emulator: Emulat
     assert ws.cache.get(old_live).processing_status == "ended"  # type: ignore[union-attr]
 
 
-def test_remote_deletion_is_marked_and_metadata_kept(ws: Workspace, emulator: Emulator,
-                                                     client: anthropic.Anthropic) -> None:
+def test_remote_deletion_is_marked_and_metadata_kept(
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic
+) -> None:
     ids = seed(emulator, 20)
     emulator.advance(DAY)
     ws.syncer().sync()
@@ -94,8 +97,9 @@ def test_remote_deletion_is_marked_and_metadata_kept(ws: Workspace, emulator: Em
     assert cache_view(ws) == emulator_view(emulator)
 
 
-def test_live_batch_deleted_elsewhere_is_marked_via_404(ws: Workspace, emulator: Emulator,
-                                                        client: anthropic.Anthropic) -> None:
+def test_live_batch_deleted_elsewhere_is_marked_via_404(
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic
+) -> None:
     emulator.set_rates(expire_rate=1.0)
     live = client.messages.batches.create(requests=[request("x")]).id
     seed(emulator, 1100)
@@ -110,8 +114,7 @@ def test_live_batch_deleted_elsewhere_is_marked_via_404(ws: Workspace, emulator:
     assert ws.cache.get(live).deleted_at is not None  # type: ignore[union-attr]
 
 
-def test_batches_created_mid_walk_are_caught(ws: Workspace, emulator: Emulator,
-                                             client: anthropic.Anthropic) -> None:
+def test_batches_created_mid_walk_are_caught(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic) -> None:
     seed(emulator, 4000)
     emulator.faults.configure(FaultConfig(rate_slow=1.0, slow_seconds=0.05))
     stop = threading.Event()
@@ -171,8 +174,9 @@ def test_failure_mid_walk_keeps_pages_and_resumes(ws: Workspace, emulator: Emula
 def test_sync_through_random_faults_matches_a_clean_one(ws: Workspace, emulator: Emulator) -> None:
     seed(emulator, 3000, rates=Rates(error_rate=0.1))
     emulator.advance(DAY)
-    emulator.faults.configure(FaultConfig(rate_429=0.1, rate_500=0.05, rate_529=0.05, rate_drop=0.02,
-                                          retry_after=0.001, seed=11))
+    emulator.faults.configure(
+        FaultConfig(rate_429=0.1, rate_500=0.05, rate_529=0.05, rate_drop=0.02, retry_after=0.001, seed=11)
+    )
     ws.config.settings["sync.max_retries"] = 6
     reports = [ws.syncer().sync() for _ in range(3)]
     assert any(r.ok for r in reports)
@@ -224,7 +228,8 @@ def test_a_batch_stored_before_the_sync_does_not_stop_it_early(ws: Workspace, em
 
 
 def test_a_batch_stored_by_someone_else_meanwhile_is_not_marked_deleted(
-        ws: Workspace, emulator: Emulator, client: anthropic.Anthropic) -> None:
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic
+) -> None:
     seed(emulator, 5)
     ws.syncer().sync()
     page = ws.api.list_page()  # what a sync reads...
@@ -251,6 +256,8 @@ def test_full_sync_finds_old_deletions(ws: Workspace, emulator: Emulator, client
 def test_resume_cursor_that_vanished_restarts_the_walk(ws: Workspace, emulator: Emulator) -> None:
     seed(emulator, 2500)
     with ws.db.transaction() as conn:
-        conn.execute("INSERT INTO sync_state (profile, walk_cursor) VALUES (?, ?)", (ws.profile.name, "msgbatch_01gone"))
+        conn.execute(
+            "INSERT INTO sync_state (profile, walk_cursor) VALUES (?, ?)", (ws.profile.name, "msgbatch_01gone")
+        )
     report = ws.syncer().sync()
     assert report.ok and cache_view(ws) == emulator_view(emulator)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
+from batchdeck.core.sync.turnaround import estimate
 from batchdeck.core.timefmt import ago, parse_since, span
-from batchdeck.core.turnaround import estimate
 
 
 def test_no_history_no_estimate() -> None:
@@ -31,9 +31,9 @@ def test_sparse_history_falls_back_to_nearest() -> None:
 
 def test_spans_and_since() -> None:
     assert [span(s) for s in (5, 125, 3 * 3600 + 300, 3 * 86400 + 7200)] == ["5s", "2m", "3h 05m", "3d 2h"]
-    now = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
-    assert ago(datetime(2026, 11, 23, 11, tzinfo=timezone.utc), now) == "1h 00m ago"
-    assert parse_since("36h", now) == datetime(2026, 11, 22, 0, tzinfo=timezone.utc)
-    assert parse_since("2026-11-01", now) == datetime(2026, 11, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    assert ago(datetime(2026, 11, 23, 11, tzinfo=UTC), now) == "1h 00m ago"
+    assert parse_since("36h", now) == datetime(2026, 11, 22, 0, tzinfo=UTC)
+    assert parse_since("2026-11-01", now) == datetime(2026, 11, 1, tzinfo=UTC)
     with pytest.raises(ValueError, match="cannot read --since"):
         parse_since("last tuesday", now)

@@ -51,8 +51,9 @@ def sleeper(home: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> 
     return sleeper
 
 
-def create(client: anthropic.Anthropic, emulator: Emulator, n: int = 2, *, error_rate: float = 0.0,
-           expire_rate: float = 0.0) -> str:
+def create(
+    client: anthropic.Anthropic, emulator: Emulator, n: int = 2, *, error_rate: float = 0.0, expire_rate: float = 0.0
+) -> str:
     emulator.set_rates(error_rate=error_rate, expire_rate=expire_rate)
     tag = next(BATCH_NUMBERS)  # fresh custom_ids: the emulator lets a resubmitted custom_id succeed
     batch_id = client.messages.batches.create(requests=[request(f"b{tag}-r{i}") for i in range(n)]).id
@@ -64,8 +65,9 @@ def events(out: str) -> list[dict]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-def test_watch_until_ended_prints_changes_and_exits_0(sleeper: Sleeper, client: anthropic.Anthropic,
-                                                      emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+def test_watch_until_ended_prints_changes_and_exits_0(
+    sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     a, b = create(client, emulator), create(client, emulator, 3)
     emulator.stats.reset()
     code, out, err = run_cli(capsys, "watch", a, b.removeprefix("msgbatch_"), "--interval", "20")
@@ -75,7 +77,8 @@ def test_watch_until_ended_prints_changes_and_exits_0(sleeper: Sleeper, client: 
     assert f"batch {a}: in progress, 2 requests, running 0s, expires in 24h 00m" in lines[1]
     assert f"batch {b}: in progress, 3 requests" in lines[2]
     assert sorted(line.split("  ", 1)[1] for line in lines[3:5]) == sorted(
-        [f"batch {a} ended: 2 succeeded", f"batch {b} ended: 3 succeeded"])
+        [f"batch {a} ended: 2 succeeded", f"batch {b} ended: 3 succeeded"]
+    )
     assert "done: 2 watched batches ended, 2 without failed rows, 0 with failed rows or gone" in lines[-1]
     assert len(lines) == 6 and set(sleeper.delays) == {20.0}
     # few ids: one retrieve per live watched batch per poll (and one sync to resolve the uncached part of an id)
@@ -84,8 +87,9 @@ def test_watch_until_ended_prints_changes_and_exits_0(sleeper: Sleeper, client: 
         assert {ws.cache.get(i).processing_status for i in (a, b)} == {"ended"}  # type: ignore[union-attr]
 
 
-def test_failed_rows_exit_3_and_json_lines_parse(sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_failed_rows_exit_3_and_json_lines_parse(
+    sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     good, bad = create(client, emulator), create(client, emulator, 6, error_rate=0.5)
     code, out, _ = run_cli(capsys, "watch", good, bad, "--json", "--interval", "15")
     docs = events(out)
@@ -97,8 +101,9 @@ def test_failed_rows_exit_3_and_json_lines_parse(sleeper: Sleeper, client: anthr
     assert docs[-1]["exit_code"] == 3 and docs[-1]["failed"] == [bad] and docs[-1]["still_live"] == []
 
 
-def test_until_any_ended_stops_at_the_first(sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_until_any_ended_stops_at_the_first(
+    sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     quick, slow = create(client, emulator), create(client, emulator, expire_rate=1.0)  # runs its full 24 h
     code, out, _ = run_cli(capsys, "watch", quick, slow, "--until", "any-ended", "--json", "--interval", "30")
     done = events(out)[-1]
@@ -106,8 +111,9 @@ def test_until_any_ended_stops_at_the_first(sleeper: Sleeper, client: anthropic.
     assert sum(sleeper.delays) < 3600
 
 
-def test_no_ids_watches_every_live_batch_and_says_so(sleeper: Sleeper, client: anthropic.Anthropic,
-                                                     emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_ids_watches_every_live_batch_and_says_so(
+    sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     old = create(client, emulator)
     emulator.advance(DAY)
     live = [create(client, emulator, 1), create(client, emulator, 2, error_rate=1.0)]
@@ -120,8 +126,9 @@ def test_no_ids_watches_every_live_batch_and_says_so(sleeper: Sleeper, client: a
     assert code == 0 and err == "" and "no live batches in profile 'default': nothing to watch" in out
 
 
-def test_many_ids_poll_with_one_sync(sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_many_ids_poll_with_one_sync(
+    sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     ids = [create(client, emulator, 1 + i % 3) for i in range(6)]
     emulator.stats.reset()
     code, out, _ = run_cli(capsys, "watch", *ids, "--json", "--interval", "10")
@@ -132,8 +139,9 @@ def test_many_ids_poll_with_one_sync(sleeper: Sleeper, client: anthropic.Anthrop
     assert 2 < emulator.stats.calls("list") <= 2 + polls  # 2: the sync that found the ids
 
 
-def test_outage_reported_once_and_recovery_once(sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_outage_reported_once_and_recovery_once(
+    sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     set_config(sync__max_retries="0")
     batch_id = create(client, emulator)
 
@@ -153,8 +161,9 @@ def test_outage_reported_once_and_recovery_once(sleeper: Sleeper, client: anthro
     assert lines[-1].endswith("done: 1 watched batch ended, 1 without failed rows, 0 with failed rows or gone")
 
 
-def test_retry_after_is_honoured(sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_retry_after_is_honoured(
+    sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     set_config(sync__max_retries="0")
     batch_id = create(client, emulator)
     emulator.faults.configure(FaultConfig(retry_after=600))
@@ -164,9 +173,9 @@ def test_retry_after_is_honoured(sleeper: Sleeper, client: anthropic.Anthropic, 
     assert [d["event"] for d in events(out)][:2] == ["error", "recovered"]
 
 
-def test_watch_under_random_faults_ends_with_the_right_states(sleeper: Sleeper, client: anthropic.Anthropic,
-                                                              emulator: Emulator,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_watch_under_random_faults_ends_with_the_right_states(
+    sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     set_config(sync__max_retries="0")  # every injected fault reaches the watch
     ids = [create(client, emulator, 2, error_rate=0.3 * (i % 2)) for i in range(5)]
     emulator.faults.configure(FaultConfig(rate_429=0.15, rate_500=0.15, rate_drop=0.1, retry_after=1, seed=7))
@@ -183,14 +192,31 @@ def test_watch_under_random_faults_ends_with_the_right_states(sleeper: Sleeper, 
     assert code == (3 if any(b.request_counts.errored for b in truth.values()) else 0)
 
 
-def test_end_actions_from_flags_and_config(sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator,
-                                           tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_end_actions_from_flags_and_config(
+    sleeper: Sleeper,
+    client: anthropic.Anthropic,
+    emulator: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     batch_id = create(client, emulator, 4)
     out_env = tmp_path / "env.txt"
     set_config(hooks__on_end=f"env > {out_env}", hooks__timeout="10")
     with webhook_server(200) as (url, got):
-        code, out, _ = run_cli(capsys, "watch", batch_id, "--download", "--export-dir", str(tmp_path / "x"),
-                               "--export-format", "text", "--webhook", url, "--interval", "30")
+        code, out, _ = run_cli(
+            capsys,
+            "watch",
+            batch_id,
+            "--download",
+            "--export-dir",
+            str(tmp_path / "x"),
+            "--export-format",
+            "text",
+            "--webhook",
+            url,
+            "--interval",
+            "30",
+        )
     assert code == 0
     env = read_env(out_env)
     assert env["BATCHDECK_BATCH_ID"] == batch_id and SECRET not in out_env.read_text()
@@ -205,8 +231,9 @@ def test_end_actions_from_flags_and_config(sleeper: Sleeper, client: anthropic.A
     assert code == 0 and not out_env.exists() and "problem: on-end command exited with code 9" in out
 
 
-def test_ctrl_c_exits_130_cleanly(sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_ctrl_c_exits_130_cleanly(
+    sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     batch_id = create(client, emulator, expire_rate=1.0)
 
     def interrupt(n: int) -> None:
@@ -219,8 +246,13 @@ def test_ctrl_c_exits_130_cleanly(sleeper: Sleeper, client: anthropic.Anthropic,
     assert events(out)[-1] == {**events(out)[-1], "event": "interrupted", "still_live": [batch_id]}
 
 
-def test_usage_and_fatal_errors(sleeper: Sleeper, client: anthropic.Anthropic, emulator: Emulator,
-                                capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_usage_and_fatal_errors(
+    sleeper: Sleeper,
+    client: anthropic.Anthropic,
+    emulator: Emulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     batch_id = create(client, emulator)
     assert run_cli(capsys, "watch", batch_id, "--all-live")[0] == 2
     code, _, err = run_cli(capsys, "watch", batch_id, "--interval", "0")
@@ -237,12 +269,32 @@ def test_watch_subprocess_against_a_fast_emulator(tmp_path: Path) -> None:
     with EmulatorProcess("--speed", "600", "--quiet") as emu:
         with anthropic.Anthropic(base_url=emu.base_url, api_key=SECRET) as c:
             batch_id = c.messages.batches.create(requests=[request("a"), request("b")]).id
-        env = {**os.environ, "ANTHROPIC_BASE_URL": emu.base_url, "ANTHROPIC_API_KEY": SECRET,
-               "XDG_CONFIG_HOME": str(tmp_path / "c"), "XDG_DATA_HOME": str(tmp_path / "d")}
+        env = {
+            **os.environ,
+            "ANTHROPIC_BASE_URL": emu.base_url,
+            "ANTHROPIC_API_KEY": SECRET,
+            "XDG_CONFIG_HOME": str(tmp_path / "c"),
+            "XDG_DATA_HOME": str(tmp_path / "d"),
+        }
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "batchdeck", "watch", batch_id, "--json", "--interval", "0.1",
-                               "--on-end", f"echo $BATCHDECK_SUMMARY > {tmp_path / 'summary'}"],
-                              capture_output=True, text=True, env=env, timeout=60)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "batchdeck",
+                "watch",
+                batch_id,
+                "--json",
+                "--interval",
+                "0.1",
+                "--on-end",
+                f"echo $BATCHDECK_SUMMARY > {tmp_path / 'summary'}",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
     assert done.returncode == 0, done.stderr
     assert [d["event"] for d in events(done.stdout)][-3:] == ["ended", "action", "done"]
     assert (tmp_path / "summary").read_text() == "ended\n"

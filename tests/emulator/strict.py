@@ -11,7 +11,6 @@ import jsonschema
 from anthropic.types.messages import MessageBatchIndividualResponse
 from pydantic import BaseModel
 
-
 # Live rows carry `details` on the inner error object, which the SDK does not model (spec §6).
 KNOWN_EXTRAS = {"line.result.error.error": {"details"}}
 

@@ -66,12 +66,22 @@ def _run(client: anthropic.Anthropic, emulator: Emulator, rows: list[dict]) -> l
     return lines
 
 
-def test_instructor_style_forced_tool_calls_parse_into_the_model(client: anthropic.Anthropic,
-                                                                 emulator: Emulator) -> None:
+def test_instructor_style_forced_tool_calls_parse_into_the_model(
+    client: anthropic.Anthropic, emulator: Emulator
+) -> None:
     schema = Ticket.model_json_schema()
     tool = {"name": "Ticket", "description": Ticket.__doc__, "input_schema": schema}
-    rows = [request(f"inst-{i}", text, model="claude-sonnet-4-6", max_tokens=1024, tools=[tool],
-                    tool_choice={"type": "tool", "name": "Ticket"}) for i, text in enumerate(TICKET_TEXTS)]
+    rows = [
+        request(
+            f"inst-{i}",
+            text,
+            model="claude-sonnet-4-6",
+            max_tokens=1024,
+            tools=[tool],
+            tool_choice={"type": "tool", "name": "Ticket"},
+        )
+        for i, text in enumerate(TICKET_TEXTS)
+    ]
     for line in _run(client, emulator, rows):
         message = line["result"]["message"]
         calls = [b for b in message["content"] if b["type"] == "tool_use" and b["name"] == "Ticket"]
@@ -82,9 +92,16 @@ def test_instructor_style_forced_tool_calls_parse_into_the_model(client: anthrop
 
 def test_batchata_style_json_mode_parses_into_the_model(client: anthropic.Anthropic, emulator: Emulator) -> None:
     schema = Ticket.model_json_schema()
-    rows = [request(f"bata-{i}", text, model="claude-haiku-4-5", max_tokens=1024,
-                    output_config={"format": {"type": "json_schema", "schema": schema}})
-            for i, text in enumerate(TICKET_TEXTS)]
+    rows = [
+        request(
+            f"bata-{i}",
+            text,
+            model="claude-haiku-4-5",
+            max_tokens=1024,
+            output_config={"format": {"type": "json_schema", "schema": schema}},
+        )
+        for i, text in enumerate(TICKET_TEXTS)
+    ]
     for line in _run(client, emulator, rows):
         texts = [b["text"] for b in line["result"]["message"]["content"] if b["type"] == "text"]
         assert len(texts) == 1

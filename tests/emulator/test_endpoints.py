@@ -12,8 +12,18 @@ import pytest
 from batchdeck.emulator import Emulator
 from tests.conftest import API_KEY, START, request
 
-BATCH_KEYS = {"id", "type", "processing_status", "request_counts", "ended_at", "created_at", "expires_at",
-              "archived_at", "cancel_initiated_at", "results_url"}
+BATCH_KEYS = {
+    "id",
+    "type",
+    "processing_status",
+    "request_counts",
+    "ended_at",
+    "created_at",
+    "expires_at",
+    "archived_at",
+    "cancel_initiated_at",
+    "results_url",
+}
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 HEADERS = {"x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
 
@@ -23,8 +33,13 @@ def test_create_returns_a_fresh_in_progress_batch(client: anthropic.Anthropic) -
     assert batch.id.startswith("msgbatch_") and len(batch.id) == len("msgbatch_") + 24
     assert batch.type == "message_batch"
     assert batch.processing_status == "in_progress"
-    assert batch.request_counts.model_dump() == {"processing": 3, "succeeded": 0, "errored": 0,
-                                                 "canceled": 0, "expired": 0}
+    assert batch.request_counts.model_dump() == {
+        "processing": 3,
+        "succeeded": 0,
+        "errored": 0,
+        "canceled": 0,
+        "expired": 0,
+    }
     assert batch.created_at.timestamp() == pytest.approx(START)
     assert batch.expires_at - batch.created_at == timedelta(hours=24)
     assert batch.ended_at is None and batch.results_url is None and batch.cancel_initiated_at is None
@@ -80,8 +95,9 @@ def test_results_of_an_ended_batch(client: anthropic.Anthropic, emulator: Emulat
 def test_results_url_follows_the_host_the_client_dialled(emulator: Emulator) -> None:
     """results_url must point back at the emulator as the client reached it (spec §6)."""
     port = emulator.base_url.rsplit(":", 1)[1]
-    created = httpx2.post(f"http://localhost:{port}/v1/messages/batches", json={"requests": [request("a")]},
-                          headers=HEADERS).json()
+    created = httpx2.post(
+        f"http://localhost:{port}/v1/messages/batches", json={"requests": [request("a")]}, headers=HEADERS
+    ).json()
     emulator.advance(25 * 3600)
     fetched = httpx2.get(f"http://localhost:{port}/v1/messages/batches/{created['id']}", headers=HEADERS).json()
     assert fetched["results_url"] == f"http://localhost:{port}/v1/messages/batches/{created['id']}/results"
@@ -99,8 +115,10 @@ def test_public_url_overrides_results_url_base() -> None:
 def test_beta_namespace_and_query_flag(client: anthropic.Anthropic, emulator: Emulator) -> None:
     beta = client.beta.messages.batches.create(requests=[request("a")])
     assert beta.processing_status == "in_progress"
-    raw = httpx2.get(f"{emulator.base_url}/v1/messages/batches/{beta.id}?beta=true",
-                     headers={**HEADERS, "anthropic-beta": "message-batches-2024-09-24"})
+    raw = httpx2.get(
+        f"{emulator.base_url}/v1/messages/batches/{beta.id}?beta=true",
+        headers={**HEADERS, "anthropic-beta": "message-batches-2024-09-24"},
+    )
     assert raw.status_code == 200 and raw.json()["id"] == beta.id
     assert [b.id for b in client.beta.messages.batches.list()] == [beta.id]
 
@@ -130,8 +148,12 @@ def test_empty_cancel_and_delete_bodies_with_json_content_type(emulator: Emulato
 
 
 def test_workspace_scoping(emulator: Emulator) -> None:
-    a = anthropic.Anthropic(base_url=emulator.base_url, api_key="k", default_headers={"anthropic-workspace-id": "wrkspc_a"})
-    b = anthropic.Anthropic(base_url=emulator.base_url, api_key="k", default_headers={"anthropic-workspace-id": "wrkspc_b"})
+    a = anthropic.Anthropic(
+        base_url=emulator.base_url, api_key="k", default_headers={"anthropic-workspace-id": "wrkspc_a"}
+    )
+    b = anthropic.Anthropic(
+        base_url=emulator.base_url, api_key="k", default_headers={"anthropic-workspace-id": "wrkspc_b"}
+    )
     batch = a.messages.batches.create(requests=[request("a")])
     assert [x.id for x in a.messages.batches.list()] == [batch.id]
     assert list(b.messages.batches.list()) == []

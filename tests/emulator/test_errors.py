@@ -25,8 +25,10 @@ def _bad_create(client: anthropic.Anthropic, requests: list) -> anthropic.BadReq
 @pytest.mark.parametrize(
     ("requests", "message"),
     [
-        ([request("dup"), request("dup")],
-         "requests: custom_id's must be unique within a batch. Duplicate custom_id found: dup"),
+        (
+            [request("dup"), request("dup")],
+            "requests: custom_id's must be unique within a batch. Duplicate custom_id found: dup",
+        ),
         ([{"params": request("x")["params"]}], "requests.0.custom_id: Field required"),
         ([request("a"), request("x" * 65)], "requests.1.custom_id: String should have at most 64 characters"),
         ([request("has space")], "requests.0.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'"),
@@ -54,7 +56,8 @@ def test_more_than_100000_requests_is_rejected(client: anthropic.Anthropic) -> N
     requests = [{"custom_id": f"r{i}", "params": small} for i in range(100_001)]
     error = _bad_create(client, requests)
     assert error.body["error"]["message"] == (  # type: ignore[index]
-        "requests: List should have at most 100000 items after validation, not 100001")
+        "requests: List should have at most 100000 items after validation, not 100001"
+    )
 
 
 def test_body_over_the_size_limit_is_413() -> None:
@@ -73,8 +76,11 @@ def test_default_size_limit_is_256_mib(emulator: Emulator) -> None:
 
 
 def test_malformed_json_body(emulator: Emulator) -> None:
-    response = httpx2.post(f"{emulator.base_url}/v1/messages/batches", content=b'{"requests": [',
-                           headers={**HEADERS, "content-type": "application/json"})
+    response = httpx2.post(
+        f"{emulator.base_url}/v1/messages/batches",
+        content=b'{"requests": [',
+        headers={**HEADERS, "content-type": "application/json"},
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["type"] == "error" and body["error"]["type"] == "invalid_request_error"
@@ -133,11 +139,14 @@ def _delete_error(client: anthropic.Anthropic, batch_id: str) -> str:
     return info.value.body["error"]["message"]  # type: ignore[index]
 
 
-@pytest.mark.parametrize(("limit", "message"), [
-    ("0", "limit: Input should be greater than or equal to 1"),
-    ("1001", "limit: Input should be less than or equal to 1000"),
-    ("ten", "limit: Input should be a valid integer, unable to parse string as an integer"),
-])
+@pytest.mark.parametrize(
+    ("limit", "message"),
+    [
+        ("0", "limit: Input should be greater than or equal to 1"),
+        ("1001", "limit: Input should be less than or equal to 1000"),
+        ("ten", "limit: Input should be a valid integer, unable to parse string as an integer"),
+    ],
+)
 def test_bad_list_limit(emulator: Emulator, limit: str, message: str) -> None:
     response = httpx2.get(f"{emulator.base_url}/v1/messages/batches?limit={limit}", headers=HEADERS)
     assert response.status_code == 400 and response.json()["error"]["message"] == message

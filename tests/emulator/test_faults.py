@@ -13,8 +13,9 @@ HEADERS = {"x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
 
 
 @pytest.mark.parametrize(("kind", "status"), [("429", 429), ("500", 500), ("529", 529)])
-def test_sdk_retries_through_injected_errors(client: anthropic.Anthropic, emulator: Emulator,
-                                             kind: str, status: int) -> None:
+def test_sdk_retries_through_injected_errors(
+    client: anthropic.Anthropic, emulator: Emulator, kind: str, status: int
+) -> None:
     batch = client.messages.batches.create(requests=[request("a")])
     emulator.faults.queue(kind, count=2, endpoint="retrieve")
     assert client.messages.batches.retrieve(batch.id).id == batch.id
@@ -22,11 +23,13 @@ def test_sdk_retries_through_injected_errors(client: anthropic.Anthropic, emulat
     assert emulator.stats.status_count("retrieve", 200) == 1
 
 
-@pytest.mark.parametrize(("kind", "exception"), [("429", anthropic.RateLimitError),
-                                                 ("500", anthropic.InternalServerError),
-                                                 ("529", anthropic.OverloadedError)])
-def test_errors_beyond_the_retry_budget_raise_the_right_class(emulator: Emulator, kind: str,
-                                                              exception: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("kind", "exception"),
+    [("429", anthropic.RateLimitError), ("500", anthropic.InternalServerError), ("529", anthropic.OverloadedError)],
+)
+def test_errors_beyond_the_retry_budget_raise_the_right_class(
+    emulator: Emulator, kind: str, exception: type[Exception]
+) -> None:
     client = anthropic.Anthropic(base_url=emulator.base_url, api_key="k", max_retries=1)
     emulator.faults.queue(kind, count=2)
     with pytest.raises(exception):
@@ -70,12 +73,12 @@ def test_cut_happens_mid_line(emulator: Emulator, client: anthropic.Anthropic) -
     emulator.advance(86400)
     emulator.faults.queue("cut")
     received = bytearray()
-    with pytest.raises(httpx2.HTTPError):
-        with httpx2.stream("GET", f"{emulator.base_url}/v1/messages/batches/{batch.id}/results",
-                           headers=HEADERS) as response:
-            for chunk in response.iter_bytes():
-                received.extend(chunk)
-    assert 0 < len(received) and not received.endswith(b"\n")
+    with pytest.raises(httpx2.HTTPError), httpx2.stream(
+        "GET", f"{emulator.base_url}/v1/messages/batches/{batch.id}/results", headers=HEADERS
+    ) as response:
+        for chunk in response.iter_bytes():
+            received.extend(chunk)
+    assert len(received) > 0 and not received.endswith(b"\n")
 
 
 def test_slow_responses_still_answer(emulator: Emulator, client: anthropic.Anthropic) -> None:
@@ -85,8 +88,9 @@ def test_slow_responses_still_answer(emulator: Emulator, client: anthropic.Anthr
 
 
 def test_rate_based_faults_with_sdk_retries_converge(emulator: Emulator) -> None:
-    emulator.faults.configure(FaultConfig(rate_429=0.1, rate_500=0.05, rate_529=0.05, rate_drop=0.05,
-                                          retry_after=0.001, seed=7))
+    emulator.faults.configure(
+        FaultConfig(rate_429=0.1, rate_500=0.05, rate_529=0.05, rate_drop=0.05, retry_after=0.001, seed=7)
+    )
     client = anthropic.Anthropic(base_url=emulator.base_url, api_key="k", max_retries=8)
     created = [client.messages.batches.create(requests=[request(f"r{i}")]).id for i in range(30)]
     listed = [b.id for b in client.messages.batches.list(limit=4)]
@@ -98,9 +102,18 @@ def test_rate_based_faults_with_sdk_retries_converge(emulator: Emulator) -> None
 def test_fault_spec_parsing() -> None:
     config = parse_fault_spec("429=0.1, 529=0.05,drop=0.02,slow_seconds=0.5,seed=3")
     assert (config.rate_429, config.rate_529, config.rate_drop, config.slow_seconds, config.seed) == (
-        0.1, 0.05, 0.02, 0.5, 3)
-    for bad, words in (("oops=1", "unknown fault 'oops'"), ("429=x", "needs a number"),
-                       ("500=2", "between 0 and 1"), ("429", "unknown fault")):
+        0.1,
+        0.05,
+        0.02,
+        0.5,
+        3,
+    )
+    for bad, words in (
+        ("oops=1", "unknown fault 'oops'"),
+        ("429=x", "needs a number"),
+        ("500=2", "between 0 and 1"),
+        ("429", "unknown fault"),
+    ):
         with pytest.raises(ValueError, match=words):
             parse_fault_spec(bad)
 

@@ -93,8 +93,10 @@ def test_results_404_until_ended(client: anthropic.Anthropic, emulator: Emulator
     batch = client.messages.batches.create(requests=[request("a")])
     with pytest.raises(anthropic.AnthropicError, match="No `results_url` for the given batch"):
         client.messages.batches.results(batch.id)
-    raw = httpx2.get(f"{emulator.base_url}/v1/messages/batches/{batch.id}/results",
-                     headers={"x-api-key": API_KEY, "anthropic-version": "2023-06-01"})
+    raw = httpx2.get(
+        f"{emulator.base_url}/v1/messages/batches/{batch.id}/results",
+        headers={"x-api-key": API_KEY, "anthropic-version": "2023-06-01"},
+    )
     assert raw.status_code == 404
     assert raw.json()["error"]["message"] == f"Message Batch {batch.id} has no available results."
 
@@ -116,6 +118,7 @@ def test_speed_factor_runs_the_clock(emulator: Emulator) -> None:
     fast = Emulator(speed=3600, start_time=emulator.clock.now())
     before = fast.clock.now()
     import time
+
     time.sleep(0.05)
     assert fast.clock.now() - before >= 150  # 0.05 s real at 3600x is 3 simulated minutes
 

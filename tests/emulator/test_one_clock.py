@@ -21,8 +21,10 @@ def _stamps(raw: anthropic.APIResponse) -> tuple[datetime, datetime]:
 
 @pytest.mark.parametrize(("speed", "start"), [(600.0, None), (0.0, START + 0.5)])
 def test_created_at_never_runs_ahead_of_date(speed: float, start: float | None) -> None:
-    with Emulator(speed=speed, start_time=start) as emu, \
-            anthropic.Anthropic(base_url=emu.base_url, api_key=API_KEY) as client:
+    with (
+        Emulator(speed=speed, start_time=start) as emu,
+        anthropic.Anthropic(base_url=emu.base_url, api_key=API_KEY) as client,
+    ):
         for i in range(15):
             raw = client.messages.batches.with_raw_response.create(requests=[request(f"r{i}")])
             batch = raw.parse()
@@ -36,8 +38,10 @@ def test_created_at_never_runs_ahead_of_date(speed: float, start: float | None) 
 
 
 def test_the_rate_limit_reset_follows_the_emulated_clock() -> None:
-    with Emulator(speed=0, start_time=START) as emu, \
-            anthropic.Anthropic(base_url=emu.base_url, api_key=API_KEY) as client:
+    with (
+        Emulator(speed=0, start_time=START) as emu,
+        anthropic.Anthropic(base_url=emu.base_url, api_key=API_KEY) as client,
+    ):
         raw = client.messages.batches.with_raw_response.list()
         date, reset = _stamps(raw)
         assert date.timestamp() == START

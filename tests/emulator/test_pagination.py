@@ -16,15 +16,21 @@ HEADERS = {"x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
 def seed(emulator: Emulator, n: int) -> list[str]:
     """n one-request batches, one simulated second apart; returns their ids newest first."""
     now = emulator.clock.now()
-    ids = [emulator.store.new_batch(SyntheticSource(SyntheticSpec(f"p{i}", 1)), DEFAULT_WORKSPACE, Rates(),
-                                    created_at=now - 86400 + i).id for i in range(n)]
+    ids = [
+        emulator.store.new_batch(
+            SyntheticSource(SyntheticSpec(f"p{i}", 1)), DEFAULT_WORKSPACE, Rates(), created_at=now - 86400 + i
+        ).id
+        for i in range(n)
+    ]
     return ids[::-1]
 
 
-@pytest.mark.parametrize(("count", "limit"), [(n, 1000) for n in (0, 1, 1000, 1001, 5000)]
-                         + [(n, 7) for n in (0, 1, 1000, 1001)])
-def test_auto_pagination_visits_every_batch_once(client: anthropic.Anthropic, emulator: Emulator,
-                                                 count: int, limit: int) -> None:
+@pytest.mark.parametrize(
+    ("count", "limit"), [(n, 1000) for n in (0, 1, 1000, 1001, 5000)] + [(n, 7) for n in (0, 1, 1000, 1001)]
+)
+def test_auto_pagination_visits_every_batch_once(
+    client: anthropic.Anthropic, emulator: Emulator, count: int, limit: int
+) -> None:
     expected = seed(emulator, count)
     emulator.stats.reset()
     seen = [b.id for b in client.messages.batches.list(limit=limit)]

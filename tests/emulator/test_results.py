@@ -25,8 +25,11 @@ def run_batch(client: anthropic.Anthropic, emulator: Emulator, requests: list[di
 PARAM_ERRORS = [
     ({"model": "claude-does-not-exist-9"}, "not_found_error", "model: claude-does-not-exist-9"),
     ({"max_tokens": 0}, "invalid_request_error", "max_tokens: must be greater than or equal to 1"),
-    ({"max_tokens": 9999999}, "invalid_request_error",
-     "max_tokens: 9999999 > 64000, which is the maximum allowed number of output tokens for claude-haiku-4-5-20251001"),
+    (
+        {"max_tokens": 9999999},
+        "invalid_request_error",
+        "max_tokens: 9999999 > 64000, which is the maximum allowed number of output tokens for claude-haiku-4-5-20251001",
+    ),
     ({"stream": True}, "invalid_request_error", '"stream=True" is not supported in the Message Batches API'),
     ({"frobnicate": 1}, "invalid_request_error", "frobnicate: Extra inputs are not permitted"),
     ({"temperature": 0.2}, "invalid_request_error", "temperature: Extra inputs are not permitted"),
@@ -36,8 +39,9 @@ PARAM_ERRORS = [
 
 
 @pytest.mark.parametrize(("override", "error_type", "message"), PARAM_ERRORS)
-def test_params_errors_surface_as_errored_rows(client: anthropic.Anthropic, emulator: Emulator,
-                                               override: dict, error_type: str, message: str) -> None:
+def test_params_errors_surface_as_errored_rows(
+    client: anthropic.Anthropic, emulator: Emulator, override: dict, error_type: str, message: str
+) -> None:
     results = run_batch(client, emulator, [request("bad", **override), request("good")])
     assert results["good"].type == "succeeded"
     bad = results["bad"]
@@ -55,19 +59,24 @@ def test_missing_required_params(client: anthropic.Anthropic, emulator: Emulator
 
 
 def test_sampling_knobs_are_fine_with_older_api_versions(emulator: Emulator) -> None:
-    client = anthropic.Anthropic(base_url=emulator.base_url, api_key="k",
-                                 default_headers={"anthropic-version": "2023-06-01"})
+    client = anthropic.Anthropic(
+        base_url=emulator.base_url, api_key="k", default_headers={"anthropic-version": "2023-06-01"}
+    )
     assert run_batch(client, emulator, [request("t", temperature=0.5)])["t"].type == "succeeded"
 
 
 def test_every_outcome_type_decodes(client: anthropic.Anthropic, emulator: Emulator) -> None:
     emulator.set_rates(error_rate=0.25, expire_rate=0.1)
-    batch = client.messages.batches.create(requests=[request(f"r{i}") for i in range(300)] + [request("bad", model="x")])
+    batch = client.messages.batches.create(
+        requests=[request(f"r{i}") for i in range(300)] + [request("bad", model="x")]
+    )
     emulator.advance(3600)
     client.messages.batches.cancel(batch.id)  # unfinished rows, and those that would expire, end canceled
     emulator.advance(DAY)
     types = {r.result.type for r in client.messages.batches.results(batch.id)}
-    errors = {r.result.error.error.type for r in client.messages.batches.results(batch.id) if r.result.type == "errored"}
+    errors = {
+        r.result.error.error.type for r in client.messages.batches.results(batch.id) if r.result.type == "errored"
+    }
     assert types == {"succeeded", "errored", "canceled"}
     assert errors == {"overloaded_error", "api_error", "not_found_error"}
     expiring = client.messages.batches.create(requests=[request(f"e{i}") for i in range(100)])
@@ -102,10 +111,15 @@ def test_tiny_max_tokens_stops_at_max_tokens(client: anthropic.Anthropic, emulat
 def test_tools_thinking_and_cache(client: anthropic.Anthropic, emulator: Emulator) -> None:
     tool = {"name": "lookup_order", "description": "Find an order", "input_schema": {"type": "object"}}
     cached_system = [{"type": "text", "text": "You are terse. " * 200, "cache_control": {"type": "ephemeral"}}]
-    results = run_batch(client, emulator, [
-        request("tools", max_tokens=1024, tools=[tool]),
-        request("think", max_tokens=4000, thinking={"type": "enabled", "budget_tokens": 2000}),
-    ] + [request(f"cache{i}", system=cached_system) for i in range(10)])
+    results = run_batch(
+        client,
+        emulator,
+        [
+            request("tools", max_tokens=1024, tools=[tool]),
+            request("think", max_tokens=4000, thinking={"type": "enabled", "budget_tokens": 2000}),
+        ]
+        + [request(f"cache{i}", system=cached_system) for i in range(10)],
+    )
     tool_message = results["tools"].message
     assert tool_message.stop_reason == "tool_use"
     assert tool_message.content[-1].type == "tool_use" and tool_message.content[-1].name == "lookup_order"

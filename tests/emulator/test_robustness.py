@@ -39,8 +39,9 @@ def test_concurrent_creates_with_a_state_directory(tmp_path: Path) -> None:
         assert len(again.store.all_batches()) == 60
 
 
-@pytest.mark.parametrize("body", [{"rate_429": "abc"}, {"rate_500": 5}, {"slow_seconds": -1},
-                                  {"retry_after": "nan"}, {"nonsense": 1}])
+@pytest.mark.parametrize(
+    "body", [{"rate_429": "abc"}, {"rate_500": 5}, {"slow_seconds": -1}, {"retry_after": "nan"}, {"nonsense": 1}]
+)
 def test_bad_fault_settings_are_refused_and_the_server_keeps_working(emulator: Emulator, body: dict) -> None:
     response = httpx2.post(f"{emulator.base_url}/_emulator/faults", json=body)
     assert response.status_code == 400
@@ -71,8 +72,11 @@ def test_malformed_content_length_is_400(emulator: Emulator, length: bytes) -> N
 def test_created_ids_differ_between_runs() -> None:
     def first_id() -> str:
         with Emulator(speed=0) as emu:
-            return anthropic.Anthropic(base_url=emu.base_url, api_key="k").messages.batches.create(
-                requests=[request("a")]).id
+            return (
+                anthropic.Anthropic(base_url=emu.base_url, api_key="k")
+                .messages.batches.create(requests=[request("a")])
+                .id
+            )
 
     assert first_id() != first_id()
 
@@ -107,8 +111,9 @@ def test_port_out_of_range() -> None:
 
 def test_key_bound_to_a_workspace_cannot_read_another() -> None:
     with Emulator(speed=0, api_keys={"team-a": "wrkspc_a"}) as emu:
-        other = anthropic.Anthropic(base_url=emu.base_url, api_key="team-a",
-                                    default_headers={"anthropic-workspace-id": "wrkspc_b"})
+        other = anthropic.Anthropic(
+            base_url=emu.base_url, api_key="team-a", default_headers={"anthropic-workspace-id": "wrkspc_b"}
+        )
         with pytest.raises(anthropic.PermissionDeniedError):
             other.messages.batches.list()
         mine = anthropic.Anthropic(base_url=emu.base_url, api_key="team-a")

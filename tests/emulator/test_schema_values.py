@@ -30,14 +30,38 @@ SCHEMAS = [
     {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 3}, "minItems": 2, "maxItems": 4},
     {"type": "array", "items": {"type": "string"}, "minItems": 0, "maxItems": 0},
     {"anyOf": [{"type": "integer"}, {"type": "string", "format": "email"}]},
-    {"oneOf": [{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"],
-                "additionalProperties": False}, {"type": "null"}]},
-    {"type": "object", "properties": {"outer": {"type": "object", "properties": {
-        "inner": {"type": "array", "items": {"$ref": "#/$defs/leaf"}, "minItems": 1}},
-        "required": ["inner"], "additionalProperties": False}},
-     "required": ["outer"], "additionalProperties": False,
-     "$defs": {"leaf": {"type": "object", "properties": {"when": {"type": "string", "format": "date"}},
-                        "required": ["when"], "additionalProperties": False}}},
+    {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {"a": {"type": "string"}},
+                "required": ["a"],
+                "additionalProperties": False,
+            },
+            {"type": "null"},
+        ]
+    },
+    {
+        "type": "object",
+        "properties": {
+            "outer": {
+                "type": "object",
+                "properties": {"inner": {"type": "array", "items": {"$ref": "#/$defs/leaf"}, "minItems": 1}},
+                "required": ["inner"],
+                "additionalProperties": False,
+            }
+        },
+        "required": ["outer"],
+        "additionalProperties": False,
+        "$defs": {
+            "leaf": {
+                "type": "object",
+                "properties": {"when": {"type": "string", "format": "date"}},
+                "required": ["when"],
+                "additionalProperties": False,
+            }
+        },
+    },
     {"type": "object", "required": ["undescribed"]},
 ]
 
@@ -59,8 +83,15 @@ def test_plans_share_one_copy_of_a_schema_across_rows() -> None:
     """100,000 rows with the same schema hold it once: plans keep an interned canonical JSON text."""
     schema = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
     tools = [{"name": "t", "input_schema": schema}]
-    rows = [request(f"r{i}", tools=tools, tool_choice={"type": "tool", "name": "t"},
-                    output_config={"format": {"type": "json_schema", "schema": dict(schema)}}) for i in range(200)]
+    rows = [
+        request(
+            f"r{i}",
+            tools=tools,
+            tool_choice={"type": "tool", "name": "t"},
+            output_config={"format": {"type": "json_schema", "schema": dict(schema)}},
+        )
+        for i in range(200)
+    ]
     plans = validate_create(json.dumps({"requests": rows}).encode(), "2023-06-01")
     assert all(p.error_type is None for p in plans)
     assert len({id(p.tools) for p in plans}) == 1
@@ -69,6 +100,7 @@ def test_plans_share_one_copy_of_a_schema_across_rows() -> None:
 
 def test_a_hostile_schema_cannot_stall_the_generator() -> None:
     import time
+
     nested: dict = {"type": "string"}
     for _ in range(12):
         nested = {"type": "array", "items": nested, "minItems": 10**9}

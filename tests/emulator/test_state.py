@@ -34,9 +34,15 @@ def test_demo_scenario_has_every_state() -> None:
         emu.advance(11 * 60)
         soon = [client.messages.batches.retrieve(b.id) for b in batches if b.processing_status == "in_progress"]
         assert sum(b.processing_status == "ended" for b in soon) >= 3
-        errors = {r.result.error.error.type for b in ended if b.archived_at is None and b.request_counts.errored
-                  and sum(b.request_counts.model_dump().values()) <= 1000
-                  for r in client.messages.batches.results(b.id) if r.result.type == "errored"}
+        errors = {
+            r.result.error.error.type
+            for b in ended
+            if b.archived_at is None
+            and b.request_counts.errored
+            and sum(b.request_counts.model_dump().values()) <= 1000
+            for r in client.messages.batches.results(b.id)
+            if r.result.type == "errored"
+        }
         assert {"overloaded_error", "api_error", "not_found_error", "invalid_request_error"} <= errors
 
 

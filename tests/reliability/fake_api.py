@@ -21,12 +21,26 @@ CREATED = "2026-11-01T12:00:00.000000Z"
 def batch(batch_id: str, status: str = "ended", **fields: Any) -> dict[str, Any]:
     """A well-formed batch object of one request (ended and succeeded unless told otherwise)."""
     ended = status == "ended"
-    counts = {"processing": 0 if ended else 1, "succeeded": 1 if ended else 0, "errored": 0, "canceled": 0,
-              "expired": 0}
-    return {"id": batch_id, "type": "message_batch", "processing_status": status, "request_counts": counts,
-            "created_at": CREATED, "expires_at": "2026-11-02T12:00:00.000000Z",
-            "ended_at": "2026-11-01T12:30:00.000000Z" if ended else None, "cancel_initiated_at": None,
-            "archived_at": None, "results_url": None, **fields}
+    counts = {
+        "processing": 0 if ended else 1,
+        "succeeded": 1 if ended else 0,
+        "errored": 0,
+        "canceled": 0,
+        "expired": 0,
+    }
+    return {
+        "id": batch_id,
+        "type": "message_batch",
+        "processing_status": status,
+        "request_counts": counts,
+        "created_at": CREATED,
+        "expires_at": "2026-11-02T12:00:00.000000Z",
+        "ended_at": "2026-11-01T12:30:00.000000Z" if ended else None,
+        "cancel_initiated_at": None,
+        "archived_at": None,
+        "results_url": None,
+        **fields,
+    }
 
 
 def error_body(message: str, kind: str = "invalid_request_error") -> dict[str, Any]:
@@ -45,8 +59,9 @@ class FakeApi:
         self.requests: list[str] = []  # "METHOD path?query", in order
         self.max_list_calls = 40  # then 400: bounds a client that would loop forever (so a test can fail, not hang)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="fake-api", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-api", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -78,7 +93,7 @@ class FakeApi:
             return status, json.dumps(body).encode(), "application/json"
         if method == "GET" and path == PREFIX:
             return self._list(parse_qs(url.query).get("after_id", [None])[0])
-        rest = path[len(PREFIX) + 1:] if path.startswith(PREFIX + "/") else ""
+        rest = path[len(PREFIX) + 1 :] if path.startswith(PREFIX + "/") else ""
         batch_id, _, action = rest.partition("/")
         if method == "GET" and action == "results" and batch_id in self.results:
             return 200, self.results[batch_id], "application/binary"
@@ -123,6 +138,7 @@ class FakeApi:
 
 def environment(root: Path, fake: FakeApi) -> dict[str, str]:
     """XDG dirs under `root` and the default profile on `fake` (for monkeypatch.setenv or a subprocess)."""
-    env = {var: str(root / var.lower()) for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
-                                                    "XDG_STATE_HOME")}
+    env = {
+        var: str(root / var.lower()) for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+    }
     return {**env, "ANTHROPIC_API_KEY": "sk-ant-fake-0123456789abcdef", "ANTHROPIC_BASE_URL": fake.base_url}

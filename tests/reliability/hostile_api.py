@@ -31,9 +31,15 @@ class Seen:
 
 def result_line(custom_id: str, text: str = "ok") -> bytes:
     """One succeeded result line in the API's shape, newline included."""
-    message = {"id": f"msg_{custom_id}", "type": "message", "role": "assistant", "model": "claude-haiku-4-5",
-               "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
-               "usage": {"input_tokens": 10, "output_tokens": 5}}
+    message = {
+        "id": f"msg_{custom_id}",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-haiku-4-5",
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "usage": {"input_tokens": 10, "output_tokens": 5},
+    }
     return json.dumps({"custom_id": custom_id, "result": {"type": "succeeded", "message": message}}).encode() + b"\n"
 
 
@@ -47,18 +53,19 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         api = self.server.api
         api.record(Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}))
         path = unquote(self.path.split("?", 1)[0])
         try:
             if path == PREFIX:
-                self.send_json(200, {"data": list(api.batches.values()), "has_more": False, "first_id": None,
-                                     "last_id": None})
+                self.send_json(
+                    200, {"data": list(api.batches.values()), "has_more": False, "first_id": None, "last_id": None}
+                )
             elif path.startswith(PREFIX + "/") and path.endswith("/results"):
-                api.results_writer(path[len(PREFIX) + 1:-len("/results")])(self)
+                api.results_writer(path[len(PREFIX) + 1 : -len("/results")])(self)
             elif path.startswith(PREFIX + "/"):
-                self.send_json(200, api.batch(path[len(PREFIX) + 1:]))
+                self.send_json(200, api.batch(path[len(PREFIX) + 1 :]))
             else:
                 self.send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": "no"}})
         except (BrokenPipeError, ConnectionResetError):
@@ -127,11 +134,17 @@ class HostileApi:
     def add_batch(self, batch_id: str, total: int, writer: BodyWriter, results_url: str | None = None) -> None:
         """An ended batch of `total` succeeded requests whose results `writer` sends."""
         self.batches[batch_id] = {
-            "id": batch_id, "type": "message_batch", "processing_status": "ended",
+            "id": batch_id,
+            "type": "message_batch",
+            "processing_status": "ended",
             "request_counts": {"processing": 0, "succeeded": total, "errored": 0, "canceled": 0, "expired": 0},
-            "created_at": "2026-11-01T12:00:00Z", "expires_at": "2026-11-02T12:00:00Z",
-            "ended_at": "2026-11-01T12:05:00Z", "cancel_initiated_at": None, "archived_at": None,
-            "results_url": results_url or f"{self.base_url}{PREFIX}/{batch_id}/results"}
+            "created_at": "2026-11-01T12:00:00Z",
+            "expires_at": "2026-11-02T12:00:00Z",
+            "ended_at": "2026-11-01T12:05:00Z",
+            "cancel_initiated_at": None,
+            "archived_at": None,
+            "results_url": results_url or f"{self.base_url}{PREFIX}/{batch_id}/results",
+        }
         self.writers[batch_id] = writer
 
     def batch(self, batch_id: str) -> dict[str, Any]:
@@ -149,6 +162,7 @@ def plain(data: bytes) -> BodyWriter:
     def write(h: Handler) -> None:
         h.start_body({"content-length": str(len(data))})
         h.wfile.write(data)
+
     return write
 
 
@@ -159,32 +173,38 @@ def gzipped(data: bytes) -> BodyWriter:
     def write(h: Handler) -> None:
         h.start_body({"content-encoding": "gzip", "content-length": str(len(packed))})
         h.wfile.write(packed)
+
     return write
 
 
 def pieces(parts: Callable[[], Iterator[bytes]]) -> BodyWriter:
     """A body of unknown length written piece by piece (flushed each time) until the iterator ends."""
+
     def write(h: Handler) -> None:
         h.start_body()
         for part in parts():
             h.wfile.write(part)
             h.wfile.flush()
+
     return write
 
 
 def trickle(data: bytes, every: float, stop: threading.Event) -> BodyWriter:
     """`data` one byte at a time, `every` seconds apart."""
+
     def parts() -> Iterator[bytes]:
         for i in range(len(data)):
             if stop.wait(every):
                 return
-            yield data[i:i + 1]
+            yield data[i : i + 1]
+
     return pieces(parts)
 
 
 def held(body: bytes, at: int, release: threading.Event, cut: bool) -> BodyWriter:
     """`body` with its Content-Length: the first `at` bytes, then a wait for `release`; then the rest,
     or (`cut`) the connection closed mid-body."""
+
     def write(h: Handler) -> None:
         h.start_body({"content-length": str(len(body))})
         h.wfile.write(body[:at])
@@ -192,6 +212,7 @@ def held(body: bytes, at: int, release: threading.Event, cut: bool) -> BodyWrite
         release.wait(30)
         if not cut:
             h.wfile.write(body[at:])
+
     return write
 
 
@@ -201,4 +222,5 @@ def redirect(location: str) -> BodyWriter:
         h.send_header("location", location)
         h.send_header("content-length", "0")
         h.end_headers()
+
     return write

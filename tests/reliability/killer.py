@@ -24,8 +24,15 @@ from pathlib import Path
 from typing import Any
 
 _CTX = multiprocessing.get_context("forkserver")
-_CTX.set_forkserver_preload(["batchdeck.cli", "batchdeck.core.api", "batchdeck.core.submit", "batchdeck.core.retry",
-                             "tests.reliability.killer"])
+_CTX.set_forkserver_preload(
+    [
+        "batchdeck.cli",
+        "batchdeck.core.api.client",
+        "batchdeck.core.jobs.submit",
+        "batchdeck.core.jobs.retry",
+        "tests.reliability.killer",
+    ]
+)
 Patch = tuple[str, str, Any]  # (module, attribute, value)
 
 
@@ -70,8 +77,9 @@ class Killer:
 
     def start(self, argv: Sequence[str], kill_at: int = 0) -> Any:
         """Start one run (killed at Python call number `kill_at`, if it gets that far) without waiting for it."""
-        proc = _CTX.Process(target=_child, args=(dict(os.environ), list(argv), list(self.patches),
-                                                 str(self.output), kill_at))
+        proc = _CTX.Process(
+            target=_child, args=(dict(os.environ), list(argv), list(self.patches), str(self.output), kill_at)
+        )
         proc.start()
         return proc
 
@@ -90,8 +98,15 @@ class Killer:
         return self.output.read_text(errors="replace")[-2000:] if self.output.exists() else ""
 
 
-def kill_points(killer: Killer, argv: Sequence[str], rng: random.Random, kills: int, check: Callable[[], None],
-                reset: Callable[[], None], finished: Callable[[int], bool] = lambda code: code == 0) -> int:
+def kill_points(
+    killer: Killer,
+    argv: Sequence[str],
+    rng: random.Random,
+    kills: int,
+    check: Callable[[], None],
+    reset: Callable[[], None],
+    finished: Callable[[int], bool] = lambda code: code == 0,
+) -> int:
     """Kill `argv` at `kills` points drawn from one clean run's calls, calling `check()` after each run.
 
     Each kill point starts afresh (`reset()`) or, half the time, from what the previous kill left (a

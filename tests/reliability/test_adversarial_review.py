@@ -33,8 +33,9 @@ def behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator
 
 def new_batch(emulator: Emulator, size: int = 3) -> str:
     """A batch created just now on the API's clock."""
-    return emulator.store.new_batch(SyntheticSource(SyntheticSpec("now", size)), DEFAULT_WORKSPACE, Rates(),
-                                    created_at=emulator.clock.now()).id
+    return emulator.store.new_batch(
+        SyntheticSource(SyntheticSpec("now", size)), DEFAULT_WORKSPACE, Rates(), created_at=emulator.clock.now()
+    ).id
 
 
 def ages(text: str) -> list[str]:
@@ -51,10 +52,14 @@ def test_ages_follow_the_api_clock(behind: Emulator, capsys: pytest.CaptureFixtu
     assert re.search(r"\b[0-9]s ago\b|running [0-9]s\b", out), out
 
 
-@pytest.mark.parametrize("argv", [["list", "--cached"], ["status", "--offline"], ["show", "{id}", "--cached"]],
-                         ids=["list --cached", "status --offline", "show --cached"])
-def test_offline_commands_use_the_skew_measured_before(behind: Emulator, capsys: pytest.CaptureFixture[str],
-                                                       argv: list[str]) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [["list", "--cached"], ["status", "--offline"], ["show", "{id}", "--cached"]],
+    ids=["list --cached", "status --offline", "show --cached"],
+)
+def test_offline_commands_use_the_skew_measured_before(
+    behind: Emulator, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
     batch_id = new_batch(behind)
     assert run_cli(capsys, "sync")[0] == 0
     code, out, err = run_cli(capsys, *[a.format(id=batch_id) for a in argv])
@@ -64,8 +69,9 @@ def test_offline_commands_use_the_skew_measured_before(behind: Emulator, capsys:
     assert re.search(r"\b[0-9]s ago\b|running [0-9]s\b", out), out
 
 
-def test_watch_ages_follow_the_api_clock(behind: Emulator, capsys: pytest.CaptureFixture[str],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_watch_ages_follow_the_api_clock(
+    behind: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from batchdeck.commands import watch_cmd
 
     monkeypatch.setattr(watch_cmd, "SLEEP", lambda seconds: behind.advance(3600))  # an hour per poll
@@ -82,8 +88,9 @@ TOKEN = "T0K3N-9f8e7d6c"
 
 
 @pytest.mark.parametrize("key", ["hooks.webhook", "profiles.default.hooks.webhook"])
-def test_config_set_and_show_name_only_the_webhook_host(home: Path, capsys: pytest.CaptureFixture[str],
-                                                        key: str) -> None:
+def test_config_set_and_show_name_only_the_webhook_host(
+    home: Path, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
     url = f"https://hooks.example.com/services/{TOKEN}?sig={TOKEN}"
     code, out, err = run_cli(capsys, "config", "set", key, url)
     assert code == 0, err
@@ -121,8 +128,14 @@ def test_submit_plan_shows_file_and_model_names_visibly(home: Path, tmp_path: Pa
     from tests.reliability.test_cli_escapes import CORPUS, EVERY, SEEN, raw_controls, run_on_pty
 
     source = tmp_path / ("req" + "".join(seq for name, seq in CORPUS.items() if name != "osc8") + ".jsonl")
-    line = {"custom_id": "a", "params": {"model": f"claude-haiku-4-5{EVERY}", "max_tokens": 10,
-                                         "messages": [{"role": "user", "content": "hi"}]}}
+    line = {
+        "custom_id": "a",
+        "params": {
+            "model": f"claude-haiku-4-5{EVERY}",
+            "max_tokens": 10,
+            "messages": [{"role": "user", "content": "hi"}],
+        },
+    }
     source.write_text(json.dumps(line, ensure_ascii=False) + "\n")
     env = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "TERM": "xterm-256color"}
     written = run_on_pty([("dry run", ["submit", str(source), "--dry-run"])], env).decode()
@@ -133,9 +146,9 @@ def test_submit_plan_shows_file_and_model_names_visibly(home: Path, tmp_path: Pa
 
 # -- -o, files of requests and templates: odd paths get one clear line ----------------------------------------------
 @pytest.mark.parametrize("command", ["export", "job export"])
-def test_export_into_a_directory_writes_the_default_name_there(home: Path, emulator: Emulator, tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str],
-                                                                command: str) -> None:
+def test_export_into_a_directory_writes_the_default_name_there(
+    home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
     """`-o DIR --force` said "DIR already exists; pass --force to replace it", then tried to replace the directory."""
     target = tmp_path / "exports"
     (target / "keep").mkdir(parents=True)
@@ -160,31 +173,54 @@ def test_export_into_a_directory_writes_the_default_name_there(home: Path, emula
 
 
 @pytest.mark.parametrize("kind", ["directory", "device"])
-def test_a_requests_file_that_is_not_a_file_is_named_as_such(home: Path, tmp_path: Path, kind: str,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_requests_file_that_is_not_a_file_is_named_as_such(
+    home: Path, tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = str(tmp_path) if kind == "directory" else "/dev/null"
     code, _, err = run_cli(capsys, "submit", path, "--dry-run")
     assert code == 2
-    assert err.strip() == (f"batchdeck: error: {path}: is a directory, not a file of requests" if kind == "directory"
-                           else f"batchdeck: error: {path}: not a regular file"), err
+    assert err.strip() == (
+        f"batchdeck: error: {path}: is a directory, not a file of requests"
+        if kind == "directory"
+        else f"batchdeck: error: {path}: not a regular file"
+    ), err
 
 
-def test_a_template_that_is_not_text_is_one_line(home: Path, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_template_that_is_not_text_is_one_line(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     records, template = tmp_path / "rows.csv", tmp_path / "prompt.bin"
     records.write_text("id,text\n1,hello\n")
     template.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
-    code, _, err = run_cli(capsys, "submit", str(records), "--template", f"@{template}", "--id-field", "id",
-                           "--model", "claude-haiku-4-5", "--max-tokens", "5", "--dry-run")
+    code, _, err = run_cli(
+        capsys,
+        "submit",
+        str(records),
+        "--template",
+        f"@{template}",
+        "--id-field",
+        "id",
+        "--model",
+        "claude-haiku-4-5",
+        "--max-tokens",
+        "5",
+        "--dry-run",
+    )
     assert code == 2, err
     assert err.count("\n") == 1 and "not UTF-8 text" in err and "internal error" not in err, err
 
 
-@pytest.mark.parametrize("argv", [["profile", "add", "p", "--base-url", "http://[::1:bad/x"],
-                                  ["config", "set", "profiles.default.base_url", "http://u:pw@[::1:bad/x"]],
-                         ids=["profile add", "config set"])
-def test_a_base_url_that_cannot_parse_is_refused_when_set(home: Path, capsys: pytest.CaptureFixture[str],
-                                                          argv: list[str]) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["profile", "add", "p", "--base-url", "http://[::1:bad/x"],
+        ["config", "set", "profiles.default.base_url", "http://u:pw@[::1:bad/x"],
+    ],
+    ids=["profile add", "config set"],
+)
+def test_a_base_url_that_cannot_parse_is_refused_when_set(
+    home: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
     """It was saved, and then every command of the profile failed on it."""
     code, out, err = run_cli(capsys, *argv)
     assert code == 2, out + err
@@ -194,17 +230,21 @@ def test_a_base_url_that_cannot_parse_is_refused_when_set(home: Path, capsys: py
 
 
 # -- odd arguments: one clear line, never an internal error --------------------------------------------------------
-@pytest.mark.parametrize("argv,says", [
-    (["list", "--cached", "--since", "99999999999d"], None),  # further back than any date: everything
-    (["list", "--cached", "--since", "\u00b2d"], "cannot read --since"),
-    (["watch", "msgbatch_notthere", "--interval", "1e308"], "at most 604800"),
-    (["config", "set", "watch.interval", "1e300"], "at most 604800"),
-    (["config", "set", "submit.settle_seconds", "1e300"], "at most 604800"),
-    (["submit", "x" * 100_000], "File name too long"),
-], ids=["since overflow", "since superscript", "watch interval", "config seconds",
-        "settle seconds", "long file name"])
-def test_odd_arguments_get_one_clear_line(home: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
-                                          says: str | None) -> None:
+@pytest.mark.parametrize(
+    "argv,says",
+    [
+        (["list", "--cached", "--since", "99999999999d"], None),  # further back than any date: everything
+        (["list", "--cached", "--since", "\u00b2d"], "cannot read --since"),
+        (["watch", "msgbatch_notthere", "--interval", "1e308"], "at most 604800"),
+        (["config", "set", "watch.interval", "1e300"], "at most 604800"),
+        (["config", "set", "submit.settle_seconds", "1e300"], "at most 604800"),
+        (["submit", "x" * 100_000], "File name too long"),
+    ],
+    ids=["since overflow", "since superscript", "watch interval", "config seconds", "settle seconds", "long file name"],
+)
+def test_odd_arguments_get_one_clear_line(
+    home: Path, capsys: pytest.CaptureFixture[str], argv: list[str], says: str | None
+) -> None:
     code, out, err = run_cli(capsys, *argv)
     assert "internal error" not in err and "Traceback" not in err, err
     if says is None:
@@ -214,8 +254,9 @@ def test_odd_arguments_get_one_clear_line(home: Path, capsys: pytest.CaptureFixt
         assert len(err) < 1200, len(err)
 
 
-def test_a_limit_beyond_sqlite_integers_means_no_limit(home: Path, emulator: Emulator,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_limit_beyond_sqlite_integers_means_no_limit(
+    home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tests.core.conftest import seed
 
     batch_id = seed(emulator, 1, size=3)[0]
@@ -233,8 +274,13 @@ def test_a_proxy_password_in_the_base_url_is_never_shown(home: Path, capsys: pyt
     assert run_cli(capsys, "profile", "add", "proxied", "--base-url", base_url)[0] == 0
     assert run_cli(capsys, "config", "set", "sync.max_retries", "0")[0] == 0  # refused at once: no retries needed
     seen = ""
-    for argv in (["list", "--profile", "proxied"], ["status", "--profile", "proxied"], ["profile", "list"],
-                 ["config", "show"], ["sync", "--profile", "proxied"]):
+    for argv in (
+        ["list", "--profile", "proxied"],
+        ["status", "--profile", "proxied"],
+        ["profile", "list"],
+        ["config", "show"],
+        ["sync", "--profile", "proxied"],
+    ):
         code, out, err = run_cli(capsys, *argv)
         assert "internal error" not in err, err
         seen += out + err
@@ -242,10 +288,12 @@ def test_a_proxy_password_in_the_base_url_is_never_shown(home: Path, capsys: pyt
     assert "cannot reach http://127.0.0.1:9/proxy" in seen, seen
 
 
-@pytest.mark.parametrize("argv", [["list", "--bogus", "\x1b]0;pwn\x07"], ["sync", "extra\u202etxt"]],
-                         ids=["escape", "bidi"])
-def test_arguments_argparse_refuses_are_shown_visibly(home: Path, capsys: pytest.CaptureFixture[str],
-                                                      argv: list[str]) -> None:
+@pytest.mark.parametrize(
+    "argv", [["list", "--bogus", "\x1b]0;pwn\x07"], ["sync", "extra\u202etxt"]], ids=["escape", "bidi"]
+)
+def test_arguments_argparse_refuses_are_shown_visibly(
+    home: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
     from batchdeck.cli import main
 
     with pytest.raises(SystemExit) as exit_info:

@@ -16,9 +16,10 @@ from typing import Any
 import anthropic
 import pytest
 
-from batchdeck.core import paths, submit_input
-from batchdeck.core.api import BatchesApi, ResultsBody
-from batchdeck.core.results_index import ResultsIndex
+from batchdeck.core.api.client import BatchesApi, ResultsBody
+from batchdeck.core.config import paths
+from batchdeck.core.jobs import input_check as submit_input
+from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
@@ -32,8 +33,11 @@ SUBMIT_CORPUS: list[tuple[str, bytes, str]] = [
     ("nested params", b'{"custom_id": "a", "params": ' + DEEP + b"}", "line 2: not a request: JSON nested too deeply"),
     ("huge line", line("big", "x" * 30_000), "line 2: the request is 30,"),
     ("nul bytes", b"\x00\x00\x00", "line 2: not valid JSON"),
-    ("latin-1 text", line("a", "caf\xe9".encode("latin-1").decode("latin-1")).replace(b"caf\xc3\xa9", b"caf\xe9"),
-     "line 2: not valid UTF-8 (byte 0xe9"),
+    (
+        "latin-1 text",
+        line("a", "caf\xe9".encode("latin-1").decode("latin-1")).replace(b"caf\xc3\xa9", b"caf\xe9"),
+        "line 2: not valid UTF-8 (byte 0xe9",
+    ),
     ("messages a string", line("a", messages="hello"), "line 2: params.messages must be a non-empty list"),
     ("params a list", b'{"custom_id": "a", "params": []}', "line 2: params must be an object"),
     ("custom_id null", b'{"custom_id": null, "params": {}}', "line 2: custom_id missing is not valid"),
@@ -41,8 +45,11 @@ SUBMIT_CORPUS: list[tuple[str, bytes, str]] = [
     ("illegal characters", line("ticket/7"), 'line 2: custom_id "ticket/7" is not valid'),
     ("unicode custom_id", line("tícket-7"), 'line 2: custom_id "tícket-7" is not valid'),
     ("max_tokens a float", line("a", max_tokens=64.5), "line 2: params.max_tokens must be a positive integer"),
-    ("truncated last line", b'{"custom_id": "z", "params": {"model": "claude-haiku-4-5", "max_tok',
-     "line 2: not valid JSON"),
+    (
+        "truncated last line",
+        b'{"custom_id": "z", "params": {"model": "claude-haiku-4-5", "max_tok',
+        "line 2: not valid JSON",
+    ),
 ]
 
 
@@ -52,8 +59,16 @@ def no_traceback(err: str) -> None:
 
 
 @pytest.mark.parametrize("name,bad,expected", SUBMIT_CORPUS, ids=[c[0] for c in SUBMIT_CORPUS])
-def test_submit_corpus(name: str, bad: bytes, expected: str, home: Path, emulator: Emulator, tmp_path: Path,
-                       capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_submit_corpus(
+    name: str,
+    bad: bytes,
+    expected: str,
+    home: Path,
+    emulator: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(submit_input, "MAX_BATCH_BYTES", 20_000)  # "huge": a line above what one batch holds
     source = tmp_path / "requests.jsonl"
     source.write_bytes(GOOD + b"\n" + bad + (b"\n" + line("ok-3") + b"\n") * (name != "truncated last line"))
@@ -63,10 +78,14 @@ def test_submit_corpus(name: str, bad: bytes, expected: str, home: Path, emulato
     assert emulator.stats.calls() == 0
 
 
-@pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 50, b"\xef\xbb\xbf" + GOOD + b"\n"],
-                         ids=["binary file", "byte order mark"])
-def test_submit_whole_file(content: bytes, home: Path, emulator: Emulator, tmp_path: Path,
-                           capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "content",
+    [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 50, b"\xef\xbb\xbf" + GOOD + b"\n"],
+    ids=["binary file", "byte order mark"],
+)
+def test_submit_whole_file(
+    content: bytes, home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "requests.jsonl"
     source.write_bytes(content)
     code, _, err = run_cli(capsys, "submit", str(source), "--yes")
@@ -77,12 +96,24 @@ def test_submit_whole_file(content: bytes, home: Path, emulator: Emulator, tmp_p
     assert emulator.stats.calls() == 0
 
 
-BODY_LINES = [b"not json at all", b'["a list"]', b'{"custom_id": "no-result"}', b'{"result": {"type": "succeeded"}}',
-              b'{"custom_id": "bad-\xff", "result": {"type": "succeeded"}}', DEEP, b'{"custom_id": 7, "result": 1}']
+BODY_LINES = [
+    b"not json at all",
+    b'["a list"]',
+    b'{"custom_id": "no-result"}',
+    b'{"result": {"type": "succeeded"}}',
+    b'{"custom_id": "bad-\xff", "result": {"type": "succeeded"}}',
+    DEEP,
+    b'{"custom_id": 7, "result": 1}',
+]
 
 
-def test_malformed_results_lines(home: Path, emulator: Emulator, client: anthropic.Anthropic,
-                                 capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_malformed_results_lines(
+    home: Path,
+    emulator: Emulator,
+    client: anthropic.Anthropic,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     batch = client.messages.batches.create(requests=[request("good-1"), request("good-2")])
     emulator.advance(86400)
     real = BatchesApi.stream_results
@@ -196,9 +227,14 @@ def full_disk(monkeypatch: pytest.MonkeyPatch, room: int = 100_000) -> Iterator[
     assert os.fdopen is real
 
 
-def test_full_disk_during_results_download_and_export(home: Path, emulator: Emulator, client: anthropic.Anthropic,
-                                                       capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_during_results_download_and_export(
+    home: Path,
+    emulator: Emulator,
+    client: anthropic.Anthropic,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     batch = client.messages.batches.create(requests=[request(f"row-{i}") for i in range(500)])
     emulator.advance(86400)
     with full_disk(monkeypatch):
@@ -220,8 +256,13 @@ def test_full_disk_during_results_download_and_export(home: Path, emulator: Emul
     assert target.read_bytes() == previous and sorted(p.name for p in target.parent.iterdir()) == ["out.csv"]
 
 
-def test_full_disk_under_the_cache(home: Path, emulator: Emulator, client: anthropic.Anthropic,
-                                   capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_under_the_cache(
+    home: Path,
+    emulator: Emulator,
+    client: anthropic.Anthropic,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """SQLite's own 'database or disk is full' is a full disk, not a damaged cache to rebuild."""
     batch = client.messages.batches.create(requests=[request(f"row-{i}") for i in range(50)])
     emulator.advance(86400)

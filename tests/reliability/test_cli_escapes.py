@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from batchdeck.cli import main
-from batchdeck.core.jobstore import JobStore
+from batchdeck.core.store.job_repo import JobStore
 from batchdeck.core.workspace import Workspace
 from tests.core.conftest import run_cli
 from tests.reliability.fake_api import PREFIX, FakeApi, batch, environment, error_body
@@ -39,8 +39,12 @@ BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
 
 def raw_controls(text: str) -> list[str]:
     """Characters a terminal would act on: C0 (but CR/LF, which the pty itself adds), DEL, C1, bidi."""
-    return [f"U+{ord(c):04X}" for c in text
-            if (ord(c) < 0x20 and c not in "\r\n") or 0x7F <= ord(c) < 0xA0 or ord(c) in BIDI]
+    return [
+        f"U+{ord(c):04X}"
+        for c in text
+        if (ord(c) < 0x20 and c not in "\r\n") or 0x7F <= ord(c) < 0xA0 or ord(c) in BIDI
+    ]
+
 
 ENDED = "msgbatch_escapes"
 WEIRD_URL = "msgbatch_weirdurl"
@@ -53,12 +57,33 @@ def result_lines() -> bytes:
     each custom_id carrying the sequence too."""
     lines = []
     for name, seq in CORPUS.items():
-        lines.append({"custom_id": f"ok-{name}{seq}", "result": {"type": "succeeded", "message": {
-            "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-haiku-4-5",
-            "content": [{"type": "text", "text": f"model says {seq}"}], "stop_reason": f"end_turn{seq}",
-            "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 5}}}})
-        lines.append({"custom_id": f"err-{name}{seq}", "result": {"type": "errored", "error": {
-            "type": "error", "error": {"type": f"overloaded_error{seq}", "message": f"failed {seq}"}}}})
+        lines.append(
+            {
+                "custom_id": f"ok-{name}{seq}",
+                "result": {
+                    "type": "succeeded",
+                    "message": {
+                        "id": "msg_1",
+                        "type": "message",
+                        "role": "assistant",
+                        "model": "claude-haiku-4-5",
+                        "content": [{"type": "text", "text": f"model says {seq}"}],
+                        "stop_reason": f"end_turn{seq}",
+                        "stop_sequence": None,
+                        "usage": {"input_tokens": 10, "output_tokens": 5},
+                    },
+                },
+            }
+        )
+        lines.append(
+            {
+                "custom_id": f"err-{name}{seq}",
+                "result": {
+                    "type": "errored",
+                    "error": {"type": "error", "error": {"type": f"overloaded_error{seq}", "message": f"failed {seq}"}},
+                },
+            }
+        )
     return b"".join(json.dumps(line, ensure_ascii=False).encode() + b"\n" for line in lines)
 
 
@@ -72,9 +97,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeApi, 
         for var, value in env.items():
             patch.setenv(var, value)
         rows = len(CORPUS)
-        ended = batch(ENDED, results_url=fake.results_url(ENDED),
-                      request_counts={"processing": 0, "succeeded": rows, "errored": rows, "canceled": 0,
-                                      "expired": 0})
+        ended = batch(
+            ENDED,
+            results_url=fake.results_url(ENDED),
+            request_counts={"processing": 0, "succeeded": rows, "errored": rows, "canceled": 0, "expired": 0},
+        )
         live = batch(LIVE, status="in_progress", created_at="2026-11-01T13:00:00.000000Z")
         weird = batch(WEIRD_URL, results_url=f"https://example.com/{EVERY}")
         fake.listed = [live, ended, weird, batch(f"msgbatch_bad{EVERY}")]  # the last one is skipped, visibly
@@ -85,14 +112,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeApi, 
         fake.errors[f"{PREFIX}/{REFUSES}/cancel"] = error
         full = {**os.environ, **env, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "TERM": "xterm-256color"}
         full.pop("BATCHDECK_DEBUG", None)
-        for argv in (["sync"], ["label", ENDED, f"label {EVERY}"], ["note", ENDED, f"note {EVERY}"],
-                     ["label", LIVE, f"live {EVERY}"]):
+        for argv in (
+            ["sync"],
+            ["label", ENDED, f"label {EVERY}"],
+            ["note", ENDED, f"note {EVERY}"],
+            ["label", LIVE, f"live {EVERY}"],
+        ):
             assert main(argv) == 0  # the CLI, in-process (quicker than a subprocess)
         with Workspace.open() as ws:
             store = JobStore(ws.db, ws.profile.name)
             job = store.new_job(f"job {EVERY}", f"/tmp/{EVERY}.jsonl", None, 2 * rows, ws.now())
-            store.add_submissions(job.id, [("submit", 0, None, ["a"], 10)], ws.now(), state="created",
-                                  batch_id=ENDED)
+            store.add_submissions(job.id, [("submit", 0, None, ["a"], 10)], ws.now(), state="created", batch_id=ENDED)
         yield fake, full
 
 
@@ -111,8 +141,14 @@ def run_on_pty(commands: list[tuple[str, list[str]]], env: dict[str, str], timeo
     """Run each `batchdeck ARGV` in one process (the SDK loads once) whose stdin, stdout and stderr are
     a new pty, so every command believes it writes to a terminal; returns every byte written."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-c", DRIVER, json.dumps(commands)], stdin=slave, stdout=slave,
-                            stderr=slave, env=env, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, json.dumps(commands)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
     os.close(slave)
     output = bytearray()
     try:
@@ -176,12 +212,21 @@ def test_no_escape_reaches_the_terminal(transcript: dict[str, tuple[int, str]], 
     assert code in (0, 1, 3), text
 
 
-def test_json_output_and_raw_exports_stay_exact(served: tuple[FakeApi, dict[str, str]], tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_output_and_raw_exports_stay_exact(
+    served: tuple[FakeApi, dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     fake, env = served
-    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "ANTHROPIC_API_KEY",
-                "ANTHROPIC_BASE_URL"):
+    for var in (
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+        "XDG_CACHE_HOME",
+        "XDG_STATE_HOME",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+    ):
         monkeypatch.setenv(var, env[var])
 
     def run(*argv: str) -> Any:

@@ -11,13 +11,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from batchdeck.cli import main
-from batchdeck.core import paths
-from batchdeck.core.export import export
-from batchdeck.core.results import download, ensure_downloaded, results_path
-from batchdeck.core.results_index import ResultsIndex
+from batchdeck.core.config import paths
+from batchdeck.core.results.download import download, ensure_downloaded, results_path
+from batchdeck.core.results.export import export
+from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
@@ -47,8 +45,9 @@ def opens_whole() -> Workspace:
 
 
 def ended_batch(emulator: Emulator, rows: int) -> str:
-    batch = emulator.store.new_batch(SyntheticSource(SyntheticSpec("kill", rows)), DEFAULT_WORKSPACE,
-                                     Rates(error_rate=0.1, expire_rate=0.05))
+    batch = emulator.store.new_batch(
+        SyntheticSource(SyntheticSpec("kill", rows)), DEFAULT_WORKSPACE, Rates(error_rate=0.1, expire_rate=0.05)
+    )
     emulator.advance(2 * DAY)
     return batch.id
 
@@ -92,8 +91,9 @@ def test_results_ingest(home: Path, emulator: Emulator, tmp_path: Path) -> None:
                 assert count == state.rows == INGEST_ROWS
                 assert results_path(ws, batch_id).stat().st_size == state.bytes
 
-    runs = kill_points(Killer(tmp_path / "out"), ["results", batch_id, "--limit", "1"], random.Random(72), KILLS,
-                       check, reset)
+    runs = kill_points(
+        Killer(tmp_path / "out"), ["results", batch_id, "--limit", "1"], random.Random(72), KILLS, check, reset
+    )
     assert "downloading" in states, states  # kills landed mid-ingest
     with Workspace.open() as ws:
         ensure_downloaded(ws, batch_id)
@@ -137,8 +137,10 @@ def test_export(home: Path, emulator: Emulator, tmp_path: Path) -> None:
     assert main(argv) == 0 and target.read_bytes() == new  # the next export clears the killed ones' temp files
     leftovers = [p.name for p in target.parent.iterdir() if p != target]
     assert leftovers == [], leftovers
-    print(f"export: {KILLS} kills in {runs} runs; target after kills {sorted(Counter(seen).items())}; "
-          f"{len(killed_leftovers)} temp files left by killed exports, removed by the next one")
+    print(
+        f"export: {KILLS} kills in {runs} runs; target after kills {sorted(Counter(seen).items())}; "
+        f"{len(killed_leftovers)} temp files left by killed exports, removed by the next one"
+    )
 
 
 def test_submit(home: Path, emulator: Emulator, tmp_path: Path) -> None:
@@ -162,7 +164,8 @@ def test_submit(home: Path, emulator: Emulator, tmp_path: Path) -> None:
             pass
         assert max(sent().values(), default=1) == 1  # never a request in two batches
 
-    killer = Killer(tmp_path / "out", patches=[("batchdeck.core.split", "MAX_BATCH_REQUESTS", PART_SIZE)])
+    killer = Killer(tmp_path / "out", patches=[("batchdeck.core.jobs.split", "MAX_BATCH_REQUESTS", PART_SIZE)])
+
     def finished(code: int) -> bool:  # done, or killed after its last part was recorded and so refused now
         last = killer.tail().splitlines()[-1]
         return code == 0 or (code == 2 and "was already submitted as" in last)

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from batchdeck.core import split
 from batchdeck.core.errors import ApiFailure
-from batchdeck.core.jobs import job_view
-from batchdeck.core.results import ensure_downloaded, results_path
+from batchdeck.core.jobs import split
+from batchdeck.core.jobs.merged import job_view
+from batchdeck.core.results.download import ensure_downloaded, results_path
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, FaultConfig, Rates
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
@@ -66,8 +66,12 @@ def add_batches(emulator: Emulator, n: int, size: int, at: float, apart: float) 
     A batch of n rows runs (120 + 0.05 n) s × 0.6-1.4, so the clock decides which have ended."""
     start = emulator.clock.now()
     for i in range(n):
-        emulator.store.new_batch(SyntheticSource(SyntheticSpec(f"b{at}-{i}", size)), DEFAULT_WORKSPACE,
-                                 Rates(error_rate=0.1), created_at=start + at + i * apart)
+        emulator.store.new_batch(
+            SyntheticSource(SyntheticSpec(f"b{at}-{i}", size)),
+            DEFAULT_WORKSPACE,
+            Rates(error_rate=0.1),
+            created_at=start + at + i * apart,
+        )
 
 
 def test_full_sync_of_5000_batches(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
@@ -92,8 +96,9 @@ def test_full_sync_of_5000_batches(ws: Workspace, emulator: Emulator, tmp_path: 
 
 
 def test_results_download_of_100k_rows(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
-    batch = emulator.store.new_batch(SyntheticSource(SyntheticSpec("big", RESULT_ROWS)), DEFAULT_WORKSPACE,
-                                     Rates(error_rate=0.05, expire_rate=0.02))
+    batch = emulator.store.new_batch(
+        SyntheticSource(SyntheticSpec("big", RESULT_ROWS)), DEFAULT_WORKSPACE, Rates(error_rate=0.05, expire_rate=0.02)
+    )
     emulator.advance(2 * DAY)
     ws.syncer().sync()
     # Connections are also cut in the middle of the body (rate_cut): the download starts afresh.
@@ -145,12 +150,17 @@ def _submit_and_retry(home: Path, emulator: Emulator, capsys: pytest.CaptureFixt
 
     sent = [[r["custom_id"] for r in json.loads(body)["requests"]] for body in bodies.values()]
     assert all(e.startswith("batchdeck: error: ") or e.startswith("job-1") or "resumed" in e or not e for e in errors)
-    return {"sent": sent, "rows": {c: (r.outcome, r.error_type, r.attempts) for c, r in view.rows.items()},
-            "parts": [(s.kind, s.round, s.request_count, s.state) for s in view.submissions], "runs": runs}
+    return {
+        "sent": sent,
+        "rows": {c: (r.outcome, r.error_type, r.attempts) for c, r in view.rows.items()},
+        "parts": [(s.kind, s.round, s.request_count, s.state) for s in view.submissions],
+        "runs": runs,
+    }
 
 
-def test_submit_and_retry(home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str],
-                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_submit_and_retry(
+    home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr(split, "MAX_BATCH_REQUESTS", PART_SIZE)
     settle_after(0)  # a dropped connection is dropped before the emulator does anything
     emulator.faults.configure(faults(seed=3))

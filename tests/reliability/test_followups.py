@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from batchdeck.commands import watch_cmd
-from batchdeck.core import config as config_mod
-from batchdeck.core import paths
-from batchdeck.core.jobstore import JobStore
+from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.config import paths
+from batchdeck.core.store.job_repo import JobStore
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import SECRET, run_cli
@@ -32,9 +32,9 @@ from tests.reliability.fake_api import PREFIX, FakeApi, batch, environment
 PAUSING_BATCHDECK = """
 import sys
 from batchdeck.commands import watch_cmd
-from batchdeck.core import config as config_mod
-from batchdeck.core import paths
-from batchdeck.core.jobstore import JobStore
+from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.config import paths
+from batchdeck.core.store.job_repo import JobStore
 add_submissions = JobStore.add_submissions
 def paused(self, *args, **kwargs):
     sys.stderr.write("PAUSED\\n")
@@ -48,8 +48,12 @@ raise SystemExit(main(sys.argv[1:]))
 
 
 def _pausing(*args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", PAUSING_BATCHDECK, *args], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", PAUSING_BATCHDECK, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _stderr_until_paused_or_exit(proc: subprocess.Popen[bytes], timeout: float = 60) -> bytes:
@@ -69,8 +73,8 @@ def _stderr_until_paused_or_exit(proc: subprocess.Popen[bytes], timeout: float =
 
 # -- 1. two retries of the same rows confirmed at the same moment -------------------------------------
 
-def test_two_concurrent_retries_of_the_same_rows_make_one_batch(home: Path, emulator: Emulator,
-                                                                tmp_path: Path) -> None:
+
+def test_two_concurrent_retries_of_the_same_rows_make_one_batch(home: Path, emulator: Emulator, tmp_path: Path) -> None:
     """A is held after confirming, before it adds its parts; B, planned from the same state, confirms then.
     B used to pass the plan check too, and its parts were sent as well (the failed rows twice): now the
     check, the parts and the send are one step under the sending lock, and B sends nothing, in one line."""
@@ -94,9 +98,11 @@ def test_two_concurrent_retries_of_the_same_rows_make_one_batch(home: Path, emul
     assert f"{job_id}: resent ".encode() in out_a
     assert b"PAUSED" not in held and second.returncode == 1
     message = (held + err_b).decode()
-    assert message.endswith(f"batchdeck: error: {job_id}: another batchdeck process is sending in this profile "
-                            "(perhaps this same retry); nothing was sent; run the retry again when it has "
-                            "finished\n"), message
+    assert message.endswith(
+        f"batchdeck: error: {job_id}: another batchdeck process is sending in this profile "
+        "(perhaps this same retry); nothing was sent; run the retry again when it has "
+        "finished\n"
+    ), message
     assert message.count("batchdeck: error:") == 1 and "Traceback" not in message
     with Workspace.open() as ws:
         subs = JobStore(ws.db, ws.profile.name).submissions(job_id)
@@ -104,6 +110,7 @@ def test_two_concurrent_retries_of_the_same_rows_make_one_batch(home: Path, emul
 
 
 # -- 2. a create answered with something that is not a batch -----------------------------------------
+
 
 class CreatingApi(FakeApi):
     """Also answers create: it makes a batch (listed only once the test says so, as a list that lags
@@ -123,8 +130,13 @@ class CreatingApi(FakeApi):
             return super().answer(method, target)
         self.requests.append(f"{method} {target}")
         n = self.requests_per_batch
-        self.made.append(batch(f"msgbatch_01Made{len(self.made) + 1}", "in_progress", request_counts={
-            "processing": n, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}))
+        self.made.append(
+            batch(
+                f"msgbatch_01Made{len(self.made) + 1}",
+                "in_progress",
+                request_counts={"processing": n, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0},
+            )
+        )
         return 200, self.create_answer, "application/json"
 
 
@@ -140,7 +152,8 @@ GARBLED_CREATES = {
 
 @pytest.mark.parametrize("answer", GARBLED_CREATES.values(), ids=GARBLED_CREATES.keys())
 def test_a_garbled_create_answer_is_reconciled_never_stored_or_resent(
-        answer: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    answer: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The API may have made the batch whatever it answered: the part stays open (nothing stored from the
     answer), and the next run adopts the batch the list shows instead of sending the requests again."""
     source = tmp_path / "requests.jsonl"
@@ -150,8 +163,10 @@ def test_a_garbled_create_answer_is_reconciled_never_stored_or_resent(
             monkeypatch.setenv(var, value)
         code, _, err = run_cli(capsys, "submit", str(source), "--yes")
         assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, err
-        assert err.startswith("batchdeck: error: job-1 part 1: the create call got no clear answer (cannot create a "
-                              "batch of 3 requests: the API answered with "), err
+        assert err.startswith(
+            "batchdeck: error: job-1 part 1: the create call got no clear answer (cannot create a "
+            "batch of 3 requests: the API answered with "
+        ), err
         assert "run `batchdeck job reconcile job-1` in a while" in err
         with Workspace.open() as ws:
             [sub] = JobStore(ws.db, ws.profile.name).submissions("job-1")
@@ -170,6 +185,7 @@ def test_a_garbled_create_answer_is_reconciled_never_stored_or_resent(
 
 # -- 3. a config with a bad value is repaired with the command its error names --------------------------
 
+
 def _write_config(text: str | bytes) -> Path:
     path = paths.config_file()
     paths.private_dir(path.parent)
@@ -177,14 +193,20 @@ def _write_config(text: str | bytes) -> Path:
     return path
 
 
-def test_config_set_repairs_the_bad_values_other_commands_refuse(home: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    path = _write_config('[sync]\ntimeout = "soon"\nmax_retries = 4\n\n[hooks]\non_end = "echo done"\n\n'
-                         '[profiles.work]\napi_key_env = "WORK_KEY"\n\n[profiles.work.notify]\nbell = "maybe"\n')
+def test_config_set_repairs_the_bad_values_other_commands_refuse(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write_config(
+        '[sync]\ntimeout = "soon"\nmax_retries = 4\n\n[hooks]\non_end = "echo done"\n\n'
+        '[profiles.work]\napi_key_env = "WORK_KEY"\n\n[profiles.work.notify]\nbell = "maybe"\n'
+    )
     code, _, err = run_cli(capsys, "list", "--cached")
-    assert (code, err) == (2, f"batchdeck: error: config file {path}: bad value for sync.timeout (could not "
-                              "convert string to float: 'soon'); fix it with `batchdeck config set sync.timeout "
-                              "VALUE`\n")
+    assert (code, err) == (
+        2,
+        f"batchdeck: error: config file {path}: bad value for sync.timeout (could not "
+        "convert string to float: 'soon'); fix it with `batchdeck config set sync.timeout "
+        "VALUE`\n",
+    )
     assert run_cli(capsys, "config", "path") == (0, f"{path}\n", "")
     code, out, err = run_cli(capsys, "config", "show")
     assert code == 0 and 'timeout = "soon"' in out and 'bell = "maybe"' in out and "max_retries = 4" in out
@@ -192,7 +214,8 @@ def test_config_set_repairs_the_bad_values_other_commands_refuse(home: Path,
         f"batchdeck: warning: config file {path}: bad value for sync.timeout (could not convert string to float: "
         "'soon'); fix it with `batchdeck config set sync.timeout VALUE`",
         f"batchdeck: warning: config file {path}: bad value for notify.bell in [profiles.work.notify] (expected "
-        "true or false, got 'maybe'); fix it with `batchdeck config set profiles.work.notify.bell VALUE`"]
+        "true or false, got 'maybe'); fix it with `batchdeck config set profiles.work.notify.bell VALUE`",
+    ]
     code, out, err = run_cli(capsys, "config", "set", "sync.timeout", "45")
     assert (code, out) == (0, "sync.timeout = 45\n") and err.splitlines() == [err.splitlines()[0]]
     assert "`batchdeck config set profiles.work.notify.bell VALUE`" in err
@@ -202,7 +225,10 @@ def test_config_set_repairs_the_bad_values_other_commands_refuse(home: Path,
     code, _, err = run_cli(capsys, "list", "--cached")
     assert code == 2 and "bad value for notify.bell in [profiles.work.notify]" in err and err.count("\n") == 1
     assert run_cli(capsys, "config", "set", "profiles.work.notify.bell", "false") == (
-        0, "profiles.work.notify.bell = false\n", "")
+        0,
+        "profiles.work.notify.bell = false\n",
+        "",
+    )
     assert run_cli(capsys, "list", "--cached")[0] == 0
     loaded = config_mod.load()
     assert loaded.get("sync.timeout") == 45.0 and loaded.get("notify.bell", "work") is False
@@ -212,13 +238,18 @@ def test_config_set_keeps_the_settings_of_a_newer_batchdeck(home: Path, capsys: 
     """Settings this version does not know are not errors, and writing the file does not drop them."""
     path = _write_config('schema = 2\n[sync]\nnew_knob = true\n[future]\nthing = [1, 2]\n[future.deep]\nx = "y"\n')
     assert run_cli(capsys, "config", "set", "sync.timeout", "12") == (0, "sync.timeout = 12\n", "")
-    assert tomllib.loads(path.read_text()) == {"default_profile": "default", "schema": 2,
-                                               "sync": {"timeout": 12.0, "new_knob": True},
-                                               "future": {"thing": [1, 2], "deep": {"x": "y"}}, "profiles": {}}
+    assert tomllib.loads(path.read_text()) == {
+        "default_profile": "default",
+        "schema": 2,
+        "sync": {"timeout": 12.0, "new_knob": True},
+        "future": {"thing": [1, 2], "deep": {"x": "y"}},
+        "profiles": {},
+    }
 
 
-def test_a_key_pasted_as_api_key_env_is_repaired_without_being_shown(home: Path,
-                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_key_pasted_as_api_key_env_is_repaired_without_being_shown(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pasted = "sk-ant-api03-PASTED-by-mistake-0123456789abcdef"
     path = _write_config(f'[profiles.work]\napi_key_env = "{pasted}"\n')
     code, _, err = run_cli(capsys, "list", "--cached")
@@ -231,18 +262,25 @@ def test_a_key_pasted_as_api_key_env_is_repaired_without_being_shown(home: Path,
     assert pasted not in path.read_text() and config_mod.load().profile("work").api_key_env == "WORK_KEY"
 
 
-@pytest.mark.parametrize(("content", "line", "problem"), [
-    (b'default_profile = "default"\n[sync\ntimeout = 5\n', 2, "Expected ']' at the end of a table declaration"),
-    (b"[sync]\nmax_retries = 2\n\xff\xfe\n", 3, "bytes that are not UTF-8"),
-    (b"[sync]\ntimeout = ", 2, "Invalid value"),
-], ids=["unclosed table", "not UTF-8", "cut short"])
-def test_toml_that_does_not_parse_is_named_by_file_and_line(home: Path, capsys: pytest.CaptureFixture[str],
-                                                            content: bytes, line: int, problem: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "line", "problem"),
+    [
+        (b'default_profile = "default"\n[sync\ntimeout = 5\n', 2, "Expected ']' at the end of a table declaration"),
+        (b"[sync]\nmax_retries = 2\n\xff\xfe\n", 3, "bytes that are not UTF-8"),
+        (b"[sync]\ntimeout = ", 2, "Invalid value"),
+    ],
+    ids=["unclosed table", "not UTF-8", "cut short"],
+)
+def test_toml_that_does_not_parse_is_named_by_file_and_line(
+    home: Path, capsys: pytest.CaptureFixture[str], content: bytes, line: int, problem: str
+) -> None:
     """`config set` reads the file before it writes it, so it cannot repair syntax: the error says where to
     edit, and does not advise `config set`. `config path` still says where the file is."""
     path = _write_config(content)
-    expected = (f"batchdeck: error: config file {path} is not valid TOML at line {line} ({problem}); fix that "
-                "line in an editor, or move the file away to start afresh\n")
+    expected = (
+        f"batchdeck: error: config file {path} is not valid TOML at line {line} ({problem}); fix that "
+        "line in an editor, or move the file away to start afresh\n"
+    )
     for command in (["config", "set", "sync.timeout", "5"], ["config", "show"], ["list", "--cached"]):
         assert run_cli(capsys, *command) == (2, "", expected)
     assert run_cli(capsys, "config", "path") == (0, f"{path}\n", "")
@@ -251,9 +289,11 @@ def test_toml_that_does_not_parse_is_named_by_file_and_line(home: Path, capsys: 
 
 # -- 4. watch reports the objects its sync skipped --------------------------------------------------------
 
+
 @pytest.mark.parametrize("as_json", [False, True], ids=["human", "json"])
-def test_watch_reports_skipped_objects_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str], as_json: bool) -> None:
+def test_watch_reports_skipped_objects_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], as_json: bool
+) -> None:
     live = batch("msgbatch_01Live", "in_progress")
     with FakeApi() as fake:
         for var, value in environment(tmp_path / "home", fake).items():
@@ -269,8 +309,10 @@ def test_watch_reports_skipped_objects_once(tmp_path: Path, monkeypatch: pytest.
         monkeypatch.setattr(watch_cmd, "SLEEP", sleep)
         code, out, err = run_cli(capsys, "watch", "--all-live", *(["--json"] if as_json else []))
     assert code == 0 and polls, err
-    skipped = ("skipped 1 malformed batch object from the API (first: 'msgbatch_../../x/pwn': its id is not of "
-               "the form msgbatch_[A-Za-z0-9_-]); the rest were stored")
+    skipped = (
+        "skipped 1 malformed batch object from the API (first: 'msgbatch_../../x/pwn': its id is not of "
+        "the form msgbatch_[A-Za-z0-9_-]); the rest were stored"
+    )
     if as_json:
         events = [json.loads(line) for line in out.splitlines()]
         warnings = [e for e in events if e["event"] == "warning"]
@@ -283,8 +325,10 @@ def test_watch_reports_skipped_objects_once(tmp_path: Path, monkeypatch: pytest.
 
 # -- 5. BATCHDECK_DEBUG=1: the traceback, with every key redacted and escapes made visible -----------------
 
-def test_the_debug_traceback_is_redacted_and_visible(home: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_the_debug_traceback_is_redacted_and_visible(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     stored = "sk-ant-api03-STORED-key-in-config-0123456789abcdef"
     _write_config(f'[profiles.work]\napi_key = "{stored}"\n')
     paths.config_file().chmod(0o600)
@@ -305,16 +349,20 @@ def test_the_debug_traceback_is_redacted_and_visible(home: Path, monkeypatch: py
 
 # -- 6. a job name that matches no job -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("command", [["job", "show"], ["retry"]])
-def test_a_job_name_with_spaces_that_matches_nothing_says_so(ws: Workspace, capsys: pytest.CaptureFixture[str],
-                                                             command: list[str]) -> None:
+def test_a_job_name_with_spaces_that_matches_nothing_says_so(
+    ws: Workspace, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
     code, out, err = run_cli(capsys, *command, "night run")
-    assert (code, out, err) == (2, "", "batchdeck: error: no job named 'night run' (`batchdeck job list` shows the "
-                                       "jobs)\n")
+    assert (code, out, err) == (
+        2,
+        "",
+        "batchdeck: error: no job named 'night run' (`batchdeck job list` shows the jobs)\n",
+    )
 
 
-def test_retry_of_a_job_id_that_does_not_exist_names_the_job(ws: Workspace,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_retry_of_a_job_id_that_does_not_exist_names_the_job(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
     """Not "msgbatch_job-42 was not submitted through batchdeck; attach the request file first"."""
     code, out, err = run_cli(capsys, "retry", "job-42")
     assert (code, out) == (2, "") and err.startswith("batchdeck: error: no job 'job-42': not a job id or name"), err

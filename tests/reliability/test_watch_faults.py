@@ -10,7 +10,7 @@ import anthropic
 import httpx2
 import pytest
 
-from batchdeck.core.results import results_path
+from batchdeck.core.results.download import results_path
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import API_KEY
@@ -21,9 +21,13 @@ from tests.reliability.conftest import faulted_share, faults
 LIVE_BATCHES = 20
 
 
-def test_watch_of_20_live_batches_under_faults(sleeper: Sleeper, client: anthropic.Anthropic,  # noqa: F811
-                                               emulator: Emulator, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_watch_of_20_live_batches_under_faults(
+    sleeper: Sleeper,
+    client: anthropic.Anthropic,
+    emulator: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     ids = [create(client, emulator, 3 + i, error_rate=0.2 * (i % 3 == 0)) for i in range(LIVE_BATCHES)]
     emulator.faults.configure(faults(seed=21))
     code, out, err = run_cli(capsys, "watch", "--all-live", "--json", "--download", "--interval", "15")
@@ -47,5 +51,7 @@ def test_watch_of_20_live_batches_under_faults(sleeper: Sleeper, client: anthrop
             reference.write_bytes(body)
             assert saved.exists() and filecmp.cmp(saved, reference, shallow=False), batch_id
     assert bad > 0, (bad, total)
-    print(f"watch: {LIVE_BATCHES} live batches, {bad}/{total} requests faulted, "
-          f"{outages.count('error')} outages; json lines {len(docs)}")
+    print(
+        f"watch: {LIVE_BATCHES} live batches, {bad}/{total} requests faulted, "
+        f"{outages.count('error')} outages; json lines {len(docs)}"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ def demo() -> Iterator[Emulator]:
 
 def make_session(emu: Emulator, home: Path, frozen: bool = False, auto_download: bool = False) -> Session:
     """The demo profile; the app's clock follows the emulator's (or stays at START for snapshots)."""
-    start = datetime.fromtimestamp(START, tz=timezone.utc)
+    start = datetime.fromtimestamp(START, tz=UTC)
     session = demo_session(emu.base_url, home, clock=(lambda: start) if frozen else emu.clock.now_dt)
     session.config.settings["sync.max_retries"] = 1
     session.config.settings["results.auto_download"] = auto_download  # the demo's 100k batch is 131 MB

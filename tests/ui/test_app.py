@@ -1,6 +1,5 @@
 """The TUI driven through Pilot against the emulator: what the user sees and what their keys do."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

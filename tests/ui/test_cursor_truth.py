@@ -98,7 +98,8 @@ def check_batch_list(app: BatchdeckApp, trail: Trail) -> None:
     if text is not None:
         current = batch_list.current
         assert current is not None and text[2:13] == short_id(current.id), (
-            f"highlighted {text[2:13]!r}, actions use {current and current.id} ({trail})")
+            f"highlighted {text[2:13]!r}, actions use {current and current.id} ({trail})"
+        )
 
 
 def shown_id(text: str) -> str:
@@ -125,7 +126,8 @@ def check_result_list(screen: ResultsScreen, trail: Trail) -> None:
             assert text.strip() == "…", f"highlighted {text!r}, the cursor row is not loaded ({trail})"
         else:
             assert shown_id(text) and current.custom_id.startswith(shown_id(text)), (
-                f"highlighted {text!r}, actions use {current.custom_id!r} ({trail})")
+                f"highlighted {text!r}, actions use {current.custom_id!r} ({trail})"
+            )
 
 
 async def burst(pilot: Pilot[None], keys: Sequence[str]) -> None:
@@ -152,12 +154,24 @@ def pick(rng: random.Random, weighted: dict[str, int]) -> str:
 
 
 # -- the batch list -------------------------------------------------------------------------------
-MAIN_STEPS = {"move": 45, "burst": 25, "mark": 6, "unmark_all": 2, "sort": 3, "reverse": 2, "quick": 2,
-              "filter": 3, "resize": 3, "poll": 4, "enter": 3, "copy": 3, "wheel": 4}
+MAIN_STEPS = {
+    "move": 45,
+    "burst": 25,
+    "mark": 6,
+    "unmark_all": 2,
+    "sort": 3,
+    "reverse": 2,
+    "quick": 2,
+    "filter": 3,
+    "resize": 3,
+    "poll": 4,
+    "enter": 3,
+    "copy": 3,
+    "wheel": 4,
+}
 
 
-async def main_step(pilot: Pilot[None], app: BatchdeckApp, demo: Emulator, rng: random.Random,
-                    trail: Trail) -> None:
+async def main_step(pilot: Pilot[None], app: BatchdeckApp, demo: Emulator, rng: random.Random, trail: Trail) -> None:
     step = pick(rng, MAIN_STEPS)
     if step == "move":
         key = pick(rng, MOVES)
@@ -224,7 +238,8 @@ async def open_highlighted(pilot: Pilot[None], app: BatchdeckApp, trail: Trail) 
     screen = app.screen
     assert isinstance(screen, DetailScreen), f"enter did not open details ({trail})"
     assert text is not None and text[2:13] == short_id(screen.batch.id), (
-        f"highlighted {text and text[2:13]!r}, enter opened {screen.batch.id} ({trail})")
+        f"highlighted {text and text[2:13]!r}, enter opened {screen.batch.id} ({trail})"
+    )
     trail.steps.append("escape")
     await pilot.press("escape")
 
@@ -239,7 +254,8 @@ async def copy_highlighted(pilot: Pilot[None], app: BatchdeckApp, trail: Trail) 
     trail.steps.append("y")
     await pilot.press("y")
     assert text is not None and text[2:13] == short_id(app.clipboard), (
-        f"highlighted {text and text[2:13]!r}, y copied {app.clipboard} ({trail})")
+        f"highlighted {text and text[2:13]!r}, y copied {app.clipboard} ({trail})"
+    )
 
 
 @pytest.mark.parametrize("seed", seeds(11))
@@ -255,18 +271,34 @@ async def test_batch_list_highlight_is_the_acted_on_row(demo: Emulator, tmp_path
 
 
 # -- the results list -----------------------------------------------------------------------------
-RESULT_STEPS = {"move": 45, "burst": 25, "mark": 6, "unmark_all": 2, "outcome": 2, "error": 2, "search": 3,
-                "resize": 3, "poll": 3, "copy": 4, "wheel": 4}
+RESULT_STEPS = {
+    "move": 45,
+    "burst": 25,
+    "mark": 6,
+    "unmark_all": 2,
+    "outcome": 2,
+    "error": 2,
+    "search": 3,
+    "resize": 3,
+    "poll": 3,
+    "copy": 4,
+    "wheel": 4,
+}
 
 
 def many_results(batch: object) -> bool:
     """An ended batch with several 256-row pages of results that can still be downloaded."""
-    return (batch.processing_status == "ended" and 1_000 <= batch.counts.total <= 3_000  # type: ignore[attr-defined]
-            and not batch.archived_at and not batch.deleted_at)  # type: ignore[attr-defined]
+    return (
+        batch.processing_status == "ended"
+        and 1_000 <= batch.counts.total <= 3_000  # type: ignore[attr-defined]
+        and not batch.archived_at
+        and not batch.deleted_at
+    )  # type: ignore[attr-defined]
 
 
-async def result_step(pilot: Pilot[None], app: BatchdeckApp, screen: ResultsScreen, rng: random.Random,
-                      trail: Trail) -> None:
+async def result_step(
+    pilot: Pilot[None], app: BatchdeckApp, screen: ResultsScreen, rng: random.Random, trail: Trail
+) -> None:
     step = pick(rng, RESULT_STEPS)
     if step == "move":
         key = pick(rng, MOVES)
@@ -298,8 +330,12 @@ async def result_step(pilot: Pilot[None], app: BatchdeckApp, screen: ResultsScre
 async def settled(pilot: Pilot[None], screen: ResultsScreen) -> None:
     """The newest query has landed and the cursor's page is loaded."""
     result_list = screen.query_one(ResultList)
-    await wait_for(pilot, lambda: result_list.generation == screen.generation
-                   and (result_list.total == 0 or result_list.current is not None))
+    await wait_for(
+        pilot,
+        lambda: (
+            result_list.generation == screen.generation and (result_list.total == 0 or result_list.current is not None)
+        ),
+    )
 
 
 async def copy_result(pilot: Pilot[None], screen: ResultsScreen, trail: Trail) -> None:
@@ -310,11 +346,14 @@ async def copy_result(pilot: Pilot[None], screen: ResultsScreen, trail: Trail) -
         return
     text = lit_line(result_list, result_list.total, trail)
     assert text is not None
-    await wait_for(pilot, lambda: screen.detail is not None and screen.detail.custom_id == result_list.current.custom_id)
+    await wait_for(
+        pilot, lambda: screen.detail is not None and screen.detail.custom_id == result_list.current.custom_id
+    )
     trail.steps.append("y")
     await pilot.press("y")
     assert shown_id(text) and pilot.app.clipboard.startswith(shown_id(text)), (
-        f"highlighted {text!r}, y copied {pilot.app.clipboard!r} ({trail})")
+        f"highlighted {text!r}, y copied {pilot.app.clipboard!r} ({trail})"
+    )
 
 
 @pytest.mark.parametrize("seed", seeds(7))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import re
@@ -13,8 +14,6 @@ import sys
 import termios
 import time
 from pathlib import Path
-
-import fcntl
 
 ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
 
@@ -35,10 +34,22 @@ def read_until(fd: int, wanted: bytes, seconds: float) -> bytes:
 def test_the_demo_says_its_clock_runs_fast(tmp_path: Path) -> None:
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 35, 140, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "XDG_DATA_HOME": str(tmp_path / "data"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "NO_COLOR": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "batchdeck", "demo", "--speed", "5"], stdin=child,
-                               stdout=child, stderr=child, env=env, close_fds=True, start_new_session=True)
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "NO_COLOR": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "batchdeck", "demo", "--speed", "5"],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
     os.close(child)
     try:
         screen = read_until(main, "demo clock runs 5× fast".encode(), 40.0)

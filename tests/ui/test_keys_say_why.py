@@ -59,8 +59,9 @@ async def test_d_on_a_live_batch_is_refused_before_the_dialog(demo: Emulator, tm
         assert app.screen is app.main and said(app)[-1] == f"cannot cancel {finished.id}: it has already ended"
         move_to(app, live)
         await pilot.press("R")
-        assert said(app)[-1] == (f"cannot resubmit the failed rows of {target.id}: it is still running; "
-                                 "its results exist once it ends")
+        assert said(app)[-1] == (
+            f"cannot resubmit the failed rows of {target.id}: it is still running; its results exist once it ends"
+        )
         assert demo.stats.calls("delete") == demo.stats.calls("cancel") == 0
 
 
@@ -113,13 +114,14 @@ async def test_readonly_keys_say_why_and_are_not_offered(demo: Emulator, tmp_pat
         target = app.main.query_one(BatchList).current
         footer = footer_text(app)
         assert "Refresh" in footer and "Cancel" not in footer and "Delete" not in footer
-        phrases = {"c": "cancel", "d": "delete", "l": "label", "n": "add a note to",
-                   "R": "resubmit the failed rows of"}
+        phrases = {"c": "cancel", "d": "delete", "l": "label", "n": "add a note to", "R": "resubmit the failed rows of"}
         for key, phrase in phrases.items():
             await pilot.press(key)
             assert app.screen is app.main
-            assert said(app)[-1] == f"cannot {phrase} {target.id}: read-only mode (started with --readonly): " \
-                                    "nothing can be changed"
+            assert (
+                said(app)[-1] == f"cannot {phrase} {target.id}: read-only mode (started with --readonly): "
+                "nothing can be changed"
+            )
         assert demo.stats.calls("cancel") == demo.stats.calls("delete") == 0
 
 
@@ -136,8 +138,9 @@ async def test_j_on_a_batch_without_a_job_says_so(demo: Emulator, tmp_path: Path
         assert said(app)[-1].startswith(f"cannot open the job of {target.id}: it was not submitted through batchdeck")
 
 
-async def test_copy_inside_tmux_says_where_the_id_went(demo: Emulator, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_copy_inside_tmux_says_where_the_id_went(
+    demo: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,1234,0")
     app = BatchdeckApp(make_session(demo, tmp_path))
     copied: list[str] = []
@@ -148,8 +151,10 @@ async def test_copy_inside_tmux_says_where_the_id_went(demo: Emulator, tmp_path:
         target = app.main.query_one(BatchList).current
         await pilot.press("y")
         assert copied == [target.id]
-        assert said(app)[-1] == (f"sent {target.id} to the terminal's clipboard (OSC 52); in tmux it reaches the "
-                                 "clipboard only with `set -g set-clipboard on` in ~/.tmux.conf")
+        assert said(app)[-1] == (
+            f"sent {target.id} to the terminal's clipboard (OSC 52); in tmux it reaches the "
+            "clipboard only with `set -g set-clipboard on` in ~/.tmux.conf"
+        )
         await pilot.press("o")
         screen = app.screen
         assert isinstance(screen, ResultsScreen)
@@ -203,15 +208,28 @@ async def test_f_skips_outcomes_without_rows(demo: Emulator, tmp_path: Path) -> 
         screen = await open_results(pilot, app, errored_not_canceled)
         outcomes = screen.facets[0]
         assert "canceled" not in outcomes  # the view this batch cannot fill
-        expected = [name for name, kinds in (("failed", ("canceled", "errored", "expired")),
-                                             ("succeeded", ("succeeded",)), ("errored", ("errored",)),
-                                             ("expired", ("expired",)), ("canceled", ("canceled",)))
-                    if any(outcomes.get(k) for k in kinds)]
+        expected = [
+            name
+            for name, kinds in (
+                ("failed", ("canceled", "errored", "expired")),
+                ("succeeded", ("succeeded",)),
+                ("errored", ("errored",)),
+                ("expired", ("expired",)),
+                ("canceled", ("canceled",)),
+            )
+            if any(outcomes.get(k) for k in kinds)
+        ]
         seen = []
         for _ in expected:
             await pilot.press("f")
-            await wait_for(pilot, lambda: "outcome" in header(screen) and len(seen) < len(expected)
-                           and header(screen).split("outcome ")[1].split(" ")[0] not in seen)
+            await wait_for(
+                pilot,
+                lambda: (
+                    "outcome" in header(screen)
+                    and len(seen) < len(expected)
+                    and header(screen).split("outcome ")[1].split(" ")[0] not in seen
+                ),
+            )
             seen.append(header(screen).split("outcome ")[1].split(" ")[0])
         assert seen == expected
         await pilot.press("f")  # back to every row
@@ -236,8 +254,10 @@ async def test_resubmit_preview_starts_on_the_categories_with_glyphs_and_plain_b
             preview = app.screen
             categories = preview.query_one(SelectionList)
             assert preview.focused is categories
-            lines = {categories.get_option_at_index(i).value: categories.render_line(i).text
-                     for i in range(categories.option_count)}
+            lines = {
+                categories.get_option_at_index(i).value: categories.render_line(i).text
+                for i in range(categories.option_count)
+            }
             ticked = set(categories.selected)
             assert ticked and set(lines) - ticked  # both kinds are on screen
             for value, text in lines.items():

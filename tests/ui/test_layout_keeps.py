@@ -12,7 +12,7 @@ import pytest
 from rich.cells import cell_len
 from textual.pilot import Pilot
 
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.session import Session
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
@@ -73,8 +73,14 @@ def screen_lines(app: BatchdeckApp) -> list[str]:
 async def detail_of(pilot: Pilot[None], app: BatchdeckApp, batch_id: str) -> list[str]:
     """`enter` on the cursor row; the detail screen's lines once it shows that batch's fields."""
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.batch.id == batch_id
-                   and any(line.split()[:1] == ["requests"] for line in screen_lines(app)))
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, DetailScreen)
+            and app.screen.batch.id == batch_id
+            and any(line.split()[:1] == ["requests"] for line in screen_lines(app))
+        ),
+    )
     return screen_lines(app)
 
 
@@ -98,16 +104,21 @@ async def test_status_badge_keeps_its_failure_counts_before_the_label_at_80x24(d
         header = next(line for line in screen_lines(app) if " STATUS " in line)
         assert "LABEL" in header and "TIME" not in header and header.index("LABEL") < header.index("STATUS")
         await pilot.resize_terminal(140, 40)
-        await wait_for(pilot, lambda: any(line[2:].startswith(short_id(target.id)) and "nightly sentiment run" in line
-                                          for line in list_lines(app)))
+        await wait_for(
+            pilot,
+            lambda: any(
+                line[2:].startswith(short_id(target.id)) and "nightly sentiment run" in line for line in list_lines(app)
+            ),
+        )
         full = f"ended · {target.counts.errored:,} errored · {target.counts.expired:,} expired"
         line = drawn_row(app, target.id)
         assert full in line and "nightly sentiment run" in line, line
 
 
 async def test_numbers_have_separators_and_plurals_are_right(demo: Emulator, tmp_path: Path) -> None:
-    single = httpx2.post(f"{demo.base_url}/v1/messages/batches", headers=HEADERS,
-                         json={"requests": [request("only-one")]}).json()["id"]
+    single = httpx2.post(
+        f"{demo.base_url}/v1/messages/batches", headers=HEADERS, json={"requests": [request("only-one")]}
+    ).json()["id"]
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await polled(pilot)
@@ -147,10 +158,12 @@ def live(batch: CachedBatch) -> bool:
 
 
 async def test_wide_characters_in_labels_never_shift_the_columns(demo: Emulator, tmp_path: Path) -> None:
-    labels = {lambda b: live(b) and b.counts.total == 40: "日本語のラベル",
-              lambda b: live(b) and b.counts.total == 250: "🚀 launch 🚀",
-              lambda b: live(b) and b.counts.total == 1200: "plain label",
-              lambda b: live(b) and b.counts.total == 20_000: "長い長い長い長い長い長い長い長い長い長い"}
+    labels = {
+        lambda b: live(b) and b.counts.total == 40: "日本語のラベル",
+        lambda b: live(b) and b.counts.total == 250: "🚀 launch 🚀",
+        lambda b: live(b) and b.counts.total == 1200: "plain label",
+        lambda b: live(b) and b.counts.total == 20_000: "長い長い長い長い長い長い長い長い長い長い",
+    }
     app = labelled(make_session(demo, tmp_path), labels)
     async with app.run_test(size=(120, 40)) as pilot:
         await polled(pilot)
@@ -161,7 +174,7 @@ async def test_wide_characters_in_labels_never_shift_the_columns(demo: Emulator,
         assert len(lines) == 4
         assert any("日本語のラベル" in line for line in lines) and any("🚀 launch 🚀" in line for line in lines)
         assert any("長い長い" in line and "…" in line for line in lines)  # cut by cells, with a mark
-        starts = {cell_len(line[:line.index("in progress")]) for line in lines}
+        starts = {cell_len(line[: line.index("in progress")]) for line in lines}
         assert len(starts) == 1, lines  # STATUS starts in the same cell on every row
         assert {cell_len(line) for line in lines} == {width}
         assert all(line.rstrip().endswith("—") for line in lines)  # COST still in the last column

@@ -20,7 +20,7 @@ import pytest
 from textual.widgets import Static
 
 from batchdeck.commands.demo_cmd import demo_session
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
@@ -67,8 +67,7 @@ async def test_detail_actions_follow_the_rules_and_say_why_not(demo: Emulator, t
         assert "d delete" in actions and "l label" in actions and "o results" in actions
         assert "R resubmit" not in actions and "J job" not in actions and "e export" not in actions
         shown = screen_words(app)
-        assert ("not now R resubmit failed, e export: its results were archived and no local copy was kept"
-                in shown)
+        assert "not now R resubmit failed, e export: its results were archived and no local copy was kept" in shown
         assert "J job: it was not submitted through batchdeck" in shown
         assert "c cancel: it has already ended" in shown
         await pilot.press("R")  # the key says the same reason the screen shows
@@ -84,13 +83,16 @@ async def test_detail_in_readonly_names_the_reason_once_for_every_change(demo: E
         await wait_for(pilot, lambda: "actions" in screen_words(app))
         actions = next(line for line in screen_lines(app) if line.lstrip().startswith("actions"))
         assert "l label" not in actions and "c cancel" not in actions and "y copy id" in actions
-        assert ("R resubmit failed, d delete, c cancel, l label, n note: read-only mode (started with --readonly): "
-                "nothing can be changed") in screen_words(app)
+        assert (
+            "R resubmit failed, d delete, c cancel, l label, n note: read-only mode (started with --readonly): "
+            "nothing can be changed"
+        ) in screen_words(app)
 
 
 # -- 2. untrusted text on the results screen ---------------------------------------------------------
-async def test_results_title_and_header_show_labels_errors_and_search_as_they_are(demo: Emulator,
-                                                                                   tmp_path: Path) -> None:
+async def test_results_title_and_header_show_labels_errors_and_search_as_they_are(
+    demo: Emulator, tmp_path: Path
+) -> None:
     session, batch_id = hostile_session(demo, tmp_path)
     with Workspace(session.config, session.profile, session.db_path, session.clock) as ws:
         ws.cache.set_meta(batch_id, ws.now(), label="v2 [b]draft[/b] " + CORPUS["title"])
@@ -116,8 +118,9 @@ async def test_results_title_and_header_show_labels_errors_and_search_as_they_ar
 
 
 # -- 3. the confirm dialog: labels made visible, counts in words -------------------------------------
-async def test_the_confirm_dialog_shows_the_label_visibly_and_counts_one_request(demo: Emulator,
-                                                                                 tmp_path: Path) -> None:
+async def test_the_confirm_dialog_shows_the_label_visibly_and_counts_one_request(
+    demo: Emulator, tmp_path: Path
+) -> None:
     with anthropic.Anthropic(base_url=demo.base_url, api_key="k", max_retries=0) as client:
         one = client.messages.batches.create(requests=[request("only")]).id  # type: ignore[list-item]
     session = make_session(demo, tmp_path)
@@ -137,8 +140,9 @@ async def test_the_confirm_dialog_shows_the_label_visibly_and_counts_one_request
         assert "1 requests" not in shown and "1 requests" not in body  # the live pane counts it right too
 
 
-async def test_an_old_cached_id_with_markup_and_escapes_is_shown_in_the_label_prompt(demo: Emulator,
-                                                                                     tmp_path: Path) -> None:
+async def test_an_old_cached_id_with_markup_and_escapes_is_shown_in_the_label_prompt(
+    demo: Emulator, tmp_path: Path
+) -> None:
     odd = "msgbatch_x[b]" + CORPUS["title"]  # an older cache may hold an id today's sync would refuse
     session = make_session(demo, tmp_path)
     insert(session, raw_batch(odd, START_DT))
@@ -216,8 +220,13 @@ class TuiInPty(DemoInPty):
 def test_the_tui_quits_on_a_stop_signal_and_restores_the_terminal(tmp_path: Path, name: str, code: int) -> None:
     with FakeApi() as fake:
         fake.listed = [batch("msgbatch_signal0001")]
-        env = {**os.environ, **environment(tmp_path, fake), "TERM": "xterm-256color", "COLUMNS": str(COLUMNS),
-               "LINES": str(ROWS)}
+        env = {
+            **os.environ,
+            **environment(tmp_path, fake),
+            "TERM": "xterm-256color",
+            "COLUMNS": str(COLUMNS),
+            "LINES": str(ROWS),
+        }
         tui = TuiInPty(env)
         try:
             assert tui.read(DRAWN, timeout=60), tui.output[-2000:]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import SelectionList
 
-from batchdeck.core.results_index import ResultsIndex
-from batchdeck.core.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.job import JobScreen
@@ -132,6 +132,7 @@ async def test_a_batch_made_elsewhere_asks_for_its_file(emu: Emulator, tmp_path:
     source = tmp_path / "theirs.jsonl"
     lines = write_requests(source, 20, prefix="t")
     import anthropic
+
     from tests.conftest import API_KEY
 
     with anthropic.Anthropic(api_key=API_KEY, base_url=emu.base_url) as client:
@@ -187,7 +188,7 @@ async def test_job_view_merges_attempts(emu: Emulator, tmp_path: Path) -> None:
 
 def test_the_demo_submits_its_own_job(emu: Emulator, tmp_path: Path) -> None:
     from batchdeck.commands.demo_job import submit_in_background
-    from batchdeck.core.jobstore import JobStore
+    from batchdeck.core.store.job_repo import JobStore
 
     session = make_session(emu, tmp_path)
     session.workspace().close()

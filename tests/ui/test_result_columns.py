@@ -7,7 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -60,8 +60,9 @@ async def test_error_and_stop_are_drawn_at_120_columns(demo: Emulator, tmp_path:
         longest = max(len(cid) for cid in results)
         assert titles.index("OUTCOME") == longest + 1, titles  # CUSTOM_ID is as wide as the longest id
         await pilot.press("f")  # failed rows first: errored ones show their type in full
-        await wait_for(pilot, lambda: (row := screen.query_one(ResultList).current) is not None
-                       and row.outcome != "succeeded")
+        await wait_for(
+            pilot, lambda: (row := screen.query_one(ResultList).current) is not None and row.outcome != "succeeded"
+        )
         await pilot.pause()
         failed = drawn_lines(screen.query_one(ResultList))
         errored = [text for text in failed if "errored" in text]
@@ -91,26 +92,61 @@ EVIL_STOP = "end_turn\x1b[5m"  # blinks
 def hostile_results() -> bytes:
     usage = {"input_tokens": 10, "output_tokens": 5, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
     lines: list[dict[str, Any]] = [
-        {"custom_id": EVIL_ID, "result": {"type": "errored", "error": {"type": "error", "error": {
-            "type": EVIL_ERROR, "message": "\x1b[31mred\x1b[0m and \x1b]8;;https://x.example\x07link"}}}},
-        {"custom_id": "ok-\x1b[1mbold", "result": {"type": "succeeded", "message": {
-            "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-haiku-4-5",
-            "content": [{"type": "text", "text": "hi"}], "stop_reason": EVIL_STOP, "stop_sequence": None,
-            "usage": usage}}},
-        {"custom_id": "plain-row", "result": {"type": "errored", "error": {"type": "error", "error": {
-            "type": "overloaded_error", "message": "Overloaded"}}}},
+        {
+            "custom_id": EVIL_ID,
+            "result": {
+                "type": "errored",
+                "error": {
+                    "type": "error",
+                    "error": {
+                        "type": EVIL_ERROR,
+                        "message": "\x1b[31mred\x1b[0m and \x1b]8;;https://x.example\x07link",
+                    },
+                },
+            },
+        },
+        {
+            "custom_id": "ok-\x1b[1mbold",
+            "result": {
+                "type": "succeeded",
+                "message": {
+                    "id": "msg_1",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": "claude-haiku-4-5",
+                    "content": [{"type": "text", "text": "hi"}],
+                    "stop_reason": EVIL_STOP,
+                    "stop_sequence": None,
+                    "usage": usage,
+                },
+            },
+        },
+        {
+            "custom_id": "plain-row",
+            "result": {
+                "type": "errored",
+                "error": {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+            },
+        },
     ]
     return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
 
 
 def hostile_batch(base_url: str) -> dict[str, Any]:
-    created = datetime.now(timezone.utc) - timedelta(hours=2)
+    created = datetime.now(UTC) - timedelta(hours=2)
     stamp = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.000000Z")  # noqa: E731
-    return {"id": HOSTILE_ID, "type": "message_batch", "processing_status": "ended",
-            "request_counts": {"processing": 0, "succeeded": 1, "errored": 2, "canceled": 0, "expired": 0},
-            "ended_at": stamp(created + timedelta(hours=1)), "created_at": stamp(created),
-            "expires_at": stamp(created + timedelta(hours=24)), "archived_at": None, "cancel_initiated_at": None,
-            "results_url": f"{base_url}/v1/messages/batches/{HOSTILE_ID}/results"}
+    return {
+        "id": HOSTILE_ID,
+        "type": "message_batch",
+        "processing_status": "ended",
+        "request_counts": {"processing": 0, "succeeded": 1, "errored": 2, "canceled": 0, "expired": 0},
+        "ended_at": stamp(created + timedelta(hours=1)),
+        "created_at": stamp(created),
+        "expires_at": stamp(created + timedelta(hours=24)),
+        "archived_at": None,
+        "cancel_initiated_at": None,
+        "results_url": f"{base_url}/v1/messages/batches/{HOSTILE_ID}/results",
+    }
 
 
 @contextmanager
@@ -119,13 +155,17 @@ def hostile_server() -> Iterator[str]:
     state: dict[str, str] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             batch = hostile_batch(state["base"])
             if url.path == "/v1/messages/batches":
                 later = "after_id" in url.query or "before_id" in url.query
-                page = {"data": [] if later else [batch], "has_more": False,
-                        "first_id": None if later else HOSTILE_ID, "last_id": None if later else HOSTILE_ID}
+                page = {
+                    "data": [] if later else [batch],
+                    "has_more": False,
+                    "first_id": None if later else HOSTILE_ID,
+                    "last_id": None if later else HOSTILE_ID,
+                }
                 self._send(json.dumps(page).encode(), "application/json")
             elif url.path == f"/v1/messages/batches/{HOSTILE_ID}":
                 self._send(json.dumps(batch).encode(), "application/json")
@@ -165,6 +205,6 @@ async def test_hostile_custom_ids_and_errors_are_drawn_with_visible_escapes(tmp_
             shown = [line for line in drawn_lines(result_list) if line.strip()]
             assert len(shown) == 3, shown
             drawn = "\n".join([column_titles(screen), *shown])
-            assert not any(ord(ch) < 0x20 and ch != "\n" or 0x7F <= ord(ch) < 0xA0 for ch in drawn), repr(drawn)
+            assert not any((ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) < 0xA0 for ch in drawn), repr(drawn)
             assert "evil-␛]52;c;cHduZWQ=␇-id" in drawn and "ok-␛[1mbold" in drawn, drawn
             assert "api_error␛[2J" in drawn and "end_turn␛[5m" in drawn, drawn

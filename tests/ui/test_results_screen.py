@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import Static
 
-from batchdeck.core.results_browser import PAGE_ROWS
+from batchdeck.core.results.browse import PAGE_ROWS
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.confirm import ConfirmScreen
@@ -35,7 +35,7 @@ def emulator_lines(emu: Emulator, batch_id: str) -> dict[str, bytes]:
 
 def small_failed(batch: object) -> bool:
     counts = batch.counts  # type: ignore[attr-defined]
-    return batch.processing_status == "ended" and 0 < counts.errored and counts.total <= 800  # type: ignore[attr-defined]
+    return batch.processing_status == "ended" and counts.errored > 0 and counts.total <= 800  # type: ignore[attr-defined]
 
 
 async def open_results(pilot, app: BatchdeckApp, predicate=small_failed) -> ResultsScreen:  # type: ignore[no-untyped-def]
@@ -73,7 +73,9 @@ async def test_open_downloads_then_lists_every_result(demo: Emulator, tmp_path: 
         await pilot.press("escape")
         await wait_for(pilot, lambda: any(b.id == batch.id and b.results_saved for b in rows(app)))
         saved = next(b for b in rows(app) if b.id == batch.id)
-        assert cell_text(saved, "left", app.clock()) == "saved" and cell_text(saved, "cost", app.clock()).startswith("$")
+        assert cell_text(saved, "left", app.clock()) == "saved" and cell_text(saved, "cost", app.clock()).startswith(
+            "$"
+        )
 
 
 async def test_search_prefix_and_glob_with_a_count(demo: Emulator, tmp_path: Path) -> None:
@@ -166,6 +168,7 @@ async def test_export_dialog_writes_csv_and_asks_before_replacing(demo: Emulator
         await pilot.press("enter")
         await wait_for(pilot, lambda: target.exists())
         import csv
+
         with target.open(newline="") as fh:
             parsed = list(csv.DictReader(fh))
         assert len(parsed) == screen.batch.counts.total
@@ -210,8 +213,14 @@ async def test_thinking_folds_and_unfolds(demo: Emulator, tmp_path: Path) -> Non
         for batch in rows(app):
             if batch.processing_status == "ended" and not batch.archived_at and batch.counts.total <= 500:
                 lines = emulator_lines(demo, batch.id)
-                found = next(((batch.id, cid) for cid, line in lines.items() if b'"type":"thinking"' in line
-                              or b'"type": "thinking"' in line), None)
+                found = next(
+                    (
+                        (batch.id, cid)
+                        for cid, line in lines.items()
+                        if b'"type":"thinking"' in line or b'"type": "thinking"' in line
+                    ),
+                    None,
+                )
                 if found:
                     break
         assert found, "the demo has a batch whose results carry thinking"
@@ -245,8 +254,11 @@ async def test_export_marked_batches_from_the_list(demo: Emulator, tmp_path: Pat
     app = BatchdeckApp(session)
     async with app.run_test(size=(140, 40)) as pilot:
         await polled(pilot)
-        small = [b for b in rows(app) if b.processing_status == "ended" and not b.archived_at and not b.deleted_at
-                 and b.counts.total <= 500][:2]
+        small = [
+            b
+            for b in rows(app)
+            if b.processing_status == "ended" and not b.archived_at and not b.deleted_at and b.counts.total <= 500
+        ][:2]
         for batch in small:
             move_to(app, lambda b, i=batch.id: b.id == i)
             await pilot.press("space")
@@ -254,7 +266,9 @@ async def test_export_marked_batches_from_the_list(demo: Emulator, tmp_path: Pat
         files = [tmp_path / "out" / f"{b.id}.jsonl" for b in small]
         await wait_for(pilot, lambda: all(f.exists() for f in files))
         for batch, path in zip(small, files):
-            assert sorted(path.read_bytes().splitlines(keepends=True)) == sorted(emulator_lines(demo, batch.id).values())
+            assert sorted(path.read_bytes().splitlines(keepends=True)) == sorted(
+                emulator_lines(demo, batch.id).values()
+            )
 
 
 async def test_end_hooks_fire_from_the_tui(tmp_path: Path) -> None:

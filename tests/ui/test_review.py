@@ -32,8 +32,9 @@ pytestmark = pytest.mark.anyio
 def ended_batches(emu: Emulator, how_many: int) -> None:
     """`how_many` small batches created two days ago, long ended by now."""
     for n in range(how_many):
-        emu.store.new_batch(SyntheticSource(SyntheticSpec(f"old-{n}", 2)), DEFAULT_WORKSPACE, Rates(),
-                            created_at=START - 2 * 86400)
+        emu.store.new_batch(
+            SyntheticSource(SyntheticSpec(f"old-{n}", 2)), DEFAULT_WORKSPACE, Rates(), created_at=START - 2 * 86400
+        )
 
 
 async def test_the_status_line_and_live_panes_count_with_thousands_separators(tmp_path: Path) -> None:
@@ -51,7 +52,8 @@ async def test_the_status_line_and_live_panes_count_with_thousands_separators(tm
 
 
 async def test_a_canceling_batch_says_when_the_cancel_was_asked_not_how_long_batches_usually_take(
-        demo: Emulator, tmp_path: Path) -> None:
+    demo: Emulator, tmp_path: Path
+) -> None:
     """Its end depends on the requests in flight, not on the usual turnaround: no "usually", no "overdue"."""
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(120, 35)) as pilot:
@@ -66,7 +68,8 @@ async def test_a_canceling_batch_says_when_the_cancel_was_asked_not_how_long_bat
 
 
 async def test_a_batch_that_ends_while_the_cancel_dialog_is_open_is_not_canceled(
-        demo: Emulator, tmp_path: Path) -> None:
+    demo: Emulator, tmp_path: Path
+) -> None:
     """The dialog said "in progress"; a yes after a poll saw it end says why and sends nothing
     (before: the cancel was sent and the toast read "Canceled" for a batch that had ended by itself)."""
     app = BatchdeckApp(make_session(demo, tmp_path))
@@ -91,7 +94,8 @@ async def test_a_batch_that_ends_while_the_cancel_dialog_is_open_is_not_canceled
 
 
 async def test_the_details_footer_keeps_offering_only_what_the_batch_allows_while_the_keys_list_is_open(
-        demo: Emulator, tmp_path: Path) -> None:
+    demo: Emulator, tmp_path: Path
+) -> None:
     """Before: with `?` open, the footer under it grew `c Cancel` and `R Resubmit` for an ended batch."""
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(120, 35)) as pilot:
@@ -109,7 +113,8 @@ async def test_the_details_footer_keeps_offering_only_what_the_batch_allows_whil
 
 
 async def test_the_details_of_a_canceling_batch_do_not_compare_it_with_the_usual_turnaround(
-        demo: Emulator, tmp_path: Path) -> None:
+    demo: Emulator, tmp_path: Path
+) -> None:
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(120, 35)) as pilot:
         await polled(pilot)
@@ -151,9 +156,15 @@ async def test_results_keys_say_why_when_there_are_no_results_to_act_on(demo: Em
         move_to(app, lambda b: b.archived_at is not None and not b.results_saved)
         await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
-        for key, what in (("e", "export"), ("E", "export"), ("f", "filter by outcome"),
-                          ("t", "filter by error type"), ("slash", "search"), ("y", "copy a custom_id"),
-                          ("space", "mark")):
+        for key, what in (
+            ("e", "export"),
+            ("E", "export"),
+            ("f", "filter by outcome"),
+            ("t", "filter by error type"),
+            ("slash", "search"),
+            ("y", "copy a custom_id"),
+            ("space", "mark"),
+        ):
             app.clear_notifications()
             await wait_for(pilot, lambda: not app.screen.query(Toast))
             await pilot.press(key)
@@ -162,7 +173,9 @@ async def test_results_keys_say_why_when_there_are_no_results_to_act_on(demo: Em
         assert isinstance(app.screen, ResultsScreen)
 
 
-async def test_exporting_one_marked_result_says_one_result_and_the_flash_line_keeps_the_path(demo: Emulator, tmp_path: Path) -> None:
+async def test_exporting_one_marked_result_says_one_result_and_the_flash_line_keeps_the_path(
+    demo: Emulator, tmp_path: Path
+) -> None:
     session = make_session(demo, tmp_path)
     session.config.settings["results.export_dir"] = str(tmp_path / "out")
     app = BatchdeckApp(session)
@@ -190,7 +203,23 @@ async def test_the_results_keys_list_has_every_key_the_readme_names(demo: Emulat
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.pause()
-        keys = {" ".join(line.split("█")[1].split()[:2]) for line in screen_text(app).splitlines() if line.count("█") >= 2}
-        for key in ("/ Search", "f Outcome", "t Error", "tab Pane", "z Thinking", "space Mark", "U Clear",
-                    "y Copy", "Y Copy", "e Export", "E Export…", "esc Clear/back", "R Resubmit", "q Back"):
+        keys = {
+            " ".join(line.split("█")[1].split()[:2]) for line in screen_text(app).splitlines() if line.count("█") >= 2
+        }
+        for key in (
+            "/ Search",
+            "f Outcome",
+            "t Error",
+            "tab Pane",
+            "z Thinking",
+            "space Mark",
+            "U Clear",
+            "y Copy",
+            "Y Copy",
+            "e Export",
+            "E Export…",
+            "esc Clear/back",
+            "R Resubmit",
+            "q Back",
+        ):
             assert key in keys, (key, keys)

@@ -46,8 +46,9 @@ def test_confirm_dialog(snap_compare, demo: Emulator, tmp_path: Path) -> None:  
 
 
 def test_help_screen(snap_compare, demo: Emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(frozen_app(demo, tmp_path), terminal_size=(100, 34),
-                        run_before=after_first_sync("question_mark"))
+    assert snap_compare(
+        frozen_app(demo, tmp_path), terminal_size=(100, 34), run_before=after_first_sync("question_mark")
+    )
 
 
 def results_of_a_failed_batch(*keys: str):  # type: ignore[no-untyped-def]
@@ -61,8 +62,14 @@ def results_of_a_failed_batch(*keys: str):  # type: ignore[no-untyped-def]
         await wait_for(pilot, lambda: screen.ready and screen.detail is not None)
         generation = screen.generation
         await pilot.press(*keys)
-        await wait_for(pilot, lambda: screen.query_one(ResultList).current is not None
-                       and screen.generation > generation and screen.query_one(ResultList).generation == screen.generation)
+        await wait_for(
+            pilot,
+            lambda: (
+                screen.query_one(ResultList).current is not None
+                and screen.generation > generation
+                and screen.query_one(ResultList).generation == screen.generation
+            ),
+        )
         await pilot.pause()
 
     return run_before

@@ -16,12 +16,12 @@ import httpx2
 import pytest
 from textual.pilot import Pilot
 
-from batchdeck.core.models import CachedBatch
-from batchdeck.core.paths import private_dir
-from batchdeck.core.results import IngestReport, _LineIndexer, results_path
-from batchdeck.core.results_index import ResultsIndex
+from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.config.paths import private_dir
+from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.results.download import IngestReport, _LineIndexer, results_path
 from batchdeck.core.session import Session
-from batchdeck.core.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
@@ -45,8 +45,19 @@ CORPUS = {
     "bidi override": "\u202eexe.txt",
 }
 HOSTILE = "".join(CORPUS.values())
-FORBIDDEN = {chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
-                              *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+FORBIDDEN = {
+    chr(c)
+    for c in (
+        *range(0x20),
+        0x7F,
+        *range(0x80, 0xA0),
+        0x061C,
+        0x200E,
+        0x200F,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    )
+}
 
 
 def screen_lines(app: BatchdeckApp) -> list[str]:
@@ -73,8 +84,13 @@ def plain_ended(batch: CachedBatch) -> bool:
 
 
 def small_with_errors(batch: CachedBatch) -> bool:
-    return (batch.processing_status == "ended" and batch.counts.errored > 0 and batch.counts.succeeded > 0
-            and batch.counts.total <= 50 and batch.archived_at is None)
+    return (
+        batch.processing_status == "ended"
+        and batch.counts.errored > 0
+        and batch.counts.succeeded > 0
+        and batch.counts.total <= 50
+        and batch.archived_at is None
+    )
 
 
 def hostile_body(emu: Emulator, batch_id: str) -> bytes:
@@ -86,13 +102,16 @@ def hostile_body(emu: Emulator, batch_id: str) -> bytes:
     ok["custom_id"] = "000-" + CORPUS["title"] + CORPUS["8-bit csi"]
     ok["result"]["message"]["content"] = [
         {"type": "text", "text": "model says:\n" + HOSTILE},
-        {"type": "tool_use", "id": "toolu_01", "name": "run" + CORPUS["clear"],
-         "input": {"path": CORPUS["bidi override"] + CORPUS["8-bit csi"], "cmd": CORPUS["osc52 clipboard"]}},
+        {
+            "type": "tool_use",
+            "id": "toolu_01",
+            "name": "run" + CORPUS["clear"],
+            "input": {"path": CORPUS["bidi override"] + CORPUS["8-bit csi"], "cmd": CORPUS["osc52 clipboard"]},
+        },
     ]
     bad = next(line for line in lines if line["result"]["type"] == "errored")
     bad["custom_id"] = "001-" + CORPUS["clear"] + CORPUS["bidi override"]
-    bad["result"]["error"] = {"type": "error", "error": {"type": "server_error" + CORPUS["title"],
-                                                        "message": HOSTILE}}
+    bad["result"]["error"] = {"type": "error", "error": {"type": "server_error" + CORPUS["title"], "message": HOSTILE}}
     return b"".join(json.dumps(line, ensure_ascii=False).encode() + b"\n" for line in lines)
 
 
@@ -107,8 +126,17 @@ def keep_results(ws: Workspace, batch_id: str, body: bytes) -> None:
     index.begin(batch_id, str(path), ws.now())
     index.add(batch_id, [*indexer.feed(body), *indexer.finish()])
     totals = index.totals(batch_id)
-    index.finish(batch_id, ws.now(), size=len(body), rows=report.rows, malformed=report.malformed,
-                 malformed_lines=report.malformed_lines, cost=totals.cost, standard=None, unpriced=totals.unpriced)
+    index.finish(
+        batch_id,
+        ws.now(),
+        size=len(body),
+        rows=report.rows,
+        malformed=report.malformed,
+        malformed_lines=report.malformed_lines,
+        cost=totals.cost,
+        standard=None,
+        unpriced=totals.unpriced,
+    )
 
 
 def hostile_session(emu: Emulator, tmp_path: Path) -> tuple[Session, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -22,10 +22,10 @@ from textual.widgets import Input
 from textual.widgets._toast import Toast
 
 from batchdeck.commands.demo_cmd import demo_session
-from batchdeck.core.config import Config, Profile
+from batchdeck.core.config.config_file import Config, Profile
 from batchdeck.core.session import Session
+from batchdeck.core.sync.turnaround import estimate
 from batchdeck.core.timefmt import iso, span
-from batchdeck.core.turnaround import estimate
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator, FaultConfig
 from batchdeck.tui.app import BatchdeckApp
@@ -37,7 +37,7 @@ from tests.conftest import START, request
 from tests.ui.conftest import make_session, polled, press_and_poll, rows, wait_for
 
 pytestmark = pytest.mark.anyio
-START_DT = datetime.fromtimestamp(START, tz=timezone.utc)
+START_DT = datetime.fromtimestamp(START, tz=UTC)
 
 
 # -- what is drawn ------------------------------------------------------------------------------
@@ -81,10 +81,18 @@ def sync_first(session: Session) -> None:
 
 def raw_batch(batch_id: str, created: datetime, total: int = 100, label_status: str = "in_progress") -> dict:
     """A batch object in the API's shape."""
-    return {"id": batch_id, "type": "message_batch", "processing_status": label_status,
-            "request_counts": {"processing": total, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0},
-            "created_at": iso(created), "expires_at": iso(created + timedelta(hours=24)), "ended_at": None,
-            "cancel_initiated_at": None, "archived_at": None, "results_url": None}
+    return {
+        "id": batch_id,
+        "type": "message_batch",
+        "processing_status": label_status,
+        "request_counts": {"processing": total, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0},
+        "created_at": iso(created),
+        "expires_at": iso(created + timedelta(hours=24)),
+        "ended_at": None,
+        "cancel_initiated_at": None,
+        "archived_at": None,
+        "results_url": None,
+    }
 
 
 def insert(session: Session, *batches: dict) -> None:
@@ -132,8 +140,11 @@ async def test_an_empty_workspace_says_it_has_no_batches(tmp_path: Path) -> None
 
 async def test_no_key_has_its_own_empty_state(tmp_path: Path) -> None:
     profile = Profile("nokey", api_key_env="BATCHDECK_TEST_UNSET_KEY", base_url="http://127.0.0.1:9")
-    session = Session(Config(tmp_path / "config.toml", default_profile="nokey", profiles={"nokey": profile}),
-                      profile, db_path=tmp_path / "cache.db")
+    session = Session(
+        Config(tmp_path / "config.toml", default_profile="nokey", profiles={"nokey": profile}),
+        profile,
+        db_path=tmp_path / "cache.db",
+    )
     app = BatchdeckApp(session)
     async with app.run_test(size=(120, 30)) as pilot:
         await polled(pilot)
@@ -144,9 +155,13 @@ async def test_no_key_has_its_own_empty_state(tmp_path: Path) -> None:
 class HostileApi(BaseHTTPRequestHandler):
     """Every request is refused with an error message that carries terminal escapes."""
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        body = json.dumps({"type": "error", "error": {"type": "invalid_request_error",
-                                                       "message": "bad\x1b]52;c;cHduZWQ=\x07 \x1b[2Jrequest"}})
+    def do_GET(self) -> None:
+        body = json.dumps(
+            {
+                "type": "error",
+                "error": {"type": "invalid_request_error", "message": "bad\x1b]52;c;cHduZWQ=\x07 \x1b[2Jrequest"},
+            }
+        )
         payload = body.encode()
         self.send_response(400)
         self.send_header("content-type", "application/json")
@@ -168,8 +183,7 @@ def hostile_api() -> Iterator[str]:
     server.server_close()
 
 
-async def test_an_api_error_has_its_own_empty_state_with_escapes_made_visible(hostile_api: str,
-                                                                            tmp_path: Path) -> None:
+async def test_an_api_error_has_its_own_empty_state_with_escapes_made_visible(hostile_api: str, tmp_path: Path) -> None:
     app = BatchdeckApp(demo_session(hostile_api, tmp_path))
     async with app.run_test(size=(120, 30)) as pilot:
         await polled(pilot)
@@ -275,8 +289,10 @@ async def test_the_time_column_ticks_between_polls(tmp_path: Path) -> None:
 
 
 def test_the_emulator_dates_its_answers_on_its_own_clock() -> None:
-    with Emulator(speed=0, start_time=START) as emu, \
-            anthropic.Anthropic(base_url=emu.base_url, api_key="k", max_retries=0) as client:
+    with (
+        Emulator(speed=0, start_time=START) as emu,
+        anthropic.Anthropic(base_url=emu.base_url, api_key="k", max_retries=0) as client,
+    ):
         response = client.messages.batches.with_raw_response.list()
         assert response.http_response.headers["date"] == "Sun, 01 Nov 2026 12:00:00 GMT"
 
@@ -305,9 +321,12 @@ async def test_a_toast_never_covers_a_dialogs_input(app: BatchdeckApp) -> None:
         field = app.screen.query_one(Input)
         await pilot.press(*"nightly")
         for n in range(3):  # a batch ends and its hooks fail while the user types
-            app.notify(f"problem {n}: the on-end command exited with status 1 after writing a long line of "
-                       "output that wraps over several lines of the toast", title="End-of-batch hook failed",
-                       severity="warning")
+            app.notify(
+                f"problem {n}: the on-end command exited with status 1 after writing a long line of "
+                "output that wraps over several lines of the toast",
+                title="End-of-batch hook failed",
+                severity="warning",
+            )
         await wait_for(pilot, lambda: len(app.screen.query(Toast)) == 3)
         await pilot.pause()
         for toast in app.screen.query(Toast):
@@ -343,4 +362,3 @@ async def test_escapes_in_a_live_batch_are_shown_not_sent(demo: Emulator, tmp_pa
         text = pane_drawn(pane) + status_drawn(app)
         assert "x␛]0;pwn␇" in text and "evil␛[2J<U+202E>" in text
         assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
-

@@ -8,23 +8,31 @@ from collections.abc import Callable
 from typing import Any
 
 from batchdeck.commands.common import confirm, open_workspace, say
-from batchdeck.core import actions, rules
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.batches import actions, rules
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.workspace import Workspace
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    c = commands.add_parser("cancel", parents=parents, help="cancel running batches",
-                            description="Cancel batches. Requests already processed keep their results; the "
-                                        "rest end canceled. Asks first unless --yes.")
+    c = commands.add_parser(
+        "cancel",
+        parents=parents,
+        help="cancel running batches",
+        description="Cancel batches. Requests already processed keep their results; the "
+        "rest end canceled. Asks first unless --yes.",
+    )
     c.add_argument("ids", nargs="+", metavar="ID", help="batch ids (or unique parts after msgbatch_)")
     c.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     c.set_defaults(run=lambda args: _run(args, "cancel", actions.cancel))
-    d = commands.add_parser("delete", parents=parents, help="delete ended batches from the API",
-                            description="Delete batches and their results from Anthropic (only ended batches; "
-                                        "cancel running ones first: a running batch is refused before anything "
-                                        "is sent). The local cache keeps a record and your "
-                                        "labels and notes. Asks first unless --yes.")
+    d = commands.add_parser(
+        "delete",
+        parents=parents,
+        help="delete ended batches from the API",
+        description="Delete batches and their results from Anthropic (only ended batches; "
+        "cancel running ones first: a running batch is refused before anything "
+        "is sent). The local cache keeps a record and your "
+        "labels and notes. Asks first unless --yes.",
+    )
     d.add_argument("ids", nargs="+", metavar="ID", help="batch ids (or unique parts after msgbatch_)")
     d.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     d.set_defaults(run=lambda args: _run(args, "delete", actions.delete))

@@ -18,8 +18,12 @@ from batchdeck.core.workspace import Workspace
 def profile_options() -> argparse.ArgumentParser:
     """A parent parser so `--profile NAME` works before or after the command name."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
-                        help="the profile (workspace) to use; default: the configured default profile")
+    parent.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="the profile (workspace) to use; default: the configured default profile",
+    )
     return parent
 
 

@@ -8,39 +8,57 @@ import sys
 from typing import Any
 
 from batchdeck.commands.common import table
-from batchdeck.core import config as config_mod
-from batchdeck.core import paths
-from batchdeck.core.config import SETTINGS, Profile, Secret
+from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.config import paths
+from batchdeck.core.config.config_file import SETTINGS, Profile, Secret
 from batchdeck.core.errors import UsageError, redact
 from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.core.urls import without_userinfo
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    c = commands.add_parser("config", help="show or change settings",
-                            description="Show or change batchdeck's settings (config.toml in the user config dir).")
+    c = commands.add_parser(
+        "config",
+        help="show or change settings",
+        description="Show or change batchdeck's settings (config.toml in the user config dir).",
+    )
     actions = c.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("show", parents=parents, help="print the settings (stored keys hidden)").set_defaults(
-        run=run_show)
-    s = actions.add_parser("set", parents=parents, help="change one setting",
-                           description="Settable keys: default_profile, profiles.NAME.(api_key_env|base_url|"
-                                       "workspace_id), " + ", ".join(f"{k} ({v[2]})" for k, v in SETTINGS.items()))
+        run=run_show
+    )
+    s = actions.add_parser(
+        "set",
+        parents=parents,
+        help="change one setting",
+        description="Settable keys: default_profile, profiles.NAME.(api_key_env|base_url|"
+        "workspace_id), " + ", ".join(f"{k} ({v[2]})" for k, v in SETTINGS.items()),
+    )
     s.add_argument("key")
     s.add_argument("value")
     s.set_defaults(run=run_set)
     actions.add_parser("path", parents=parents, help="print the config file's path").set_defaults(run=run_path)
 
-    p = commands.add_parser("profile", help="manage profiles (one per Anthropic workspace)",
-                            description="A profile names one Anthropic workspace: where its key comes from, "
-                                        "its API base URL and workspace id.")
+    p = commands.add_parser(
+        "profile",
+        help="manage profiles (one per Anthropic workspace)",
+        description="A profile names one Anthropic workspace: where its key comes from, "
+        "its API base URL and workspace id.",
+    )
     pactions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = pactions.add_parser("add", parents=parents, help="add or replace a profile")
     add.add_argument("name")
-    add.add_argument("--api-key-env", metavar="VAR", default="ANTHROPIC_API_KEY",
-                     help="environment variable holding the key (default: ANTHROPIC_API_KEY)")
-    add.add_argument("--store-key", action="store_true",
-                     help="store the key in the config file instead (read from stdin or a hidden prompt; "
-                          "the file is kept at mode 0600)")
+    add.add_argument(
+        "--api-key-env",
+        metavar="VAR",
+        default="ANTHROPIC_API_KEY",
+        help="environment variable holding the key (default: ANTHROPIC_API_KEY)",
+    )
+    add.add_argument(
+        "--store-key",
+        action="store_true",
+        help="store the key in the config file instead (read from stdin or a hidden prompt; "
+        "the file is kept at mode 0600)",
+    )
     add.add_argument("--base-url", default="", metavar="URL", help="API base URL (default: the SDK's)")
     add.add_argument("--workspace-id", default="", metavar="ID", help="workspace id sent as anthropic-workspace-id")
     add.add_argument("--default", action="store_true", help="make it the default profile")
@@ -71,8 +89,10 @@ def run_set(args: argparse.Namespace) -> int:
     bad values are written back as they were and named again."""
     config = config_mod.load(lenient=True)
     if args.key.endswith(".api_key"):
-        raise UsageError("keys are not set on the command line (shell history keeps them); use "
-                         "`batchdeck profile add NAME --store-key`, or better an environment variable")
+        raise UsageError(
+            "keys are not set on the command line (shell history keeps them); use "
+            "`batchdeck profile add NAME --store-key`, or better an environment variable"
+        )
     config_mod.set_value(config, args.key, args.value)
     config_mod.save(config)
     print(f"{visible(args.key)} = {_echo(args.key, args.value)}")
@@ -102,8 +122,13 @@ def run_add(args: argparse.Namespace) -> int:
     config = config_mod.load()
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
         raise UsageError(f"--base-url must start with http:// or https://, got {args.base_url!r}")
-    profile = Profile(args.name, api_key_env=args.api_key_env, base_url=args.base_url,
-                      workspace_id=args.workspace_id, api_key=Secret(_read_key() if args.store_key else ""))
+    profile = Profile(
+        args.name,
+        api_key_env=args.api_key_env,
+        base_url=args.base_url,
+        workspace_id=args.workspace_id,
+        api_key=Secret(_read_key() if args.store_key else ""),
+    )
     config_mod.add_profile(config, profile)
     if args.default:
         config.default_profile = args.name
@@ -114,9 +139,15 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     config = config_mod.load()
-    rows = [[("* " if p.name == config.default_profile else "  ") + p.name, p.key_source(),
-             without_userinfo(p.resolve_base_url() or "https://api.anthropic.com"), p.workspace_id or "-"]
-            for p in config.all_profiles()]
+    rows = [
+        [
+            ("* " if p.name == config.default_profile else "  ") + p.name,
+            p.key_source(),
+            without_userinfo(p.resolve_base_url() or "https://api.anthropic.com"),
+            p.workspace_id or "-",
+        ]
+        for p in config.all_profiles()
+    ]
     print(table(["  PROFILE", "KEY", "BASE URL", "WORKSPACE"], rows))
     return 0
 

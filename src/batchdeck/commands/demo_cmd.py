@@ -11,7 +11,7 @@ from typing import Any
 from batchdeck.commands.demo_job import submit_in_background
 from batchdeck.commands.tui_cmd import QuitOnSignal, require_terminal
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.core.config import Config, Profile
+from batchdeck.core.config.config_file import Config, Profile
 from batchdeck.core.session import Session
 from batchdeck.core.stop_signals import STOP_SIGNALS, Stopped, on_stop_signals
 
@@ -21,11 +21,18 @@ JOB_GRACE = 15.0  # seconds the demo's own job may still take to be submitted on
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser("demo", help="try the TUI on a realistic demo workspace (no key, no network)",
-                            description="Open the TUI against a local emulator seeded with about 60 batches in "
-                                        "every state, in a throwaway directory. No API key, no network.")
-    p.add_argument("--speed", type=float, default=DEMO_SPEED,
-                   help=f"simulated seconds per real second (default: {DEMO_SPEED:g}; live batches end in minutes)")
+    p = commands.add_parser(
+        "demo",
+        help="try the TUI on a realistic demo workspace (no key, no network)",
+        description="Open the TUI against a local emulator seeded with about 60 batches in "
+        "every state, in a throwaway directory. No API key, no network.",
+    )
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=DEMO_SPEED,
+        help=f"simulated seconds per real second (default: {DEMO_SPEED:g}; live batches end in minutes)",
+    )
     p.add_argument("--readonly", action="store_true", help="disable every action that changes anything")
     p.set_defaults(run=run)
 
@@ -61,8 +68,10 @@ def run(args: argparse.Namespace) -> int:
 def _run_in_folder(args: argparse.Namespace, quit_on: QuitOnSignal) -> None:
     from batchdeck.emulator import Emulator
 
-    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as home, \
-            Emulator(speed=args.speed, scenario="demo") as emulator:
+    with (
+        tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as home,
+        Emulator(speed=args.speed, scenario="demo") as emulator,
+    ):
         # The app reads the emulator's clock, so ages and countdowns run at the demo's speed too.
         session = demo_session(emulator.base_url, Path(home), clock=emulator.clock.now_dt)
         session.clock_note = clock_note(args.speed)

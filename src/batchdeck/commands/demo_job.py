@@ -17,13 +17,33 @@ TOPICS = ("billing", "login", "refund", "shipping", "bug report", "feature reque
 
 
 def write_requests(path: Path, count: int = 120) -> None:
-    lines = [{"custom_id": f"ticket-{i:04d}", "params": {
-        "model": "claude-haiku-4-5", "max_tokens": 128,
-        "messages": [{"role": "user", "content": f"Classify this support ticket about {TOPICS[i % len(TOPICS)]}: "
-                                                 f"case {i}, the customer writes in for the {i % 7 + 1}th time."}]}}
-             for i in range(count)]
-    lines.append({"custom_id": "ticket-bad-model", "params": {
-        "model": "claude-nope", "max_tokens": 128, "messages": [{"role": "user", "content": "Classify: hello"}]}})
+    lines = [
+        {
+            "custom_id": f"ticket-{i:04d}",
+            "params": {
+                "model": "claude-haiku-4-5",
+                "max_tokens": 128,
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": f"Classify this support ticket about {TOPICS[i % len(TOPICS)]}: "
+                        f"case {i}, the customer writes in for the {i % 7 + 1}th time.",
+                    }
+                ],
+            },
+        }
+        for i in range(count)
+    ]
+    lines.append(
+        {
+            "custom_id": "ticket-bad-model",
+            "params": {
+                "model": "claude-nope",
+                "max_tokens": 128,
+                "messages": [{"role": "user", "content": "Classify: hello"}],
+            },
+        }
+    )
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
 
 
@@ -32,7 +52,7 @@ def submit_in_background(session: Session, emulator: Emulator, home: Path) -> th
 
     def work() -> None:
         from batchdeck.core.errors import BatchdeckError
-        from batchdeck.core.submit import SubmitSource, plan_submit, submit
+        from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 
         source = home / "nightly-tickets.jsonl"
         write_requests(source)

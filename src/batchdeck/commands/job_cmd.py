@@ -8,16 +8,20 @@ from typing import Any
 
 from batchdeck.commands.common import open_workspace, output_file, print_json, say, table
 from batchdeck.core.errors import UsageError
-from batchdeck.core.job_export import export_job
-from batchdeck.core.jobs import job_view, resolve_job
-from batchdeck.core.jobstore import JobStore
-from batchdeck.core.sender import adopt, reconcile, sending_lock
+from batchdeck.core.jobs.export import export_job
+from batchdeck.core.jobs.merged import job_view, resolve_job
+from batchdeck.core.jobs.send import adopt, reconcile, sending_lock
+from batchdeck.core.store.job_repo import JobStore
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    job = commands.add_parser("job", parents=parents, help="jobs: a submission and its resubmissions",
-                              description="A job ties together the batches of one submission and its "
-                                          "resubmissions; its view merges them (latest attempt wins).")
+    job = commands.add_parser(
+        "job",
+        parents=parents,
+        help="jobs: a submission and its resubmissions",
+        description="A job ties together the batches of one submission and its "
+        "resubmissions; its view merges them (latest attempt wins).",
+    )
     verbs = job.add_subparsers(dest="job_command", metavar="VERB", required=True)
     ls = verbs.add_parser("list", parents=parents, help="every job of the profile")
     ls.add_argument("--json", action="store_true")
@@ -27,15 +31,23 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     show.add_argument("--json", action="store_true")
     show.add_argument("--offline", action="store_true", help="from the cache only (no refresh, no download)")
     show.set_defaults(run=run_show)
-    rec = verbs.add_parser("reconcile", parents=parents,
-                           help="settle interrupted creates: adopt the batch the API made, or mark the part unsent")
+    rec = verbs.add_parser(
+        "reconcile",
+        parents=parents,
+        help="settle interrupted creates: adopt the batch the API made, or mark the part unsent",
+    )
     rec.add_argument("job", metavar="JOB|BATCH_ID")
     rec.add_argument("--adopt", metavar="PART=BATCH_ID", help="decide an ambiguous case by hand")
     rec.set_defaults(run=run_reconcile)
     ex = verbs.add_parser("export", parents=parents, help="the merged results as raw JSONL (latest attempt per row)")
     ex.add_argument("job", metavar="JOB|BATCH_ID")
-    ex.add_argument("-o", "--output", type=Path, metavar="FILE",
-                    help="the file, or a directory for the default name (default: <job id>.jsonl here)")
+    ex.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="the file, or a directory for the default name (default: <job id>.jsonl here)",
+    )
     ex.add_argument("--force", action="store_true", help="replace FILE if it exists")
     ex.set_defaults(run=run_export)
 
@@ -45,16 +57,33 @@ def run_list(args: argparse.Namespace) -> int:
         store = JobStore(ws.db, ws.profile.name)
         rows = [(j, store.submissions(j.id)) for j in store.jobs()]
     if args.json:
-        print_json([{"id": j.id, "name": j.name, "source_file": j.source_file, "created_at": j.created_at,
-                     "requests": j.request_count, "batches": [s.batch_id for s in subs if s.batch_id],
-                     "open": sum(s.state != "created" for s in subs)} for j, subs in rows])
+        print_json(
+            [
+                {
+                    "id": j.id,
+                    "name": j.name,
+                    "source_file": j.source_file,
+                    "created_at": j.created_at,
+                    "requests": j.request_count,
+                    "batches": [s.batch_id for s in subs if s.batch_id],
+                    "open": sum(s.state != "created" for s in subs),
+                }
+                for j, subs in rows
+            ]
+        )
         return 0
     if not rows:
         print("no jobs yet (`batchdeck submit FILE`)")
         return 0
-    print(table(["JOB", "NAME", "REQUESTS", "BATCHES", "CREATED"],
-                [[j.id, j.name, f"{j.request_count:,}", str(sum(1 for s in subs if s.batch_id)), j.created_at[:19]]
-                 for j, subs in rows]))
+    print(
+        table(
+            ["JOB", "NAME", "REQUESTS", "BATCHES", "CREATED"],
+            [
+                [j.id, j.name, f"{j.request_count:,}", str(sum(1 for s in subs if s.batch_id)), j.created_at[:19]]
+                for j, subs in rows
+            ],
+        )
+    )
     return 0
 
 

@@ -7,29 +7,41 @@ from typing import Any
 
 from batchdeck.commands.common import checked_limit, open_workspace, print_json, say, table, warn
 from batchdeck.core import timefmt
-from batchdeck.core.actions import fetch
-from batchdeck.core.cache import STATUS_FILTERS
-from batchdeck.core.describe import archive_soon, batch_fields
+from batchdeck.core.batches.actions import fetch
+from batchdeck.core.batches.describe import archive_soon, batch_fields
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.errors import ApiFailure, UsageError
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.store.batch_repo import STATUS_FILTERS
+from batchdeck.core.sync.turnaround import Turnaround, estimate
 from batchdeck.core.terminal_text import visible
-from batchdeck.core.turnaround import Turnaround, estimate
 from batchdeck.core.workspace import Workspace
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser("list", parents=parents, help="list batches, newest first",
-                            description="List the workspace's batches from the local cache, after a quick sync.")
-    p.add_argument("--status", metavar="S[,S]", help=f"only these statuses: {', '.join(STATUS_FILTERS)} "
-                   "(failed = ended with errored, expired or canceled rows)")
+    p = commands.add_parser(
+        "list",
+        parents=parents,
+        help="list batches, newest first",
+        description="List the workspace's batches from the local cache, after a quick sync.",
+    )
+    p.add_argument(
+        "--status",
+        metavar="S[,S]",
+        help=f"only these statuses: {', '.join(STATUS_FILTERS)} "
+        "(failed = ended with errored, expired or canceled rows)",
+    )
     p.add_argument("--since", metavar="WHEN", help="created since a span (36h, 7d, 2w) or a date (2026-11-01)")
     p.add_argument("--limit", type=int, metavar="N", help="at most N batches")
     p.add_argument("--all", action="store_true", help="include batches deleted remotely")
     p.add_argument("--cached", action="store_true", help="do not sync first (no network)")
     p.add_argument("--json", action="store_true", help="a JSON array of batch objects (see README)")
     p.set_defaults(run=run_list)
-    s = commands.add_parser("show", parents=parents, help="every field of one batch",
-                            description="Show one batch: its API fields and local metadata (refreshed first).")
+    s = commands.add_parser(
+        "show",
+        parents=parents,
+        help="every field of one batch",
+        description="Show one batch: its API fields and local metadata (refreshed first).",
+    )
     s.add_argument("id", help="batch id, or a unique part of it after msgbatch_")
     s.add_argument("--cached", action="store_true", help="do not refresh from the API")
     s.add_argument("--json", action="store_true", help="a JSON object (see README)")
@@ -63,8 +75,14 @@ def _quick_sync(ws: Workspace) -> None:
 def _row(batch: CachedBatch, now: Any) -> list[str]:
     took = batch.duration_seconds(now)
     duration = f"took {timefmt.span(took)}" if batch.ended_at else f"running {timefmt.span(took)}"
-    return [batch.id, batch.status_text(), f"{batch.counts.total:,}", timefmt.ago(batch.created, now), duration,
-            batch.label or ""]
+    return [
+        batch.id,
+        batch.status_text(),
+        f"{batch.counts.total:,}",
+        timefmt.ago(batch.created, now),
+        duration,
+        batch.label or "",
+    ]
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -89,8 +107,10 @@ def run_list(args: argparse.Namespace) -> int:
         soon = [b for b in batches if archive_soon(b, now)]
         if soon:
             shown = ", ".join(b.id for b in soon[:5]) + (" …" if len(soon) > 5 else "")
-            warn(f"the results of {len(soon)} batch{'es' if len(soon) > 1 else ''} are archived by Anthropic within "
-                 f"3 days and not saved locally: {shown}; save them with `batchdeck results ID` (or the TUI)")
+            warn(
+                f"the results of {len(soon)} batch{'es' if len(soon) > 1 else ''} are archived by Anthropic within "
+                f"3 days and not saved locally: {shown}; save them with `batchdeck results ID` (or the TUI)"
+            )
     return 0
 
 
@@ -127,8 +147,11 @@ def run_show(args: argparse.Namespace) -> int:
 def _turnaround_json(guess: Turnaround | None) -> dict[str, Any] | None:
     if guess is None:
         return None
-    return {"typical_seconds": round(guess.typical_seconds), "slow_seconds": round(guess.slow_seconds),
-            "based_on": guess.based_on}
+    return {
+        "typical_seconds": round(guess.typical_seconds),
+        "slow_seconds": round(guess.slow_seconds),
+        "based_on": guess.based_on,
+    }
 
 
 def _describe(batch: CachedBatch, guess: Turnaround | None, ws: Workspace) -> str:

@@ -6,16 +6,19 @@ import argparse
 from typing import Any
 
 from batchdeck.commands.common import open_workspace
-from batchdeck.core.actions import fetch
+from batchdeck.core.batches.actions import fetch
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     for field, helptext in (("label", "a short local name shown in lists"), ("note", "a free-text local note")):
-        p = commands.add_parser(field, parents=parents, help=f"set a batch's {field} ({helptext})",
-                                description=f"Set {helptext} for a batch (kept only in the local cache). "
-                                            "An empty TEXT clears it.")
+        p = commands.add_parser(
+            field,
+            parents=parents,
+            help=f"set a batch's {field} ({helptext})",
+            description=f"Set {helptext} for a batch (kept only in the local cache). An empty TEXT clears it.",
+        )
         p.add_argument("id", help="batch id (or a unique part after msgbatch_)")
-        p.add_argument("text", help="the text; \"\" clears it")
+        p.add_argument("text", help='the text; "" clears it')
         p.set_defaults(run=run, field=field)
 
 

@@ -8,30 +8,43 @@ from pathlib import Path
 from typing import Any
 
 from batchdeck.commands.common import checked_limit, open_workspace, output_file, print_json, say, table
-from batchdeck.core.export import FORMATS, export
-from batchdeck.core.results import ensure_downloaded, results_path
-from batchdeck.core.results_index import ResultRow, ResultsIndex
 from batchdeck.core.errors import UsageError
+from batchdeck.core.results.download import ensure_downloaded, results_path
+from batchdeck.core.results.export import FORMATS, export
+from batchdeck.core.store.result_repo import ResultRow, ResultsIndex
 from batchdeck.core.workspace import Workspace
 
 OUTCOMES = ("succeeded", "errored", "canceled", "expired")
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    r = commands.add_parser("results", parents=parents, help="results of a batch, by custom_id",
-                            description="Show a batch's results (downloaded once and kept locally, so they "
-                                        "outlive Anthropic's 29-day archive).")
+    r = commands.add_parser(
+        "results",
+        parents=parents,
+        help="results of a batch, by custom_id",
+        description="Show a batch's results (downloaded once and kept locally, so they "
+        "outlive Anthropic's 29-day archive).",
+    )
     _selection(r)
     r.add_argument("--limit", type=int, metavar="N", help="at most N rows")
     r.add_argument("--json", action="store_true", help="a JSON array of index rows (see README)")
     r.set_defaults(run=run_results)
-    e = commands.add_parser("export", parents=parents, help="write a batch's results to a file",
-                            description="Export results: jsonl (raw lines exactly as received), csv (custom_id, "
-                                        "outcome, text, error, tokens, cost) or text (custom_id and text).")
+    e = commands.add_parser(
+        "export",
+        parents=parents,
+        help="write a batch's results to a file",
+        description="Export results: jsonl (raw lines exactly as received), csv (custom_id, "
+        "outcome, text, error, tokens, cost) or text (custom_id and text).",
+    )
     _selection(e)
-    e.add_argument("-o", "--output", type=Path, metavar="FILE",
-                   help="the file, or a directory for the default name (default: <batch id>[-<outcome>].<format> "
-                        "in the current directory)")
+    e.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="the file, or a directory for the default name (default: <batch id>[-<outcome>].<format> "
+        "in the current directory)",
+    )
     e.add_argument("--format", choices=list(FORMATS), default="jsonl", help="default: jsonl")
     e.add_argument("--force", action="store_true", help="replace FILE if it exists")
     e.set_defaults(run=run_export)
@@ -77,13 +90,29 @@ def run_results(args: argparse.Namespace) -> int:
         if not rows:
             print("no results match")
             return 0
-        print(table(["CUSTOM_ID", "OUTCOME", "ERROR", "STOP", "IN", "OUT", "COST"], [
-            [r.custom_id, r.outcome, r.error_type or "", r.stop_reason or "", f"{r.input_tokens:,}",
-             f"{r.output_tokens:,}", "" if r.cost_usd is None else f"${r.cost_usd:.5f}"] for r in rows]))
+        print(
+            table(
+                ["CUSTOM_ID", "OUTCOME", "ERROR", "STOP", "IN", "OUT", "COST"],
+                [
+                    [
+                        r.custom_id,
+                        r.outcome,
+                        r.error_type or "",
+                        r.stop_reason or "",
+                        f"{r.input_tokens:,}",
+                        f"{r.output_tokens:,}",
+                        "" if r.cost_usd is None else f"${r.cost_usd:.5f}",
+                    ]
+                    for r in rows
+                ],
+            )
+        )
         result_set = ResultsIndex(ws.db, ws.profile.name).result_set(batch_id)
         if result_set and result_set.cost_usd is not None:
-            print(f"batch cost ${result_set.cost_usd:.4f} at batch prices (standard ${result_set.standard_cost_usd:.4f})"
-                  + (f"; {result_set.unpriced_rows} rows of unknown price" if result_set.unpriced_rows else ""))
+            print(
+                f"batch cost ${result_set.cost_usd:.4f} at batch prices (standard ${result_set.standard_cost_usd:.4f})"
+                + (f"; {result_set.unpriced_rows} rows of unknown price" if result_set.unpriced_rows else "")
+            )
     return 0
 
 

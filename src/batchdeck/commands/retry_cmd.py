@@ -8,28 +8,37 @@ from pathlib import Path
 from typing import Any
 
 from batchdeck.commands.common import confirm, open_workspace, print_json, say
-from batchdeck.core.attach import attach
-from batchdeck.core.retry import DEFAULT_INCLUDE, parse_include, plan_retry, send_plan
+from batchdeck.core.jobs.attach import attach
+from batchdeck.core.jobs.retry import DEFAULT_INCLUDE, parse_include, plan_retry, send_plan
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     r = commands.add_parser(
-        "retry", parents=parents, help="resend the failed rows of a batch or a job",
+        "retry",
+        parents=parents,
+        help="resend the failed rows of a batch or a job",
         description="Resend failed rows as a new batch of the same job, with the same custom_ids and the original "
-                    "params, recorded as a child of the original. Default categories: "
-                    f"{', '.join(DEFAULT_INCLUDE)}. Asks first unless --yes.")
+        "params, recorded as a child of the original. Default categories: "
+        f"{', '.join(DEFAULT_INCLUDE)}. Asks first unless --yes.",
+    )
     r.add_argument("target", metavar="ID|JOB", help="a batch id (or unique part), a job id (job-3) or job name")
-    r.add_argument("--include", metavar="CATS",
-                   help="categories to resend: expired, canceled, errored (every type), errored:TYPE, all")
+    r.add_argument(
+        "--include",
+        metavar="CATS",
+        help="categories to resend: expired, canceled, errored (every type), errored:TYPE, all",
+    )
     r.add_argument("--dry-run", action="store_true", help="print the plan only")
     r.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     r.add_argument("--json", action="store_true", help="print the plan (and the batches made) as JSON")
     r.set_defaults(run=run_retry)
     a = commands.add_parser(
-        "attach", parents=parents, help="index the original request file of a batch made elsewhere",
+        "attach",
+        parents=parents,
+        help="index the original request file of a batch made elsewhere",
         description="Attach the JSONL request file a batch was created from (not submitted through batchdeck), "
-                    "so its failed rows can be resent. The file is indexed by custom_id, not copied: keep it "
-                    "where it is. custom_ids of the batch missing from the file are reported.")
+        "so its failed rows can be resent. The file is indexed by custom_id, not copied: keep it "
+        "where it is. custom_ids of the batch missing from the file are reported.",
+    )
     a.add_argument("id", help="batch id (or a unique part after msgbatch_)")
     a.add_argument("file", type=Path, help="the JSONL request file")
     a.set_defaults(run=run_attach)

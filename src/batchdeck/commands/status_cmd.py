@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from batchdeck.commands.common import print_json, say, warn
-from batchdeck.core import status
+from batchdeck.core.batches import status
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.errors import ApiFailure
 from batchdeck.core.workspace import Workspace
@@ -15,11 +15,15 @@ CLOCK: Clock = utcnow  # tests point it at the emulator's clock
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser("status", parents=parents, help="one-screen summary: live, recent failures, archive soon",
-                            description="Summarise the profile: live batches (elapsed, expires in), batches that "
-                                        "ended in the last 24 h with failed rows, results archived within 3 days "
-                                        "and not saved locally, and the last sync. Syncs first; always exits 0 "
-                                        "(a failed sync is reported in the summary).")
+    p = commands.add_parser(
+        "status",
+        parents=parents,
+        help="one-screen summary: live, recent failures, archive soon",
+        description="Summarise the profile: live batches (elapsed, expires in), batches that "
+        "ended in the last 24 h with failed rows, results archived within 3 days "
+        "and not saved locally, and the last sync. Syncs first; always exits 0 "
+        "(a failed sync is reported in the summary).",
+    )
     p.add_argument("--offline", action="store_true", help="do not sync first (no network)")
     p.add_argument("--json", action="store_true", help="one JSON object (see README)")
     p.set_defaults(run=run)

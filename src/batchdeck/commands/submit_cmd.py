@@ -9,17 +9,20 @@ from typing import Any
 
 from batchdeck.commands.common import confirm, open_workspace, print_json, say
 from batchdeck.core.errors import UsageError
-from batchdeck.core.submit import SubmitSource, plan_submit, submit
-from batchdeck.core.submit_template import TemplateSpec, load_template
+from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.jobs.template import TemplateSpec, load_template
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
-        "submit", parents=parents, help="send a request file as a job of one or more batches",
-        description="Submit FILE: JSONL request lines {\"custom_id\", \"params\"} as the API takes them, or, with "
-                    "--template, a JSONL/CSV of records turned into one request each. Every line is checked "
-                    "before anything is sent; more than 100,000 requests or 256 MB are split into several "
-                    "batches of one job. The requests are kept, so failed rows can be resent (`batchdeck retry`).")
+        "submit",
+        parents=parents,
+        help="send a request file as a job of one or more batches",
+        description='Submit FILE: JSONL request lines {"custom_id", "params"} as the API takes them, or, with '
+        "--template, a JSONL/CSV of records turned into one request each. Every line is checked "
+        "before anything is sent; more than 100,000 requests or 256 MB are split into several "
+        "batches of one job. The requests are kept, so failed rows can be resent (`batchdeck retry`).",
+    )
     p.add_argument("file", type=Path, help="JSONL request file, or records (JSONL or .csv) with --template")
     p.add_argument("--name", help="the job's name (default: the file name)")
     simple = p.add_argument_group("simple form (records + template)")
@@ -36,8 +39,12 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def _source(args: argparse.Namespace) -> SubmitSource:
-    simple = {"--id-field": args.id_field, "--model": args.model, "--max-tokens": args.max_tokens,
-              "--system": args.system}
+    simple = {
+        "--id-field": args.id_field,
+        "--model": args.model,
+        "--max-tokens": args.max_tokens,
+        "--system": args.system,
+    }
     if args.template is None:
         given = [k for k, v in simple.items() if v is not None]
         if given:
@@ -64,9 +71,11 @@ def run(args: argparse.Namespace) -> int:
         refusal = None if args.again else plan.duplicate_error()
         if refusal is not None:
             raise refusal
-        question = (f"Resume {plan.existing_job}?" if plan.existing_job and not plan.existing_finished
-                    and not args.again else f"Submit {plan.requests:,} requests as {len(plan.parts)} batch"
-                    f"{'es' if len(plan.parts) != 1 else ''}?")
+        question = (
+            f"Resume {plan.existing_job}?"
+            if plan.existing_job and not plan.existing_finished and not args.again
+            else f"Submit {plan.requests:,} requests as {len(plan.parts)} batch{'es' if len(plan.parts) != 1 else ''}?"
+        )
         if not confirm(question, args.yes):
             print("nothing submitted")
             return 1

@@ -9,7 +9,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from batchdeck.core import config as config_mod
+from batchdeck.core.config import config_file as config_mod
 from batchdeck.core.errors import UsageError
 from batchdeck.core.session import Session
 from batchdeck.core.stop_signals import Stopped, on_stop_signals

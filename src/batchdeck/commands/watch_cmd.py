@@ -9,16 +9,16 @@ import sys
 import time
 from typing import Any
 
-from batchdeck.core.batch_end import EndActions, finish_batch
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.core.config import MAX_SECONDS
+from batchdeck.core.config.config_file import MAX_SECONDS
 from batchdeck.core.errors import UsageError
-from batchdeck.core.export import FORMATS
-from batchdeck.core.hooks import HookOutcome, check_webhook_url
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.results.export import FORMATS
 from batchdeck.core.stop_signals import Stopped, on_stop_signals, raise_stopped
 from batchdeck.core.terminal_text import visible
-from batchdeck.core.watch import EXIT_FAILED_ROWS, UNTIL, Sleep, Watch, WatchEvent
+from batchdeck.core.watch.batch_end import EndActions, finish_batch
+from batchdeck.core.watch.hooks import HookOutcome, check_webhook_url
+from batchdeck.core.watch.loop import EXIT_FAILED_ROWS, UNTIL, Sleep, Watch, WatchEvent
 from batchdeck.core.workspace import Workspace
 
 SLEEP: Sleep = time.sleep  # how time passes between polls (tests make it move the emulator's clock)
@@ -48,24 +48,41 @@ examples:
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser("watch", parents=parents, help="follow batches until they end (no UI: cron, systemd, tmux)",
-                            description="Poll batches until they end, printing one line per change (or JSON lines). "
-                                        "With no ids, every batch live now is watched.",
-                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = commands.add_parser(
+        "watch",
+        parents=parents,
+        help="follow batches until they end (no UI: cron, systemd, tmux)",
+        description="Poll batches until they end, printing one line per change (or JSON lines). "
+        "With no ids, every batch live now is watched.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("ids", nargs="*", metavar="ID", help="batch ids (or unique parts after msgbatch_)")
     p.add_argument("--all-live", action="store_true", help="every batch live now (the default without ids)")
     p.add_argument("--interval", type=float, metavar="S", help="seconds between polls (default: watch.interval, 30)")
-    p.add_argument("--until", choices=UNTIL, default="ended",
-                   help="ended: until every watched batch has ended (default); any-ended: until the first one")
+    p.add_argument(
+        "--until",
+        choices=UNTIL,
+        default="ended",
+        help="ended: until every watched batch has ended (default); any-ended: until the first one",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line (see README)")
     p.add_argument("--on-end", metavar="CMD", help="shell command run for each batch that ends (env: see below)")
     p.add_argument("--webhook", metavar="URL", help="POST a JSON document here for each batch that ends")
-    p.add_argument("--download", action="store_true", default=None,
-                   help="download the results of each batch that ends (kept past Anthropic's 29-day archive)")
+    p.add_argument(
+        "--download",
+        action="store_true",
+        default=None,
+        help="download the results of each batch that ends (kept past Anthropic's 29-day archive)",
+    )
     p.add_argument("--export-dir", metavar="DIR", help="also export those results to DIR")
     p.add_argument("--export-format", choices=list(FORMATS), help="jsonl (default), csv or text")
-    p.add_argument("--hook-timeout", type=float, metavar="S",
-                   help="seconds the on-end command, or one webhook attempt, may take (default: hooks.timeout, 60)")
+    p.add_argument(
+        "--hook-timeout",
+        type=float,
+        metavar="S",
+        help="seconds the on-end command, or one webhook attempt, may take (default: hooks.timeout, 60)",
+    )
     p.add_argument("--no-hooks", action="store_true", help="ignore the hooks.* settings (flags still apply)")
     p.set_defaults(run=run)
 
@@ -75,8 +92,9 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("give batch ids or --all-live, not both")
     for flag, value in (("--interval", args.interval), ("--hook-timeout", args.hook_timeout)):
         if value is not None and not 0 < value <= MAX_SECONDS:
-            raise UsageError(f"{flag} must be a number of seconds above 0 and at most {MAX_SECONDS:.0f} (a week), "
-                             f"got {value:g}")
+            raise UsageError(
+                f"{flag} must be a number of seconds above 0 and at most {MAX_SECONDS:.0f} (a week), got {value:g}"
+            )
     if args.webhook:
         try:
             check_webhook_url(args.webhook)
@@ -86,8 +104,14 @@ def _check(args: argparse.Namespace) -> None:
 
 def actions_for(ws: Workspace, args: argparse.Namespace) -> EndActions:
     base = EndActions() if args.no_hooks else EndActions.from_config(ws.config, ws.profile.name)
-    return base.override(on_end=args.on_end, webhook=args.webhook, download=args.download,
-                         export_dir=args.export_dir, export_format=args.export_format, timeout=args.hook_timeout)
+    return base.override(
+        on_end=args.on_end,
+        webhook=args.webhook,
+        download=args.download,
+        export_dir=args.export_dir,
+        export_format=args.export_format,
+        timeout=args.hook_timeout,
+    )
 
 
 def _resolve(ws: Workspace, given: list[str]) -> list[str]:
@@ -105,8 +129,10 @@ def run(args: argparse.Namespace) -> int:
         actions = actions_for(ws, args)
         ids = _resolve(ws, args.ids)
         if not ids and not args.all_live:
-            print("batchdeck: no batch ids given: watching every live batch (--all-live says so explicitly)",
-                  file=sys.stderr)
+            print(
+                "batchdeck: no batch ids given: watching every live batch (--all-live says so explicitly)",
+                file=sys.stderr,
+            )
         interval = args.interval or float(ws.setting("watch.interval"))
 
         def on_end(batch: CachedBatch) -> list[HookOutcome]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import email.utils
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
 
@@ -19,7 +19,7 @@ SKEW_NOISE_SECONDS = 2.0
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def frozen(moment: datetime) -> Clock:
@@ -36,7 +36,7 @@ def skew_from_date(header: str | None, received: datetime) -> float | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if sent.tzinfo is None:
-        sent = sent.replace(tzinfo=timezone.utc)
+        sent = sent.replace(tzinfo=UTC)
     try:
         skew = sent.timestamp() + 0.5 - received.timestamp()  # the header is truncated to the second: take its middle
     except (OverflowError, OSError, ValueError):

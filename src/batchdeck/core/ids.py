@@ -35,7 +35,13 @@ def check_batch_id(value: object, where: str = "the API") -> str:
 def inside(directory: Path, name: str) -> Path:
     """`directory / name`, refusing any name that would leave `directory` (separators, `..`, NUL)."""
     candidate = directory / name
-    if (not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name
-            or candidate.resolve().parent != directory.resolve()):
+    if (
+        not name
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\0" in name
+        or candidate.resolve().parent != directory.resolve()
+    ):
         raise BadId(f"refusing a file name from untrusted data: {visible(name)[:80]!r}")
     return candidate

@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from batchdeck.core import paths
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.core.config import Config, Profile
+from batchdeck.core.config import paths
+from batchdeck.core.config.config_file import Config, Profile
 from batchdeck.core.workspace import Workspace
 
 if TYPE_CHECKING:
-    from batchdeck.core.api import BatchesApi
+    from batchdeck.core.api.client import BatchesApi
 
 
 class Session:
@@ -54,10 +54,14 @@ class Session:
     def api(self) -> BatchesApi:
         with self._lock:
             if self._api is None:
-                from batchdeck.core.api import BatchesApi
+                from batchdeck.core.api.client import BatchesApi
 
-                self._api = BatchesApi(self.profile, max_retries=int(self.setting("sync.max_retries")),
-                                       timeout=float(self.setting("sync.timeout")), clock=self.local_clock)
+                self._api = BatchesApi(
+                    self.profile,
+                    max_retries=int(self.setting("sync.max_retries")),
+                    timeout=float(self.setting("sync.timeout")),
+                    clock=self.local_clock,
+                )
             return self._api
 
     def workspace(self) -> Workspace:

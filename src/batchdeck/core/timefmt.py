@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 def parse(value: str) -> datetime:
     """An RFC 3339 timestamp (`Z` or an offset) as an aware UTC datetime."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def canonical(value: str | None) -> str | None:
@@ -18,7 +18,7 @@ def canonical(value: str | None) -> str | None:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def span(seconds: float) -> str:
@@ -64,9 +64,11 @@ def parse_since(value: str, now: datetime) -> datetime:
         try:
             return now - timedelta(seconds=int(text[:-1]) * units[text[-1]])
         except OverflowError:  # further back than any date: everything
-            return datetime.min.replace(tzinfo=timezone.utc)
+            return datetime.min.replace(tzinfo=UTC)
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"cannot read --since {value!r}: use a span like 36h, 7d, 2w or a date like 2026-11-01") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        raise ValueError(
+            f"cannot read --since {value!r}: use a span like 36h, 7d, 2w or a date like 2026-11-01"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -39,8 +39,7 @@ def check_http_url(value: str) -> str:
     text = value.strip()
     problem = _problem(text)
     if problem:
-        raise ValueError(f"expected an http:// or https:// URL (or empty for none), got {url_shown(text)!r}: "
-                         f"{problem}")
+        raise ValueError(f"expected an http:// or https:// URL (or empty for none), got {url_shown(text)!r}: {problem}")
     return text
 
 

@@ -9,23 +9,30 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from batchdeck.core import config as config_mod
-from batchdeck.core import paths
-from batchdeck.core.cache import BatchCache
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.core.config import Config, Profile
-from batchdeck.core.db import Database
-from batchdeck.core.pricing import PriceBook
-from batchdeck.core.sync import Syncer
+from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.config import paths
+from batchdeck.core.config.config_file import Config, Profile
+from batchdeck.core.spend.pricing import PriceBook
+from batchdeck.core.store.batch_repo import BatchCache
+from batchdeck.core.store.db import Database
+from batchdeck.core.sync.walk import Syncer
 from batchdeck.core.timefmt import iso
 
 if TYPE_CHECKING:
-    from batchdeck.core.api import BatchesApi
+    from batchdeck.core.api.client import BatchesApi
 
 
 class Workspace:
-    def __init__(self, config: Config, profile: Profile, db_path: Path | None = None, clock: Clock = utcnow,
-                 api_factory: Callable[[], BatchesApi] | None = None, follow_api_clock: bool = False) -> None:
+    def __init__(
+        self,
+        config: Config,
+        profile: Profile,
+        db_path: Path | None = None,
+        clock: Clock = utcnow,
+        api_factory: Callable[[], BatchesApi] | None = None,
+        follow_api_clock: bool = False,
+    ) -> None:
         self.config = config
         self.profile = profile
         self.clock = clock  # stamps the cache keeps and compares (jobs, intents): never jumps with the skew
@@ -65,10 +72,14 @@ class Workspace:
         if self._api is None and self._api_factory is not None:
             self._api = self._api_factory()
         if self._api is None:
-            from batchdeck.core.api import BatchesApi  # the SDK loads only when the API is used
+            from batchdeck.core.api.client import BatchesApi  # the SDK loads only when the API is used
 
-            self._api = BatchesApi(self.profile, max_retries=int(self.setting("sync.max_retries")),
-                                   timeout=float(self.setting("sync.timeout")), clock=self.clock)
+            self._api = BatchesApi(
+                self.profile,
+                max_retries=int(self.setting("sync.max_retries")),
+                timeout=float(self.setting("sync.timeout")),
+                clock=self.clock,
+            )
         return self._api
 
     def setting(self, key: str) -> Any:

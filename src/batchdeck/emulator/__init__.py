@@ -11,5 +11,14 @@ from batchdeck.emulator.handle import Emulator
 from batchdeck.emulator.outcomes import Rates
 from batchdeck.emulator.scenarios import SCENARIOS
 
-__all__ = ["DEFAULT_WORKSPACE", "SCENARIOS", "Catalog", "Emulator", "EmulatorConfig", "FaultConfig", "Rates",
-           "load_catalog", "parse_fault_spec"]
+__all__ = [
+    "DEFAULT_WORKSPACE",
+    "SCENARIOS",
+    "Catalog",
+    "Emulator",
+    "EmulatorConfig",
+    "FaultConfig",
+    "Rates",
+    "load_catalog",
+    "parse_fault_spec",
+]

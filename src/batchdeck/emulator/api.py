@@ -76,8 +76,7 @@ def _limit(query: dict[str, list[str]]) -> int:
 class BatchesApi:
     """Answers one authenticated request against the store."""
 
-    def __init__(self, store: BatchStore, rates: Rates, max_requests: int,
-                 catalog: Catalog = DEFAULT_CATALOG) -> None:
+    def __init__(self, store: BatchStore, rates: Rates, max_requests: int, catalog: Catalog = DEFAULT_CATALOG) -> None:
         self.store = store
         self.catalog = catalog
         self.rates = rates
@@ -89,8 +88,14 @@ class BatchesApi:
             raise not_found(f"Not found: {request.method} {request.path}")
         if endpoint == "create":
             version = request.headers.get("anthropic-version") or ""
-            plans = validate_create(request.body, version, self.max_requests, self.catalog,
-                                    self.store.clock.now(), beta_names(request.headers))
+            plans = validate_create(
+                request.body,
+                version,
+                self.max_requests,
+                self.catalog,
+                self.store.clock.now(),
+                beta_names(request.headers),
+            )
             batch = self.store.create(plans, workspace, self.rates)
             if self.bodies is not None:
                 self.bodies[batch.id] = bytes(request.body)
@@ -121,9 +126,12 @@ class BatchesApi:
         before_id = query.get("before_id", [None])[-1] or None
         page, has_more = self.store.list_page(workspace, _limit(query), after_id, before_id)
         data = [self.store.snapshot(b, request.base_url) for b in page]
-        return Response(200, {
-            "data": data,
-            "has_more": has_more,
-            "first_id": data[0]["id"] if data else None,
-            "last_id": data[-1]["id"] if data else None,
-        })
+        return Response(
+            200,
+            {
+                "data": data,
+                "has_more": has_more,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+            },
+        )

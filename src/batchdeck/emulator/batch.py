@@ -119,11 +119,19 @@ class Batch:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "workspace": self.workspace, "seq": self.seq, "created_at": self.created_at,
-            "duration": self.duration, "source": self.source.to_json(), "seed": self.seed,
-            "rates": [self.rates.error_rate, self.rates.expire_rate], "cancel_latency": self.cancel_latency,
-            "cancel_initiated_at": self.cancel_initiated_at, "deleted": self.deleted,
-            "never_finishing": self.never_finishing, "final_counts": self.final_counts,
+            "id": self.id,
+            "workspace": self.workspace,
+            "seq": self.seq,
+            "created_at": self.created_at,
+            "duration": self.duration,
+            "source": self.source.to_json(),
+            "seed": self.seed,
+            "rates": [self.rates.error_rate, self.rates.expire_rate],
+            "cancel_latency": self.cancel_latency,
+            "cancel_initiated_at": self.cancel_initiated_at,
+            "deleted": self.deleted,
+            "never_finishing": self.never_finishing,
+            "final_counts": self.final_counts,
         }
 
     @classmethod

@@ -18,7 +18,7 @@ import dataclasses
 import json
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ class ModelInfo:
         """Whether the model is retired at POSIX time `when` (the emulated clock's)."""
         if self.retired is None:
             return False
-        return datetime.fromtimestamp(when, tz=timezone.utc).date() >= date.fromisoformat(self.retired)
+        return datetime.fromtimestamp(when, tz=UTC).date() >= date.fromisoformat(self.retired)
 
 
 def _newer(model_id: str, max_output: int, **rules: Any) -> ModelInfo:

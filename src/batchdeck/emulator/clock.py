@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class VirtualClock:
@@ -32,7 +32,7 @@ class VirtualClock:
             return self._anchor_virtual + (time.monotonic() - self._anchor_mono) * self._speed
 
     def now_dt(self) -> datetime:
-        return datetime.fromtimestamp(self.now(), tz=timezone.utc)
+        return datetime.fromtimestamp(self.now(), tz=UTC)
 
     def _reanchor(self, virtual: float) -> None:
         self._anchor_virtual = virtual
@@ -67,4 +67,4 @@ def _check_speed(speed: float) -> None:
 
 def rfc3339(ts: float) -> str:
     """Format a timestamp like the API: UTC, microseconds, `Z` suffix."""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -10,8 +10,8 @@ import json
 import re
 from typing import Any
 
-from batchdeck.emulator.errors import ApiError, invalid_request
 from batchdeck.emulator.catalog import DEFAULT_CATALOG, Catalog
+from batchdeck.emulator.errors import ApiError, invalid_request
 from batchdeck.emulator.plans import RequestPlan, plan_request
 
 CUSTOM_ID_PATTERN = "^[a-zA-Z0-9_-]{1,64}$"
@@ -21,8 +21,11 @@ MAX_BODY_BYTES = 256 * 1024 * 1024
 
 
 def too_large(limit: int) -> ApiError:
-    return ApiError(413, "request_too_large",
-                    f"Request exceeds the maximum allowed number of bytes. The maximum request size is {limit} bytes.")
+    return ApiError(
+        413,
+        "request_too_large",
+        f"Request exceeds the maximum allowed number of bytes. The maximum request size is {limit} bytes.",
+    )
 
 
 def _parse_body(body: bytes) -> Any:
@@ -57,9 +60,14 @@ def _check_item(i: int, item: Any) -> tuple[str, dict[str, Any]]:
     return custom_id, item["params"]
 
 
-def validate_create(body: bytes, api_version: str, max_requests: int = MAX_REQUESTS,
-                    catalog: Catalog = DEFAULT_CATALOG, now: float | None = None,
-                    betas: frozenset[str] = frozenset()) -> list[RequestPlan]:
+def validate_create(
+    body: bytes,
+    api_version: str,
+    max_requests: int = MAX_REQUESTS,
+    catalog: Catalog = DEFAULT_CATALOG,
+    now: float | None = None,
+    betas: frozenset[str] = frozenset(),
+) -> list[RequestPlan]:
     """Check a create body and return one plan per request, or raise the API's 400.
 
     `now` (the emulated clock) decides which models are retired; `betas` are the create's `anthropic-beta`s.
@@ -79,12 +87,14 @@ def validate_create(body: bytes, api_version: str, max_requests: int = MAX_REQUE
         raise invalid_request("requests: List should have at least 1 item after validation, not 0")
     if len(requests) > max_requests:
         raise invalid_request(
-            f"requests: List should have at most {max_requests} items after validation, not {len(requests)}")
+            f"requests: List should have at most {max_requests} items after validation, not {len(requests)}"
+        )
     checked = [_check_item(i, item) for i, item in enumerate(requests)]
     seen: set[str] = set()
     for custom_id, _ in checked:
         if custom_id in seen:
             raise invalid_request(
-                f"requests: custom_id's must be unique within a batch. Duplicate custom_id found: {custom_id}")
+                f"requests: custom_id's must be unique within a batch. Duplicate custom_id found: {custom_id}"
+            )
         seen.add(custom_id)
     return [plan_request(custom_id, params, api_version, catalog, now, betas) for custom_id, params in checked]

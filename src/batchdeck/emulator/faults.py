@@ -43,8 +43,10 @@ def parse_fault_spec(spec: str) -> FaultConfig:
         name = name.strip()
         attr = name if name in _SETTINGS else f"rate_{name}"
         if not sep or not hasattr(config, attr):
-            raise ValueError(f"unknown fault {name!r}: expected one of {', '.join(KINDS)}, "
-                             f"{', '.join(_SETTINGS)}, each as NAME=VALUE")
+            raise ValueError(
+                f"unknown fault {name!r}: expected one of {', '.join(KINDS)}, "
+                f"{', '.join(_SETTINGS)}, each as NAME=VALUE"
+            )
         setattr(config, attr, checked(attr, value))
     return config
 
@@ -117,8 +119,12 @@ class FaultInjector:
         with self._lock:
             self._queue.clear()
             old = self._config
-            self._config = FaultConfig(slow_seconds=old.slow_seconds, retry_after=old.retry_after,
-                                       cut_after_bytes=old.cut_after_bytes, seed=old.seed)
+            self._config = FaultConfig(
+                slow_seconds=old.slow_seconds,
+                retry_after=old.retry_after,
+                cut_after_bytes=old.cut_after_bytes,
+                seed=old.seed,
+            )
 
     def pick(self, endpoint: str) -> Drawn | None:
         """The fault for this request, if any. `cut` only applies to results."""

@@ -1,11 +1,11 @@
 """`Emulator`: one running emulator, usable in-process (tests, demo) or from the command line.
 
-    with Emulator(speed=0) as emu:
-        client = anthropic.Anthropic(base_url=emu.base_url, api_key="test")
-        batch = client.messages.batches.create(requests=[...])
-        emu.advance(25 * 3600)          # every batch has ended
-        emu.faults.queue("529", count=2)  # the next two requests are overloaded
-        emu.stats.calls("list")         # how many list requests were made
+with Emulator(speed=0) as emu:
+    client = anthropic.Anthropic(base_url=emu.base_url, api_key="test")
+    batch = client.messages.batches.create(requests=[...])
+    emu.advance(25 * 3600)          # every batch has ended
+    emu.faults.queue("529", count=2)  # the next two requests are overloaded
+    emu.stats.calls("list")         # how many list requests were made
 """
 
 from __future__ import annotations
@@ -78,8 +78,10 @@ class Emulator:
     def set_rates(self, error_rate: float | None = None, expire_rate: float | None = None) -> None:
         """Failure rates for batches created from now on (existing batches keep theirs)."""
         current = self.api.rates
-        self.api.rates = Rates(current.error_rate if error_rate is None else float(error_rate),
-                               current.expire_rate if expire_rate is None else float(expire_rate))
+        self.api.rates = Rates(
+            current.error_rate if error_rate is None else float(error_rate),
+            current.expire_rate if expire_rate is None else float(expire_rate),
+        )
 
     def record_create_bodies(self) -> dict[str, bytes]:
         """From now on keep every create body exactly as received (batch id -> bytes), for tests."""
@@ -114,8 +116,9 @@ class Emulator:
         if self._server is None:
             self.bind()
         assert self._server is not None
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="batchdeck-emulator",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="batchdeck-emulator", daemon=True
+        )
         self._thread.start()
         return self
 

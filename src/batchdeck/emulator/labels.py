@@ -22,8 +22,30 @@ _PATTERNS = (
 _SPLIT = re.compile(r"\s*(?:,|\||/|;|\bor\b|\band\b)\s*", re.I)
 _STRIP = " \t\"'`[]().:!?*"
 MAX_LABEL_CHARS = 32
-_PROSE_STARTS = frozenset({"a", "an", "the", "as", "to", "in", "of", "for", "with", "my", "your", "this", "that",
-                           "it", "if", "when", "maybe", "you", "we", "i"})
+_PROSE_STARTS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "as",
+        "to",
+        "in",
+        "of",
+        "for",
+        "with",
+        "my",
+        "your",
+        "this",
+        "that",
+        "it",
+        "if",
+        "when",
+        "maybe",
+        "you",
+        "we",
+        "i",
+    }
+)
 
 
 def _labels_in(span: str) -> list[str]:

@@ -63,8 +63,9 @@ class StateDir:
             meta = json.loads(self.meta_file.read_text())
             meta["virtual_now"] += max(0.0, time.time() - meta["wall_now"]) * speed
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"emulator state {self.meta_file} is unreadable ({exc}); "
-                             "remove the directory to start afresh") from None
+            raise ValueError(
+                f"emulator state {self.meta_file} is unreadable ({exc}); remove the directory to start afresh"
+            ) from None
         return meta
 
     def save_batch(self, batch: Batch) -> None:
@@ -87,6 +88,8 @@ class StateDir:
                         rows = [json.loads(line) for line in fh]
                 loaded.append(Batch.from_json(data, source_from_json(data["source"], iter(rows or []))))
             except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise ValueError(f"emulator state {meta_file} is unreadable ({type(exc).__name__}: {exc}); "
-                                 f"remove {self.path} to start afresh") from None
+                raise ValueError(
+                    f"emulator state {meta_file} is unreadable ({type(exc).__name__}: {exc}); "
+                    f"remove {self.path} to start afresh"
+                ) from None
         return loaded

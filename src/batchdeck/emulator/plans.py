@@ -46,15 +46,29 @@ class RequestPlan:
     labels: str = ""  # interned "a|b|c": the closed label set a classification prompt names
 
     def to_row(self) -> list[Any]:
-        return [self.custom_id, self.model, self.max_tokens, self.input_tokens, self.prompt,
-                self.features, self.tool_name, self.error_type, self.error_message, self.attempt,
-                self.tool_choice, self.tools, self.output_schema, self.labels]
+        return [
+            self.custom_id,
+            self.model,
+            self.max_tokens,
+            self.input_tokens,
+            self.prompt,
+            self.features,
+            self.tool_name,
+            self.error_type,
+            self.error_message,
+            self.attempt,
+            self.tool_choice,
+            self.tools,
+            self.output_schema,
+            self.labels,
+        ]
 
     @classmethod
     def from_row(cls, row: list[Any]) -> RequestPlan:
         plan = cls(*row)
-        return dataclasses.replace(plan, tools=intern(plan.tools), output_schema=intern(plan.output_schema),
-                                   labels=intern(plan.labels))
+        return dataclasses.replace(
+            plan, tools=intern(plan.tools), output_schema=intern(plan.output_schema), labels=intern(plan.labels)
+        )
 
 
 _INTERNED: dict[bytes, str] = {}
@@ -136,8 +150,14 @@ def estimate_input_tokens(prompt_json: str) -> int:
     return max(1, len(prompt_json) // 4 + 8)
 
 
-def plan_request(custom_id: str, params: dict[str, Any], api_version: str, catalog: Catalog = DEFAULT_CATALOG,
-                 now: float | None = None, betas: frozenset[str] = frozenset()) -> RequestPlan:
+def plan_request(
+    custom_id: str,
+    params: dict[str, Any],
+    api_version: str,
+    catalog: Catalog = DEFAULT_CATALOG,
+    now: float | None = None,
+    betas: frozenset[str] = frozenset(),
+) -> RequestPlan:
     """Build the compact plan of one request whose envelope already passed create-time checks.
 
     `now` is the emulated clock's time (retirements), `betas` the create request's `anthropic-beta`s.

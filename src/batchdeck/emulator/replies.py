@@ -32,7 +32,7 @@ def _reply_text(plan: RequestPlan, output_tokens: int, u: float) -> str:
     if len(head) + 3 >= wanted:
         return head[:wanted]
     start = int(u * 997)
-    return head + " - " + _FILLER[start:start + wanted - len(head) - 3]
+    return head + " - " + _FILLER[start : start + wanted - len(head) - 3]
 
 
 def _usage(plan: RequestPlan, output_tokens: int, u: float) -> dict[str, Any]:
@@ -91,8 +91,7 @@ Blocks = tuple[list[dict[str, Any]], int, str]  # (content blocks, output tokens
 def _text_blocks(plan: RequestPlan, seed: int, u_len: float, u_pick: float) -> Blocks:
     """The reply's prose, JSON (`output_config.format`) or closed-set label."""
     if plan.output_schema:
-        text = json.dumps(generate(_parsed(plan.output_schema), _seed_of(plan, seed), plan.prompt),
-                          ensure_ascii=False)
+        text = json.dumps(generate(_parsed(plan.output_schema), _seed_of(plan, seed), plan.prompt), ensure_ascii=False)
     elif plan.labels:
         labels = plan.labels.split("|")
         text = labels[int(u_pick * len(labels)) % len(labels)]
@@ -103,7 +102,7 @@ def _text_blocks(plan: RequestPlan, seed: int, u_len: float, u_pick: float) -> B
         return [{"type": "text", "text": _reply_text(plan, tokens, u_pick)}], tokens, stop
     needed = _tokens_for(text)
     if needed > plan.max_tokens:
-        return [{"type": "text", "text": text[:plan.max_tokens * 4]}], plan.max_tokens, "max_tokens"
+        return [{"type": "text", "text": text[: plan.max_tokens * 4]}], plan.max_tokens, "max_tokens"
     return [{"type": "text", "text": text}], needed, "end_turn"
 
 
@@ -121,8 +120,13 @@ def _content(plan: RequestPlan, seed: int) -> tuple[list[dict[str, Any]], int, s
     u_len, u_tool, u_pick = draws(seed + 1, plan.custom_id if plan.attempt <= 0 else f"{plan.custom_id}#{plan.attempt}")
     content: list[dict[str, Any]] = []
     if plan.features & FEATURE_THINKING:
-        content.append({"type": "thinking", "thinking": f"The user asks: {plan.prompt[:80]}. Answer briefly.",
-                        "signature": derived_id("sig_", seed, plan.custom_id, length=40)})
+        content.append(
+            {
+                "type": "thinking",
+                "thinking": f"The user asks: {plan.prompt[:80]}. Answer briefly.",
+                "signature": derived_id("sig_", seed, plan.custom_id, length=40),
+            }
+        )
     if plan.tool_choice in ("any", "tool"):
         blocks, tokens, stop = _forced_call(plan, seed, u_tool)
     else:

@@ -17,10 +17,27 @@ SAMPLING_REMOVED_IN = "2026-10-21"
 SAMPLING_FIELDS = ("temperature", "top_p", "top_k")
 ALLOWED_PARAMS = frozenset(
     {
-        "model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream",
-        "tools", "tool_choice", "thinking", "service_tier", "container", "diagnostics",
-        "inference_geo", "output_config", "cache_control", "speed", "mcp_servers",
-        "context_management", "user_profile_id", *SAMPLING_FIELDS,
+        "model",
+        "messages",
+        "max_tokens",
+        "system",
+        "metadata",
+        "stop_sequences",
+        "stream",
+        "tools",
+        "tool_choice",
+        "thinking",
+        "service_tier",
+        "container",
+        "diagnostics",
+        "inference_geo",
+        "output_config",
+        "cache_control",
+        "speed",
+        "mcp_servers",
+        "context_management",
+        "user_profile_id",
+        *SAMPLING_FIELDS,
     }
 )
 MIN_THINKING_BUDGET = 1024
@@ -76,13 +93,16 @@ def _thinking_error(params: dict[str, Any], info: ModelInfo, max_tokens: int) ->
         return None
     kind = thinking.get("type") if isinstance(thinking, dict) else None
     if kind not in THINKING_TYPES:
-        return _invalid("thinking: Input tag does not match any of the expected tags: "
-                        "'enabled', 'disabled', 'adaptive'")
+        return _invalid(
+            "thinking: Input tag does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'"
+        )
     assert isinstance(thinking, dict)
     if kind not in info.thinking:
         if kind == "enabled":
-            return _invalid('"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" '
-                            'and "output_config.effort" to control thinking behavior.')
+            return _invalid(
+                '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" '
+                'and "output_config.effort" to control thinking behavior.'
+            )
         return _invalid(f'"thinking.type.{kind}" is not supported for this model.')
     if kind != "enabled":
         if "budget_tokens" in thinking:
@@ -94,12 +114,15 @@ def _thinking_error(params: dict[str, Any], info: ModelInfo, max_tokens: int) ->
     if not isinstance(budget, int) or isinstance(budget, bool):
         return _invalid("thinking.enabled.budget_tokens: Input should be a valid integer")
     if budget < MIN_THINKING_BUDGET:
-        return _invalid("thinking.enabled.budget_tokens: Input should be greater than or equal to "
-                        f"{MIN_THINKING_BUDGET}")
+        return _invalid(
+            f"thinking.enabled.budget_tokens: Input should be greater than or equal to {MIN_THINKING_BUDGET}"
+        )
     if budget >= max_tokens:
-        return _invalid("`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation "
-                        "at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
-                        "#max-tokens-and-context-window-size")
+        return _invalid(
+            "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation "
+            "at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+            "#max-tokens-and-context-window-size"
+        )
     return None
 
 
@@ -107,8 +130,10 @@ def _sampling_with_thinking_error(params: dict[str, Any]) -> ParamsError | None:
     """Thinking leaves temperature at 1, top_p at 0.95 or more and top_k unset (extended thinking docs)."""
     if not thinking_on(params):
         return None
-    docs = ("Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/"
-            "extended-thinking#feature-compatibility")
+    docs = (
+        "Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/"
+        "extended-thinking#feature-compatibility"
+    )
     if "temperature" in params and params["temperature"] != 1:
         return _invalid(f"`temperature` may only be set to 1 when thinking is enabled. {docs}")
     if "top_p" in params and not (isinstance(params["top_p"], (int, float)) and 0.95 <= params["top_p"] <= 1):
@@ -173,8 +198,9 @@ def _model_error(params: dict[str, Any], info: ModelInfo, betas: frozenset[str])
     max_tokens = params["max_tokens"]
     allowed = info.max_tokens_with(betas)
     if max_tokens > allowed:
-        return _invalid(f"max_tokens: {max_tokens} > {allowed}, which is the maximum allowed "
-                        f"number of output tokens for {info.id}")
+        return _invalid(
+            f"max_tokens: {max_tokens} > {allowed}, which is the maximum allowed number of output tokens for {info.id}"
+        )
     if not info.sampling:
         for key in SAMPLING_FIELDS:
             if key in params:
@@ -184,13 +210,15 @@ def _model_error(params: dict[str, Any], info: ModelInfo, betas: frozenset[str])
         return error
     last = params["messages"][-1]
     if last.get("role") == "assistant" and (not info.prefill or thinking_on(params)):
-        return _invalid("This model does not support assistant message prefill. "
-                        "The conversation must end with a user message.")
+        return _invalid(
+            "This model does not support assistant message prefill. The conversation must end with a user message."
+        )
     return _tool_choice_error(params, tools_of(params)) or _output_format_error(params)
 
 
-def params_error(params: dict[str, Any], api_version: str, catalog: Catalog, now: float,
-                  betas: frozenset[str]) -> ParamsError | None:
+def params_error(
+    params: dict[str, Any], api_version: str, catalog: Catalog, now: float, betas: frozenset[str]
+) -> ParamsError | None:
     """The (error type, message) a real request with these params would fail with, or None."""
     error = _envelope_error(params, api_version)
     if error:

@@ -26,8 +26,15 @@ MINUTE = 60.0
 BASE_SECONDS = 30 * MINUTE
 PER_REQUEST_SECONDS = 0.1
 SPREAD = (0.8, 1.5)
-MODELS = ("claude-haiku-4-5", "claude-sonnet-4-6", "claude-sonnet-5", "claude-opus-4-6",
-          "claude-haiku-5-5", "claude-opus-5", "claude-sonnet-4-5")
+MODELS = (
+    "claude-haiku-4-5",
+    "claude-sonnet-4-6",
+    "claude-sonnet-5",
+    "claude-opus-4-6",
+    "claude-haiku-5-5",
+    "claude-opus-5",
+    "claude-sonnet-4-5",
+)
 FEATURES = (0, 0, 0, FEATURE_CACHE, FEATURE_TOOLS, FEATURE_THINKING)
 
 
@@ -39,19 +46,36 @@ class _DemoBuilder:
         self.now = store.clock.now()
         self.n = 0
 
-    def add(self, age: float, count: int, *, duration: float | None = None, rates: Rates = Rates(),
-            cancel_fraction: float | None = None, cancel_latency: float | None = None,
-            model: str | None = None, features: int | None = None, invalid_every: int = 0,
-            too_long_every: int = 0) -> None:
+    def add(
+        self,
+        age: float,
+        count: int,
+        *,
+        duration: float | None = None,
+        rates: Rates = Rates(),
+        cancel_fraction: float | None = None,
+        cancel_latency: float | None = None,
+        model: str | None = None,
+        features: int | None = None,
+        invalid_every: int = 0,
+        too_long_every: int = 0,
+    ) -> None:
         rng = self.rng
         task = rng.choice(sorted(TASKS))
         self.n += 1
         spec = SyntheticSpec(
-            prefix=f"{task}-{self.n:02d}", count=count, task=task, model=model or rng.choice(MODELS),
-            max_tokens=rng.choice((256, 512, 1024, 2048)), invalid_every=invalid_every,
-            too_long_every=too_long_every, features=rng.choice(FEATURES) if features is None else features)
-        batch = self.store.new_batch(SyntheticSource(spec), DEFAULT_WORKSPACE, rates,
-                                     created_at=self.now - age, seed=self.store.seed + self.n)
+            prefix=f"{task}-{self.n:02d}",
+            count=count,
+            task=task,
+            model=model or rng.choice(MODELS),
+            max_tokens=rng.choice((256, 512, 1024, 2048)),
+            invalid_every=invalid_every,
+            too_long_every=too_long_every,
+            features=rng.choice(FEATURES) if features is None else features,
+        )
+        batch = self.store.new_batch(
+            SyntheticSource(spec), DEFAULT_WORKSPACE, rates, created_at=self.now - age, seed=self.store.seed + self.n
+        )
         if duration is not None:
             batch.duration = duration
         elif cancel_fraction is None:  # a canceled one keeps the emulator's pace: its counts stay as they were
@@ -60,7 +84,6 @@ class _DemoBuilder:
             batch.cancel_initiated_at = batch.created_at + cancel_fraction * batch.duration
         if cancel_latency is not None:
             batch.cancel_latency = cancel_latency
-
 
     def usual_duration(self, count: int) -> float:
         """How long a batch of `count` requests takes in the demo's workspace (see BASE_SECONDS)."""
@@ -71,8 +94,11 @@ def _seed_demo(store: BatchStore, seed: int) -> None:
     b = _DemoBuilder(store, seed)
     rng = b.rng
     # Live now: three finish within minutes, one runs for hours, one is canceling.
-    for age, ends_in, size in ((28 * MINUTE, 3 * MINUTE, 40), (25 * MINUTE, 6 * MINUTE, 250),
-                               (22 * MINUTE, 10 * MINUTE, 1200)):
+    for age, ends_in, size in (
+        (28 * MINUTE, 3 * MINUTE, 40),
+        (25 * MINUTE, 6 * MINUTE, 250),
+        (22 * MINUTE, 10 * MINUTE, 1200),
+    ):
         b.add(age, size, duration=age + ends_in, rates=Rates(error_rate=0.02))
     b.add(2 * HOUR, 20_000, duration=7 * HOUR, model="claude-sonnet-4-6")
     b.add(40 * MINUTE, 800, duration=3 * HOUR, cancel_fraction=0.2, cancel_latency=5 * MINUTE)
@@ -80,11 +106,19 @@ def _seed_demo(store: BatchStore, seed: int) -> None:
     b.add(3 * DAY, 100_000, model="claude-haiku-4-5", features=0, rates=Rates(error_rate=0.004))
     # History within the 29-day window.
     for _ in range(30):
-        b.add(rng.uniform(0.2, 25) * DAY, rng.choice((12, 50, 200, 500, 1000, 2500, 5000)),
-              rates=Rates(error_rate=rng.choice((0.0, 0.0, 0.0, 0.01, 0.05))))
+        b.add(
+            rng.uniform(0.2, 25) * DAY,
+            rng.choice((12, 50, 200, 500, 1000, 2500, 5000)),
+            rates=Rates(error_rate=rng.choice((0.0, 0.0, 0.0, 0.01, 0.05))),
+        )
     for _ in range(4):  # invalid requests: unknown models and too many output tokens
-        b.add(rng.uniform(1, 20) * DAY, rng.choice((300, 800)), invalid_every=40, too_long_every=97,
-              rates=Rates(error_rate=0.02))
+        b.add(
+            rng.uniform(1, 20) * DAY,
+            rng.choice((300, 800)),
+            invalid_every=40,
+            too_long_every=97,
+            rates=Rates(error_rate=0.02),
+        )
     for _ in range(3):  # rows that never ran before the 24 h limit
         b.add(rng.uniform(2, 20) * DAY, rng.choice((400, 2000)), rates=Rates(error_rate=0.01, expire_rate=0.03))
     for _ in range(3):  # canceled part-way

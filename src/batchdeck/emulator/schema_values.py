@@ -157,8 +157,10 @@ class _Gen:
         if fmt == "date":
             return f"20{rng.randint(20, 29)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         if fmt == "date-time":
-            return (f"20{rng.randint(20, 29)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-                    f"T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z")
+            return (
+                f"20{rng.randint(20, 29)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                f"T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z"
+            )
         if fmt == "time":
             return f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z"
         if fmt == "email":
@@ -175,7 +177,7 @@ class _Gen:
         hi = _int(schema.get("maxLength"), max(lo, 40))
         if len(text) < lo:
             text = (text + " " + rng.choice(_WORDS)) * (lo // (len(text) + 1) + 1)
-        return text[:max(lo, hi)]
+        return text[: max(lo, hi)]
 
 
 def _int(value: Any, default: int) -> int:

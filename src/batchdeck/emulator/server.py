@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from batchdeck.emulator.handle import Emulator
 
 FAULT_ERRORS = {
-    "429": ApiError(429, "rate_limit_error", "Number of requests has exceeded your rate limit. Please try again later."),
+    "429": ApiError(
+        429, "rate_limit_error", "Number of requests has exceeded your rate limit. Please try again later."
+    ),
     "500": ApiError(500, "api_error", "Internal server error"),
     "529": ApiError(529, "overloaded_error", "Overloaded"),
 }
@@ -61,8 +63,11 @@ class EmulatorServer(ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)):
             return
-        print(f"emulator: error while serving {client_address[0]}: {type(exc).__name__}: {exc}",
-              file=sys.stderr, flush=True)
+        print(
+            f"emulator: error while serving {client_address[0]}: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 class EmulatorHandler(BaseHTTPRequestHandler):
@@ -89,7 +94,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Silenced: requests are logged once, with their outcome, in `_log`."""
 
     def _log(self, status: int | str, started: float) -> None:
@@ -144,13 +149,18 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             body = self._read_body(emulator.config.max_body_bytes)
         except ValueError:
             self.close_connection = True
-            self._write(Response(400, ApiError(400, "invalid_request_error",
-                                               "Malformed request framing (Content-Length or chunk size)")
-                                 .envelope("")), cut=False)
+            self._write(
+                Response(
+                    400,
+                    ApiError(
+                        400, "invalid_request_error", "Malformed request framing (Content-Length or chunk size)"
+                    ).envelope(""),
+                ),
+                cut=False,
+            )
             self._log(400, started)
             return
-        request = Request(self.command, split.path, parse_qs(split.query), self.headers, body or b"",
-                          self._base_url())
+        request = Request(self.command, split.path, parse_qs(split.query), self.headers, body or b"", self._base_url())
         if body is None:
             response, fault = emulator.too_large_response(request), None
         else:
@@ -216,7 +226,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     def _cut(self, chunk: bytes, at: int) -> None:
         """Send `chunk` up to `at` (never right after a newline), then drop the connection."""
         at = max(1, at)
-        if chunk[at - 1:at] == b"\n":
+        if chunk[at - 1 : at] == b"\n":
             at += 1
         self._write_chunk(chunk[:at])
         self.wfile.flush()

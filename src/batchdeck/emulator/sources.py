@@ -98,10 +98,21 @@ class SyntheticSource:
         elif spec.too_long_every and index % spec.too_long_every == spec.too_long_every - 1:
             max_tokens = self._max_output * 2
             error_type = "invalid_request_error"
-            error_message = (f"max_tokens: {max_tokens} > {self._max_output}, which is the maximum allowed "
-                             f"number of output tokens for {self._model_id}")
-        return RequestPlan(custom_id, model, max_tokens, input_tokens, prompt, spec.features,
-                           "lookup_order" if spec.features & FEATURE_TOOLS else "", error_type, error_message)
+            error_message = (
+                f"max_tokens: {max_tokens} > {self._max_output}, which is the maximum allowed "
+                f"number of output tokens for {self._model_id}"
+            )
+        return RequestPlan(
+            custom_id,
+            model,
+            max_tokens,
+            input_tokens,
+            prompt,
+            spec.features,
+            "lookup_order" if spec.features & FEATURE_TOOLS else "",
+            error_type,
+            error_message,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "synthetic", "spec": asdict(self.spec)}
@@ -115,5 +126,15 @@ def source_from_json(data: dict[str, Any], rows: Iterator[list[Any]] | None = No
     return ExplicitSource([RequestPlan.from_row(r) for r in rows])
 
 
-__all__ = ["FEATURE_CACHE", "FEATURE_THINKING", "FEATURE_TOOLS", "ExplicitSource", "RequestSource",
-           "SyntheticSource", "SyntheticSpec", "TASKS", "iter_plans", "source_from_json"]
+__all__ = [
+    "FEATURE_CACHE",
+    "FEATURE_THINKING",
+    "FEATURE_TOOLS",
+    "TASKS",
+    "ExplicitSource",
+    "RequestSource",
+    "SyntheticSource",
+    "SyntheticSpec",
+    "iter_plans",
+    "source_from_json",
+]

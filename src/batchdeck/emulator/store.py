@@ -12,8 +12,8 @@ import secrets
 import threading
 from bisect import insort
 from collections import Counter
-from itertools import islice
 from collections.abc import Callable
+from itertools import islice
 from typing import Any
 
 from batchdeck.emulator.batch import Batch, processing_seconds
@@ -29,8 +29,13 @@ DEFAULT_LIMIT = 20
 
 
 class BatchStore:
-    def __init__(self, clock: VirtualClock, seed: int = 0, cancel_latency: float = 45.0,
-                 on_change: Callable[[Batch], None] | None = None) -> None:
+    def __init__(
+        self,
+        clock: VirtualClock,
+        seed: int = 0,
+        cancel_latency: float = 45.0,
+        on_change: Callable[[Batch], None] | None = None,
+    ) -> None:
         self.clock = clock
         self.seed = seed
         self.cancel_latency = cancel_latency
@@ -54,16 +59,32 @@ class BatchStore:
                 seen.update(batch.source.plan(i).custom_id for i in range(batch.count))
         return batch
 
-    def new_batch(self, source: RequestSource, workspace: str, rates: Rates,
-                  created_at: float | None = None, seed: int | None = None, salt: str = "") -> Batch:
+    def new_batch(
+        self,
+        source: RequestSource,
+        workspace: str,
+        rates: Rates,
+        created_at: float | None = None,
+        seed: int | None = None,
+        salt: str = "",
+    ) -> Batch:
         with self._lock:
             seq = self._seq
             self._seq += 1
             seed = self.seed if seed is None else seed
             batch_id = derived_id("msgbatch_", seed, seq, workspace, salt)
             created = self.clock.now() if created_at is None else created_at
-            batch = Batch(batch_id, workspace, seq, created, processing_seconds(source.count, batch_id, seed),
-                          source, seed, rates, self.cancel_latency)
+            batch = Batch(
+                batch_id,
+                workspace,
+                seq,
+                created,
+                processing_seconds(source.count, batch_id, seed),
+                source,
+                seed,
+                rates,
+                self.cancel_latency,
+            )
             return self.add(batch)
 
     def create(self, plans: list[RequestPlan], workspace: str, rates: Rates) -> Batch:
@@ -116,8 +137,9 @@ class BatchStore:
         with self._lock:
             return [self._by_id[i] for _, _, i in self._order]
 
-    def list_page(self, workspace: str, limit: int, after_id: str | None,
-                  before_id: str | None) -> tuple[list[Batch], bool]:
+    def list_page(
+        self, workspace: str, limit: int, after_id: str | None, before_id: str | None
+    ) -> tuple[list[Batch], bool]:
         """A page newest first: `after_id` walks to older batches, `before_id` to newer ones."""
         if after_id and before_id:
             raise invalid_request("Only one of before_id and after_id may be given.")
@@ -131,7 +153,7 @@ class BatchStore:
                 except ValueError:
                     name = "after_id" if after_id else "before_id"
                     raise invalid_request(f"{name}: no Message Batch with id {cursor}") from None
-            walk = reversed(ids[:at]) if before_id else iter(ids[at + 1:])
+            walk = reversed(ids[:at]) if before_id else iter(ids[at + 1 :])
             live = (self._by_id[i] for i in walk if not self._by_id[i].deleted)
             page = list(islice(live, limit))
             has_more = next(live, None) is not None

@@ -15,21 +15,30 @@ from textual.notifications import Notify, SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from batchdeck.core import rules
-from batchdeck.core.describe import counted
-from batchdeck.core.models import CachedBatch
-from batchdeck.core.notify import ending_message, newly_ended, osc9
+from batchdeck.core.batches import rules
+from batchdeck.core.batches.describe import counted
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.session import Session
-from batchdeck.core.sync import SyncReport
+from batchdeck.core.sync.turnaround import estimate
+from batchdeck.core.sync.walk import SyncReport
 from batchdeck.core.terminal_text import visible, visible_block
-from batchdeck.core.turnaround import estimate
+from batchdeck.core.watch.notify import ending_message, newly_ended, osc9
 from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.controller import Controller
 from batchdeck.tui.crash import crash_report
-from batchdeck.tui.messages import (ActionFinished, DataLoaded, DownloadFinished, DownloadProgress, ExportFinished,
-                                   HooksRan, JobLoaded, RetryPlanned, RetrySent)
-from batchdeck.tui.resubmit_flow import ResubmitFlow
+from batchdeck.tui.messages import (
+    ActionFinished,
+    DataLoaded,
+    DownloadFinished,
+    DownloadProgress,
+    ExportFinished,
+    HooksRan,
+    JobLoaded,
+    RetryPlanned,
+    RetrySent,
+)
 from batchdeck.tui.prompts import confirm_cancel, confirm_delete
+from batchdeck.tui.resubmit_flow import ResubmitFlow
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.help import HelpScreen
 from batchdeck.tui.screens.job import JobScreen
@@ -39,8 +48,15 @@ from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.status_line import StatusInfo
 
-RULED = {"cancel_batches": "cancel", "delete_batches": "delete", "label_batch": "label", "note_batch": "note",
-         "resubmit": "resubmit", "open_job": "job", "export_batches": "export"}
+RULED = {
+    "cancel_batches": "cancel",
+    "delete_batches": "delete",
+    "label_batch": "label",
+    "note_batch": "note",
+    "resubmit": "resubmit",
+    "open_job": "job",
+    "export_batches": "export",
+}
 """Actions governed by `core.rules`: the app's action name -> the rule's."""
 # How long a toast stays; the flash line under the list keeps the last message until the next one.
 TOAST_SECONDS: dict[str, float] = {"information": 8.0, "warning": 12.0, "error": 15.0}
@@ -92,8 +108,15 @@ class BatchdeckApp(App[None]):
         self._close_messages_no_wait()
 
     # -- notifications ------------------------------------------------------------------------
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = True) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Every toast: control characters shown, short-lived (the flash line keeps it), and while a
         dialog is open one line at the top (see app.tcss), so it never covers the dialog's input."""
         longest = TOAST_SECONDS.get(severity, TOAST_SECONDS["information"])
@@ -122,13 +145,20 @@ class BatchdeckApp(App[None]):
                 counts[batch.processing_status] = counts.get(batch.processing_status, 0) + 1
         profile = self.session.profile
         info = StatusInfo(
-            profile=profile.name + (f" ({profile.workspace_id})" if profile.workspace_id else ""), last_success=message.state.last_success_at,
+            profile=profile.name + (f" ({profile.workspace_id})" if profile.workspace_id else ""),
+            last_success=message.state.last_success_at,
             error=report.error if report and not report.ok else None,
             error_kind=report.error_kind if report and not report.ok else None,
-            syncing=self.controller.polling, counts=counts, readonly=self.readonly, paused=self.controller.paused,
-            failed=sum(1 for b in batches if b.deleted_at is None and b.processing_status == "ended"
-                       and b.counts.failed),
-            clock_note=self.session.clock_note, has_key=bool(profile.resolve_key()))
+            syncing=self.controller.polling,
+            counts=counts,
+            readonly=self.readonly,
+            paused=self.controller.paused,
+            failed=sum(
+                1 for b in batches if b.deleted_at is None and b.processing_status == "ended" and b.counts.failed
+            ),
+            clock_note=self.session.clock_note,
+            has_key=bool(profile.resolve_key()),
+        )
         self.main.show_data(batches, self.controller.history, message.at if message.report else None, info)
         self.controller.on_polling_change = self.main.set_syncing
         if isinstance(self.screen, DetailScreen):
@@ -160,8 +190,13 @@ class BatchdeckApp(App[None]):
             text = ending_message(batch)
             self.endings.append(text)
             if self.session.setting("notify.toast"):
-                self.notify(text, title="Batch ended", severity="warning" if batch.counts.failed else "information",
-                            timeout=30, markup=False)
+                self.notify(
+                    text,
+                    title="Batch ended",
+                    severity="warning" if batch.counts.failed else "information",
+                    timeout=30,
+                    markup=False,
+                )
             if self.session.setting("notify.bell"):
                 self.bell()
             if self.session.setting("notify.desktop") and not self.is_headless and self._driver is not None:
@@ -173,8 +208,9 @@ class BatchdeckApp(App[None]):
         problems = [text for ok, text in message.outcomes if not ok]
         self.hook_reports.append((message.batch_id, message.outcomes))
         if problems:
-            self.notify("\n".join(problems), title="End-of-batch hook failed", severity="warning", timeout=20,
-                        markup=False)
+            self.notify(
+                "\n".join(problems), title="End-of-batch hook failed", severity="warning", timeout=20, markup=False
+            )
 
     def on_action_finished(self, message: ActionFinished) -> None:
         """One toast per action, however many batches it touched."""
@@ -186,8 +222,9 @@ class BatchdeckApp(App[None]):
             self.notify(text, title=past.capitalize(), timeout=8, markup=False)
         if failed:
             more = f" (and {len(failed) - 1:,} more)" if len(failed) > 1 else ""
-            self.notify(failed[0].message + more, title=f"Could not {message.verb}", severity="error", timeout=20,
-                        markup=False)
+            self.notify(
+                failed[0].message + more, title=f"Could not {message.verb}", severity="error", timeout=20, markup=False
+            )
         self.main.clear_marks_after_action()
         self.controller.poll_now()
 
@@ -203,8 +240,13 @@ class BatchdeckApp(App[None]):
                 screen.download_finished(message)
         if message.error and message.batch_id not in self._download_errors:
             self._download_errors.add(message.batch_id)
-            self.notify(message.error, title="Results not saved", severity="warning" if message.automatic else "error",
-                        timeout=15, markup=False)
+            self.notify(
+                message.error,
+                title="Results not saved",
+                severity="warning" if message.automatic else "error",
+                timeout=15,
+                markup=False,
+            )
         elif message.summary and not message.automatic and not isinstance(self.screen, ResultsScreen):
             self.notify(message.summary, title="Results saved", timeout=6, markup=False)
 
@@ -229,14 +271,23 @@ class BatchdeckApp(App[None]):
         """The one place worker errors surface: a readable notification, and the app keeps running."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
-            self.notify(f"{type(error).__name__}: {error}" if not str(error).startswith("cannot") else str(error),
-                        title="Something went wrong", severity="error", timeout=20, markup=False)
+            self.notify(
+                f"{type(error).__name__}: {error}" if not str(error).startswith("cannot") else str(error),
+                title="Something went wrong",
+                severity="error",
+                timeout=20,
+                markup=False,
+            )
             if event.worker.group == "poll":
                 self.controller.poll_failed(f"{type(error).__name__}: {error}")
 
     # -- actions ------------------------------------------------------------------------------
-    async def run_action(self, action: str | ActionParseResult, default_namespace: DOMNode | None = None,
-                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
         """A pressed key always reaches its action, which says why when the rule refuses it (check_action
         alone would drop the key without a word). Outside a key press check_action hides what cannot be done."""
         self._pressing += 1
@@ -312,8 +363,9 @@ class BatchdeckApp(App[None]):
         if batches:
             text = "\n".join(b.id for b in batches)
             self.copy_to_clipboard(text)
-            self.notify(copied_text(text if len(batches) == 1 else f"{len(batches):,} ids", os.environ),
-                        timeout=8, markup=False)
+            self.notify(
+                copied_text(text if len(batches) == 1 else f"{len(batches):,} ids", os.environ), timeout=8, markup=False
+            )
 
     def action_refresh(self) -> None:
         self.controller.poll_now()
@@ -379,12 +431,20 @@ class BatchdeckApp(App[None]):
         batches = chosen.allowed
         self.controller.results.export_batches([b.id for b in batches])
         skipped = f" ({chosen.skipped_line()})" if chosen.refused else ""
-        self.notify(f"exporting the results of {counted(len(batches), 'batch', 'batches')}…{skipped}",
-                    timeout=6, markup=False)
+        self.notify(
+            f"exporting the results of {counted(len(batches), 'batch', 'batches')}…{skipped}", timeout=6, markup=False
+        )
 
     def open_detail(self, batch: CachedBatch) -> None:
-        self.push_screen(DetailScreen(batch, estimate(self.controller.history, batch.counts.total), self.clock,
-                                      self.readonly, self._in_job(batch)))
+        self.push_screen(
+            DetailScreen(
+                batch,
+                estimate(self.controller.history, batch.counts.total),
+                self.clock,
+                self.readonly,
+                self._in_job(batch),
+            )
+        )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every action by name, each with its key on the screen it was opened from; Textual's own
@@ -395,22 +455,57 @@ class BatchdeckApp(App[None]):
         yield self._command(screen, "Quit", "Quit batchdeck", self.action_quit, "quit")
         commands = [
             ("Refresh now", "Poll the API now", self.action_refresh, "refresh", None),
-            ("Pause or resume polling", "Stop or restart background polling", self.action_toggle_pause,
-             "toggle_pause", None),
+            (
+                "Pause or resume polling",
+                "Stop or restart background polling",
+                self.action_toggle_pause,
+                "toggle_pause",
+                None,
+            ),
             ("Copy batch id", "Copy the selected batch ids (OSC 52)", self.action_copy_id, "copy_id", None),
             ("Keys of this screen", "batchdeck's keys for the screen you are on", self.action_help, "help", None),
-            ("Open results", "Browse the selected batch's results by custom_id", self.action_open_results,
-             "open_results", None),
-            ("Export results", "Save the results of the marked or selected batches as JSONL",
-             self.action_export_batches, "export_batches", None),
-            ("Resubmit failed rows", "Preview, then resend the failed rows of the selected batch",
-             self.action_resubmit, "resubmit", "resubmit"),
-            ("Open job", "The job of the selected batch, merged across its resubmissions", self.action_open_job,
-             "open_job", None),
-            ("Cancel batches", "Cancel the marked or selected batches", self.action_cancel_batches,
-             "cancel_batches", "cancel_batches"),
-            ("Delete batches", "Delete the marked or selected ended batches", self.action_delete_batches,
-             "delete_batches", "delete_batches"),
+            (
+                "Open results",
+                "Browse the selected batch's results by custom_id",
+                self.action_open_results,
+                "open_results",
+                None,
+            ),
+            (
+                "Export results",
+                "Save the results of the marked or selected batches as JSONL",
+                self.action_export_batches,
+                "export_batches",
+                None,
+            ),
+            (
+                "Resubmit failed rows",
+                "Preview, then resend the failed rows of the selected batch",
+                self.action_resubmit,
+                "resubmit",
+                "resubmit",
+            ),
+            (
+                "Open job",
+                "The job of the selected batch, merged across its resubmissions",
+                self.action_open_job,
+                "open_job",
+                None,
+            ),
+            (
+                "Cancel batches",
+                "Cancel the marked or selected batches",
+                self.action_cancel_batches,
+                "cancel_batches",
+                "cancel_batches",
+            ),
+            (
+                "Delete batches",
+                "Delete the marked or selected ended batches",
+                self.action_delete_batches,
+                "delete_batches",
+                "delete_batches",
+            ),
             ("Label batch", "Set the selected batch's label", self.action_label_batch, "label_batch", "label_batch"),
             ("Note on batch", "Set the selected batch's note", self.action_note_batch, "note_batch", "note_batch"),
         ]
@@ -423,11 +518,18 @@ class BatchdeckApp(App[None]):
     def _main_commands(self) -> Iterable[SystemCommand]:
         main = self.main
         for name in ("all", "live", "failed", "ended", "deleted"):
-            yield self._command(main, f"Show {name} batches", f"Quick filter: {name}",
-                                lambda n=name: main.action_quick_filter(n), "quick_filter", "cycles")  # type: ignore[misc]
+            yield self._command(
+                main,
+                f"Show {name} batches",
+                f"Quick filter: {name}",
+                lambda n=name: main.action_quick_filter(n),
+                "quick_filter",
+                "cycles",
+            )  # type: ignore[misc]
         for key in ("created", "status", "requests", "time", "left", "label", "id", "cost"):
-            yield self._command(main, f"Sort by {key}", f"Sort the list by {key}",
-                                lambda k=key: main.action_sort(k), "sort", "cycles")  # type: ignore[misc]
+            yield self._command(
+                main, f"Sort by {key}", f"Sort the list by {key}", lambda k=key: main.action_sort(k), "sort", "cycles"
+            )  # type: ignore[misc]
         for title, help_text, callback, key_action in (
             ("Open batch details", "Every field of the batch under the cursor", main.action_open, "open"),
             ("Filter batches", "Regex over id, label, status and note", main.action_filter, "filter"),
@@ -436,13 +538,18 @@ class BatchdeckApp(App[None]):
             ("Mark or unmark the batch", "Actions apply to every marked batch", main.action_mark, "mark"),
             ("Clear marks", "Unmark every batch", main.action_clear_marks, "clear_marks"),
             ("Show or hide live panes", "Toggle the live panes", main.action_toggle_live, "toggle_live"),
-            ("Clear ended live panes", "Remove panes of batches that ended", main.action_clear_ended_panes,
-             "clear_ended_panes"),
+            (
+                "Clear ended live panes",
+                "Remove panes of batches that ended",
+                main.action_clear_ended_panes,
+                "clear_ended_panes",
+            ),
         ):
             yield self._command(main, title, help_text, callback, key_action)
 
-    def _command(self, screen: Screen[object], title: str, help_text: str, callback: object, action: str,
-                 how: str = "") -> SystemCommand:
+    def _command(
+        self, screen: Screen[object], title: str, help_text: str, callback: object, action: str, how: str = ""
+    ) -> SystemCommand:
         """A palette entry whose title ends with the key bound to `action` on `screen`, if any."""
         key = self._key_for(screen, action)
         suffix = f" ({key}{' ' + how if how else ''})" if key else ""
@@ -452,7 +559,11 @@ class BatchdeckApp(App[None]):
         """The key bound to `action` (or `app.action`) on the screen or the app, as the footer shows it;
         a plain key before a ctrl combination (those often never arrive through tmux or SSH)."""
         names = {action, f"app.{action}", f"screen.{action}"}
-        found = [binding for bindings in (screen._bindings, self._bindings) for _key, binding in bindings
-                 if binding.action in names]
+        found = [
+            binding
+            for bindings in (screen._bindings, self._bindings)
+            for _key, binding in bindings
+            if binding.action in names
+        ]
         found.sort(key=lambda binding: binding.key.startswith("ctrl+"))
         return self.get_key_display(found[0]) if found else None

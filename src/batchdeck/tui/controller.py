@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
-from batchdeck.core import actions
-from batchdeck.core.actions import Outcome
-from batchdeck.core.cache import SyncState
+from batchdeck.core.batches import actions
+from batchdeck.core.batches.actions import Outcome
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.errors import BatchdeckError
-from batchdeck.core.jobstore import JobStore
-from batchdeck.core.models import CachedBatch
-from batchdeck.core.poll_schedule import PollSchedule
 from batchdeck.core.session import Session
-from batchdeck.core.sync import SyncReport
+from batchdeck.core.store.batch_repo import SyncState
+from batchdeck.core.store.job_repo import JobStore
+from batchdeck.core.sync.walk import SyncReport
+from batchdeck.core.watch.poll_schedule import PollSchedule
 from batchdeck.core.workspace import Workspace
 from batchdeck.tui.jobs_work import JobsWork
 from batchdeck.tui.messages import ActionFinished, DataLoaded
@@ -61,8 +61,13 @@ class Controller:
     def _snapshot(self, ws: Workspace, report: SyncReport | None) -> DataLoaded:
         """Numbered when read, so a slow reader's older snapshot never replaces a newer one."""
         number = next(self._snapshots)
-        message = DataLoaded(ws.cache.query(include_deleted=True), ws.cache.ended_durations(),
-                             ws.cache.sync_state(), report, self.session.clock())
+        message = DataLoaded(
+            ws.cache.query(include_deleted=True),
+            ws.cache.ended_durations(),
+            ws.cache.sync_state(),
+            report,
+            self.session.clock(),
+        )
         message.number = number
         message.job_batches = frozenset(JobStore(ws.db, ws.profile.name).claimed_batches())
         return message
@@ -93,8 +98,15 @@ class Controller:
 
     def poll_failed(self, error: str) -> None:
         """A poll that died of an unexpected error (a locked or failing disk): back off and try again."""
-        self.app.post_message(DataLoaded(self.batches, self.history, self.state,
-                                         SyncReport(error=error, error_kind="other"), self.session.clock()))
+        self.app.post_message(
+            DataLoaded(
+                self.batches,
+                self.history,
+                self.state,
+                SyncReport(error=error, error_kind="other"),
+                self.session.clock(),
+            )
+        )
 
     def accept(self, message: DataLoaded) -> bool:
         """Take a load or poll result; schedule the next poll when a poll finished.

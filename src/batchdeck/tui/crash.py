@@ -23,5 +23,7 @@ def crash_report(error: BaseException, secrets: Iterable[str | None]) -> str:
         text = "".join(traceback.format_exception(error))  # the stdlib's format: no locals
         return redact(visible_block(text.rstrip("\n")), keys)
     summary = f"{type(error).__name__}: {error}"
-    return redact(f"batchdeck: error: internal error in the TUI ({visible(summary)}); rerun with "
-                  "BATCHDECK_DEBUG=1 and report it", keys)
+    return redact(
+        f"batchdeck: error: internal error in the TUI ({visible(summary)}); rerun with BATCHDECK_DEBUG=1 and report it",
+        keys,
+    )

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from batchdeck.core.describe import status_badge
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.batches.describe import status_badge
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.tui.widgets.columns import sort_key
 
 QUICK_FILTERS: dict[str, Callable[[CachedBatch], bool]] = {
@@ -39,8 +39,9 @@ def text_matcher(pattern: str) -> Callable[[CachedBatch], bool]:
     return matches
 
 
-def visible_rows(batches: Sequence[CachedBatch], quick: str, text: str, sort: str, descending: bool,
-                 now: datetime) -> list[CachedBatch]:
+def visible_rows(
+    batches: Sequence[CachedBatch], quick: str, text: str, sort: str, descending: bool, now: datetime
+) -> list[CachedBatch]:
     keep = QUICK_FILTERS[quick]
     rows = [b for b in batches if keep(b)]
     if text:

@@ -22,12 +22,17 @@ class JobsWork:
         self.session = session
         self._snapshot = snapshot
 
-    def plan_retry(self, target: str, include: tuple[str, ...] | None = None, only: tuple[str, ...] | None = None,
-                   attach_file: str | None = None) -> None:
+    def plan_retry(
+        self,
+        target: str,
+        include: tuple[str, ...] | None = None,
+        only: tuple[str, ...] | None = None,
+        attach_file: str | None = None,
+    ) -> None:
         """Plan a resubmission of a batch's (or a job's) failed rows; attach the original file first if given."""
-        from batchdeck.core.attach import attach
-        from batchdeck.core.jobstore import JobStore
-        from batchdeck.core.retry import plan_retry
+        from batchdeck.core.jobs.attach import attach
+        from batchdeck.core.jobs.retry import plan_retry
+        from batchdeck.core.store.job_repo import JobStore
 
         def work() -> None:
             with self.session.workspace() as ws:
@@ -48,7 +53,7 @@ class JobsWork:
         self.app.run_worker(work, thread=True, group="retry-plan", exit_on_error=False)
 
     def send_retry(self, plan: object) -> None:
-        from batchdeck.core.retry import RetryPlan, send_plan
+        from batchdeck.core.jobs.retry import RetryPlan, send_plan
 
         assert isinstance(plan, RetryPlan)
 
@@ -65,7 +70,7 @@ class JobsWork:
 
     def load_job(self, target: str) -> None:
         """The merged view of the job a batch belongs to (refreshing its batches and results)."""
-        from batchdeck.core.jobs import job_view, resolve_job
+        from batchdeck.core.jobs.merged import job_view, resolve_job
 
         def work() -> None:
             with self.session.workspace() as ws:
@@ -79,9 +84,9 @@ class JobsWork:
         self.app.run_worker(work, thread=True, group="job", exit_on_error=False)
 
     def export_job(self, job_id: str) -> None:
-        from batchdeck.core.export import export_directory, free_path
-        from batchdeck.core.job_export import export_job
-        from batchdeck.core.jobs import job_view
+        from batchdeck.core.jobs.export import export_job
+        from batchdeck.core.jobs.merged import job_view
+        from batchdeck.core.results.export import export_directory, free_path
 
         directory = export_directory(str(self.session.setting("results.export_dir")))
 
@@ -96,4 +101,3 @@ class JobsWork:
             self.app.post_message(ExportFinished(f"{job_id}, merged: {report.path}"))
 
         self.app.run_worker(work, thread=True, group="export", exit_on_error=False)
-

@@ -6,17 +6,23 @@ from datetime import datetime
 
 from textual.message import Message
 
-from batchdeck.core.actions import Outcome
-from batchdeck.core.cache import SyncState
-from batchdeck.core.models import CachedBatch
-from batchdeck.core.sync import SyncReport
+from batchdeck.core.batches.actions import Outcome
+from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.store.batch_repo import SyncState
+from batchdeck.core.sync.walk import SyncReport
 
 
 class DataLoaded(Message):
     """The cache's batches after a load (`report` None) or a poll."""
 
-    def __init__(self, batches: list[CachedBatch], history: list[tuple[int, float]], state: SyncState,
-                 report: SyncReport | None = None, at: datetime | None = None) -> None:
+    def __init__(
+        self,
+        batches: list[CachedBatch],
+        history: list[tuple[int, float]],
+        state: SyncState,
+        report: SyncReport | None = None,
+        at: datetime | None = None,
+    ) -> None:
         super().__init__()
         self.batches = batches
         self.history = history
@@ -65,8 +71,14 @@ class ExportFinished(Message):
 class RetryPlanned(Message):
     """A resubmission plan (or why there is none). `needs_attach`: the batch's originals are unknown."""
 
-    def __init__(self, target: str, plan: object | None, error: str | None = None, needs_attach: bool = False,
-                 only: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self,
+        target: str,
+        plan: object | None,
+        error: str | None = None,
+        needs_attach: bool = False,
+        only: tuple[str, ...] | None = None,
+    ) -> None:
         super().__init__()
         self.target = target
         self.plan = plan  # a core.retry.RetryPlan

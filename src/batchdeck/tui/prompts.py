@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from batchdeck.core import rules
-from batchdeck.core.describe import counted, status_badge
-from batchdeck.core.models import CachedBatch
-from batchdeck.core.rules import Sorted
+from batchdeck.core.batches import rules
+from batchdeck.core.batches.describe import counted, status_badge
+from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.rules import Sorted
 from batchdeck.core.terminal_text import visible
-from batchdeck.tui.text import literal
 from batchdeck.tui.screens.confirm import ConfirmScreen
+from batchdeck.tui.text import literal
 
 if TYPE_CHECKING:
     from batchdeck.tui.app import BatchdeckApp
@@ -34,8 +34,9 @@ def _names(batches: list[CachedBatch], saved_marker: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _ask(app: BatchdeckApp, verb: str, chosen: Sorted, consequence: str, act: Callable[[list[str]], None],
-         yes_label: str) -> None:
+def _ask(
+    app: BatchdeckApp, verb: str, chosen: Sorted, consequence: str, act: Callable[[list[str]], None], yes_label: str
+) -> None:
     """Name the batches and what will happen (and which marked ones are left alone, and why); act only on a yes."""
     targets = chosen.allowed
     title = f"{verb.capitalize()} {'this batch' if len(targets) == 1 else counted(len(targets), 'batch', 'batches')}?"
@@ -64,11 +65,16 @@ def _as_now(app: BatchdeckApp, verb: str, targets: list[CachedBatch]) -> Sorted:
 
 def confirm_cancel(app: BatchdeckApp, chosen: Sorted) -> None:
     """The batches the rule allows to cancel (the caller has said why when there are none)."""
-    _ask(app, "cancel", chosen, rules.consequence("cancel", chosen.allowed), app.controller.cancel,
-         "Cancel batch" if len(chosen.allowed) == 1 else "Cancel all")
+    _ask(
+        app,
+        "cancel",
+        chosen,
+        rules.consequence("cancel", chosen.allowed),
+        app.controller.cancel,
+        "Cancel batch" if len(chosen.allowed) == 1 else "Cancel all",
+    )
 
 
 def confirm_delete(app: BatchdeckApp, chosen: Sorted) -> None:
     """Ended batches only (the rule refuses live ones before this dialog); says whether their results stay."""
-    _ask(app, "delete", chosen, rules.consequence("delete", chosen.allowed, KEEP_HINT), app.controller.delete,
-         "Delete")
+    _ask(app, "delete", chosen, rules.consequence("delete", chosen.allowed, KEEP_HINT), app.controller.delete, "Delete")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from batchdeck.core.describe import counted
-from batchdeck.core.retry import RetryPlan
+from batchdeck.core.batches.describe import counted
+from batchdeck.core.jobs.retry import RetryPlan
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.messages import RetryPlanned, RetrySent
 from batchdeck.tui.screens.prompt import PromptScreen
@@ -46,7 +46,9 @@ class ResubmitFlow:
             preview.show_plan(plan)
             return
         if not plan.categories and not plan.unsent_parts:
-            app.notify(f"no failed rows in {plan.target_batch or plan.job_id}: nothing to resend", timeout=6, markup=False)
+            app.notify(
+                f"no failed rows in {plan.target_batch or plan.job_id}: nothing to resend", timeout=6, markup=False
+            )
             return
 
         def replan(include: tuple[str, ...]) -> None:
@@ -66,17 +68,26 @@ class ResubmitFlow:
             if path:
                 self.app.controller.jobs.plan_retry(batch_id, only=only, attach_file=path)
 
-        self.app.push_screen(PromptScreen(
-            f"{literal(visible(batch_id))} was not submitted through batchdeck: where is its request file (JSONL)?", "",
-            "enter attaches it (indexed by custom_id, not copied) · esc cancels"), chosen)
+        self.app.push_screen(
+            PromptScreen(
+                f"{literal(visible(batch_id))} was not submitted through batchdeck: where is its request file (JSONL)?",
+                "",
+                "enter attaches it (indexed by custom_id, not copied) · esc cancels",
+            ),
+            chosen,
+        )
 
     def sent(self, message: RetrySent) -> None:
         app = self.app
         if message.error:
             app.notify(message.error, title="Resubmission not sent", severity="error", timeout=30, markup=False)
         else:
-            app.notify(f"{message.job_id}: resent {counted(message.sent, 'request')} as {' '.join(message.batch_ids)}",
-                       title="Resubmitted", timeout=10, markup=False)
+            app.notify(
+                f"{message.job_id}: resent {counted(message.sent, 'request')} as {' '.join(message.batch_ids)}",
+                title="Resubmitted",
+                timeout=10,
+                markup=False,
+            )
         app.controller.poll_now()
         from batchdeck.tui.screens.job import JobScreen
 

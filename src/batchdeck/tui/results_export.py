@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from batchdeck.core.describe import counted
+from batchdeck.core.batches.describe import counted
 from batchdeck.core.errors import BatchdeckError
-from batchdeck.core.export import export, export_directory, free_path
-from batchdeck.core.results_browser import ResultsBrowser
+from batchdeck.core.results.browse import ResultsBrowser
+from batchdeck.core.results.export import export, export_directory, free_path
 from batchdeck.tui.messages import ExportFinished
 from batchdeck.tui.screens.export_dialog import ExportChoice, ExportDialog
 from batchdeck.tui.widgets.result_list import ResultList
@@ -51,8 +51,10 @@ class ResultsExport:
     def dialog(self) -> None:
         screen = self.screen
         marked = len(self._marked())
-        subsets = {"view": f"the rows shown ({screen.total:,})",
-                   "all": f"every result ({sum(screen.facets[0].values()):,})"}
+        subsets = {
+            "view": f"the rows shown ({screen.total:,})",
+            "all": f"every result ({sum(screen.facets[0].values()):,})",
+        }
         if marked:
             subsets = {"marked": f"the marked rows ({marked:,})", **subsets}
 
@@ -82,8 +84,9 @@ class ResultsExport:
                         reader.close()
                 else:
                     rows = browser.all_rows(marked)
-                report = export(source, rows, fmt, target, overwrite=replace,
-                                progress=self._reporter(target, len(rows)))
+                report = export(
+                    source, rows, fmt, target, overwrite=replace, progress=self._reporter(target, len(rows))
+                )
             except BatchdeckError as exc:
                 screen.app.post_message(ExportFinished(str(exc), error=True))
                 return

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from textual.worker import get_current_worker
 
-from batchdeck.core.auto_download import pending_downloads
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.errors import BatchdeckError
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.results.auto_download import pending_downloads
 from batchdeck.core.session import Session
 from batchdeck.core.workspace import Workspace
 from batchdeck.tui.messages import DataLoaded, DownloadFinished, DownloadProgress, ExportFinished, HooksRan
@@ -52,7 +52,7 @@ class ResultsWork:
 
     def _download_one(self, ws: Workspace, batch_id: str, automatic: bool) -> None:
         """Download one batch's results, posting progress; a cancelled worker stops mid-stream (nothing kept)."""
-        from batchdeck.core.results import download  # the SDK loads with it, in the worker
+        from batchdeck.core.results.download import download  # the SDK loads with it, in the worker
 
         worker = get_current_worker()
         last = 0.0
@@ -112,8 +112,8 @@ class ResultsWork:
 
     def export_batches(self, ids: list[str]) -> None:
         """Each batch's results (downloaded first when needed) as raw JSONL in the export directory."""
-        from batchdeck.core.export import export_directory, export_saved
-        from batchdeck.core.results import ensure_downloaded
+        from batchdeck.core.results.download import ensure_downloaded
+        from batchdeck.core.results.export import export_directory, export_saved
 
         directory = export_directory(str(self.session.setting("results.export_dir")))
 
@@ -139,7 +139,7 @@ class ResultsWork:
     def run_end_hooks(self, batch: CachedBatch) -> bool:
         """The `hooks.*` settings (download, export, on-end command, webhook) for a batch that just ended,
         as `batchdeck watch` runs them; False when none is configured."""
-        from batchdeck.core.batch_end import EndActions, finish_batch
+        from batchdeck.core.watch.batch_end import EndActions, finish_batch
 
         actions = EndActions.from_config(self.session.config, self.session.profile.name)
         if not actions.describe():

@@ -12,18 +12,24 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from batchdeck.core import rules
+from batchdeck.core.batches import rules
+from batchdeck.core.batches.describe import batch_fields
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.clock import Clock
-from batchdeck.core.describe import batch_fields
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.sync.turnaround import Turnaround
 from batchdeck.core.terminal_text import visible
-from batchdeck.core.turnaround import Turnaround
-
 
 KEYS: tuple[tuple[str, str, str | None], ...] = (
-    ("R", "resubmit failed", "resubmit"), ("d", "delete", "delete"), ("c", "cancel", "cancel"),
-    ("l", "label", "label"), ("n", "note", "note"), ("o", "results", None), ("J", "job", "job"),
-    ("e", "export", "export"), ("y", "copy id", None), ("esc", "back", None),
+    ("R", "resubmit failed", "resubmit"),
+    ("d", "delete", "delete"),
+    ("c", "cancel", "cancel"),
+    ("l", "label", "label"),
+    ("n", "note", "note"),
+    ("o", "results", None),
+    ("J", "job", "job"),
+    ("e", "export", "export"),
+    ("y", "copy id", None),
+    ("esc", "back", None),
 )
 """The detail screen's keys in the order offered: (key, what it does, the `core.rules` action governing it)."""
 
@@ -40,13 +46,16 @@ def action_rows(batch: CachedBatch, readonly: bool, in_job: bool | None = None) 
         else:
             refused.setdefault(found.reason, []).append(f"{key} {what}")
     rows = [("actions", " · ".join(offered))]
-    rows += [("not now" if i == 0 else "", f"{', '.join(keys)}: {reason}")
-             for i, (reason, keys) in enumerate(refused.items())]
+    rows += [
+        ("not now" if i == 0 else "", f"{', '.join(keys)}: {reason}")
+        for i, (reason, keys) in enumerate(refused.items())
+    ]
     return rows
 
 
-def detail_lines(batch: CachedBatch, guess: Turnaround | None, now: datetime, readonly: bool,
-                 in_job: bool | None = None) -> list[tuple[str, str]]:
+def detail_lines(
+    batch: CachedBatch, guess: Turnaround | None, now: datetime, readonly: bool, in_job: bool | None = None
+) -> list[tuple[str, str]]:
     """The batch's fields, then the actions this screen allows for it (and why not the others)."""
     return [*batch_fields(batch, guess, now), *action_rows(batch, readonly, in_job)]
 
@@ -66,8 +75,9 @@ class DetailScreen(Screen[None]):
         Binding("question_mark", "app.help", "Keys"),
     ]
 
-    def __init__(self, batch: CachedBatch, guess: Turnaround | None, clock: Clock, readonly: bool,
-                 in_job: bool | None = None) -> None:
+    def __init__(
+        self, batch: CachedBatch, guess: Turnaround | None, clock: Clock, readonly: bool, in_job: bool | None = None
+    ) -> None:
         super().__init__()
         self.batch = batch
         self.guess = guess

@@ -14,14 +14,16 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
-from batchdeck.core.export import FORMATS
+from batchdeck.core.results.export import FORMATS
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.screens.confirm import ConfirmScreen
 from batchdeck.tui.text import literal
 
-FORMAT_LABELS = {"jsonl": "jsonl: the raw lines exactly as received",
-                 "csv": "csv: custom_id, outcome, text, error, tokens, cost",
-                 "text": "text: custom_id → text, one JSON object per line"}
+FORMAT_LABELS = {
+    "jsonl": "jsonl: the raw lines exactly as received",
+    "csv": "csv: custom_id, outcome, text, error, tokens, cost",
+    "text": "text: custom_id → text, one JSON object per line",
+}
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,9 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         if not text:
             self.notify("give a file name", severity="warning")
             return
-        choice = ExportChoice(self._chosen("#export-format") or "jsonl", self._chosen("#export-subset") or "view",
-                              Path(text).expanduser())
+        choice = ExportChoice(
+            self._chosen("#export-format") or "jsonl", self._chosen("#export-subset") or "view", Path(text).expanduser()
+        )
         if not choice.path.exists():
             self.dismiss(choice)
             return
@@ -98,8 +101,9 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             else:
                 self.query_one("#export-path", Input).focus()  # back here, every choice as it was
 
-        self.app.push_screen(ConfirmScreen("Replace the file?", f"{literal(visible(str(choice.path)))} exists.",
-                                            "Replace"), answer)
+        self.app.push_screen(
+            ConfirmScreen("Replace the file?", f"{literal(visible(str(choice.path)))} exists.", "Replace"), answer
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -8,7 +8,6 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-
 # Textual's own bindings (focus, scrolling, copying a selection); a screen's own `copy_text` (results: Y) stays.
 _NOISE = ("app.focus", "scroll_", "page_left", "page_right", "screen.copy_text")
 

@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from batchdeck.core.describe import counted, status_badge
-from batchdeck.core.jobs import JobView
+from batchdeck.core.batches.describe import counted, status_badge
+from batchdeck.core.jobs.merged import JobView
 from batchdeck.core.terminal_text import visible
 
 
@@ -22,9 +22,13 @@ def job_table(view: JobView) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
     counts = ", ".join(f"{n:,} {k}" for k, n in sorted(view.counts.items())) or "no results yet"
-    for name, value in (("job", f"{job.id}  {job.name}"), ("source", job.source_file or "-"),
-                        ("created", job.created_at), ("requests", f"{counted(len(view.rows), 'request')}: {counts}"),
-                        ("still failing", f"{view.failing:,}" + ("  (R resends them)" if view.failing else ""))):
+    for name, value in (
+        ("job", f"{job.id}  {job.name}"),
+        ("source", job.source_file or "-"),
+        ("created", job.created_at),
+        ("requests", f"{counted(len(view.rows), 'request')}: {counts}"),
+        ("still failing", f"{view.failing:,}" + ("  (R resends them)" if view.failing else "")),
+    ):
         grid.add_row(name, Text(visible(value)))
     batches = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
     for title in ("PART", "ROUND", "KIND", "BATCH", "REQUESTS", "STATUS", "PARENT"):
@@ -32,8 +36,15 @@ def job_table(view: JobView) -> Table:
     for sub in view.submissions:
         batch = view.batches.get(sub.batch_id or "")
         status = status_badge(batch) if batch else sub.state
-        cells = (f"{sub.part:,}", f"{sub.round:,}", sub.kind, sub.batch_id or "(not created)",
-                 f"{sub.request_count:,}", status, sub.parent_batch_id or "")
+        cells = (
+            f"{sub.part:,}",
+            f"{sub.round:,}",
+            sub.kind,
+            sub.batch_id or "(not created)",
+            f"{sub.request_count:,}",
+            status,
+            sub.parent_batch_id or "",
+        )
         batches.add_row(*(Text(visible(c)) for c in cells))
     outer = Table.grid()
     outer.add_row(grid)

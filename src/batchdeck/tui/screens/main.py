@@ -16,10 +16,10 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.clock import Clock
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.sync.turnaround import estimate
 from batchdeck.core.terminal_text import visible, visible_block
-from batchdeck.core.turnaround import estimate
 from batchdeck.tui.filtering import QUICK_FILTERS, visible_rows
 from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.batch_list import BatchList, header_text
@@ -43,15 +43,20 @@ def empty_text(info: StatusInfo, loaded: bool, total: int) -> str:
     if total:
         return f"Every batch here was deleted ({total:,}): [b]f[/b] cycles the quick filter to [b]deleted[/b]."
     if info.error and info.error_kind == "auth" and not info.has_key:
-        return ("[b]No API key for this profile[/b], so there is nothing to list yet.\n"
-                f"{literal(visible_block(info.error))}")
+        return (
+            "[b]No API key for this profile[/b], so there is nothing to list yet.\n"
+            f"{literal(visible_block(info.error))}"
+        )
     if info.error:
-        return ("[b]The API could not be read[/b] and nothing is cached yet:\n"
-                f"{literal(visible_block(info.error))}\nbatchdeck retries with backoff; [b]r[/b] tries now.")
+        return (
+            "[b]The API could not be read[/b] and nothing is cached yet:\n"
+            f"{literal(visible_block(info.error))}\nbatchdeck retries with backoff; [b]r[/b] tries now."
+        )
     if not loaded or info.syncing or not info.last_success:
         return "Reading the workspace's batches from the API…"
-    return ("[b]No batches in this workspace yet.[/b] `batchdeck submit FILE` sends one; "
-            "it shows here with the next poll.")
+    return (
+        "[b]No batches in this workspace yet.[/b] `batchdeck submit FILE` sends one; it shows here with the next poll."
+    )
 
 
 def _no_match_text(info: StatusInfo, total: int) -> str:
@@ -68,8 +73,19 @@ def _no_match_text(info: StatusInfo, total: int) -> str:
 
 def _shown_fields(batch: CachedBatch) -> tuple[object, ...]:
     """What the list shows of a batch (a poll that changes none of it needs no repaint)."""
-    return (batch.id, batch.processing_status, batch.counts, batch.label, batch.note, batch.deleted_at,
-            batch.ended_at, batch.archived_at, batch.cancel_initiated_at, batch.results_status, batch.cost_usd)
+    return (
+        batch.id,
+        batch.processing_status,
+        batch.counts,
+        batch.label,
+        batch.note,
+        batch.deleted_at,
+        batch.ended_at,
+        batch.archived_at,
+        batch.cancel_initiated_at,
+        batch.results_status,
+        batch.cost_usd,
+    )
 
 
 class MainScreen(Screen[None]):
@@ -118,8 +134,9 @@ class MainScreen(Screen[None]):
         yield Static(id="list-header")
         yield Static(id="list-empty")
         yield BatchList(clock=self.clock, id="batch-list")
-        yield Input(placeholder="filter: regex over id, label, status (! inverts) · enter keeps · esc clears",
-                    id="filter-input")
+        yield Input(
+            placeholder="filter: regex over id, label, status (! inverts) · enter keeps · esc clears", id="filter-input"
+        )
         yield Static(id="flash")
         yield Footer()
 
@@ -131,8 +148,9 @@ class MainScreen(Screen[None]):
         self.sync_live_panes()
 
     # -- data in ------------------------------------------------------------------------------
-    def show_data(self, batches: list[CachedBatch], history: list[tuple[int, float]], polled_at: datetime | None,
-                  info: StatusInfo) -> None:
+    def show_data(
+        self, batches: list[CachedBatch], history: list[tuple[int, float]], polled_at: datetime | None, info: StatusInfo
+    ) -> None:
         changed = [_shown_fields(b) for b in batches] != [_shown_fields(b) for b in self.batches]
         self.batches, self.history = batches, history
         self.loaded = True
@@ -188,7 +206,8 @@ class MainScreen(Screen[None]):
             return  # not laid out yet; the list's Resized message comes next
         batch_list = self.query_one(BatchList)
         self.query_one("#list-header", Static).update(
-            header_text(width, self.sort, self.descending, batch_list.label_width, batch_list.status_width))
+            header_text(width, self.sort, self.descending, batch_list.label_width, batch_list.status_width)
+        )
 
     def on_resize(self) -> None:
         self.update_header()
@@ -214,8 +233,10 @@ class MainScreen(Screen[None]):
         """Ages and countdowns move between polls: repaint only the visible rows whose time cells changed."""
         batch_list = self.query_one(BatchList)
         top = batch_list.scroll_offset.y
-        cells = [(b.id, *(cell_text(b, key, now) for key in TIME_COLUMNS))
-                 for b in batch_list.rows[top:top + batch_list.size.height]]
+        cells = [
+            (b.id, *(cell_text(b, key, now) for key in TIME_COLUMNS))
+            for b in batch_list.rows[top : top + batch_list.size.height]
+        ]
         for y, (before, after) in enumerate(zip_longest(self._time_cells, cells)):
             if before != after:
                 batch_list.refresh_line(y)

@@ -20,13 +20,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from batchdeck.core.describe import counted, results_text
-from batchdeck.core.models import CachedBatch
-from batchdeck.core.result_detail import ResultDetail, describe
-from batchdeck.core.results import read_lines
-from batchdeck.core.results_browser import PAGE_ROWS, ResultFilter, ResultsBrowser
-from batchdeck.core.results_index import ResultRow, ResultsIndex
+from batchdeck.core.batches.describe import counted, results_text
+from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.results.browse import PAGE_ROWS, ResultFilter, ResultsBrowser
+from batchdeck.core.results.detail import ResultDetail, describe
+from batchdeck.core.results.download import read_lines
 from batchdeck.core.session import Session
+from batchdeck.core.store.result_repo import ResultRow, ResultsIndex
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.messages import DownloadFinished, DownloadProgress
@@ -36,8 +36,13 @@ from batchdeck.tui.widgets.result_list import ResultList
 from batchdeck.tui.widgets.result_pane import ResultPane
 
 OUTCOME_VIEWS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("all", ()), ("failed", ("canceled", "errored", "expired")), ("succeeded", ("succeeded",)),
-    ("errored", ("errored",)), ("expired", ("expired",)), ("canceled", ("canceled",)))
+    ("all", ()),
+    ("failed", ("canceled", "errored", "expired")),
+    ("succeeded", ("succeeded",)),
+    ("errored", ("errored",)),
+    ("expired", ("expired",)),
+    ("canceled", ("canceled",)),
+)
 
 
 def as_literal(text: str) -> str:
@@ -48,8 +53,14 @@ def as_literal(text: str) -> str:
 class ResultsQueried(Message):
     """A filter's match count and the page the cursor lands on."""
 
-    def __init__(self, generation: int, total: int, cursor: int, page: list[ResultRow],
-                 facets: tuple[dict[str, int], dict[str, int]]) -> None:
+    def __init__(
+        self,
+        generation: int,
+        total: int,
+        cursor: int,
+        page: list[ResultRow],
+        facets: tuple[dict[str, int], dict[str, int]],
+    ) -> None:
         super().__init__()
         self.generation, self.total, self.cursor, self.page, self.facets = generation, total, cursor, page, facets
 
@@ -100,8 +111,10 @@ class ResultsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="results-title")
-        yield Input(placeholder="search custom_id: a prefix, or a glob like ticket-12* · enter keeps · esc clears",
-                    id="results-search")
+        yield Input(
+            placeholder="search custom_id: a prefix, or a glob like ticket-12* · enter keeps · esc clears",
+            id="results-search",
+        )
         yield Static(id="results-header")
         with Container(id="results-body"):
             yield ResultList(id="result-list")
@@ -133,8 +146,10 @@ class ResultsScreen(Screen[None]):
 
     def download_progress(self, message: DownloadProgress) -> None:
         if message.batch_id == self.batch.id and not self.ready:
-            self._state(f"Downloading the results of {self.batch.id}… {message.size / 1e6:,.1f} MB, "
-                        f"{counted(message.rows, 'result')}")
+            self._state(
+                f"Downloading the results of {self.batch.id}… {message.size / 1e6:,.1f} MB, "
+                f"{counted(message.rows, 'result')}"
+            )
 
     def download_finished(self, message: DownloadFinished) -> None:
         if message.batch_id != self.batch.id or self.ready:
@@ -215,8 +230,7 @@ class ResultsScreen(Screen[None]):
                 self.query_one(ResultPane).show(None, False, f"cannot read {self.results_file}: {exc.strerror}")
                 return
             self.detail = describe(line, row)
-        self.query_one(ResultPane).show(self.detail, self.show_thinking,
-                                        "no result matches" if self.total == 0 else "")
+        self.query_one(ResultPane).show(self.detail, self.show_thinking, "no result matches" if self.total == 0 else "")
 
     # -- text ---------------------------------------------------------------------------------
     def _title(self) -> None:
@@ -380,15 +394,19 @@ class ResultsScreen(Screen[None]):
         ids = marked or ([current.custom_id] if current else [])
         if ids:
             self.app.copy_to_clipboard("\n".join(ids))
-            self.notify(copied_text(ids[0] if len(ids) == 1 else f"{len(ids):,} custom_ids", os.environ),
-                        timeout=8, markup=False)
+            self.notify(
+                copied_text(ids[0] if len(ids) == 1 else f"{len(ids):,} custom_ids", os.environ),
+                timeout=8,
+                markup=False,
+            )
 
     def action_copy_text(self) -> None:
         if self._rows_here("copy a result") and self.detail is not None:
             text = self.detail.text
             self.app.copy_to_clipboard(text)
-            self.notify(copied_text(f"{len(text):,} characters of {self.detail.custom_id}", os.environ),
-                        timeout=8, markup=False)
+            self.notify(
+                copied_text(f"{len(text):,} characters of {self.detail.custom_id}", os.environ), timeout=8, markup=False
+            )
 
     # -- export -------------------------------------------------------------------------------
     def action_quick_export(self) -> None:

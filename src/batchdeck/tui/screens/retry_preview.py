@@ -17,7 +17,7 @@ from textual.strip import Strip
 from textual.widgets import Button, Checkbox, SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 
-from batchdeck.core.retry import RetryPlan, included
+from batchdeck.core.jobs.retry import RetryPlan, included
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.text import literal
 
@@ -68,8 +68,10 @@ class RetryPreview(ModalScreen[RetryPlan | None]):
         return f"Resubmit failed rows of {literal(visible(self.plan.target_batch or self.plan.job_id))}?"
 
     def _choices(self) -> list[tuple[str, str, bool]]:
-        return [(f"{literal(visible(category))}  ({n:,})", category, included(category, self.plan.include))
-                for category, n in sorted(self.plan.categories.items())]
+        return [
+            (f"{literal(visible(category))}  ({n:,})", category, included(category, self.plan.include))
+            for category, n in sorted(self.plan.categories.items())
+        ]
 
     def _send_label(self) -> str:
         count = len(self.plan.selected)
@@ -85,8 +87,9 @@ class RetryPreview(ModalScreen[RetryPlan | None]):
         lines = [line for line in plan.summary_lines()[1:] if not line.startswith("  ")]  # categories are the list
         kept = [c for c in plan.categories if not included(c, plan.include)]
         if kept:
-            lines.append(f"not ticked: {', '.join(sorted(kept))} (validation errors fail again unless the "
-                         "request changes)")
+            lines.append(
+                f"not ticked: {', '.join(sorted(kept))} (validation errors fail again unless the request changes)"
+            )
         # error types, custom_ids and file names: untrusted, so shown as they are, never read as markup
         self.query_one("#retry-summary", Static).update("\n".join(literal(visible(line)) for line in lines))
         send = self.query_one("#yes", Button)

@@ -16,18 +16,24 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
+from batchdeck.core.batches.describe import archive_soon
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.core.describe import archive_soon
-from batchdeck.core.models import CachedBatch
+from batchdeck.tui.widgets.columns import COLUMNS, STATUS_MIN, cell, fit, label_need, status_class, status_need, widths
 from batchdeck.tui.widgets.cursor_view import CursorView
-from batchdeck.tui.widgets.columns import (COLUMNS, STATUS_MIN, cell, fit, label_need, status_class, status_need,
-                                           widths)
 
 
 class BatchList(CursorView):
     COMPONENT_CLASSES = {
-        "batch-list--cursor", "batch-list--marked", "batch-list--ok", "batch-list--warn", "batch-list--bad",
-        "batch-list--live", "batch-list--canceling", "batch-list--deleted", "batch-list--dim",
+        "batch-list--cursor",
+        "batch-list--marked",
+        "batch-list--ok",
+        "batch-list--warn",
+        "batch-list--bad",
+        "batch-list--live",
+        "batch-list--canceling",
+        "batch-list--deleted",
+        "batch-list--dim",
     }
 
     class Resized(Message):
@@ -104,8 +110,9 @@ class BatchList(CursorView):
         segments += self._cells(batch, sizes, self.clock(), base, overlay)
         return Strip(segments).adjust_cell_length(width, base + overlay)
 
-    def _cells(self, batch: CachedBatch, sizes: dict[str, int], now: datetime, base: Style,
-               overlay: Style) -> list[Segment]:
+    def _cells(
+        self, batch: CachedBatch, sizes: dict[str, int], now: datetime, base: Style, overlay: Style
+    ) -> list[Segment]:
         """Cell colours first, then the row's mark/cursor overlay on top, so the cursor spans the row."""
         status = self.get_component_rich_style(f"batch-list--{status_class(batch)}", partial=True)
         dim = self.get_component_rich_style("batch-list--dim", partial=True)
@@ -115,15 +122,23 @@ class BatchList(CursorView):
             size = sizes[column.key]
             if size <= 0:
                 continue
-            tint = status if column.key == "status" else urgent if column.key == "left" else dim if column.key == "cost" else Style()
+            tint = (
+                status
+                if column.key == "status"
+                else urgent
+                if column.key == "left"
+                else dim
+                if column.key == "cost"
+                else Style()
+            )
             out.append(Segment(cell(batch, column, size, now), base + tint + overlay))
             out.append(Segment(" ", base + overlay))
         return out[:-1]
 
 
-
-def header_text(total_width: int, sort_key: str, descending: bool, label_width: int,
-                status_width: int = STATUS_MIN) -> str:
+def header_text(
+    total_width: int, sort_key: str, descending: bool, label_width: int, status_width: int = STATUS_MIN
+) -> str:
     """The column titles, with an arrow on the sort column."""
     sizes = widths(total_width, label_width, status_width)
     titles = []

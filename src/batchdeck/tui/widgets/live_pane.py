@@ -16,11 +16,11 @@ from datetime import datetime
 from textual.widgets import Static
 
 from batchdeck.core import timefmt
+from batchdeck.core.batches.describe import counted
+from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.clock import Clock
-from batchdeck.core.describe import counted
-from batchdeck.core.models import CachedBatch
+from batchdeck.core.sync.turnaround import Turnaround, overdue
 from batchdeck.core.terminal_text import visible
-from batchdeck.core.turnaround import Turnaround, overdue
 from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.columns import short_id
 
@@ -34,8 +34,11 @@ def pane_text(batch: CachedBatch, guess: Turnaround | None, polled_at: datetime 
     elapsed = timefmt.span(batch.duration_seconds(now))
     if batch.processing_status == "ended":
         outcome = f"[b]ended[/] in {elapsed}: {counts.succeeded:,} ok"
-        outcome += "".join(f", {n:,} {k}" for k, n in (("errored", counts.errored), ("expired", counts.expired),
-                                                        ("canceled", counts.canceled)) if n)
+        outcome += "".join(
+            f", {n:,} {k}"
+            for k, n in (("errored", counts.errored), ("expired", counts.expired), ("canceled", counts.canceled))
+            if n
+        )
         return f"{outcome}\nof {counted(counts.total, 'request')}"
     expires = timefmt.span((timefmt.parse(batch.expires_at) - now).total_seconds()) if batch.expires_at else "?"
     state = "canceling" if batch.processing_status == "canceling" else "running"
@@ -99,7 +102,12 @@ class LivePane(Static):
         self.border_title = pane_title(batch)
         now = self.clock()
         self.set_class(batch.processing_status == "ended", "-ended")
-        self.set_class(batch.processing_status == "in_progress" and batch.deleted_at is None and overdue(self.guess, batch.duration_seconds(now)), "-overdue")
+        self.set_class(
+            batch.processing_status == "in_progress"
+            and batch.deleted_at is None
+            and overdue(self.guess, batch.duration_seconds(now)),
+            "-overdue",
+        )
         self.set_class(batch.processing_status == "ended" and batch.counts.failed > 0, "-failed")
         self.border_subtitle = f"polled {poll_age(now, self.polled_at)}" if self.polled_at else "not polled yet"
         text = pane_text(batch, self.guess, self.polled_at, now)

@@ -14,14 +14,20 @@ from functools import lru_cache
 
 from rich.cells import cell_len
 
-from batchdeck.core.results_index import ResultRow
+from batchdeck.core.store.result_repo import ResultRow
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.widgets.columns import fit
 
 # (key, title, width; 0 = sized to the cells), right-aligned
-RESULT_COLUMNS = (("custom_id", "CUSTOM_ID", 0, False), ("outcome", "OUTCOME", 9, False),
-                  ("error", "ERROR", 0, False), ("stop", "STOP", 0, False), ("in", "IN", 7, True),
-                  ("out", "OUT", 6, True), ("cost", "COST", 9, True))
+RESULT_COLUMNS = (
+    ("custom_id", "CUSTOM_ID", 0, False),
+    ("outcome", "OUTCOME", 9, False),
+    ("error", "ERROR", 0, False),
+    ("stop", "STOP", 0, False),
+    ("in", "IN", 7, True),
+    ("out", "OUT", 6, True),
+    ("cost", "COST", 9, True),
+)
 MARK_WIDTH = 2
 MIN_ID_WIDTH = 20  # CUSTOM_ID is cut down to this before STOP or ERROR goes
 ID_CAP, ERROR_CAP, STOP_CAP = 64, 24, 14  # 64: the API's longest custom_id

@@ -13,16 +13,22 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from batchdeck.core.results_browser import PAGE_ROWS
-from batchdeck.core.results_index import ResultRow
+from batchdeck.core.results.browse import PAGE_ROWS
+from batchdeck.core.store.result_repo import ResultRow
 from batchdeck.tui.widgets.columns import fit
 from batchdeck.tui.widgets.cursor_view import CursorView
 from batchdeck.tui.widgets.result_columns import RESULT_COLUMNS, ColumnNeeds, result_cell, result_header, result_widths
 
 
 class ResultList(CursorView):
-    COMPONENT_CLASSES = {"result-list--cursor", "result-list--marked", "result-list--ok", "result-list--bad",
-                         "result-list--warn", "result-list--dim"}
+    COMPONENT_CLASSES = {
+        "result-list--cursor",
+        "result-list--marked",
+        "result-list--ok",
+        "result-list--bad",
+        "result-list--warn",
+        "result-list--dim",
+    }
 
     class PageWanted(Message):
         def __init__(self, generation: int, number: int) -> None:
@@ -75,7 +81,7 @@ class ResultList(CursorView):
             self.post_message(self.Resized())
         if len(self.pages) > 64:  # keep memory flat on long scrolls: drop the pages furthest away
             here = self.cursor // PAGE_ROWS
-            for far in sorted(self.pages, key=lambda n: -abs(n - here))[:len(self.pages) - 64]:
+            for far in sorted(self.pages, key=lambda n: -abs(n - here))[: len(self.pages) - 64]:
                 del self.pages[far]
                 self.requested.discard(far)
         self.refresh()
@@ -108,8 +114,11 @@ class ResultList(CursorView):
         base = self.rich_style
         if index >= self.total:
             return Strip.blank(width, base)
-        cursor = self.get_component_rich_style("result-list--cursor", partial=True) \
-            if index == self.cursor and self.has_focus else Style()
+        cursor = (
+            self.get_component_rich_style("result-list--cursor", partial=True)
+            if index == self.cursor and self.has_focus
+            else Style()
+        )
         row = self.row_at(index)
         if row is None:  # its page is on its way; the cursor shows here too, as on any row
             self._want(index // PAGE_ROWS)
@@ -135,4 +144,3 @@ class ResultList(CursorView):
         if number not in self.requested:
             self.requested.add(number)
             self.post_message(self.PageWanted(self.generation, number))
-

@@ -10,8 +10,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from batchdeck.core.describe import counted
-from batchdeck.core.result_detail import ResultDetail
+from batchdeck.core.batches.describe import counted
+from batchdeck.core.results.detail import ResultDetail
 from batchdeck.core.terminal_text import visible, visible_block
 
 

@@ -1,0 +1,1 @@
+"""`config.toml` (profiles and settings) and where batchdeck keeps its files."""

@@ -1,0 +1,1 @@
+"""Submitting work: checking request files and templates, splitting into parts, sending them crash-safe and reconciling, resubmitting failed rows, attaching request files, and a job's merged view across attempts."""

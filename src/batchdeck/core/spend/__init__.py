@@ -1,0 +1,1 @@
+"""What batches cost: the dated price table with config overrides, and estimates before sending."""

@@ -1,0 +1,111 @@
+"""What batch results cost: a dated price table per model (spec §9), overridable in config.
+
+Batch pricing is 50% of standard on every token kind; cache writes cost 1.25× (5 minutes) or
+2× (1 hour) the input price, cache reads the model's read price. Errored, canceled and expired
+rows are not billed. A model missing from the table has no price ("unknown"), never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PRICES_AS_OF = "2026-10"
+BATCH_DISCOUNT = 0.5
+
+
+@dataclass(frozen=True)
+class Price:
+    """Standard prices in USD per million tokens."""
+
+    input: float
+    output: float
+    cache_read: float  # per MTok read from cache
+
+    @property
+    def cache_write_5m(self) -> float:
+        return self.input * 1.25
+
+    @property
+    def cache_write_1h(self) -> float:
+        return self.input * 2.0
+
+
+_TABLE: tuple[tuple[tuple[str, ...], Price], ...] = (
+    (("claude-fable-5-1", "claude-mythos-5-1"), Price(10, 50, 0.25)),
+    (("claude-fable-5", "claude-mythos-5"), Price(10, 50, 1.00)),
+    (("claude-opus-5-5",), Price(4, 20, 0.20)),
+    (("claude-opus-5", "claude-opus-4-8", "claude-opus-4-7", "claude-opus-4-6", "claude-opus-4-5"), Price(5, 25, 0.50)),
+    (("claude-opus-4-1", "claude-opus-4-0", "claude-opus-4"), Price(15, 75, 1.50)),
+    (("claude-sonnet-5-5",), Price(2, 10, 0.10)),
+    (("claude-sonnet-5",), Price(2, 10, 0.20)),
+    (("claude-sonnet-4-6", "claude-sonnet-4-5"), Price(3, 15, 0.30)),
+    (("claude-haiku-5-5",), Price(0.10, 0.50, 0.01)),
+    (("claude-haiku-4-5",), Price(1, 5, 0.10)),
+    (("claude-haiku-3-5",), Price(0.80, 4, 0.08)),
+)
+DEFAULT_PRICES: dict[str, Price] = {name: price for names, price in _TABLE for name in names}
+
+
+@dataclass(frozen=True)
+class Usage:
+    input: int = 0
+    output: int = 0
+    cache_write_5m: int = 0
+    cache_write_1h: int = 0
+    cache_read: int = 0
+
+    @classmethod
+    def from_api(cls, usage: Mapping[str, Any]) -> Usage:
+        """From a result's `usage` object; older shapes without cache fields are fine."""
+        creation = usage.get("cache_creation") or {}
+        write_total = int(usage.get("cache_creation_input_tokens") or 0)
+        one_hour = int(creation.get("ephemeral_1h_input_tokens") or 0)
+        return cls(
+            int(usage.get("input_tokens") or 0),
+            int(usage.get("output_tokens") or 0),
+            max(0, write_total - one_hour),
+            one_hour,
+            int(usage.get("cache_read_input_tokens") or 0),
+        )
+
+
+class PriceBook:
+    def __init__(self, overrides: Mapping[str, Mapping[str, float]] | None = None) -> None:
+        self.prices = dict(DEFAULT_PRICES)
+        for model, values in (overrides or {}).items():
+            base = self.prices.get(model, Price(0, 0, 0))
+            self.prices[model] = Price(
+                float(values.get("input", base.input)),
+                float(values.get("output", base.output)),
+                float(values.get("cache_read", base.cache_read)),
+            )
+
+    def price(self, model: str | None) -> Price | None:
+        """The price of a model id or alias; dated ids (`…-20251001`) fall back to their alias."""
+        if not model:
+            return None
+        found = self.prices.get(model)
+        if found is None:
+            stem, _, suffix = model.rpartition("-")
+            found = self.prices.get(stem) if suffix.isdigit() and len(suffix) == 8 else None
+            if found is not None:
+                self.prices[model] = found  # remembered: a batch names the same few models 100,000 times
+        return found
+
+    def standard_cost(self, model: str | None, usage: Usage) -> float | None:
+        price = self.price(model)
+        if price is None:
+            return None
+        return (
+            usage.input * price.input
+            + usage.output * price.output
+            + usage.cache_write_5m * price.cache_write_5m
+            + usage.cache_write_1h * price.cache_write_1h
+            + usage.cache_read * price.cache_read
+        ) / 1e6
+
+    def batch_cost(self, model: str | None, usage: Usage) -> float | None:
+        standard = self.standard_cost(model, usage)
+        return None if standard is None else standard * BATCH_DISCOUNT
