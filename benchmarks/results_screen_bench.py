@@ -86,7 +86,7 @@ async def measure(home: Path, base_url: str, big: str, small: str) -> dict[str, 
                 await pilot.press("o")
                 screen = app.screen
                 assert isinstance(screen, ResultsScreen)
-                await until(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
+                await until(pilot, lambda s=screen: s.ready and s.query_one(ResultList).current is not None)
                 record(f"open {size}: press to painted", started)
                 record(f"open {size}: rows after screen up", moments["on_mount"], moments["on_results_queried"])
                 if batch_id == big:
@@ -101,16 +101,20 @@ async def measure(home: Path, base_url: str, big: str, small: str) -> dict[str, 
                         screen.query_one("#results-search").value = text  # type: ignore[attr-defined]
                         await until(
                             pilot,
-                            lambda g=generation: screen.generation > g and result_list.generation == screen.generation,
+                            lambda g=generation, s=screen, r=result_list: (
+                                s.generation > g and r.generation == s.generation
+                            ),
                         )
                         record(label, started)
                         assert screen.total == expected, (label, screen.total)
                     screen.query_one("#results-search").value = ""  # type: ignore[attr-defined]
-                    await until(pilot, lambda: screen.total == 100_000 and result_list.generation == screen.generation)
+                    await until(
+                        pilot, lambda s=screen, r=result_list: s.total == 100_000 and r.generation == s.generation
+                    )
                     result_list.focus()
                     started = time.perf_counter()
                     await pilot.press("G")
-                    await until(pilot, lambda: result_list.current is not None and result_list.cursor == 99_999)
+                    await until(pilot, lambda r=result_list: r.current is not None and r.cursor == 99_999)
                     record("end (G)", started)
                 await pilot.press("escape")
     return times

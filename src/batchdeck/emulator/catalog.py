@@ -96,7 +96,8 @@ class Catalog:
         """A catalog with `entries` applied: a known id gets the given fields changed, a new id is added."""
         by_id = {info.id: info for info in self.models}
         for i, entry in enumerate(entries):
-            known = by_id.get(entry.get("id")) if isinstance(entry, dict) else None
+            model_id = entry.get("id") if isinstance(entry, dict) else None
+            known = by_id.get(model_id) if isinstance(model_id, str) else None
             info = _entry(entry, f"{where}: models[{i}]", known)
             by_id[info.id] = info
         return Catalog(tuple(by_id.values()))
@@ -126,7 +127,7 @@ def _entry(entry: Any, where: str, known: ModelInfo | None) -> ModelInfo:
             continue
         if key in _FIELD_TYPES:
             want = _FIELD_TYPES[key]
-            if type(value) is not want or (want is int and value < 1):
+            if type(value) is not want or (want is int and isinstance(value, int) and value < 1):
                 raise ValueError(f"{where}: '{key}' must be a {'positive integer' if want is int else 'boolean'}")
             changes[key] = value
         elif key == "aliases":
@@ -166,10 +167,7 @@ def load_catalog(path: Path, base: Catalog = DEFAULT_CATALOG) -> Catalog:
     except OSError as exc:
         raise ValueError(f"cannot read model catalog {path}: {exc.strerror or exc}") from None
     try:
-        if Path(path).suffix.lower() == ".toml":
-            data = tomllib.loads(raw.decode())
-        else:
-            data = json.loads(raw)
+        data = tomllib.loads(raw.decode()) if Path(path).suffix.lower() == ".toml" else json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         kind = "TOML" if Path(path).suffix.lower() == ".toml" else "JSON"
         raise ValueError(f"model catalog {path} is not valid {kind}: {str(exc).splitlines()[0]}") from None

@@ -54,10 +54,13 @@ def parse_fault_spec(spec: str) -> FaultConfig:
 def checked(attr: str, value: object) -> float | int:
     """A fault setting's value as a number in its allowed range, or a ValueError naming the problem."""
     name = attr.removeprefix("rate_")
+    not_a_number = ValueError(f"fault {name!r} needs a number, got {value!r}")
+    if not isinstance(value, str | int | float):  # JSON's null, lists and objects
+        raise not_a_number
     try:
-        number = int(value) if attr in ("seed", "cut_after_bytes") else float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"fault {name!r} needs a number, got {value!r}") from None
+        number = int(value) if attr in ("seed", "cut_after_bytes") else float(value)
+    except ValueError:
+        raise not_a_number from None
     if not math.isfinite(number):
         raise ValueError(f"fault {name!r} needs a finite number, got {value!r}")
     if attr.startswith("rate_") and not 0 <= number <= 1:

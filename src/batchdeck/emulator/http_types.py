@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any
 
 
@@ -12,7 +13,7 @@ class Request:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: Mapping[str, str]  # case-insensitive (email.message.Message)
+    headers: Message[str, str]  # case-insensitive; a repeated header keeps every value (`get_all`)
     body: bytes
     base_url: str  # scheme://host:port as the client dialled it (or the configured public URL)
 

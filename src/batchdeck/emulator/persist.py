@@ -60,7 +60,7 @@ class StateDir:
     def load_meta(self, speed: float) -> dict[str, Any]:
         """Meta with `virtual_now` moved on by the real time that passed while stopped."""
         try:
-            meta = json.loads(self.meta_file.read_text())
+            meta: dict[str, Any] = json.loads(self.meta_file.read_text())
             meta["virtual_now"] += max(0.0, time.time() - meta["wall_now"]) * speed
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(

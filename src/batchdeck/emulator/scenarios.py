@@ -36,6 +36,7 @@ MODELS = (
     "claude-sonnet-4-5",
 )
 FEATURES = (0, 0, 0, FEATURE_CACHE, FEATURE_TOOLS, FEATURE_THINKING)
+NO_FAILURES = Rates()  # frozen: one shared default
 
 
 class _DemoBuilder:
@@ -52,7 +53,7 @@ class _DemoBuilder:
         count: int,
         *,
         duration: float | None = None,
-        rates: Rates = Rates(),
+        rates: Rates = NO_FAILURES,
         cancel_fraction: float | None = None,
         cancel_latency: float | None = None,
         model: str | None = None,

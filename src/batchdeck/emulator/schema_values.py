@@ -15,7 +15,7 @@ rather than stalling the server.
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import Any, TypeVar
 
 MAX_DEPTH = 8
 MAX_NODES = 20_000  # a hostile schema (huge minItems, deep nesting) cannot stall the server
@@ -109,7 +109,7 @@ class _Gen:
         return "string"
 
     def obj(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
-        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        props = _of_type(schema, "properties", dict)
         required = [r for r in schema.get("required", []) if isinstance(r, str)]
         out: dict[str, Any] = {}
         for name, sub in props.items():
@@ -125,8 +125,8 @@ class _Gen:
         hi = _int(schema.get("maxItems"), max(lo, 3))
         hi = max(lo, min(hi, lo + 3))
         count = self.rng.randint(lo, hi)
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
-        prefix = schema.get("prefixItems") if isinstance(schema.get("prefixItems"), list) else []
+        items = _of_type(schema, "items", dict)
+        prefix = _of_type(schema, "prefixItems", list)
         out = [self.value(p, depth + 1) for p in prefix[:count]]
         attempts = 0
         while len(out) < count and attempts < count * 4 + 4:
@@ -178,6 +178,15 @@ class _Gen:
         if len(text) < lo:
             text = (text + " " + rng.choice(_WORDS)) * (lo // (len(text) + 1) + 1)
         return text[: max(lo, hi)]
+
+
+_Container = TypeVar("_Container", dict[str, Any], list[Any])
+
+
+def _of_type(schema: dict[str, Any], key: str, kind: type[_Container]) -> _Container:
+    """`schema[key]` when it is a `kind` (a dict or a list), else an empty one."""
+    value = schema.get(key)
+    return value if isinstance(value, kind) else kind()
 
 
 def _int(value: Any, default: int) -> int:

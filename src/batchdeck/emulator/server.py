@@ -6,6 +6,7 @@ carry a Content-Length; results are sent chunked while they are generated.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import socket
@@ -37,6 +38,7 @@ _DISCARD_CHUNK = 1 << 20
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    server_address: tuple[str, int]  # AF_INET (the default family): bound host and port
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         self.emulator = emulator
@@ -52,10 +54,8 @@ class EmulatorServer(ThreadingHTTPServer):
         """Hang up on every client, as a stopped server would (keep-alive threads would serve on)."""
         with self._connections_lock:
             for connection in self.connections:
-                try:
+                with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             self.connections.clear()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -84,10 +84,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def finish(self) -> None:
         self.server.track(self.connection, False)
-        try:
+        with contextlib.suppress(OSError):  # the client is gone; nothing left to flush to
             super().finish()
-        except OSError:
-            pass  # the client is gone; nothing left to flush to
 
     def do_GET(self) -> None:
         self._handle()
