@@ -13,8 +13,9 @@ from batchdeck.core.batches.describe import archive_soon, cost_text, results_tex
 from batchdeck.core.config import config_file as config_mod
 from batchdeck.core.errors import ConfigError
 from batchdeck.core.results.auto_download import pending_downloads
-from batchdeck.core.results.browse import PAGE_ROWS, ResultFilter, ResultsBrowser
-from batchdeck.core.results.detail import describe
+from batchdeck.core.results.browse import PAGE_ROWS, ResultsBrowser
+from batchdeck.core.results.filter import ResultFilter
+from batchdeck.core.results.detail import result_detail
 from batchdeck.core.results.download import download, read_lines, results_path
 from batchdeck.core.results.export import format_for, free_path
 from batchdeck.core.store.result_repo import ResultsIndex
@@ -126,7 +127,7 @@ def test_a_result_read_whole_shows_blocks_usage_and_errors(
     path = results_path(ws, batch_id)
     rich_path = results_path(ws, rich)
     details = {
-        r.custom_id: describe(
+        r.custom_id: result_detail(
             next(read_lines(rich_path if r.custom_id.startswith("rich") else path, [(r.line_offset, r.line_length)])), r
         )
         for r in rows

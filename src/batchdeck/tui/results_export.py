@@ -42,7 +42,7 @@ class ResultsExport:
         batch_id = self.screen.batch.id
         if subset == "marked":
             return f"{batch_id}-marked"
-        return batch_id if subset == "all" else f"{batch_id}-{self.screen.filter.describe()}".removesuffix("-all")
+        return batch_id if subset == "all" else f"{batch_id}-{self.screen.filter.slug()}".removesuffix("-all")
 
     def quick(self) -> None:
         subset = "marked" if self._marked() else "view"
