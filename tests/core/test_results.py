@@ -185,7 +185,7 @@ def test_archived_batch_without_a_copy_says_so(ws: Workspace, emulator: Emulator
     emulator.advance(29 * DAY)
     ensure_downloaded(ws, kept)  # the local copy outlives the archive
     assert len(ResultsIndex(ws.db, ws.profile.name).rows(kept)) == 1
-    with pytest.raises(ApiFailure, match="archived .* no local copy was kept"):
+    with pytest.raises(ApiFailure, match=r"archived .* no local copy was kept"):
         ensure_downloaded(ws, lost)
 
 

@@ -14,10 +14,10 @@ from batchdeck.core.config import config_file as config_mod
 from batchdeck.core.errors import ConfigError
 from batchdeck.core.results.auto_download import pending_downloads
 from batchdeck.core.results.browse import PAGE_ROWS, ResultsBrowser
-from batchdeck.core.results.filter import ResultFilter
 from batchdeck.core.results.detail import result_detail
 from batchdeck.core.results.download import download, read_lines, results_path
 from batchdeck.core.results.export import format_for, free_path
+from batchdeck.core.results.filter import ResultFilter
 from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator

@@ -24,8 +24,8 @@ from batchdeck.core.batches.describe import counted, results_text
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.results.browse import PAGE_ROWS, ResultsBrowser
 from batchdeck.core.results.detail import ResultDetail, result_detail
-from batchdeck.core.results.filter import ResultFilter
 from batchdeck.core.results.download import read_lines
+from batchdeck.core.results.filter import ResultFilter
 from batchdeck.core.session import Session
 from batchdeck.core.store.result_repo import ResultRow, ResultsIndex
 from batchdeck.core.terminal_text import visible
