@@ -17,9 +17,10 @@ import httpx2
 import pytest
 
 from batchdeck.core.errors import ApiFailure
-from batchdeck.core.results.download import IngestReport, _LineIndexer, download, ensure_downloaded, results_path
+from batchdeck.core.results.download import download, ensure_downloaded, results_path
 from batchdeck.core.results.export import export
 from batchdeck.core.results.filter import ResultFilter, filtered_rows
+from batchdeck.core.results.ingest import IngestReport, LineIndexer
 from batchdeck.core.spend.pricing import PriceBook, Usage
 from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
@@ -157,7 +158,7 @@ def test_cut_download_leaves_nothing_that_looks_complete(
 
 def test_malformed_lines_are_counted_with_line_numbers() -> None:
     report = IngestReport("b", Path("x"))
-    indexer = _LineIndexer(PriceBook(), report)
+    indexer = LineIndexer(PriceBook(), report)
     good = b'{"custom_id":"a","result":{"type":"canceled"}}\n'
     stream = [good, b'{"custom_id": "b", "res', b'ult": 5}\n', b"not json\n", good.replace(b'"a"', b'"c"')[:-1]]
     rows = [row for chunk in stream for row in indexer.feed(chunk)] + list(indexer.finish())

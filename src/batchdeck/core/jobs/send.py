@@ -38,15 +38,16 @@ RETRYABLE = (429, 503, 529)  # the API answered and did not create: safe to send
 PAGE = 100
 
 
-@dataclass
-class Hooks:
-    """Test seams: called right after the intent is committed / right after create returns."""
+@dataclass(frozen=True)
+class SendCheckpoints:
+    """Where a caller may step in while a part is sent: right after its intent is committed, and right after
+    create returns (before the batch id is recorded). Crash tests pass these to die at those two points."""
 
     after_intent: Callable[[], None] | None = None
     after_create: Callable[[], None] | None = None
 
 
-HOOKS = Hooks()
+NO_CHECKPOINTS = SendCheckpoints()
 
 
 @dataclass
@@ -154,7 +155,7 @@ def is_uncertain(failure: ApiFailure) -> bool:
     return failure.kind in ("network", "malformed") or failure.status in (500, 502, 504)
 
 
-def _send_one(ws: Workspace, store: JobStore, sub: Submission) -> str:
+def _send_one(ws: Workspace, store: JobStore, sub: Submission, checkpoints: SendCheckpoints) -> str:
     requests = _requests(ws, store, sub)
     page = ws.api.list_page(limit=1)
     anchor = page.data[0] if page.data else None
@@ -167,8 +168,8 @@ def _send_one(ws: Workspace, store: JobStore, sub: Submission) -> str:
         intent_at=ws.now(),
         error=None,
     )
-    if HOOKS.after_intent:
-        HOOKS.after_intent()
+    if checkpoints.after_intent:
+        checkpoints.after_intent()
     try:
         batch = _create(ws, requests)
     except ApiFailure as failure:
@@ -184,20 +185,20 @@ def _send_one(ws: Workspace, store: JobStore, sub: Submission) -> str:
             f"matching batch is listed yet; run `batchdeck job reconcile {sub.job_id}` in a while (it "
             "adopts the batch if the API made it; otherwise the next submit or retry sends it)"
         ) from None
-    if HOOKS.after_create:
-        HOOKS.after_create()
+    if checkpoints.after_create:
+        checkpoints.after_create()
     _record(ws, store, sub, batch)
     return str(batch["id"])
 
 
-def send_pending(ws: Workspace, job_id: str, progress: Callable[[str], None] | None = None) -> list[str]:
-    """Reconcile, then send every pending part in order; returns the ids of the batches made now."""
-    with sending_lock(ws):
-        return send_pending_locked(ws, job_id, progress)
-
-
-def send_pending_locked(ws: Workspace, job_id: str, progress: Callable[[str], None] | None = None) -> list[str]:
-    """`send_pending` for a caller that already holds `sending_lock`.
+def send_pending_locked(
+    ws: Workspace,
+    job_id: str,
+    progress: Callable[[str], None] | None = None,
+    checkpoints: SendCheckpoints = NO_CHECKPOINTS,
+) -> list[str]:
+    """Reconcile, then send every pending part of a job in order; the ids of the batches made now.
+    The caller holds `sending_lock`.
 
     Every interrupted create of the profile is settled first, not only this job's: a batch sent now
     with the same request count would otherwise be listed above that create's anchor too, and be
@@ -209,7 +210,7 @@ def send_pending_locked(ws: Workspace, job_id: str, progress: Callable[[str], No
     for sub in store.submissions(job_id):
         if sub.state != "pending":
             continue
-        batch_id = _send_one(ws, store, sub)
+        batch_id = _send_one(ws, store, sub, checkpoints)
         made.append(batch_id)
         if progress:
             progress(f"{job_id} part {sub.part}: {batch_id} ({sub.request_count:,} requests)")
@@ -252,7 +253,7 @@ def reconcile(ws: Workspace, job_id: str, settle_lost: bool = True) -> Reconcile
             for b in newer
             if b["id"] not in claimed
             and _total(b) == sub.request_count
-            and (not sub.anchor_created_at or canonical(b["created_at"]) >= sub.anchor_created_at)
+            and (not sub.anchor_created_at or _created_at(b) >= sub.anchor_created_at)
             and b["id"] != sub.anchor_id
         ]
         if len(matches) > 1:
@@ -293,6 +294,11 @@ def adopt(ws: Workspace, job_id: str, part: int, batch_id: str) -> None:
     _record(ws, store, sub, ws.api.retrieve(batch_id))
 
 
+def _created_at(batch: dict[str, Any]) -> str:
+    """A listed batch's `created_at` in the stored form, so text order is time order."""
+    return timefmt.iso(timefmt.parse(batch["created_at"]))
+
+
 def _total(batch: dict[str, Any]) -> int:
     return sum(int(v or 0) for v in (batch.get("request_counts") or {}).values())
 
@@ -306,7 +312,7 @@ def _batches_newer_than(ws: Workspace, anchor_id: str, anchor_created_at: str) -
         page = ws.api.list_page(limit=PAGE, after_id=after)
         for batch in page.data:
             if (anchor_id and batch["id"] == anchor_id) or (
-                anchor_created_at and canonical(batch["created_at"]) < anchor_created_at
+                anchor_created_at and _created_at(batch) < anchor_created_at
             ):
                 return found
             found.append(batch)

@@ -72,7 +72,7 @@ def spreadsheet_safe(value: Any) -> Any:
 
 def _lines(source: Path, rows: list[ResultRow]) -> Iterator[tuple[ResultRow, bytes]]:
     ordered = sorted(rows, key=lambda r: r.line_offset)  # file order: raw exports read like the original
-    yield from zip(ordered, read_lines(source, [(r.line_offset, r.line_length) for r in ordered]))
+    yield from zip(ordered, read_lines(source, [(r.line_offset, r.line_length) for r in ordered]), strict=True)
 
 
 def _render(fmt: str, pairs: Iterable[tuple[ResultRow, bytes]]) -> Iterator[bytes]:
@@ -167,10 +167,8 @@ PROGRESS_ROWS = 1000
 def _counted(
     pairs: Iterable[tuple[ResultRow, bytes]], progress: Callable[[int], None]
 ) -> Iterator[tuple[ResultRow, bytes]]:
-    done = 0
-    for pair in pairs:
+    for done, pair in enumerate(pairs, start=1):
         yield pair
-        done += 1
         if done % PROGRESS_ROWS == 0:
             progress(done)
 

@@ -94,7 +94,7 @@ def clean_env(secrets: list[str], key_vars: list[str], base: Mapping[str, str] =
 def run_on_end(command: str, env: dict[str, str], timeout: float, secrets: list[str]) -> HookOutcome:
     """Run `command` in a shell; its output is kept (tail shown on failure), the whole group killed on timeout."""
     try:
-        output = tempfile.TemporaryFile()
+        output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the `with` below; opened apart to report failure)
     except OSError as exc:
         return HookOutcome(
             "on_end", False, f"on-end command not run: no temporary file for its output ({exc.strerror or exc})"
