@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from batchdeck.core.batches.describe import counted
+from batchdeck.core.batches.phrases import counted
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.results.browse import ResultsBrowser
 from batchdeck.core.results.export import export, export_directory, free_path

@@ -47,7 +47,7 @@ def _merged_lines(ws: Workspace, view: JobView) -> tuple[list[bytes], int]:
     return ordered, without
 
 
-def export_job(ws: Workspace, view: JobView, target: Path, overwrite: bool = False) -> JobExportReport:
+def export_merged(ws: Workspace, view: JobView, target: Path, overwrite: bool = False) -> JobExportReport:
     if target.exists() and not overwrite:  # before reading every line
         raise UsageError(f"{target} already exists; pass --force to replace it, or choose another file with -o")
     lines, without = _merged_lines(ws, view)

@@ -190,18 +190,6 @@ def free_path(directory: Path, stem: str, fmt: str) -> Path:
     return candidate
 
 
-def format_for(path: Path, default: str = "jsonl") -> str:
-    """The format a file name asks for: `.csv` is csv, `.text.jsonl` is text, `.jsonl`/`.json` raw lines."""
-    name = path.name.lower()
-    if name.endswith(".csv"):
-        return "csv"
-    if name.endswith(".text.jsonl") or name.endswith(".txt"):
-        return "text"
-    if name.endswith(".jsonl") or name.endswith(".json"):
-        return "jsonl"
-    return default
-
-
 def export_saved(ws: Workspace, batch_id: str, directory: Path, fmt: str = "jsonl") -> ExportReport:
     """Every saved result of a batch into `directory`, named after the batch, never over a file."""
     check_batch_id(batch_id, "the cache")

@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from batchdeck.core.batches.describe import counted, results_text
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import counted, results_text
 from batchdeck.core.results.browse import PAGE_ROWS, ResultsBrowser
 from batchdeck.core.results.detail import ResultDetail, result_detail
 from batchdeck.core.results.download import read_lines
