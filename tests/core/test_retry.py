@@ -99,7 +99,9 @@ def test_a_batch_must_have_ended(ws: Workspace, emulator: Emulator, tmp_path: Pa
     source = tmp_path / "r.jsonl"
     write_requests(source, 3)
     batch_id = submit(ws, plan_submit(ws, SubmitSource(source))).batch_ids[0]
-    with pytest.raises(UsageError, match="has not ended yet"):
+    with pytest.raises(
+        UsageError, match=f"cannot resubmit the failed rows of {batch_id}: it is still running; its results"
+    ):
         plan_retry(ws, batch_id)
 
 
