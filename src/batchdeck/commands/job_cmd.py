@@ -10,7 +10,8 @@ from batchdeck.commands.common import open_workspace, output_file, print_json, s
 from batchdeck.core.errors import UsageError
 from batchdeck.core.jobs.export import export_merged
 from batchdeck.core.jobs.merged import job_view, resolve_job
-from batchdeck.core.jobs.send import adopt, reconcile, sending_lock
+from batchdeck.core.jobs.reconcile import adopt, reconcile
+from batchdeck.core.jobs.send import sending_lock
 from batchdeck.core.store.job_repo import JobStore
 
 
