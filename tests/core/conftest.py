@@ -31,12 +31,12 @@ def ws(home: Path) -> Iterator[Workspace]:
         yield workspace
 
 
-def seed(emulator: Emulator, n: int, size: int = 1, rates: Rates = Rates()) -> list[str]:
+def seed(emulator: Emulator, n: int, size: int = 1, rates: Rates | None = None) -> list[str]:
     """n batches one simulated second apart, newer than any before (the clock moves past them); ids newest first."""
     start = emulator.clock.now()
     ids = [
         emulator.store.new_batch(
-            SyntheticSource(SyntheticSpec(f"s{i}", size)), DEFAULT_WORKSPACE, rates, created_at=start + i + 1
+            SyntheticSource(SyntheticSpec(f"s{i}", size)), DEFAULT_WORKSPACE, rates or Rates(), created_at=start + i + 1
         ).id
         for i in range(n)
     ]

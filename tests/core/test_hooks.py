@@ -9,11 +9,11 @@ from pathlib import Path
 import anthropic
 import pytest
 
-from batchdeck.core.batches.actions import fetch
+from batchdeck.core.batches.changes import refresh_batch
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.config import config_file as config_mod
 from batchdeck.core.watch.batch_end import EndActions, finish_batch
-from batchdeck.core.watch.hooks import check_webhook_url, clean_env, fire_hooks, post_webhook, run_on_end
+from batchdeck.core.watch.hooks import HookOutcome, check_webhook_url, clean_env, post_webhook, run_hooks, run_on_end
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
@@ -23,6 +23,11 @@ from tests.core.hook_server import silent_server, webhook_server
 DUMP_ENV = "env > {out}"
 
 
+def failures(outcomes: list[HookOutcome]) -> list[str]:
+    """The messages of the hooks that failed (none: every configured hook ran well)."""
+    return [o.message for o in outcomes if not o.ok]
+
+
 def ended_batch(
     ws: Workspace, client: anthropic.Anthropic, emulator: Emulator, n: int = 3, error_rate: float = 0.0
 ) -> CachedBatch:
@@ -30,7 +35,7 @@ def ended_batch(
     batch_id = client.messages.batches.create(requests=[request(f"r{i}") for i in range(n)]).id
     emulator.advance(3600)
     ws.cache.set_meta(batch_id, ws.now(), label="nightly")
-    return fetch(ws, batch_id)
+    return refresh_batch(ws, batch_id)
 
 
 def read_env(path: Path) -> dict[str, str]:
@@ -55,7 +60,7 @@ def test_on_end_env_has_the_batch_and_no_key(
     out = tmp_path / "env.txt"
     set_config(hooks__on_end=DUMP_ENV.format(out=out))
     ws.config = config_mod.load()
-    problems = fire_hooks(ws.config, ws.profile, batch, tmp_path / "r.jsonl", None)
+    problems = failures(run_hooks(ws.config, ws.profile, batch, tmp_path / "r.jsonl", None))
     assert problems == []
     text = out.read_text()
     assert SECRET not in text and SECRET[-12:] not in text and "sk-ant-other" not in text
@@ -113,7 +118,7 @@ def test_webhook_body(ws: Workspace, client: anthropic.Anthropic, emulator: Emul
     with webhook_server(204) as (url, got):
         set_config(hooks__webhook=url + "/hook/secret-token")
         ws.config = config_mod.load()
-        assert fire_hooks(ws.config, ws.profile, batch, tmp_path / "r.jsonl", tmp_path / "e.csv") == []
+        assert failures(run_hooks(ws.config, ws.profile, batch, tmp_path / "r.jsonl", tmp_path / "e.csv")) == []
     assert got.paths == ["/hook/secret-token"] and got.headers[0]["content-type"] == "application/json"
     assert got.json() == {
         "event": "batch_ended",
@@ -189,7 +194,7 @@ def test_finish_batch_downloads_exports_and_passes_the_paths(
     results, exported = Path(env["BATCHDECK_RESULTS_PATH"]), Path(env["BATCHDECK_EXPORT_PATH"])
     assert len(results.read_bytes().splitlines()) == 5 and exported == tmp_path / "exports" / f"{batch.id}.csv"
     assert len(exported.read_text().splitlines()) == 6  # header + 5 rows
-    again = finish_batch(ws, fetch(ws, batch.id), actions)  # a second end never replaces the first export
+    again = finish_batch(ws, refresh_batch(ws, batch.id), actions)  # a second end never replaces the first export
     assert again[1].ok and f"{batch.id}-2.csv" in again[1].message
 
 

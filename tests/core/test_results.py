@@ -17,8 +17,10 @@ import httpx2
 import pytest
 
 from batchdeck.core.errors import ApiFailure
-from batchdeck.core.results.download import IngestReport, _LineIndexer, download, ensure_downloaded, results_path
+from batchdeck.core.results.download import download, ensure_downloaded, results_path
 from batchdeck.core.results.export import export
+from batchdeck.core.results.filter import ResultFilter, filtered_rows
+from batchdeck.core.results.ingest import IngestReport, LineIndexer
 from batchdeck.core.spend.pricing import PriceBook, Usage
 from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
@@ -80,15 +82,22 @@ def stat_mode(path: Path) -> int:
 
 
 def test_search_by_custom_id_outcome_and_error(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic) -> None:
+    """The CLI's search, in the one filter language of `core.results.filter` (a plain word is a prefix)."""
     batch_id = mixed_batch(client, emulator)
     download(ws, batch_id)
-    index = ResultsIndex(ws.db, ws.profile.name)
-    assert [r.custom_id for r in index.rows(batch_id, pattern="ticket-0042")] == ["ticket-0042"]
-    assert [r.custom_id for r in index.rows(batch_id, pattern="ticket-012*")] == [f"ticket-012{i}" for i in range(10)]
-    assert len(index.rows(batch_id, pattern="ticket-00?0")) == 10
-    overloaded = index.rows(batch_id, ["errored"], error_type="overloaded_error")
+
+    def ids(flt: ResultFilter) -> list[str]:
+        return [r.custom_id for r in filtered_rows(ws.db, ws.profile.name, batch_id, flt)]
+
+    assert ids(ResultFilter(search="ticket-0042")) == ["ticket-0042"]
+    assert ids(ResultFilter(search="=ticket-0042")) == ["ticket-0042"]
+    assert ids(ResultFilter(search="ticket-004")) == [f"ticket-004{i}" for i in range(10)]
+    assert ids(ResultFilter(search="ticket-012*")) == [f"ticket-012{i}" for i in range(10)]
+    assert len(ids(ResultFilter(search="ticket-00?0"))) == 10
+    overloaded = filtered_rows(ws.db, ws.profile.name, batch_id, ResultFilter(("errored",), "overloaded_error"))
     assert overloaded and all(r.error_type == "overloaded_error" for r in overloaded)
-    assert index.rows(batch_id, pattern="nothing-like-this") == []
+    assert ids(ResultFilter(search="nothing-like-this")) == []
+    assert ids(ResultFilter(search="=ticket-004")) == []
 
 
 def test_exports(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic, tmp_path: Path) -> None:
@@ -149,7 +158,7 @@ def test_cut_download_leaves_nothing_that_looks_complete(
 
 def test_malformed_lines_are_counted_with_line_numbers() -> None:
     report = IngestReport("b", Path("x"))
-    indexer = _LineIndexer(PriceBook(), report)
+    indexer = LineIndexer(PriceBook(), report)
     good = b'{"custom_id":"a","result":{"type":"canceled"}}\n'
     stream = [good, b'{"custom_id": "b", "res', b'ult": 5}\n', b"not json\n", good.replace(b'"a"', b'"c"')[:-1]]
     rows = [row for chunk in stream for row in indexer.feed(chunk)] + list(indexer.finish())
@@ -177,7 +186,7 @@ def test_archived_batch_without_a_copy_says_so(ws: Workspace, emulator: Emulator
     emulator.advance(29 * DAY)
     ensure_downloaded(ws, kept)  # the local copy outlives the archive
     assert len(ResultsIndex(ws.db, ws.profile.name).rows(kept)) == 1
-    with pytest.raises(ApiFailure, match="archived .* no local copy was kept"):
+    with pytest.raises(ApiFailure, match=r"archived .* no local copy was kept"):
         ensure_downloaded(ws, lost)
 
 

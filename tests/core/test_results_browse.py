@@ -9,14 +9,15 @@ from pathlib import Path
 import anthropic
 import pytest
 
-from batchdeck.core.batches.describe import archive_soon, cost_text, results_text
+from batchdeck.core.batches.phrases import archive_soon, cost_text, results_text
 from batchdeck.core.config import config_file as config_mod
 from batchdeck.core.errors import ConfigError
 from batchdeck.core.results.auto_download import pending_downloads
-from batchdeck.core.results.browse import PAGE_ROWS, ResultFilter, ResultsBrowser
-from batchdeck.core.results.detail import describe
+from batchdeck.core.results.browse import PAGE_ROWS, ResultsBrowser
+from batchdeck.core.results.detail import result_detail
 from batchdeck.core.results.download import download, read_lines, results_path
-from batchdeck.core.results.export import format_for, free_path
+from batchdeck.core.results.export import free_path
+from batchdeck.core.results.filter import ResultFilter
 from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
@@ -126,7 +127,7 @@ def test_a_result_read_whole_shows_blocks_usage_and_errors(
     path = results_path(ws, batch_id)
     rich_path = results_path(ws, rich)
     details = {
-        r.custom_id: describe(
+        r.custom_id: result_detail(
             next(read_lines(rich_path if r.custom_id.startswith("rich") else path, [(r.line_offset, r.line_length)])), r
         )
         for r in rows
@@ -217,12 +218,6 @@ def test_quick_export_names_never_clash(tmp_path: Path) -> None:
     first.write_text("taken")
     second = free_path(tmp_path, "msgbatch_x", "jsonl")
     assert first.name == "msgbatch_x.jsonl" and second.name == "msgbatch_x-2.jsonl"
-    assert [format_for(Path(n)) for n in ("a.csv", "a.text.jsonl", "a.jsonl", "a.out")] == [
-        "csv",
-        "text",
-        "jsonl",
-        "jsonl",
-    ]
 
 
 def test_list_warns_about_results_archived_soon(

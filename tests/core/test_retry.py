@@ -86,7 +86,7 @@ def test_include_chooses_categories(ws: Workspace, emulator: Emulator, tmp_path:
 
 
 def test_a_batch_already_resent_is_not_resent_twice(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
-    job_id, batch_id, _ = failing_job(ws, emulator, tmp_path, 30)
+    _, batch_id, _ = failing_job(ws, emulator, tmp_path, 30)
     first = plan_retry(ws, batch_id)
     send_plan(ws, first)
     again = plan_retry(ws, batch_id)  # the child is still running: nothing of the parent is resent
@@ -99,7 +99,9 @@ def test_a_batch_must_have_ended(ws: Workspace, emulator: Emulator, tmp_path: Pa
     source = tmp_path / "r.jsonl"
     write_requests(source, 3)
     batch_id = submit(ws, plan_submit(ws, SubmitSource(source))).batch_ids[0]
-    with pytest.raises(UsageError, match="has not ended yet"):
+    with pytest.raises(
+        UsageError, match=f"cannot resubmit the failed rows of {batch_id}: it is still running; its results"
+    ):
         plan_retry(ws, batch_id)
 
 
@@ -160,7 +162,7 @@ def test_retry_cli_plan_confirm_and_errors(
     home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with Workspace.open() as ws:
-        job_id, batch_id, _ = failing_job(ws, emulator, tmp_path, 30)
+        job_id, _, _ = failing_job(ws, emulator, tmp_path, 30)
     code, out, _ = run_cli(capsys, "retry", job_id, "--dry-run")
     assert code == 0 and "errored:not_found_error" in out and "keep" in out and "resend" in out
     assert "estimated cost: $" in out and "originals from: job store" in out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.jobs import send as sender
+from batchdeck.core.jobs.send import SendCheckpoints
 from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.store.job_repo import JobStore
 from batchdeck.core.workspace import Workspace
@@ -40,16 +40,13 @@ def _settle_at_once(home: Path) -> None:
     settle_after(0)
 
 
-def test_crash_between_intent_and_create(
-    ws: Workspace, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_crash_between_intent_and_create(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
     source = tmp_path / "r.jsonl"
     write_requests(source, 5)
-    monkeypatch.setattr(sender.HOOKS, "after_intent", crash)
+    dies = SendCheckpoints(after_intent=crash)
     with pytest.raises(Crash):
-        submit(ws, plan_submit(ws, SubmitSource(source)))
+        submit(ws, plan_submit(ws, SubmitSource(source)), checkpoints=dies)
     assert states(ws, "job-1") == ["intent"] and emulator.stats.calls("create") == 0
-    monkeypatch.setattr(sender.HOOKS, "after_intent", None)
     result = submit(ws, plan_submit(ws, SubmitSource(source)))  # the same command again resumes the job
     assert result.resumed and result.job_id == "job-1" and len(result.batch_ids) == 1
     assert emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1
@@ -57,17 +54,16 @@ def test_crash_between_intent_and_create(
 
 
 def test_crash_after_the_api_created_the_batch(
-    ws: Workspace, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: anthropic.Anthropic
+    ws: Workspace, emulator: Emulator, tmp_path: Path, client: anthropic.Anthropic
 ) -> None:
     client.messages.batches.create(requests=[request("someone-else")])  # an older batch: below the anchor
     source = tmp_path / "r.jsonl"
     write_requests(source, 5)
-    monkeypatch.setattr(sender.HOOKS, "after_create", crash)
+    dies = SendCheckpoints(after_create=crash)
     with pytest.raises(Crash):
-        submit(ws, plan_submit(ws, SubmitSource(source)))
+        submit(ws, plan_submit(ws, SubmitSource(source)), checkpoints=dies)
     assert states(ws, "job-1") == ["intent"] and emulator.stats.calls("create") == 2
     client.messages.batches.create(requests=[request(f"other-{i}") for i in range(3)])  # newer, other count
-    monkeypatch.setattr(sender.HOOKS, "after_create", None)
     made = client_batches(emulator)
     result = submit(ws, plan_submit(ws, SubmitSource(source)))
     assert result.resumed and result.batch_ids == []  # nothing new: the batch was adopted
@@ -104,16 +100,14 @@ def test_ambiguous_candidates_stop_for_a_human(
     ws: Workspace,
     emulator: Emulator,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     client: anthropic.Anthropic,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     source = tmp_path / "r.jsonl"
     write_requests(source, 3)
-    monkeypatch.setattr(sender.HOOKS, "after_create", crash)
+    dies = SendCheckpoints(after_create=crash)
     with pytest.raises(Crash):
-        submit(ws, plan_submit(ws, SubmitSource(source)))
-    monkeypatch.setattr(sender.HOOKS, "after_create", None)
+        submit(ws, plan_submit(ws, SubmitSource(source)), checkpoints=dies)
     other = client.messages.batches.create(requests=[request(f"x-{i}") for i in range(3)]).id  # same count
     with pytest.raises(BatchdeckError, match="several batches could be the one"):
         submit(ws, plan_submit(ws, SubmitSource(source)))
@@ -130,17 +124,17 @@ def test_sigkill_after_the_intent(home: Path, emulator: Emulator, tmp_path: Path
     """A real process killed right after committing its intent; the next run sends exactly once."""
     source = tmp_path / "r.jsonl"
     write_requests(source, 3)
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(
-        "import os, signal\n"
-        "from batchdeck.core.jobs import send as sender\n"
-        "sender.HOOKS.after_intent = lambda: os.kill(os.getpid(), signal.SIGKILL)\n"
+    dies_after_intent = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from batchdeck.core.jobs.send import SendCheckpoints\n"
+        "from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit\n"
+        "from batchdeck.core.workspace import Workspace\n"
+        "with Workspace.open() as ws:\n"
+        "    die = SendCheckpoints(after_intent=lambda: os.kill(os.getpid(), signal.SIGKILL))\n"
+        "    submit(ws, plan_submit(ws, SubmitSource(Path(sys.argv[1]))), checkpoints=die)\n"
     )
-    env = {**os.environ, "PYTHONPATH": f"{hook}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "batchdeck", "submit", str(source), "--yes"], env=env, capture_output=True, timeout=120
-    )
+    proc = subprocess.run([sys.executable, "-c", dies_after_intent, str(source)], capture_output=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL
     with Workspace.open() as ws:
         assert states(ws, "job-1") == ["intent"]
@@ -154,7 +148,7 @@ def test_sigkill_after_the_intent(home: Path, emulator: Emulator, tmp_path: Path
 
 
 def test_a_rerun_right_after_a_crash_waits_before_calling_the_create_lost(
-    home: Path, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    home: Path, emulator: Emulator, tmp_path: Path
 ) -> None:
     from datetime import timedelta
 
@@ -164,10 +158,9 @@ def test_a_rerun_right_after_a_crash_waits_before_calling_the_create_lost(
     source = tmp_path / "r.jsonl"
     write_requests(source, 5)
     with Workspace.open() as ws:
-        monkeypatch.setattr(sender.HOOKS, "after_intent", crash)
+        dies = SendCheckpoints(after_intent=crash)
         with pytest.raises(Crash):
-            submit(ws, plan_submit(ws, SubmitSource(source)))
-        monkeypatch.setattr(sender.HOOKS, "after_intent", None)
+            submit(ws, plan_submit(ws, SubmitSource(source)), checkpoints=dies)
         with pytest.raises(Uncertain, match=r"job-1 part 1: .* run again in (29|30)s \(nothing was sent\)"):
             submit(ws, plan_submit(ws, SubmitSource(source)))
         assert emulator.stats.calls("create") == 0 and states(ws, "job-1") == ["intent"]

@@ -46,7 +46,7 @@ def test_each_bad_line_is_named_and_nothing_is_sent(
 ) -> None:
     source = tmp_path / "requests.jsonl"
     source.write_bytes(GOOD + b"\n" + bad + b"\n" + line("ok-3") + b"\n")
-    code, out, err = run_cli(capsys, "submit", str(source), "--yes")
+    code, _, err = run_cli(capsys, "submit", str(source), "--yes")
     assert code == 2, err
     assert expected in err
     assert "1 bad line; nothing was submitted" in err and "Traceback" not in err

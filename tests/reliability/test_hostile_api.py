@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from batchdeck.core.errors import BatchdeckError
-from batchdeck.core.jobs.send import reconcile
+from batchdeck.core.jobs.reconcile import reconcile
 from batchdeck.core.results.auto_download import pending_downloads
 from batchdeck.core.results.export import export_saved, free_path
 from batchdeck.core.store.job_repo import JobStore

@@ -26,7 +26,8 @@ from rich.pretty import pretty_repr
 
 from batchdeck.core.config import config_file as config_mod
 from batchdeck.core.config import paths
-from batchdeck.core.jobs import send as sender
+from batchdeck.core.jobs.send import SendCheckpoints
+from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.session import Session
 from batchdeck.core.store.db import Database
 from batchdeck.core.store.job_repo import ContentClaimed, JobStore
@@ -150,7 +151,7 @@ def _killed() -> None:
 
 
 def test_an_interrupted_create_is_never_adopted_by_another_job(
-    home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    home: Path, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Job 1 dies before its create reaches the API; job 2 (same size) dies after the API made its batch.
     Resumed, job 1 used to adopt job 2's batch (the only unclaimed one of its size above its anchor): its
@@ -161,11 +162,9 @@ def test_an_interrupted_create_is_never_adopted_by_another_job(
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     write_requests(first, 10, prefix="first")
     write_requests(second, 10, prefix="second")
-    for path, hook in ((first, "after_intent"), (second, "after_create")):
-        monkeypatch.setattr(sender.HOOKS, hook, _killed)
-        with pytest.raises(Killed):
-            run_cli(capsys, "submit", str(path), "--yes")
-        monkeypatch.setattr(sender.HOOKS, hook, None)
+    for path, dies in ((first, SendCheckpoints(after_intent=_killed)), (second, SendCheckpoints(after_create=_killed))):
+        with pytest.raises(Killed), Workspace.open() as ws:
+            submit(ws, plan_submit(ws, SubmitSource(path)), checkpoints=dies)
     for path in (first, second, first, second):
         code, _, err = run_cli(capsys, "submit", str(path), "--yes")
         assert code in (0, 2), err  # 2: already submitted (done by the run before)

@@ -19,7 +19,8 @@ from textual.pilot import Pilot
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.config.paths import private_dir
 from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
-from batchdeck.core.results.download import IngestReport, _LineIndexer, results_path
+from batchdeck.core.results.download import results_path
+from batchdeck.core.results.ingest import IngestReport, LineIndexer
 from batchdeck.core.session import Session
 from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
@@ -122,7 +123,7 @@ def keep_results(ws: Workspace, batch_id: str, body: bytes) -> None:
     path.write_bytes(body)
     index = ResultsIndex(ws.db, ws.profile.name)
     report = IngestReport(batch_id, path)
-    indexer = _LineIndexer(ws.prices(), report)
+    indexer = LineIndexer(ws.prices(), report)
     index.begin(batch_id, str(path), ws.now())
     index.add(batch_id, [*indexer.feed(body), *indexer.finish()])
     totals = index.totals(batch_id)

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from batchdeck.commands.common import confirm, open_workspace, say
-from batchdeck.core.batches import actions, rules
+from batchdeck.core.batches import rules
+from batchdeck.core.batches.changes import ChangeResult, cancel_batch, check_change, delete_batch
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.workspace import Workspace
 
@@ -23,7 +24,7 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     c.add_argument("ids", nargs="+", metavar="ID", help="batch ids (or unique parts after msgbatch_)")
     c.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    c.set_defaults(run=lambda args: _run(args, "cancel", actions.cancel))
+    c.set_defaults(run=lambda args: _run(args, "cancel", cancel_batch))
     d = commands.add_parser(
         "delete",
         parents=parents,
@@ -35,10 +36,10 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     d.add_argument("ids", nargs="+", metavar="ID", help="batch ids (or unique parts after msgbatch_)")
     d.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    d.set_defaults(run=lambda args: _run(args, "delete", actions.delete))
+    d.set_defaults(run=lambda args: _run(args, "delete", delete_batch))
 
 
-def _run(args: argparse.Namespace, verb: str, act: Callable[[Workspace, str], actions.Outcome]) -> int:
+def _run(args: argparse.Namespace, verb: str, act: Callable[[Workspace, str], ChangeResult]) -> int:
     """Check every batch against the rule first (its state now, from the API); ask about those that can be
     acted on; refuse the others with the reason, before any call that would change them."""
     with open_workspace(args) as ws:
@@ -64,7 +65,7 @@ def _sort_out(ws: Workspace, verb: str, ids: list[str]) -> tuple[list[CachedBatc
     targets: list[CachedBatch] = []
     refused: list[str] = []
     for batch_id in ids:
-        batch, why = actions.checked(ws, verb, batch_id)
+        batch, why = check_change(ws, verb, batch_id)
         if why is not None:
             refused.append(why)
         elif batch is not None:

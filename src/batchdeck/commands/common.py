@@ -63,7 +63,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     headers = [visible(h) for h in headers]
     rows = [[visible(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in [headers, *rows]]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=False)).rstrip() for line in [headers, *rows]]
     return "\n".join(lines)
 
 

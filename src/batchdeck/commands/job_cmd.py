@@ -8,9 +8,10 @@ from typing import Any
 
 from batchdeck.commands.common import open_workspace, output_file, print_json, say, table
 from batchdeck.core.errors import UsageError
-from batchdeck.core.jobs.export import export_job
+from batchdeck.core.jobs.export import export_merged
 from batchdeck.core.jobs.merged import job_view, resolve_job
-from batchdeck.core.jobs.send import adopt, reconcile, sending_lock
+from batchdeck.core.jobs.reconcile import adopt, reconcile
+from batchdeck.core.jobs.send import sending_lock
 from batchdeck.core.store.job_repo import JobStore
 
 
@@ -118,7 +119,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         view = job_view(ws, resolve_job(ws, args.job))
-        report = export_job(ws, view, output_file(args.output, f"{view.job.id}.jsonl"), overwrite=args.force)
+        report = export_merged(ws, view, output_file(args.output, f"{view.job.id}.jsonl"), overwrite=args.force)
     extra = f"; {report.without_result:,} without a result yet" if report.without_result else ""
     say(f"wrote {report.rows:,} merged results to {report.path}{extra}")
     return 0

@@ -7,9 +7,9 @@ from typing import Any
 
 from batchdeck.commands.common import checked_limit, open_workspace, print_json, say, table, warn
 from batchdeck.core import timefmt
-from batchdeck.core.batches.actions import fetch
-from batchdeck.core.batches.describe import archive_soon, batch_fields
+from batchdeck.core.batches.changes import refresh_batch
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import archive_soon, batch_fields
 from batchdeck.core.errors import ApiFailure, UsageError
 from batchdeck.core.store.batch_repo import STATUS_FILTERS
 from batchdeck.core.sync.turnaround import Turnaround, estimate
@@ -123,7 +123,7 @@ def run_show(args: argparse.Namespace) -> int:
                 raise UsageError(f"batch {batch_id} is not in the cache; run without --cached to fetch it")
         else:
             try:
-                batch = fetch(ws, batch_id)
+                batch = refresh_batch(ws, batch_id)
             except ApiFailure as failure:
                 cached = ws.cache.get(batch_id)
                 if cached is None:
@@ -140,7 +140,7 @@ def run_show(args: argparse.Namespace) -> int:
         if args.json:
             print_json({**batch.to_json(), "turnaround": _turnaround_json(guess)})
             return 0
-        say(_describe(batch, guess, ws))
+        say(_fields_text(batch, guess, ws))
     return 0
 
 
@@ -154,7 +154,7 @@ def _turnaround_json(guess: Turnaround | None) -> dict[str, Any] | None:
     }
 
 
-def _describe(batch: CachedBatch, guess: Turnaround | None, ws: Workspace) -> str:
+def _fields_text(batch: CachedBatch, guess: Turnaround | None, ws: Workspace) -> str:
     lines = batch_fields(batch, guess, ws.api_now())
     width = max(len(k) for k, _ in lines)
     return "\n".join(f"{k.ljust(width)}  {visible(v)}" for k, v in lines)

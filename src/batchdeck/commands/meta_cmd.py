@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from batchdeck.commands.common import open_workspace
-from batchdeck.core.batches.actions import fetch
+from batchdeck.core.batches.changes import refresh_batch
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         batch_id = ws.cache.resolve(args.id)
         if ws.cache.get(batch_id) is None:
-            fetch(ws, batch_id)  # the batch must exist before it is annotated (ApiFailure: exit 1)
+            refresh_batch(ws, batch_id)  # the batch must exist before it is annotated (ApiFailure: exit 1)
         text = args.text.strip()
         ws.cache.set_meta(batch_id, ws.now(), **{args.field: text or None})
         print(f"{batch_id}: {args.field} {'set' if text else 'cleared'}")

@@ -11,6 +11,7 @@ from batchdeck.commands.common import checked_limit, open_workspace, output_file
 from batchdeck.core.errors import UsageError
 from batchdeck.core.results.download import ensure_downloaded, results_path
 from batchdeck.core.results.export import FORMATS, export
+from batchdeck.core.results.filter import ResultFilter, filtered_rows
 from batchdeck.core.store.result_repo import ResultRow, ResultsIndex
 from batchdeck.core.workspace import Workspace
 
@@ -53,7 +54,9 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 def _selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("id", help="batch id (or a unique part after msgbatch_)")
     p.add_argument("--outcome", metavar="O[,O]", help=f"only these outcomes: {', '.join(OUTCOMES)}")
-    p.add_argument("--custom-id", metavar="PATTERN", help="exact id, or a glob like 'ticket-12*'")
+    p.add_argument(
+        "--custom-id", metavar="PATTERN", help="ids starting with it; a glob like '*-retry'; '=ID' for exactly ID"
+    )
     p.add_argument("--error-type", metavar="TYPE", help="only errors of this type (e.g. overloaded_error)")
 
 
@@ -76,8 +79,8 @@ def _rows(ws: Workspace, args: argparse.Namespace, limit: int | None = None) -> 
     ensure_downloaded(ws, batch_id, _progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    index = ResultsIndex(ws.db, ws.profile.name)
-    return batch_id, index.rows(batch_id, outcomes, args.custom_id, args.error_type, limit)
+    flt = ResultFilter(tuple(outcomes), args.error_type, args.custom_id or "")
+    return batch_id, filtered_rows(ws.db, ws.profile.name, batch_id, flt, limit)
 
 
 def run_results(args: argparse.Namespace) -> int:

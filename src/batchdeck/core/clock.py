@@ -22,10 +22,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def frozen(moment: datetime) -> Clock:
-    return lambda: moment
-
-
 def skew_from_date(header: str | None, received: datetime) -> float | None:
     """Seconds to add to our clock to get the API's, from a `Date` header received at `received`
     (our clock). None when the header is missing or unreadable; 0 when within the noise."""

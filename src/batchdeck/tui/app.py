@@ -16,8 +16,8 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from batchdeck.core.batches import rules
-from batchdeck.core.batches.describe import counted
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import counted
 from batchdeck.core.session import Session
 from batchdeck.core.sync.turnaround import estimate
 from batchdeck.core.sync.walk import SyncReport

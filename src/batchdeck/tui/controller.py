@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
-from batchdeck.core.batches import actions
-from batchdeck.core.batches.actions import Outcome
+from batchdeck.core.batches.changes import ChangeResult, cancel_batch, delete_batch
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.session import Session
@@ -144,7 +143,7 @@ class Controller:
         return self.paused
 
     # -- actions ------------------------------------------------------------------------------
-    def run_action(self, verb: str, ids: list[str], act: Callable[..., Outcome]) -> None:
+    def run_action(self, verb: str, ids: list[str], act: Callable[..., ChangeResult]) -> None:
         def work() -> None:
             with self.session.workspace() as ws:
                 self.app.post_message(ActionFinished(verb, [act(ws, batch_id) for batch_id in ids]))
@@ -152,10 +151,10 @@ class Controller:
         self.app.run_worker(work, thread=True, group="action", exit_on_error=False)
 
     def cancel(self, ids: list[str]) -> None:
-        self.run_action("cancel", ids, actions.cancel)
+        self.run_action("cancel", ids, cancel_batch)
 
     def delete(self, ids: list[str]) -> None:
-        self.run_action("delete", ids, actions.delete)
+        self.run_action("delete", ids, delete_batch)
 
     def set_meta(self, batch_id: str, **fields: str | None) -> None:
         def work() -> None:

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from batchdeck.core.batches.describe import status_badge
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import status_badge
 from batchdeck.tui.widgets.columns import sort_key
 
 QUICK_FILTERS: dict[str, Callable[[CachedBatch], bool]] = {

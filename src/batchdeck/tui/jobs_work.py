@@ -84,7 +84,7 @@ class JobsWork:
         self.app.run_worker(work, thread=True, group="job", exit_on_error=False)
 
     def export_job(self, job_id: str) -> None:
-        from batchdeck.core.jobs.export import export_job
+        from batchdeck.core.jobs.export import export_merged
         from batchdeck.core.jobs.merged import job_view
         from batchdeck.core.results.export import export_directory, free_path
 
@@ -94,7 +94,7 @@ class JobsWork:
             with self.session.workspace() as ws:
                 try:
                     view = job_view(ws, job_id, update=True)
-                    report = export_job(ws, view, free_path(directory, f"{job_id}-merged", "jsonl"))
+                    report = export_merged(ws, view, free_path(directory, f"{job_id}-merged", "jsonl"))
                 except BatchdeckError as exc:
                     self.app.post_message(ExportFinished(str(exc), error=True))
                     return

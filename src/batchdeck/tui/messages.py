@@ -6,7 +6,7 @@ from datetime import datetime
 
 from textual.message import Message
 
-from batchdeck.core.batches.actions import Outcome
+from batchdeck.core.batches.changes import ChangeResult
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.sync.walk import SyncReport
@@ -34,7 +34,7 @@ class DataLoaded(Message):
 
 
 class ActionFinished(Message):
-    def __init__(self, verb: str, outcomes: list[Outcome]) -> None:
+    def __init__(self, verb: str, outcomes: list[ChangeResult]) -> None:
         super().__init__()
         self.verb = verb
         self.outcomes = outcomes

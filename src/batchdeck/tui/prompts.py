@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from batchdeck.core.batches import rules
-from batchdeck.core.batches.describe import counted, status_badge
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import counted, status_badge
 from batchdeck.core.batches.rules import Sorted
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.screens.confirm import ConfirmScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from batchdeck.core.batches.describe import counted
+from batchdeck.core.batches.phrases import counted
 from batchdeck.core.jobs.retry import RetryPlan
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.messages import RetryPlanned, RetrySent

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from batchdeck.core.batches.describe import counted
+from batchdeck.core.batches.phrases import counted
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.results.browse import ResultsBrowser
 from batchdeck.core.results.export import export, export_directory, free_path
@@ -42,7 +42,7 @@ class ResultsExport:
         batch_id = self.screen.batch.id
         if subset == "marked":
             return f"{batch_id}-marked"
-        return batch_id if subset == "all" else f"{batch_id}-{self.screen.filter.describe()}".removesuffix("-all")
+        return batch_id if subset == "all" else f"{batch_id}-{self.screen.filter.slug()}".removesuffix("-all")
 
     def quick(self) -> None:
         subset = "marked" if self._marked() else "view"

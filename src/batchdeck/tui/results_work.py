@@ -142,7 +142,7 @@ class ResultsWork:
         from batchdeck.core.watch.batch_end import EndActions, finish_batch
 
         actions = EndActions.from_config(self.session.config, self.session.profile.name)
-        if not actions.describe():
+        if not actions.step_names():
             return False
 
         def work() -> None:

@@ -1,1 +1,1 @@
-"""A batch as the cache knows it (`models`), what may be done to it and why not (`rules`), doing it (`actions`), and describing it for `show`, the detail view and `status`."""
+"""A batch as the cache knows it (`models`), what may be done to it and why not (`rules`), making a change (`changes`: cancel, delete, refresh), and how it reads to a person (`phrases` for `show` and the TUI, `status` for `batchdeck status`)."""

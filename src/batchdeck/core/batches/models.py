@@ -1,4 +1,4 @@
-"""A batch as the cache knows it: the API's fields plus local metadata, and how to describe it."""
+"""A batch as the cache knows it: the API's fields plus local metadata, and its status text and durations."""
 
 from __future__ import annotations
 

@@ -58,10 +58,13 @@ def _delete(batch: CachedBatch) -> Refusal | None:
     return None
 
 
+NOT_ENDED = Refusal("it is still running; its results exist once it ends", "still running")
+
+
 def _needs_results(batch: CachedBatch) -> Refusal | None:
     """Resubmission and export read the results: the batch must have ended and its results be reachable."""
     if batch.processing_status != "ended" and not batch.deleted_at:
-        return Refusal("it is still running; its results exist once it ends", "still running")
+        return NOT_ENDED
     if batch.results_saved:
         return None
     if batch.deleted_at:
@@ -88,6 +91,16 @@ CHECKS: dict[str, Callable[[CachedBatch], Refusal | None]] = {
 NO_JOB = Refusal(
     "it was not submitted through batchdeck, so it has no job (`batchdeck attach ID FILE.jsonl` gives it one)", "no job"
 )
+
+
+def no_originals(batch_id: str) -> Refusal:
+    """Resubmitting sends the original requests again: a batch made outside batchdeck has them only once
+    its request file is attached (the TUI asks for the file instead of refusing)."""
+    return Refusal(
+        "it was not submitted through batchdeck, so its original requests are not kept; attach the request "
+        f"file first: `batchdeck attach {batch_id} FILE.jsonl`",
+        "not submitted through batchdeck",
+    )
 
 
 def refusal(action: str, batch: CachedBatch, readonly: bool = False, in_job: bool | None = None) -> Refusal | None:

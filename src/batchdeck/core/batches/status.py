@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from batchdeck.core import timefmt
-from batchdeck.core.batches.describe import ARCHIVE_DAYS, archive_remaining, archive_soon
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import ARCHIVE_DAYS, archive_remaining, archive_soon
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.workspace import Workspace
 

@@ -47,14 +47,14 @@ class AttachReport:
 
 
 def attach(ws: Workspace, batch_id: str, path: Path) -> AttachReport:
-    from batchdeck.core.batches.actions import fetch
+    from batchdeck.core.batches.changes import refresh_batch
     from batchdeck.core.results.download import ensure_downloaded
     from batchdeck.core.store.result_repo import ResultsIndex
 
     path = path.resolve()
     require_file(path)
     check_all(jsonl_lines(str(path))).raise_if_bad(str(path))
-    batch = fetch(ws, batch_id)  # the batch must exist, and whether it has ended decides the check below
+    batch = refresh_batch(ws, batch_id)  # the batch must exist, and whether it has ended decides the check below
     rows: list[tuple[str, int, int]] = []
     for offset, length, raw in jsonl_lines_with_offsets(str(path)):
         entry, _ = check_request("", raw)

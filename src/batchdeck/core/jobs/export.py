@@ -38,14 +38,16 @@ def _merged_lines(ws: Workspace, view: JobView) -> tuple[list[bytes], int]:
     lines: dict[str, bytes] = {}
     for batch_id, items in spans.items():
         items.sort(key=lambda i: i[1])
-        for (cid, _, _), line in zip(items, read_lines(results_path(ws, batch_id), [(o, n) for _, o, n in items])):
+        for (cid, _, _), line in zip(
+            items, read_lines(results_path(ws, batch_id), [(o, n) for _, o, n in items]), strict=True
+        ):
             lines[cid] = line if line.endswith(b"\n") else line + b"\n"
     order = JobStore(ws.db, ws.profile.name).request_order(view.job.id) or sorted(lines)
     ordered = [lines.pop(c) for c in order if c in lines] + [lines[c] for c in sorted(lines)]
     return ordered, without
 
 
-def export_job(ws: Workspace, view: JobView, target: Path, overwrite: bool = False) -> JobExportReport:
+def export_merged(ws: Workspace, view: JobView, target: Path, overwrite: bool = False) -> JobExportReport:
     if target.exists() and not overwrite:  # before reading every line
         raise UsageError(f"{target} already exists; pass --force to replace it, or choose another file with -o")
     lines, without = _merged_lines(ws, view)

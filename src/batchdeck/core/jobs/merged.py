@@ -134,7 +134,7 @@ def could_be_batch_id(text: str) -> bool:
 
 def refresh(ws: Workspace, submissions: list[Submission], download: bool) -> None:
     """Bring live batches up to date, and download the results of ended ones not kept yet."""
-    from batchdeck.core.batches.actions import fetch
+    from batchdeck.core.batches.changes import refresh_batch
     from batchdeck.core.results.download import ensure_downloaded
 
     for sub in submissions:
@@ -143,7 +143,7 @@ def refresh(ws: Workspace, submissions: list[Submission], download: bool) -> Non
         batch = ws.cache.get(sub.batch_id)
         try:
             if batch is None or (batch.processing_status != "ended" and batch.deleted_at is None):
-                batch = fetch(ws, sub.batch_id)
+                batch = refresh_batch(ws, sub.batch_id)
         except ApiFailure as failure:
             if failure.kind != "not_found":
                 raise

@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+from batchdeck.core.batches import rules
 from batchdeck.core.errors import BatchdeckError, UsageError
 from batchdeck.core.jobs.attach import attachment_path
 from batchdeck.core.jobs.input_check import check_request
@@ -155,10 +156,7 @@ def _target(ws: Workspace, text: str) -> tuple[str, str | None]:
     batch_id = ws.cache.resolve(text)
     job_id = store.job_of_batch(batch_id)
     if job_id is None:
-        raise UsageError(
-            f"{batch_id} was not submitted through batchdeck, so its original requests are not kept; "
-            f"attach the request file first: `batchdeck attach {batch_id} FILE.jsonl`"
-        )
+        raise UsageError(rules.line("resubmit", batch_id, rules.no_originals(batch_id).reason))
     return job_id, batch_id
 
 
@@ -173,8 +171,9 @@ def plan_retry(
     view = job_view(ws, job_id, update=True)
     if batch_id is not None:
         batch = view.batches.get(batch_id)
-        if batch is None or batch.processing_status != "ended":
-            raise UsageError(f"{batch_id} has not ended yet: its failed rows are known only when it has")
+        refused = rules.NOT_ENDED if batch is None else rules.refusal("resubmit", batch)
+        if refused is not None:
+            raise UsageError(rules.line("resubmit", batch_id, refused.reason))
     from batchdeck.core.store.result_repo import ResultsIndex
 
     already = 0

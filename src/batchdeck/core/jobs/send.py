@@ -4,16 +4,11 @@ For each pending part: note the newest batch of the workspace (the *anchor*), co
 intent (`state = intent`, anchor, time), call create once (no SDK retries: see
 `BatchesApi.create`), then record the batch id. A crash between intent and record, an
 answer lost on the way back (timeout, dropped connection), or an answer that is not a batch
-(the API may have made one all the same) leaves the intent open (`uncertain`). Before
-anything is sent again, `reconcile` walks the batch list from the newest batch down to the
-anchor: a batch newer than the anchor, with the same request count, that no
-other part has claimed, is that part's batch and is adopted. The API cannot give back a
-batch's requests, so request count and the time window after the anchor are all it can
-match on. One match is adopted; none means the create never happened and the part goes
-back to pending; several stop with the candidates named, so a human decides (never a
-silent second submission). A lock file keeps two batchdeck processes from sending at once, and
-before anything is sent every open intent of the profile (of any job) is settled, so at most one
-create is ever unsettled: a later batch of the same size can never be taken for an earlier one.
+(the API may have made one all the same) leaves the intent open (`uncertain`), and `reconcile`
+settles it before anything is sent again. A lock file keeps two batchdeck processes from sending
+at once, and before anything is sent every open intent of the profile (of any job) is settled, so
+at most one create is ever unsettled: a later batch of the same size can never be taken for an
+earlier one.
 """
 
 from __future__ import annotations
@@ -23,42 +18,29 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from batchdeck.core import timefmt
 from batchdeck.core.errors import ApiFailure, BatchdeckError
 from batchdeck.core.jobs.attach import attached_lines
-from batchdeck.core.store.job_repo import OPEN_STATES, JobStore, Submission
-from batchdeck.core.sync.walk import ListWalk
+from batchdeck.core.jobs.reconcile import reconcile, record_batch
+from batchdeck.core.store.job_repo import JobStore, Submission
 from batchdeck.core.timefmt import canonical
 from batchdeck.core.workspace import Workspace
 
 RETRYABLE = (429, 503, 529)  # the API answered and did not create: safe to send again
-PAGE = 100
 
 
-@dataclass
-class Hooks:
-    """Test seams: called right after the intent is committed / right after create returns."""
+@dataclass(frozen=True)
+class SendCheckpoints:
+    """Where a caller may step in while a part is sent: right after its intent is committed, and right after
+    create returns (before the batch id is recorded). Crash tests pass these to die at those two points."""
 
     after_intent: Callable[[], None] | None = None
     after_create: Callable[[], None] | None = None
 
 
-HOOKS = Hooks()
-
-
-@dataclass
-class Reconciled:
-    adopted: list[tuple[int, str]] = field(default_factory=list)  # (part, batch id)
-    lost: list[int] = field(default_factory=list)  # parts whose create never happened: pending again
-    settling: list[tuple[int, float]] = field(default_factory=list)  # (part, seconds to wait): too recent to say
-
-    def lines(self, job_id: str) -> list[str]:
-        out = [f"{job_id} part {p}: adopted {b} (created by an earlier, interrupted run)" for p, b in self.adopted]
-        out += [f"{job_id} part {p}: the interrupted create never reached the API; it will be sent" for p in self.lost]
-        return out
+NO_CHECKPOINTS = SendCheckpoints()
 
 
 class Busy(BatchdeckError):
@@ -110,31 +92,6 @@ def _requests(ws: Workspace, store: JobStore, sub: Submission) -> list[dict[str,
     return [json.loads(lines[c]) for c in ids]
 
 
-def _record(ws: Workspace, store: JobStore, sub: Submission, batch: dict[str, Any]) -> None:
-    store.update(sub.job_id, sub.part, state="created", batch_id=batch["id"], error=None)
-    now = ws.now()
-    ws.cache.store([batch], now)
-    job = store.job(sub.job_id)
-    ws.cache.set_meta(
-        batch["id"],
-        now,
-        source_file=job.source_file if job else None,
-        created_by=f"batchdeck {sub.kind} ({sub.job_id} part {sub.part})",
-        parent_batch_id=sub.parent_batch_id,
-        label=_label(job.name if job else sub.job_id, sub),
-    )
-
-
-def _label(name: str, sub: Submission) -> str:
-    """Batches carry no name: the job's name is the label (`nightly · part 2`, `nightly · retry 1`)."""
-    parts = [name]
-    if sub.kind == "retry":
-        parts.append(f"retry {sub.round}")
-    if sub.part > 1 and sub.kind != "retry":
-        parts.append(f"part {sub.part}")
-    return " · ".join(parts)
-
-
 def _create(ws: Workspace, requests: list[dict[str, Any]]) -> dict[str, Any]:
     """One create; API answers that certainly created nothing (429/503/529) are retried a few times."""
     retries = int(ws.setting("sync.max_retries"))
@@ -154,7 +111,7 @@ def is_uncertain(failure: ApiFailure) -> bool:
     return failure.kind in ("network", "malformed") or failure.status in (500, 502, 504)
 
 
-def _send_one(ws: Workspace, store: JobStore, sub: Submission) -> str:
+def _send_one(ws: Workspace, store: JobStore, sub: Submission, checkpoints: SendCheckpoints) -> str:
     requests = _requests(ws, store, sub)
     page = ws.api.list_page(limit=1)
     anchor = page.data[0] if page.data else None
@@ -167,8 +124,8 @@ def _send_one(ws: Workspace, store: JobStore, sub: Submission) -> str:
         intent_at=ws.now(),
         error=None,
     )
-    if HOOKS.after_intent:
-        HOOKS.after_intent()
+    if checkpoints.after_intent:
+        checkpoints.after_intent()
     try:
         batch = _create(ws, requests)
     except ApiFailure as failure:
@@ -184,20 +141,20 @@ def _send_one(ws: Workspace, store: JobStore, sub: Submission) -> str:
             f"matching batch is listed yet; run `batchdeck job reconcile {sub.job_id}` in a while (it "
             "adopts the batch if the API made it; otherwise the next submit or retry sends it)"
         ) from None
-    if HOOKS.after_create:
-        HOOKS.after_create()
-    _record(ws, store, sub, batch)
+    if checkpoints.after_create:
+        checkpoints.after_create()
+    record_batch(ws, store, sub, batch)
     return str(batch["id"])
 
 
-def send_pending(ws: Workspace, job_id: str, progress: Callable[[str], None] | None = None) -> list[str]:
-    """Reconcile, then send every pending part in order; returns the ids of the batches made now."""
-    with sending_lock(ws):
-        return send_pending_locked(ws, job_id, progress)
-
-
-def send_pending_locked(ws: Workspace, job_id: str, progress: Callable[[str], None] | None = None) -> list[str]:
-    """`send_pending` for a caller that already holds `sending_lock`.
+def send_pending_locked(
+    ws: Workspace,
+    job_id: str,
+    progress: Callable[[str], None] | None = None,
+    checkpoints: SendCheckpoints = NO_CHECKPOINTS,
+) -> list[str]:
+    """Reconcile, then send every pending part of a job in order; the ids of the batches made now.
+    The caller holds `sending_lock`.
 
     Every interrupted create of the profile is settled first, not only this job's: a batch sent now
     with the same request count would otherwise be listed above that create's anchor too, and be
@@ -209,7 +166,7 @@ def send_pending_locked(ws: Workspace, job_id: str, progress: Callable[[str], No
     for sub in store.submissions(job_id):
         if sub.state != "pending":
             continue
-        batch_id = _send_one(ws, store, sub)
+        batch_id = _send_one(ws, store, sub, checkpoints)
         made.append(batch_id)
         if progress:
             progress(f"{job_id} part {sub.part}: {batch_id} ({sub.request_count:,} requests)")
@@ -228,88 +185,3 @@ def _settle(ws: Workspace, job_id: str, progress: Callable[[str], None] | None) 
             f"{job_id} part {part}: a create interrupted moments ago may still be being made by the "
             f"API and is not listed yet; run again in {wait:.0f}s (nothing was sent)"
         )
-
-
-def reconcile(ws: Workspace, job_id: str, settle_lost: bool = True) -> Reconciled:
-    """Settle every open intent of a job against the batches the API lists (see the module doc).
-
-    `settle_lost=False` only adopts: right after a lost answer, a batch the API did make might not
-    be listed yet, so "not found" is decided by a later run, not this one."""
-    store = JobStore(ws.db, ws.profile.name)
-    report = Reconciled()
-    open_subs = [s for s in store.submissions(job_id) if s.state in OPEN_STATES]
-    if not open_subs:
-        return report
-    claimed = store.claimed_batches()
-    newer = _batches_newer_than(
-        ws,
-        min(open_subs, key=lambda s: s.anchor_created_at or "").anchor_id or "",
-        min((s.anchor_created_at or "") for s in open_subs),
-    )
-    for sub in open_subs:
-        matches = [
-            b
-            for b in newer
-            if b["id"] not in claimed
-            and _total(b) == sub.request_count
-            and (not sub.anchor_created_at or canonical(b["created_at"]) >= sub.anchor_created_at)
-            and b["id"] != sub.anchor_id
-        ]
-        if len(matches) > 1:
-            shown = ", ".join(b["id"] for b in matches[:5])
-            raise BatchdeckError(
-                f"{job_id} part {sub.part}: several batches could be the one an interrupted run "
-                f"created ({shown}); check them, then adopt one with `batchdeck job reconcile "
-                f"{job_id} --adopt {sub.part}=BATCH_ID`; nothing was sent"
-            )
-        if matches:
-            _record(ws, store, sub, matches[0])
-            claimed.add(matches[0]["id"])
-            report.adopted.append((sub.part, matches[0]["id"]))
-        elif settle_lost and (wait := _settle_wait(ws, sub)) > 0:
-            report.settling.append((sub.part, wait))
-        elif settle_lost:
-            store.update(job_id, sub.part, state="pending", error="an interrupted create never reached the API")
-            report.lost.append(sub.part)
-    return report
-
-
-def _settle_wait(ws: Workspace, sub: Submission) -> float:
-    """Seconds until an unmatched intent may be called lost. A create cut short a moment ago may still
-    be being made by the API (its upload arrived, the answer did not): deciding too early would send
-    it twice."""
-    if not sub.intent_at:
-        return 0.0
-    age = (ws.clock() - timefmt.parse(sub.intent_at)).total_seconds()
-    return max(0.0, float(ws.setting("submit.settle_seconds")) - age)
-
-
-def adopt(ws: Workspace, job_id: str, part: int, batch_id: str) -> None:
-    """A human's decision: this open part's batch is `batch_id`."""
-    store = JobStore(ws.db, ws.profile.name)
-    sub = next((s for s in store.submissions(job_id) if s.part == part), None)
-    if sub is None or sub.state not in OPEN_STATES:
-        raise BatchdeckError(f"{job_id} has no interrupted part {part} to adopt a batch for")
-    _record(ws, store, sub, ws.api.retrieve(batch_id))
-
-
-def _total(batch: dict[str, Any]) -> int:
-    return sum(int(v or 0) for v in (batch.get("request_counts") or {}).values())
-
-
-def _batches_newer_than(ws: Workspace, anchor_id: str, anchor_created_at: str) -> list[dict[str, Any]]:
-    """Batches listed above the anchor (newest first); every batch when the workspace had none."""
-    found: list[dict[str, Any]] = []
-    after: str | None = None
-    walk = ListWalk()  # a list that never ends stops with an error
-    while True:
-        page = ws.api.list_page(limit=PAGE, after_id=after)
-        for batch in page.data:
-            if (anchor_id and batch["id"] == anchor_id) or (
-                anchor_created_at and canonical(batch["created_at"]) < anchor_created_at
-            ):
-                return found
-            found.append(batch)
-        if not page.has_more:
-            return found
-        after = walk.next_cursor(page)

@@ -22,7 +22,7 @@ from typing import Any
 
 from batchdeck.core.errors import UsageError
 from batchdeck.core.jobs.input_check import Entry, check_all, jsonl_lines, require_file
-from batchdeck.core.jobs.send import send_pending_locked, sending_lock
+from batchdeck.core.jobs.send import NO_CHECKPOINTS, SendCheckpoints, send_pending_locked, sending_lock
 from batchdeck.core.jobs.split import Part, split
 from batchdeck.core.jobs.template import TemplateSpec, template_lines
 from batchdeck.core.spend.estimate import CostEstimate, estimate
@@ -150,9 +150,14 @@ def _finished(store: JobStore, job_id: str) -> bool:
 
 
 def submit(
-    ws: Workspace, plan: SubmitPlan, again: bool = False, progress: Callable[[str], None] | None = None
+    ws: Workspace,
+    plan: SubmitPlan,
+    again: bool = False,
+    progress: Callable[[str], None] | None = None,
+    checkpoints: SendCheckpoints = NO_CHECKPOINTS,
 ) -> SubmitResult:
-    """Create the job (or resume the unfinished one of the same content) and send its parts.
+    """Create the job (or resume the unfinished one of the same content) and send its parts
+    (`checkpoints`: see `SendCheckpoints`).
 
     Everything happens under the sending lock, and the same content is looked for again there:
     what the plan saw may be stale by the time the user confirmed."""
@@ -163,14 +168,14 @@ def submit(
             if _finished(store, existing.id):
                 raise already_submitted(plan.source.path, existing.id)
             if store.submissions(existing.id):
-                return SubmitResult(existing.id, send_pending_locked(ws, existing.id, progress), True)
+                return SubmitResult(existing.id, send_pending_locked(ws, existing.id, progress, checkpoints), True)
             store.delete_job(existing.id)  # interrupted before its parts were recorded: start afresh
         job = _new_job(ws, store, plan, claim=existing is None or not again)
         ids = [e.custom_id for e in plan.entries]
         store.add_submissions(
             job.id, [("submit", 0, None, ids[p.start : p.stop], p.bytes) for p in plan.parts], ws.now()
         )
-        return SubmitResult(job.id, send_pending_locked(ws, job.id, progress), False)
+        return SubmitResult(job.id, send_pending_locked(ws, job.id, progress, checkpoints), False)
 
 
 def _new_job(ws: Workspace, store: JobStore, plan: SubmitPlan, claim: bool) -> Job:

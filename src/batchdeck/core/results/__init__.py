@@ -1,1 +1,1 @@
-"""A batch's results: downloading and indexing them once, browsing and filtering the index, one result made readable, and exporting."""
+"""A batch's results: parsing a body into index rows (`ingest`), downloading and keeping it (`download`, `lock`, `result_set`, `reindex`), the one filter language (`filter`), paged browsing (`browse`), one result made readable (`detail`), and exporting (`export`)."""

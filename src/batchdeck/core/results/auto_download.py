@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from batchdeck.core.batches.describe import ARCHIVE_DAYS
+from batchdeck.core.batches.phrases import ARCHIVE_DAYS
 from batchdeck.core.ids import is_batch_id
 from batchdeck.core.timefmt import iso
 from batchdeck.core.workspace import Workspace

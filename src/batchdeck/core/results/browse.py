@@ -12,58 +12,19 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from batchdeck.core.results.filter import ALL_ROWS, ResultFilter
 from batchdeck.core.store.db import Database
 from batchdeck.core.store.result_repo import ROW_COLUMNS, ResultRow
 
 PAGE_ROWS = 256
 PAGES_KEPT = 64  # 16,384 rows: a few screens either way of wherever the user is
-GLOB_CHARS = "*?["
-
-
-@dataclass(frozen=True)
-class ResultFilter:
-    """What the view shows: outcomes (empty: all), an error type, and a custom_id search.
-
-    The search is a prefix (so typing narrows as you go, and an exact id comes first), or a glob
-    when it holds `*`, `?` or `[` (`ticket-12*`, `*-retry`)."""
-
-    outcomes: tuple[str, ...] = ()
-    error_type: str | None = None
-    search: str = ""
-
-    def where(self) -> tuple[str, list[Any]]:
-        sql, args = "", []
-        if self.outcomes:
-            sql += f" AND outcome IN ({', '.join('?' * len(self.outcomes))})"
-            args += list(self.outcomes)
-            if "succeeded" not in self.outcomes:
-                sql += " AND outcome != 'succeeded'"  # the partial index of failed rows serves this
-        if self.error_type:
-            sql += " AND error_type = ?"
-            args.append(self.error_type)
-        if self.search:
-            sql += " AND custom_id GLOB ?"
-            args.append(self.search if any(c in self.search for c in GLOB_CHARS) else _glob_escape(self.search) + "*")
-        return sql, args
-
-    def describe(self) -> str:
-        """A short name for file names and titles: `errored`, `search-ticket-12`, or `all`."""
-        parts = list(self.outcomes) + ([self.error_type] if self.error_type else [])
-        if self.search:
-            parts.append("search-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in self.search))
-        return "-".join(parts) or "all"
-
-
-def _glob_escape(text: str) -> str:
-    return "".join(f"[{c}]" if c in GLOB_CHARS + "]" else c for c in text)
 
 
 class ResultsBrowser:
-    def __init__(self, db_path: Path, profile: str, batch_id: str, flt: ResultFilter = ResultFilter()) -> None:
+    def __init__(self, db_path: Path, profile: str, batch_id: str, flt: ResultFilter = ALL_ROWS) -> None:
         self.db = Database(db_path)
         self.profile = profile
         self.batch_id = batch_id
@@ -115,10 +76,6 @@ class ResultsBrowser:
                 (self.profile, self.batch_id),
             )
         }
-
-    def cached_page(self, number: int) -> list[ResultRow] | None:
-        with self._lock:
-            return self._pages.get(number)
 
     def page(self, number: int) -> list[ResultRow]:
         """Rows number*256 … number*256+255 of the current filter, in custom_id order."""

@@ -34,7 +34,7 @@ class ResultDetail:
         return joined or self.error or ""
 
 
-def describe(line: bytes, row: ResultRow) -> ResultDetail:
+def result_detail(line: bytes, row: ResultRow) -> ResultDetail:
     """The detail of one raw line as kept on disk (falls back to the index row if the line is unreadable)."""
     try:
         result = json.loads(line)["result"]

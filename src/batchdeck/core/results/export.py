@@ -72,7 +72,7 @@ def spreadsheet_safe(value: Any) -> Any:
 
 def _lines(source: Path, rows: list[ResultRow]) -> Iterator[tuple[ResultRow, bytes]]:
     ordered = sorted(rows, key=lambda r: r.line_offset)  # file order: raw exports read like the original
-    yield from zip(ordered, read_lines(source, [(r.line_offset, r.line_length) for r in ordered]))
+    yield from zip(ordered, read_lines(source, [(r.line_offset, r.line_length) for r in ordered]), strict=True)
 
 
 def _render(fmt: str, pairs: Iterable[tuple[ResultRow, bytes]]) -> Iterator[bytes]:
@@ -167,10 +167,8 @@ PROGRESS_ROWS = 1000
 def _counted(
     pairs: Iterable[tuple[ResultRow, bytes]], progress: Callable[[int], None]
 ) -> Iterator[tuple[ResultRow, bytes]]:
-    done = 0
-    for pair in pairs:
+    for done, pair in enumerate(pairs, start=1):
         yield pair
-        done += 1
         if done % PROGRESS_ROWS == 0:
             progress(done)
 
@@ -190,18 +188,6 @@ def free_path(directory: Path, stem: str, fmt: str) -> Path:
         candidate = inside(directory, f"{stem}-{number}{suffix}")
         number += 1
     return candidate
-
-
-def format_for(path: Path, default: str = "jsonl") -> str:
-    """The format a file name asks for: `.csv` is csv, `.text.jsonl` is text, `.jsonl`/`.json` raw lines."""
-    name = path.name.lower()
-    if name.endswith(".csv"):
-        return "csv"
-    if name.endswith(".text.jsonl") or name.endswith(".txt"):
-        return "text"
-    if name.endswith(".jsonl") or name.endswith(".json"):
-        return "jsonl"
-    return default
 
 
 def export_saved(ws: Workspace, batch_id: str, directory: Path, fmt: str = "jsonl") -> ExportReport:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from batchdeck.core.config import config_file as config_mod
 from batchdeck.core.errors import CacheError
-from batchdeck.core.results.download import reindex_saved
+from batchdeck.core.results.reindex import reindex_saved
 from batchdeck.core.spend.pricing import PriceBook
 from batchdeck.core.store.batch_repo import BatchCache
 from batchdeck.core.store.db import Database, salvage_local_tables, set_aside

@@ -164,15 +164,9 @@ class ResultsIndex:
             row["error"],
         )
 
-    def rows(
-        self,
-        batch_id: str,
-        outcomes: Sequence[str] = (),
-        pattern: str | None = None,
-        error_type: str | None = None,
-        limit: int | None = None,
-    ) -> list[ResultRow]:
-        """Rows by custom_id order; `pattern` is exact, a prefix ending in `*`, or any glob."""
+    def rows(self, batch_id: str, outcomes: Sequence[str] = (), limit: int | None = None) -> list[ResultRow]:
+        """Rows by custom_id order, of these outcomes (all when empty). A search by custom_id or error
+        type goes through `core.results.filter`, the one filter language of the CLI and the TUI."""
         sql = f"SELECT {', '.join(ROW_COLUMNS)} FROM results WHERE profile = ? AND batch_id = ?"
         args: list[Any] = [self.profile, batch_id]
         if outcomes:
@@ -180,12 +174,6 @@ class ResultsIndex:
             args += list(outcomes)
             if "succeeded" not in outcomes:
                 sql += " AND outcome != 'succeeded'"  # lets SQLite use the partial index of failed rows
-        if error_type:
-            sql += " AND error_type = ?"
-            args.append(error_type)
-        if pattern:
-            sql += " AND custom_id GLOB ?" if any(c in pattern for c in "*?[") else " AND custom_id = ?"
-            args.append(pattern)
         sql += " ORDER BY custom_id"
         if limit:
             sql += " LIMIT ?"

@@ -55,7 +55,7 @@ class EndActions:
     def wants_results(self) -> bool:
         return self.download or bool(self.export_dir)
 
-    def describe(self) -> list[str]:
+    def step_names(self) -> list[str]:
         """Short phrases for the start-up line: `download`, `export csv to DIR`, `on-end command`, `webhook`."""
         parts = ["download results"] if self.download else []
         parts += [f"export {self.export_format} to {self.export_dir}"] if self.export_dir else []

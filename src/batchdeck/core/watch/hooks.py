@@ -9,9 +9,8 @@ webhook gets a small JSON document, with a timeout per attempt and a bounded ret
 A failure of either comes back as one line of text; nothing here raises for it (Ctrl-C and the
 stop signals still go through, and stop a running command's process group on the way).
 
-The TUI calls `fire_hooks(config, profile, batch, results_path, export_path)` from a worker
-thread when a batch ends; `watch` goes through `core.batch_end.finish_batch`, which also
-downloads and exports first.
+`run_hooks` runs both for one ended batch; the TUI and `watch` go through `watch.batch_end.finish_batch`,
+which also downloads and exports first.
 """
 
 from __future__ import annotations
@@ -94,7 +93,7 @@ def clean_env(secrets: list[str], key_vars: list[str], base: Mapping[str, str] =
 def run_on_end(command: str, env: dict[str, str], timeout: float, secrets: list[str]) -> HookOutcome:
     """Run `command` in a shell; its output is kept (tail shown on failure), the whole group killed on timeout."""
     try:
-        output = tempfile.TemporaryFile()
+        output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the `with` below; opened apart to report failure)
     except OSError as exc:
         return HookOutcome(
             "on_end", False, f"on-end command not run: no temporary file for its output ({exc.strerror or exc})"
@@ -277,16 +276,3 @@ def run_hooks(
             payload = webhook_payload(profile.name, batch, results_path, export_path)
             outcomes.append(post_webhook(url, payload, timeout=seconds))
     return outcomes
-
-
-def fire_hooks(
-    config: Config,
-    profile: Profile,
-    batch: CachedBatch,
-    results_path: Path | None = None,
-    export_path: Path | None = None,
-) -> list[str]:
-    """The configured `hooks.on_end` and `hooks.webhook` for one ended batch; returns the problems
-    (empty when all went well or none is configured). Blocking (up to about `hooks.timeout` for the
-    command plus three webhook attempts), so call it from a worker thread. Never raises for a hook's failure."""
-    return [o.message for o in run_hooks(config, profile, batch, results_path, export_path) if not o.ok]

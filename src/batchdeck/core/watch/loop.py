@@ -209,7 +209,7 @@ class Watch:
                     "action", outcome.message, None, batch_id=batch.id, action=outcome.name, ok=outcome.ok
                 )
         elif before is None:
-            yield self._event("watching", self._describe(batch), batch)
+            yield self._event("watching", self._watching_line(batch), batch)
         else:
             yield self._event(
                 "status", f"batch {name_of(batch)}: {before.replace('_', ' ')} → {status.replace('_', ' ')}", batch
@@ -232,7 +232,7 @@ class Watch:
                 )
             ]
 
-    def _describe(self, batch: CachedBatch) -> str:
+    def _watching_line(self, batch: CachedBatch) -> str:
         now = self.ws.api_now()
         text = (
             f"batch {name_of(batch)}: {batch.status_text()}, {batch.counts.total:,} request"

@@ -21,5 +21,5 @@ class PollSchedule:
             self.failures = 0
             return self.live_seconds if live else self.idle_seconds
         self.failures += 1
-        backoff = min(MAX_BACKOFF_SECONDS, self.live_seconds * 2**self.failures)
+        backoff = min(MAX_BACKOFF_SECONDS, self.live_seconds * 2.0**self.failures)
         return max(backoff, retry_after or 0.0)

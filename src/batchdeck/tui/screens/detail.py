@@ -13,8 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from batchdeck.core.batches import rules
-from batchdeck.core.batches.describe import batch_fields
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import batch_fields
 from batchdeck.core.clock import Clock
 from batchdeck.core.sync.turnaround import Turnaround
 from batchdeck.core.terminal_text import visible

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from batchdeck.core.batches.describe import counted, status_badge
+from batchdeck.core.batches.phrases import counted, status_badge
 from batchdeck.core.jobs.merged import JobView
 from batchdeck.core.terminal_text import visible
 

@@ -20,11 +20,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from batchdeck.core.batches.describe import counted, results_text
 from batchdeck.core.batches.models import CachedBatch
-from batchdeck.core.results.browse import PAGE_ROWS, ResultFilter, ResultsBrowser
-from batchdeck.core.results.detail import ResultDetail, describe
+from batchdeck.core.batches.phrases import counted, results_text
+from batchdeck.core.results.browse import PAGE_ROWS, ResultsBrowser
+from batchdeck.core.results.detail import ResultDetail, result_detail
 from batchdeck.core.results.download import read_lines
+from batchdeck.core.results.filter import ResultFilter
 from batchdeck.core.session import Session
 from batchdeck.core.store.result_repo import ResultRow, ResultsIndex
 from batchdeck.core.terminal_text import visible
@@ -229,7 +230,7 @@ class ResultsScreen(Screen[None]):
             except OSError as exc:
                 self.query_one(ResultPane).show(None, False, f"cannot read {self.results_file}: {exc.strerror}")
                 return
-            self.detail = describe(line, row)
+            self.detail = result_detail(line, row)
         self.query_one(ResultPane).show(self.detail, self.show_thinking, "no result matches" if self.total == 0 else "")
 
     # -- text ---------------------------------------------------------------------------------

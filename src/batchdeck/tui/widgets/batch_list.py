@@ -16,8 +16,8 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from batchdeck.core.batches.describe import archive_soon
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import archive_soon
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.tui.widgets.columns import COLUMNS, STATUS_MIN, cell, fit, label_need, status_class, status_need, widths
 from batchdeck.tui.widgets.cursor_view import CursorView

@@ -10,8 +10,8 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 
 from batchdeck.core import timefmt
-from batchdeck.core.batches.describe import archive_remaining, archive_soon, status_badge
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import archive_remaining, archive_soon, status_badge
 from batchdeck.core.terminal_text import visible
 
 

@@ -16,8 +16,8 @@ from datetime import datetime
 from textual.widgets import Static
 
 from batchdeck.core import timefmt
-from batchdeck.core.batches.describe import counted
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import counted
 from batchdeck.core.clock import Clock
 from batchdeck.core.sync.turnaround import Turnaround, overdue
 from batchdeck.core.terminal_text import visible

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from batchdeck.core.batches.describe import counted
+from batchdeck.core.batches.phrases import counted
 from batchdeck.core.results.detail import ResultDetail
 from batchdeck.core.terminal_text import visible, visible_block
 

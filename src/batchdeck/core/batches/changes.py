@@ -1,4 +1,7 @@
-"""Operations that change a batch: the API call, then the cache, so the two never disagree."""
+"""Changing a batch (cancel, delete) and refreshing one: the API call, then the cache, so the two never disagree.
+
+Whether a change may be made, and why not, is `rules`; `check_change` asks it about the batch as the API has it now.
+"""
 
 from __future__ import annotations
 
@@ -11,34 +14,34 @@ from batchdeck.core.workspace import Workspace
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ChangeResult:
     batch_id: str
     ok: bool
     message: str
 
 
-def cancel(ws: Workspace, batch_id: str) -> Outcome:
+def cancel_batch(ws: Workspace, batch_id: str) -> ChangeResult:
     try:
         batch = ws.api.cancel(batch_id)
     except ApiFailure as failure:
-        return Outcome(batch_id, False, str(failure))
+        return ChangeResult(batch_id, False, str(failure))
     ws.cache.store([batch], ws.now())
-    return Outcome(batch_id, True, f"{batch_id}: {batch['processing_status'].replace('_', ' ')}")
+    return ChangeResult(batch_id, True, f"{batch_id}: {batch['processing_status'].replace('_', ' ')}")
 
 
-def delete(ws: Workspace, batch_id: str) -> Outcome:
+def delete_batch(ws: Workspace, batch_id: str) -> ChangeResult:
     """Delete remotely; the cache keeps the batch (marked deleted) and all its local metadata."""
     try:
         ws.api.delete(batch_id)
     except ApiFailure as failure:
         if failure.kind == "not_found":
             ws.cache.mark_deleted([batch_id], ws.now())
-        return Outcome(batch_id, False, str(failure))
+        return ChangeResult(batch_id, False, str(failure))
     ws.cache.mark_deleted([batch_id], ws.now())
-    return Outcome(batch_id, True, f"{batch_id}: deleted")
+    return ChangeResult(batch_id, True, f"{batch_id}: deleted")
 
 
-def fetch(ws: Workspace, batch_id: str) -> CachedBatch:
+def refresh_batch(ws: Workspace, batch_id: str) -> CachedBatch:
     """Refresh one batch from the API into the cache and return it."""
     ws.cache.store([ws.api.retrieve(batch_id)], ws.now())
     batch = ws.cache.get(batch_id)
@@ -46,11 +49,11 @@ def fetch(ws: Workspace, batch_id: str) -> CachedBatch:
     return batch
 
 
-def checked(ws: Workspace, action: str, batch_id: str) -> tuple[CachedBatch | None, str | None]:
+def check_change(ws: Workspace, action: str, batch_id: str) -> tuple[CachedBatch | None, str | None]:
     """The batch as the API has it now (one retrieve), and the one line saying why `action` cannot be
     done to it (None when it can). Nothing is changed: this runs before the call that would change it."""
     try:
-        batch: CachedBatch | None = fetch(ws, batch_id)
+        batch: CachedBatch | None = refresh_batch(ws, batch_id)
     except ApiFailure as failure:
         batch = ws.cache.get(batch_id)
         if failure.kind != "not_found" or batch is None:

@@ -30,7 +30,7 @@ def status_badge(batch: CachedBatch, short: bool = False) -> str:
         return "ended"
     numbers = (counts.errored, counts.expired, counts.canceled)
     words = (abbrev if short else full for full, abbrev in FAILURE_WORDS)
-    return " · ".join(["ended", *(f"{n:,} {word}" for n, word in zip(numbers, words) if n)])
+    return " · ".join(["ended", *(f"{n:,} {word}" for n, word in zip(numbers, words, strict=True) if n)])
 
 
 def archive_remaining(batch: CachedBatch, now: datetime) -> float:

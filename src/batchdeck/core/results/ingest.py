@@ -1,0 +1,178 @@
+"""Parsing a results body into index rows: bytes in, one row per result line out, nothing else.
+
+No network, no files, no database: `LineIndexer` cuts a stream of chunks into lines (wherever the
+chunks break), parses each line and gives its index row (custom_id, outcome, error, stop_reason,
+model, tokens, cost, and where the line sits in the body); `ingest` drives it over a stream and
+hands the rows on in batches of FLUSH_ROWS, so memory stays flat whatever the size. A line that
+does not parse, or is longer than LINE_MAX (never held in memory), is counted as malformed with
+its line number; a body that ends inside such a line was cut.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from batchdeck.core.spend.pricing import PriceBook, Usage
+
+FLUSH_ROWS = 5_000
+MALFORMED_KEPT = 50
+# A result line is the model's answer in JSON: 128k output tokens at ~4 bytes a token, escaped,
+# is about 1-2 MB, so 8 MiB is generous.
+LINE_MAX = 8 << 20
+
+Progress = Callable[[int, int], None]  # (bytes so far, rows so far)
+
+
+@dataclass
+class IngestReport:
+    batch_id: str
+    path: Path
+    bytes: int = 0
+    rows: int = 0
+    malformed: int = 0
+    malformed_lines: list[int] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    cost: float = 0.0
+    standard_cost: float = 0.0
+    unpriced: int = 0
+    seconds: float = 0.0
+    cut: bool = False  # the body ended inside a line that does not parse (it counts as no result)
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{n:,} {k}" for k, n in sorted(self.outcomes.items()))
+        text = f"{self.batch_id}: {self.rows:,} results ({parts}), {self.bytes / 1e6:.1f} MB in {self.seconds:.1f}s"
+        if self.malformed:
+            text += f"; {self.malformed} malformed line(s), first at line {self.malformed_lines[0]}"
+        return text
+
+
+def index_row(obj: dict[str, Any], prices: PriceBook, offset: int, length: int) -> tuple[Any, ...]:
+    """The index columns of one result line (see `result_repo.ROW_COLUMNS`)."""
+    custom_id = obj["custom_id"]
+    result = obj["result"]
+    outcome = result["type"]
+    if not isinstance(custom_id, str) or not isinstance(outcome, str):
+        raise ValueError("custom_id and result.type must be strings")
+    if outcome == "succeeded":
+        message = result.get("message") or {}
+        model = message.get("model")
+        usage = Usage.from_api(message.get("usage") or {})
+        return (
+            custom_id,
+            outcome,
+            None,
+            None,
+            message.get("stop_reason"),
+            model,
+            usage.input,
+            usage.output,
+            usage.cache_write_5m + usage.cache_write_1h,
+            usage.cache_read,
+            prices.batch_cost(model, usage),
+            offset,
+            length,
+        )
+    error_type = error_message = None
+    if outcome == "errored":
+        envelope = result.get("error") or {}
+        nested = envelope.get("error")
+        inner = nested if isinstance(nested, dict) else envelope
+        error_type, error_message = inner.get("type"), inner.get("message")
+    return (custom_id, outcome, error_type, error_message, None, None, 0, 0, 0, 0, None, offset, length)
+
+
+class LineIndexer:
+    """Cuts a byte stream into lines and turns each into an index row, remembering offsets.
+
+    Linear in the body's size: each chunk is searched once, and a line's pieces are joined once
+    at its end. A line longer than `line_max` is dropped as it arrives (a malformed line).
+    """
+
+    def __init__(self, prices: PriceBook, report: IngestReport, line_max: int = LINE_MAX) -> None:
+        self.prices = prices
+        self.report = report
+        self.line_max = line_max
+        self.parts: list[bytes] = []  # the pieces of the line under way (none once it is too long)
+        self.pending = 0  # its size so far
+        self.offset = 0  # file offset of the line under way
+        self.line_number = 0
+        self.cut = False  # the body ended inside a line that does not parse
+
+    def feed(self, chunk: bytes) -> Iterator[tuple[Any, ...]]:
+        start = 0
+        while (end := chunk.find(b"\n", start)) != -1:
+            yield from self._end(chunk[start : end + 1])
+            start = end + 1
+        if start < len(chunk):
+            self._keep(chunk[start:] if start else chunk)
+
+    def finish(self) -> Iterator[tuple[Any, ...]]:
+        """The last line, when the body does not end with a newline."""
+        if self.pending:
+            malformed = self.report.malformed
+            yield from self._end(b"")
+            self.cut = self.report.malformed > malformed
+
+    def _keep(self, piece: bytes) -> None:
+        self.pending += len(piece)
+        if self.pending > self.line_max:
+            self.parts.clear()
+        else:
+            self.parts.append(piece)
+
+    def _end(self, piece: bytes) -> Iterator[tuple[Any, ...]]:
+        size = self.pending + len(piece)
+        raw: bytes | None = None  # too long: not kept, a malformed line
+        if size <= self.line_max:
+            raw = b"".join([*self.parts, piece]) if self.parts else piece
+        self.parts.clear()
+        self.pending = 0
+        yield from self._line(raw, size)
+
+    def _line(self, raw: bytes | None, size: int) -> Iterator[tuple[Any, ...]]:
+        self.line_number += 1
+        offset = self.offset
+        self.offset += size
+        if raw is not None and not raw.strip():
+            return
+        try:
+            if raw is None:
+                raise ValueError("line too long")
+            row = index_row(json.loads(raw), self.prices, offset, size)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            self.report.malformed += 1
+            if len(self.report.malformed_lines) < MALFORMED_KEPT:
+                self.report.malformed_lines.append(self.line_number)
+            return
+        self.report.rows += 1
+        yield row
+
+
+def ingest(
+    chunks: Iterable[bytes],
+    indexer: LineIndexer,
+    add: Callable[[list[tuple[Any, ...]]], None],
+    progress: Progress | None = None,
+) -> None:
+    """Index every line of `chunks`, handing the rows to `add` every FLUSH_ROWS rows (and the rest at the end).
+
+    `add` is where the rows go (`ResultsIndex.add` for one batch; a list's `extend` in a test)."""
+    report = indexer.report
+    buffer: list[tuple[Any, ...]] = []
+    for chunk in chunks:
+        report.bytes += len(chunk)
+        buffer.extend(indexer.feed(chunk))
+        if len(buffer) >= FLUSH_ROWS:
+            add(buffer)
+            buffer = []
+            if progress:
+                progress(report.bytes, report.rows)
+    buffer.extend(indexer.finish())
+    report.cut = indexer.cut
+    add(buffer)
+    if progress:
+        progress(report.bytes, report.rows)
