@@ -13,7 +13,9 @@ from batchdeck.core.batches.changes import refresh_batch
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.config import config_file as config_mod
 from batchdeck.core.watch.batch_end import EndActions, finish_batch
-from batchdeck.core.watch.hooks import HookOutcome, check_webhook_url, clean_env, post_webhook, run_hooks, run_on_end
+from batchdeck.core.watch.hooks import clean_env, run_hooks, run_on_end
+from batchdeck.core.watch.outcome import HookOutcome
+from batchdeck.core.watch.webhook import check_webhook_url, post_webhook
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request

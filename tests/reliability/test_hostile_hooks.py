@@ -25,8 +25,10 @@ import pytest
 
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.config import paths
-from batchdeck.core.watch.hooks import HookOutcome, post_webhook, run_on_end
+from batchdeck.core.watch.hooks import run_on_end
 from batchdeck.core.watch.loop import Watch
+from batchdeck.core.watch.outcome import HookOutcome
+from batchdeck.core.watch.webhook import post_webhook
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp

@@ -17,8 +17,9 @@ from batchdeck.core.results.export import FORMATS
 from batchdeck.core.stop_signals import Stopped, on_stop_signals, raise_stopped
 from batchdeck.core.terminal_text import visible
 from batchdeck.core.watch.batch_end import EndActions, finish_batch
-from batchdeck.core.watch.hooks import HookOutcome, check_webhook_url
 from batchdeck.core.watch.loop import EXIT_FAILED_ROWS, UNTIL, Sleep, Watch, WatchEvent
+from batchdeck.core.watch.outcome import HookOutcome
+from batchdeck.core.watch.webhook import check_webhook_url
 from batchdeck.core.workspace import Workspace
 
 SLEEP: Sleep = time.sleep  # how time passes between polls (tests make it move the emulator's clock)

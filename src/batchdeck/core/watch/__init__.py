@@ -1,1 +1,1 @@
-"""Headless watching: the poll loop and its schedule, what is done when a batch ends, user hooks (shell command and webhook), and the one-line notices."""
+"""Headless watching: the poll loop (`loop`) and its schedule, what is done when a batch ends (`batch_end`), the user's end-of-batch hooks (`hooks`: the shell command; `webhook`), what each step did (`outcome`), and the one-line notices (`notify`)."""

@@ -18,7 +18,8 @@ from batchdeck.core.results.download import ensure_downloaded, results_path
 from batchdeck.core.results.export import FORMATS, export_saved
 from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.terminal_text import visible
-from batchdeck.core.watch.hooks import HookOutcome, run_hooks
+from batchdeck.core.watch.hooks import run_hooks
+from batchdeck.core.watch.outcome import HookOutcome
 from batchdeck.core.workspace import Workspace
 
 

@@ -25,8 +25,8 @@ from batchdeck.core import timefmt
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.errors import ApiFailure, BatchdeckError
 from batchdeck.core.terminal_text import visible
-from batchdeck.core.watch.hooks import HookOutcome
 from batchdeck.core.watch.notify import ending_message
+from batchdeck.core.watch.outcome import HookOutcome
 from batchdeck.core.watch.poll_schedule import PollSchedule
 from batchdeck.core.workspace import Workspace
 
