@@ -11,7 +11,9 @@ from typing import Any
 from batchdeck.commands.demo_job import submit_in_background
 from batchdeck.commands.tui_cmd import QuitOnSignal, require_terminal
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.core.config.config_file import Config, Profile
+from batchdeck.core.config.model import Config
+from batchdeck.core.config.profiles import Profile
+from batchdeck.core.config.secret import Secret
 from batchdeck.core.session import Session
 from batchdeck.core.stop_signals import STOP_SIGNALS, Stopped, on_stop_signals
 
@@ -39,7 +41,7 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def demo_session(base_url: str, home: Path, clock: Clock = utcnow) -> Session:
     """A profile for the emulator, kept in memory only, and a cache in `home`."""
-    profile = Profile("demo", api_key="demo-key-not-secret", base_url=base_url)
+    profile = Profile("demo", api_key=Secret("demo-key-not-secret"), base_url=base_url)
     config = Config(home / "config.toml", default_profile="demo", profiles={"demo": profile})
     return Session(config, profile, db_path=home / "cache.db", clock=clock)
 

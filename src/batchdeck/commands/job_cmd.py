@@ -11,7 +11,6 @@ from batchdeck.core.errors import UsageError
 from batchdeck.core.jobs.export import export_job
 from batchdeck.core.jobs.merged import job_view, resolve_job
 from batchdeck.core.jobs.send import adopt, reconcile, sending_lock
-from batchdeck.core.store.job_repo import JobStore
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -54,7 +53,7 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
-        store = JobStore(ws.db, ws.profile.name)
+        store = ws.jobs
         rows = [(j, store.submissions(j.id)) for j in store.jobs()]
     if args.json:
         print_json(
@@ -105,7 +104,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
                 part, sep, batch_id = args.adopt.partition("=")
                 if not sep or not part.isdigit():
                     raise UsageError("--adopt takes PART=BATCH_ID, like --adopt 2=msgbatch_…")
-                adopt(ws, job_id, int(part), ws.cache.resolve(batch_id))
+                adopt(ws, job_id, int(part), ws.batches.resolve(batch_id))
                 say(f"{job_id} part {part}: adopted {batch_id}")
                 return 0
             lines = reconcile(ws, job_id).lines(job_id)

@@ -11,7 +11,7 @@ from batchdeck.commands.common import checked_limit, open_workspace, output_file
 from batchdeck.core.errors import UsageError
 from batchdeck.core.results.download import ensure_downloaded, results_path
 from batchdeck.core.results.export import FORMATS, export
-from batchdeck.core.store.result_repo import ResultRow, ResultsIndex
+from batchdeck.core.store.result_repo import ResultRow
 from batchdeck.core.workspace import Workspace
 
 OUTCOMES = ("succeeded", "errored", "canceled", "expired")
@@ -72,11 +72,11 @@ def _progress(total_bytes: int, rows: int) -> None:
 
 def _rows(ws: Workspace, args: argparse.Namespace, limit: int | None = None) -> tuple[str, list[ResultRow]]:
     outcomes = _outcomes(args.outcome)
-    batch_id = ws.cache.resolve(args.id)
+    batch_id = ws.batches.resolve(args.id)
     ensure_downloaded(ws, batch_id, _progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    index = ResultsIndex(ws.db, ws.profile.name)
+    index = ws.results
     return batch_id, index.rows(batch_id, outcomes, args.custom_id, args.error_type, limit)
 
 
@@ -107,7 +107,7 @@ def run_results(args: argparse.Namespace) -> int:
                 ],
             )
         )
-        result_set = ResultsIndex(ws.db, ws.profile.name).result_set(batch_id)
+        result_set = ws.results.result_set(batch_id)
         if result_set and result_set.cost_usd is not None:
             print(
                 f"batch cost ${result_set.cost_usd:.4f} at batch prices (standard ${result_set.standard_cost_usd:.4f})"

@@ -113,9 +113,9 @@ def _requests(ws: Workspace, store: JobStore, sub: Submission) -> list[dict[str,
 def _record(ws: Workspace, store: JobStore, sub: Submission, batch: dict[str, Any]) -> None:
     store.update(sub.job_id, sub.part, state="created", batch_id=batch["id"], error=None)
     now = ws.now()
-    ws.cache.store([batch], now)
+    ws.batches.store([batch], now)
     job = store.job(sub.job_id)
-    ws.cache.set_meta(
+    ws.batches.set_meta(
         batch["id"],
         now,
         source_file=job.source_file if job else None,
@@ -137,7 +137,7 @@ def _label(name: str, sub: Submission) -> str:
 
 def _create(ws: Workspace, requests: list[dict[str, Any]]) -> dict[str, Any]:
     """One create; API answers that certainly created nothing (429/503/529) are retried a few times."""
-    retries = int(ws.setting("sync.max_retries"))
+    retries = ws.settings.sync.max_retries
     for attempt in range(retries + 1):
         try:
             return ws.api.create(requests)
@@ -202,7 +202,7 @@ def send_pending_locked(ws: Workspace, job_id: str, progress: Callable[[str], No
     Every interrupted create of the profile is settled first, not only this job's: a batch sent now
     with the same request count would otherwise be listed above that create's anchor too, and be
     adopted by it (its own rows lost, and ours sent again when this job is reconciled)."""
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     made: list[str] = []
     for open_job in [*(j for j in store.open_jobs() if j != job_id), job_id]:
         _settle(ws, open_job, progress)
@@ -235,7 +235,7 @@ def reconcile(ws: Workspace, job_id: str, settle_lost: bool = True) -> Reconcile
 
     `settle_lost=False` only adopts: right after a lost answer, a batch the API did make might not
     be listed yet, so "not found" is decided by a later run, not this one."""
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     report = Reconciled()
     open_subs = [s for s in store.submissions(job_id) if s.state in OPEN_STATES]
     if not open_subs:
@@ -281,12 +281,12 @@ def _settle_wait(ws: Workspace, sub: Submission) -> float:
     if not sub.intent_at:
         return 0.0
     age = (ws.clock() - timefmt.parse(sub.intent_at)).total_seconds()
-    return max(0.0, float(ws.setting("submit.settle_seconds")) - age)
+    return max(0.0, ws.settings.submit.settle_seconds - age)
 
 
 def adopt(ws: Workspace, job_id: str, part: int, batch_id: str) -> None:
     """A human's decision: this open part's batch is `batch_id`."""
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     sub = next((s for s in store.submissions(job_id) if s.part == part), None)
     if sub is None or sub.state not in OPEN_STATES:
         raise BatchdeckError(f"{job_id} has no interrupted part {part} to adopt a batch for")

@@ -265,7 +265,7 @@ def download(
     When another process was saving the same batch meanwhile, its complete copy is the answer.
     """
     final = results_path(ws, batch_id)
-    index = ResultsIndex(ws.db, ws.profile.name)
+    index = ws.results
     with batch_lock(final, progress) as waited:
         saved = index.result_set(batch_id)
         if waited and saved is not None and saved.complete and final.exists():
@@ -456,7 +456,7 @@ def reindex_saved(db: Database, results_root: Path, prices: PriceBook) -> list[s
 
 def _expected_rows(ws: Workspace, batch_id: str) -> int | None:
     """How many results the cached batch counts, when it is cached as ended."""
-    batch = ws.cache.get(batch_id)
+    batch = ws.batches.get(batch_id)
     return batch.counts.total if batch is not None and batch.processing_status == "ended" else None
 
 
@@ -468,7 +468,7 @@ def _kept(index: ResultsIndex, batch_id: str, final: Path) -> bool:
 def ensure_downloaded(ws: Workspace, batch_id: str, progress: Progress | None = None) -> None:
     """Download unless a complete copy is already kept (indexing a kept file the index lost)."""
     final = results_path(ws, batch_id)
-    index = ResultsIndex(ws.db, ws.profile.name)
+    index = ws.results
     if _kept(index, batch_id, final):
         return
     with batch_lock(final, progress):
