@@ -229,7 +229,7 @@ def test_config_set_repairs_the_bad_values_other_commands_refuse(
     )
     assert run_cli(capsys, "list", "--cached")[0] == 0
     loaded = toml_file.load()
-    assert loaded.get("sync.timeout") == 45.0 and loaded.get("notify.bell", "work") is False
+    assert loaded.settings_for().sync.timeout == 45.0 and loaded.settings_for("work").notify.bell is False
 
 
 def test_config_set_keeps_the_settings_of_a_newer_batchdeck(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
