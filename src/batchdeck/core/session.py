@@ -32,7 +32,7 @@ class Session:
     def __init__(self, config: Config, profile: Profile, db_path: Path | None = None, clock: Clock = utcnow) -> None:
         self.config = config
         self.profile = profile
-        self.settings = config.settings_for(profile.name)
+        self.settings = config.settings_for(profile.name)  # read once; every workspace it makes shares it
         self.db_path = db_path or paths.database_file()
         self.local_clock = clock
         self.clock_note: str | None = None  # said in the TUI's status line (the demo's clock runs fast)
