@@ -45,7 +45,8 @@ def child(kind: str, base_url: str, batch_id: str, home: str) -> None:
                     json.loads(line)
                     count += 1
     else:
-        from batchdeck.core.config.config_file import Config, Profile
+        from batchdeck.core.config.model import Config
+        from batchdeck.core.config.profiles import Profile
         from batchdeck.core.results.download import download
         from batchdeck.core.workspace import Workspace
 

@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from batchdeck.core.config.config_file import Config, Profile  # noqa: E402
+from batchdeck.core.config.model import Config  # noqa: E402
+from batchdeck.core.config.profiles import Profile  # noqa: E402
 from batchdeck.core.workspace import Workspace  # noqa: E402
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates  # noqa: E402
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec  # noqa: E402

@@ -25,7 +25,8 @@ if mode == "baseline":  # Textual's own floor: the smallest app painting one wid
     Hello().run(headless=True)
     raise SystemExit(0)
 
-from batchdeck.core.config.config_file import Config, Profile  # noqa: E402
+from batchdeck.core.config.model import Config  # noqa: E402
+from batchdeck.core.config.profiles import Profile  # noqa: E402
 from batchdeck.core.session import Session  # noqa: E402
 from batchdeck.tui.app import BatchdeckApp  # noqa: E402
 from batchdeck.tui.messages import DataLoaded  # noqa: E402

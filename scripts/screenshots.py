@@ -38,7 +38,7 @@ async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...]) -> None
         tempfile.TemporaryDirectory() as home,
     ):
         session = demo_session(emulator.base_url, Path(home), clock=lambda: START)
-        session.config.settings["results.auto_download"] = False  # the same picture every time
+        session.settings = session.settings.with_values({"results.auto_download": False})  # the same picture every time
         app = BatchdeckApp(session)
         async with app.run_test(size=size) as pilot:
             while app.controller.polls_done < 1:

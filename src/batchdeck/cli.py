@@ -30,8 +30,7 @@ from batchdeck.commands import (
     watch_cmd,
 )
 from batchdeck.commands.common import profile_options
-from batchdeck.core.config import config_file as config_mod
-from batchdeck.core.config import paths
+from batchdeck.core.config import paths, toml_file
 from batchdeck.core.errors import BatchdeckError, redact
 from batchdeck.core.store.db import unreadable
 from batchdeck.core.terminal_text import visible, visible_block
@@ -161,7 +160,7 @@ def _secrets() -> list[str]:
     """Every API key known: the config's (a config with a bad value still names its keys), or the
     environment's when the config cannot be read at all."""
     try:
-        return config_mod.load(lenient=True).secrets()
+        return toml_file.load(lenient=True).secrets()
     except BatchdeckError:
         return [v for k, v in os.environ.items() if k.endswith("API_KEY")]
 

@@ -51,7 +51,7 @@ def emulator_view(emulator: Emulator) -> dict[str, tuple[str, tuple[int, ...]]]:
 
 
 def cache_view(ws: Workspace) -> dict[str, tuple[str, tuple[int, ...]]]:
-    return {b.id: (b.processing_status, tuple(b.counts.as_dict().values())) for b in ws.cache.query()}
+    return {b.id: (b.processing_status, tuple(b.counts.as_dict().values())) for b in ws.batches.query()}
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -48,8 +48,8 @@ def end_all(emulator: Emulator) -> None:
 def settle_after(seconds: float) -> None:
     """Interrupted creates are called lost after `seconds` (batchdeck waits 30 s by default, in case the
     API is still making a batch whose answer was cut; the emulator makes it at once)."""
-    from batchdeck.core.config import config_file as config
+    from batchdeck.core.config import toml_file
 
-    settings = config.load()
+    settings = toml_file.load()
     settings.settings["submit.settle_seconds"] = seconds
-    config.save(settings)
+    toml_file.save(settings)

@@ -80,7 +80,7 @@ def test_damaged_database_names_the_file_and_the_fix(
     assert "damaged cache was kept as" in out
     kept = list(path.parent.glob("cache.db.corrupt-*"))
     assert kept and kept[0].read_bytes().startswith(b"this is not a database")
-    assert len(Workspace.open().cache.query()) == 4
+    assert len(Workspace.open().batches.query()) == 4
 
 
 def seed_id(emulator: Emulator) -> str:
@@ -95,7 +95,7 @@ def test_rebuild_carries_local_metadata_over(
     run_cli(capsys, "note", ids[2], "rerun with sonnet")
     code, out, _ = run_cli(capsys, "sync", "--rebuild")
     assert code == 0 and "full sync: 5 new" in out
-    assert Workspace.open().cache.get(ids[2]).note == "rerun with sonnet"  # type: ignore[union-attr]
+    assert Workspace.open().batches.get(ids[2]).note == "rerun with sonnet"  # type: ignore[union-attr]
 
 
 def test_salvage_copies_readable_local_rows(tmp_path: Path) -> None:
@@ -141,7 +141,7 @@ def test_sigkill_mid_sync_leaves_a_consistent_resumable_cache(home: Path, emulat
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         with Workspace.open() as ws:  # opens cleanly; whatever is stored is whole pages
-            stored_after_kills.append(len(ws.cache.query()))
+            stored_after_kills.append(len(ws.batches.query()))
             assert stored_after_kills[-1] % 1000 == 0
             assert ws.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert any(0 < n < 5000 for n in stored_after_kills), stored_after_kills  # some kills landed mid-walk

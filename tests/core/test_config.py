@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from batchdeck.core.config import config_file as config
-from batchdeck.core.config import paths
+from batchdeck.core.config import paths, toml_file
 from batchdeck.emulator import Emulator
 from tests.conftest import request
 from tests.core.conftest import run_cli
@@ -63,12 +62,12 @@ def test_stored_key_is_hidden_and_file_private(
     shown = run_cli(capsys, "config", "show")[1]
     assert "sk-stored-secret" not in shown and "[stored, hidden]" in shown
     assert stat.S_IMODE(paths.config_file().stat().st_mode) == 0o600
-    assert config.load().profile("stored").resolve_key() == "sk-stored-secret-abcdef123456"
+    assert toml_file.load().profile("stored").resolve_key() == "sk-stored-secret-abcdef123456"
 
 
 def test_config_set_validates(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(capsys, "config", "set", "sync.max_retries", "5")[0] == 0
-    assert config.load().get("sync.max_retries") == 5
+    assert toml_file.load().settings_for().sync.max_retries == 5
     for args, message in (
         (["sync.max_retries", "lots"], "bad value for sync.max_retries"),
         (["colour", "blue"], "unknown setting 'colour'"),
@@ -103,9 +102,9 @@ def test_bad_profile_name_and_url(home: Path, capsys: pytest.CaptureFixture[str]
 
 def test_profile_remove_keeps_default(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_cli(capsys, "profile", "add", "tmp", "--default")
-    assert config.load().default_profile == "tmp"
+    assert toml_file.load().default_profile == "tmp"
     assert run_cli(capsys, "profile", "remove", "tmp")[0] == 0
-    assert config.load().default_profile == "default"
+    assert toml_file.load().default_profile == "default"
     assert run_cli(capsys, "profile", "remove", "tmp")[0] == 2
 
 
@@ -145,16 +144,17 @@ def test_settings_per_profile_override_the_global_ones(home: Path, capsys: pytes
     assert run_cli(capsys, "config", "set", "hooks.on_end", "echo global")[0] == 0
     assert run_cli(capsys, "config", "set", "profiles.work.hooks.on_end", "echo work")[0] == 0
     assert run_cli(capsys, "config", "set", "profiles.work.hooks.webhook", "https://hooks.example.com/w")[0] == 0
-    loaded = config.load()
-    assert loaded.get("hooks.on_end") == "echo global" and loaded.get("hooks.on_end", "default") == "echo global"
-    assert loaded.get("hooks.on_end", "work") == "echo work"
-    assert loaded.get("hooks.webhook", "work") == "https://hooks.example.com/w" and loaded.get("hooks.webhook") == ""
+    loaded = toml_file.load()
+    glob, default, work = loaded.settings_for(), loaded.settings_for("default"), loaded.settings_for("work")
+    assert glob.hooks.on_end == "echo global" and default.hooks.on_end == "echo global"
+    assert work.hooks.on_end == "echo work"
+    assert work.hooks.webhook == "https://hooks.example.com/w" and glob.hooks.webhook == ""
     text = paths.config_file().read_text()
     assert "[profiles.work.hooks]" in text and 'on_end = "echo work"' in text
     from batchdeck.core.watch.batch_end import EndActions
 
-    assert EndActions.from_config(loaded, "work").on_end == "echo work"
-    assert EndActions.from_config(loaded, "default").on_end == "echo global"
+    assert EndActions.from_settings(loaded.settings_for("work").hooks).on_end == "echo work"
+    assert EndActions.from_settings(loaded.settings_for("default").hooks).on_end == "echo global"
     code, _, err = run_cli(capsys, "config", "set", "profiles.work.hooks.webhook", "ftp://x")
     assert code == 2 and "http" in err
     code, _, err = run_cli(capsys, "config", "set", "profiles.work.hooks.nope", "1")

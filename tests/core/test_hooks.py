@@ -11,7 +11,8 @@ import pytest
 
 from batchdeck.core.batches.changes import refresh_batch
 from batchdeck.core.batches.models import CachedBatch
-from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.config import toml_file
+from batchdeck.core.config.edit import set_value
 from batchdeck.core.watch.batch_end import EndActions, finish_batch
 from batchdeck.core.watch.hooks import clean_env, run_hooks, run_on_end
 from batchdeck.core.watch.outcome import HookOutcome
@@ -36,7 +37,7 @@ def ended_batch(
     emulator.set_rates(error_rate=error_rate)
     batch_id = client.messages.batches.create(requests=[request(f"r{i}") for i in range(n)]).id
     emulator.advance(3600)
-    ws.cache.set_meta(batch_id, ws.now(), label="nightly")
+    ws.batches.set_meta(batch_id, ws.now(), label="nightly")
     return refresh_batch(ws, batch_id)
 
 
@@ -45,10 +46,10 @@ def read_env(path: Path) -> dict[str, str]:
 
 
 def set_config(**values: str) -> None:
-    config = config_mod.load()
+    config = toml_file.load()
     for key, value in values.items():
-        config_mod.set_value(config, key.replace("__", "."), value)
-    config_mod.save(config)
+        set_value(config, key.replace("__", "."), value)
+    toml_file.save(config)
 
 
 def test_on_end_env_has_the_batch_and_no_key(
@@ -61,7 +62,7 @@ def test_on_end_env_has_the_batch_and_no_key(
     batch = ended_batch(ws, client, emulator, n=4, error_rate=0.5)
     out = tmp_path / "env.txt"
     set_config(hooks__on_end=DUMP_ENV.format(out=out))
-    ws.config = config_mod.load()
+    ws.config = toml_file.load()
     problems = failures(run_hooks(ws.config, ws.profile, batch, tmp_path / "r.jsonl", None))
     assert problems == []
     text = out.read_text()
@@ -119,7 +120,7 @@ def test_webhook_body(ws: Workspace, client: anthropic.Anthropic, emulator: Emul
     batch = ended_batch(ws, client, emulator, n=2)
     with webhook_server(204) as (url, got):
         set_config(hooks__webhook=url + "/hook/secret-token")
-        ws.config = config_mod.load()
+        ws.config = toml_file.load()
         assert failures(run_hooks(ws.config, ws.profile, batch, tmp_path / "r.jsonl", tmp_path / "e.csv")) == []
     assert got.paths == ["/hook/secret-token"] and got.headers[0]["content-type"] == "application/json"
     assert got.json() == {

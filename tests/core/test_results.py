@@ -22,7 +22,6 @@ from batchdeck.core.results.export import export
 from batchdeck.core.results.filter import ResultFilter, filtered_rows
 from batchdeck.core.results.ingest import IngestReport, LineIndexer
 from batchdeck.core.spend.pricing import PriceBook, Usage
-from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import API_KEY, request
@@ -54,7 +53,7 @@ def test_every_outcome_and_error_shape_is_indexed(
 ) -> None:
     batch_id = mixed_batch(client, emulator)
     report = download(ws, batch_id)
-    index = ResultsIndex(ws.db, ws.profile.name)
+    index = ws.results
     counts = client.messages.batches.retrieve(batch_id).request_counts
     assert index.outcome_counts(batch_id) == {k: v for k, v in counts.model_dump().items() if v and k != "processing"}
     assert report.rows == 302 and report.malformed == 0
@@ -103,7 +102,7 @@ def test_search_by_custom_id_outcome_and_error(ws: Workspace, emulator: Emulator
 def test_exports(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic, tmp_path: Path) -> None:
     batch_id = mixed_batch(client, emulator)
     download(ws, batch_id)
-    index = ResultsIndex(ws.db, ws.profile.name)
+    index = ws.results
     source = results_path(ws, batch_id)
     errored = index.rows(batch_id, ["errored"])
     raw = export(source, errored, "jsonl", tmp_path / "errored.jsonl")
@@ -130,7 +129,7 @@ def test_export_never_overwrites_silently(
 ) -> None:
     batch_id = mixed_batch(client, emulator, 20)
     download(ws, batch_id)
-    rows = ResultsIndex(ws.db, ws.profile.name).rows(batch_id)
+    rows = ws.results.rows(batch_id)
     target = tmp_path / "out.jsonl"
     target.write_text("precious")
     with pytest.raises(Exception, match="already exists; pass --force"):
@@ -148,7 +147,7 @@ def test_cut_download_leaves_nothing_that_looks_complete(
     emulator.faults.queue("cut")
     with pytest.raises(ApiFailure, match="cut off"):
         download(ws, batch_id)
-    index = ResultsIndex(ws.db, ws.profile.name)
+    index = ws.results
     state = index.result_set(batch_id)
     assert state is not None and not state.complete and state.status == "failed"
     assert index.rows(batch_id) == [] and not results_path(ws, batch_id).exists()
@@ -185,7 +184,7 @@ def test_archived_batch_without_a_copy_says_so(ws: Workspace, emulator: Emulator
     download(ws, kept)
     emulator.advance(29 * DAY)
     ensure_downloaded(ws, kept)  # the local copy outlives the archive
-    assert len(ResultsIndex(ws.db, ws.profile.name).rows(kept)) == 1
+    assert len(ws.results.rows(kept)) == 1
     with pytest.raises(ApiFailure, match=r"archived .* no local copy was kept"):
         ensure_downloaded(ws, lost)
 
@@ -235,7 +234,7 @@ def test_sigkill_mid_download_then_a_clean_retry(home: Path, emulator: Emulator,
         proc.send_signal(signal.SIGKILL)
         interrupted += proc.wait() == -signal.SIGKILL
         with Workspace.open() as ws:  # whatever the kill left never passes for a complete download
-            index = ResultsIndex(ws.db, ws.profile.name)
+            index = ws.results
             state = index.result_set(batch_id)
             if state is not None and state.complete:
                 assert len(index.rows(batch_id)) == 20_002
@@ -243,7 +242,7 @@ def test_sigkill_mid_download_then_a_clean_retry(home: Path, emulator: Emulator,
     assert interrupted >= 1
     with Workspace.open() as ws:
         ensure_downloaded(ws, batch_id)
-        index = ResultsIndex(ws.db, ws.profile.name)
+        index = ws.results
         assert index.result_set(batch_id).complete  # type: ignore[union-attr]
         assert len(index.rows(batch_id)) == 20_002
         assert results_path(ws, batch_id).read_bytes() == emulator_body(emulator, batch_id)

@@ -10,7 +10,8 @@ import anthropic
 import pytest
 
 from batchdeck.core.batches.phrases import archive_soon, cost_text, results_text
-from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.config import toml_file
+from batchdeck.core.config.show import shown
 from batchdeck.core.errors import ConfigError
 from batchdeck.core.results.auto_download import pending_downloads
 from batchdeck.core.results.browse import PAGE_ROWS, ResultsBrowser
@@ -18,7 +19,6 @@ from batchdeck.core.results.detail import result_detail
 from batchdeck.core.results.download import download, read_lines, results_path
 from batchdeck.core.results.export import free_path
 from batchdeck.core.results.filter import ResultFilter
-from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
@@ -44,7 +44,7 @@ def walk(browser: ResultsBrowser, order: list[int]) -> list[str]:
 def test_pages_in_any_order_give_every_row_once(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic) -> None:
     batch_id = big_batch(client, emulator, 1500)
     download(ws, batch_id)
-    expected = sorted(r.custom_id for r in ResultsIndex(ws.db, ws.profile.name).rows(batch_id))
+    expected = sorted(r.custom_id for r in ws.results.rows(batch_id))
     pages = -(-len(expected) // PAGE_ROWS)
     for order in (list(range(pages)), list(reversed(range(pages))), [3, 0, 5, 4, 1, 2]):
         browser = ResultsBrowser(ws.db.path, ws.profile.name, batch_id)
@@ -71,7 +71,7 @@ def test_filters_match_what_the_index_holds(
 ) -> None:
     batch_id = big_batch(client, emulator, 1200)
     download(ws, batch_id)
-    rows = ResultsIndex(ws.db, ws.profile.name).rows(batch_id)
+    rows = ws.results.rows(batch_id)
     glob = flt.search if any(c in flt.search for c in "*?[") else None
 
     def wanted(r: object) -> bool:
@@ -122,7 +122,7 @@ def test_a_result_read_whole_shows_blocks_usage_and_errors(
     emulator.advance(DAY)
     download(ws, batch_id)
     download(ws, rich)
-    index = ResultsIndex(ws.db, ws.profile.name)
+    index = ws.results
     rows = index.rows(batch_id) + index.rows(rich)
     path = results_path(ws, batch_id)
     rich_path = results_path(ws, rich)
@@ -154,16 +154,16 @@ def test_price_overrides_from_config_change_the_cost(
     emulator.advance(DAY)
     with Workspace.open() as ws:
         standard = download(ws, batch.id).cost
-    config = config_mod.load()
+    config = toml_file.load()
     model = request("x")["params"]["model"]
     config.prices[model] = {"input": 1000.0, "output": 2000.0}
-    config_mod.save(config)
+    toml_file.save(config)
     with Workspace.open() as ws:
         report = download(ws, batch.id)
-        rows = ResultsIndex(ws.db, ws.profile.name).rows(batch.id, ["succeeded"])
+        rows = ws.results.rows(batch.id, ["succeeded"])
         expected = sum((r.input_tokens * 1000 + r.output_tokens * 2000) / 1e6 * 0.5 for r in rows)
         assert report.cost == pytest.approx(expected) and report.cost > standard * 10
-    assert "[prices.claude-haiku-4-5]\ninput = 1000.0" in config_mod.shown(config_mod.load())
+    assert "[prices.claude-haiku-4-5]\ninput = 1000.0" in shown(toml_file.load())
 
 
 @pytest.mark.parametrize(
@@ -179,7 +179,7 @@ def test_bad_price_overrides_name_the_problem(home: Path, body: str, complaint: 
     path = home / "config.toml"
     path.write_text(body)
     with pytest.raises(ConfigError, match=complaint):
-        config_mod.load(path)
+        toml_file.load(path)
 
 
 def test_pending_downloads_are_the_unsaved_ended_batches_nearest_the_archive(ws: Workspace, emulator: Emulator) -> None:
@@ -198,7 +198,7 @@ def test_archive_warnings_and_cost_text(ws: Workspace, emulator: Emulator) -> No
     [batch_id] = seed(emulator, 1, size=5)
     emulator.advance(DAY)
     ws.syncer().sync()
-    batch = ws.cache.get(batch_id)
+    batch = ws.batches.get(batch_id)
     assert batch is not None
     created = batch.created
     assert not archive_soon(batch, created + timedelta(days=20))
@@ -207,7 +207,7 @@ def test_archive_warnings_and_cost_text(ws: Workspace, emulator: Emulator) -> No
     assert "no local copy" in results_text(batch, created + timedelta(days=30))
     assert cost_text(batch) == "known once the results are downloaded"
     download(ws, batch_id)
-    saved = ws.cache.get(batch_id)
+    saved = ws.batches.get(batch_id)
     assert saved is not None and saved.results_saved and not archive_soon(saved, created + timedelta(days=28))
     assert cost_text(saved).startswith("$") and "saved $" in cost_text(saved)
     assert saved.to_json()["cost_usd"] == pytest.approx(saved.cost_usd)

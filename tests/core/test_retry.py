@@ -11,8 +11,6 @@ import pytest
 from batchdeck.core.errors import UsageError
 from batchdeck.core.jobs.retry import DEFAULT_INCLUDE, parse_include, plan_retry, send_plan
 from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
-from batchdeck.core.store.job_repo import JobStore
-from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import SECRET, run_cli
@@ -37,7 +35,7 @@ def failing_job(ws: Workspace, emulator: Emulator, tmp_path: Path, n: int = 60) 
 
 
 def outcomes(ws: Workspace, batch_id: str) -> dict[str, tuple[str, str | None]]:
-    return {r.custom_id: (r.outcome, r.error_type) for r in ResultsIndex(ws.db, ws.profile.name).rows(batch_id)}
+    return {r.custom_id: (r.outcome, r.error_type) for r in ws.results.rows(batch_id)}
 
 
 def test_selects_exactly_the_intended_rows_and_sends_the_originals(
@@ -62,9 +60,9 @@ def test_selects_exactly_the_intended_rows_and_sends_the_originals(
         assert json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode() == compact(
             originals[request["custom_id"]]
         )
-    child = ws.cache.get(made[0])
+    child = ws.batches.get(made[0])
     assert child is not None and child.parent_batch_id == batch_id
-    subs = JobStore(ws.db, ws.profile.name).submissions(job_id)
+    subs = ws.jobs.submissions(job_id)
     assert [(s.kind, s.round, s.batch_id) for s in subs] == [("submit", 0, batch_id), ("retry", 1, made[0])]
 
 
@@ -154,7 +152,7 @@ def test_attach_then_retry_a_batch_made_elsewhere(
         json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() for r in sent
     ]
     with Workspace.open() as fresh:
-        assert fresh.cache.get(child).parent_batch_id == batch_id  # type: ignore[union-attr]
+        assert fresh.batches.get(child).parent_batch_id == batch_id  # type: ignore[union-attr]
     assert SECRET not in out + err
 
 

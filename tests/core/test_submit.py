@@ -33,7 +33,7 @@ def test_submit_keeps_the_lines_and_sends_them(ws: Workspace, emulator: Emulator
         json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() for r in sent
     ]
     assert emulator.api.bodies[batch_id] == b'{"requests":[' + b",".join(compact(r) for r in lines) + b"]}"  # type: ignore[index]
-    cached = ws.cache.get(batch_id)
+    cached = ws.batches.get(batch_id)
     assert cached is not None and cached.source_file == str(source.resolve())
     assert cached.created_by == f"batchdeck submit ({result.job_id} part 1)"
     assert SECRET.encode() not in ws.db.path.read_bytes()

@@ -15,7 +15,6 @@ from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.jobs import send as sender
 from batchdeck.core.jobs.send import SendCheckpoints
 from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
-from batchdeck.core.store.job_repo import JobStore
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
@@ -32,7 +31,7 @@ def crash() -> None:
 
 
 def states(ws: Workspace, job_id: str) -> list[str]:
-    return [s.state for s in JobStore(ws.db, ws.profile.name).submissions(job_id)]
+    return [s.state for s in ws.jobs.submissions(job_id)]
 
 
 @pytest.fixture(autouse=True)
@@ -68,9 +67,9 @@ def test_crash_after_the_api_created_the_batch(
     result = submit(ws, plan_submit(ws, SubmitSource(source)))
     assert result.resumed and result.batch_ids == []  # nothing new: the batch was adopted
     assert emulator.stats.calls("create") == 3 and len(client_batches(emulator)) == len(made) == 3
-    sub = JobStore(ws.db, ws.profile.name).submissions("job-1")[0]
+    sub = ws.jobs.submissions("job-1")[0]
     ours = [b.id for b in made if b.count == 5]
-    assert sub.state == "created" and [sub.batch_id] == ours and ws.cache.get(ours[0]) is not None
+    assert sub.state == "created" and [sub.batch_id] == ours and ws.batches.get(ours[0]) is not None
 
 
 def test_create_answer_dropped_is_adopted_not_resent(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:

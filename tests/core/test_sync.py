@@ -22,7 +22,7 @@ def test_first_sync_stores_every_batch(ws: Workspace, emulator: Emulator, count:
     emulator.stats.reset()
     report = ws.syncer().sync()
     assert report.ok and report.full_walk and report.new == count
-    assert [b.id for b in ws.cache.query()] == ids
+    assert [b.id for b in ws.batches.query()] == ids
     assert cache_view(ws) == emulator_view(emulator)
     pages = max(1, -(-count // 1000))
     assert emulator.stats.calls("list") == pages + 1  # the walk, then one head read for batches made meanwhile
@@ -45,12 +45,12 @@ def test_live_batches_in_the_newest_page_cost_nothing_extra(
     emulator.advance(DAY)  # the seeded history has ended
     live = [client.messages.batches.create(requests=[request(f"r{i}")]).id for i in range(50)]
     ws.syncer().sync()
-    assert all(ws.cache.get(i).processing_status == "in_progress" for i in live)  # type: ignore[union-attr]
+    assert all(ws.batches.get(i).processing_status == "in_progress" for i in live)  # type: ignore[union-attr]
     emulator.advance(DAY)
     emulator.stats.reset()
     report = ws.syncer().sync()
     assert emulator.stats.calls() == 1 and report.ok
-    assert all(ws.cache.get(i).processing_status == "ended" for i in live)  # type: ignore[union-attr]
+    assert all(ws.batches.get(i).processing_status == "ended" for i in live)  # type: ignore[union-attr]
     assert cache_view(ws) == emulator_view(emulator)
 
 
@@ -76,7 +76,7 @@ def test_old_live_batch_is_refreshed_by_retrieve(
     emulator.stats.reset()
     ws.syncer().sync()
     assert (emulator.stats.calls("list"), emulator.stats.calls("retrieve")) == (1, 1)
-    assert ws.cache.get(old_live).processing_status == "ended"  # type: ignore[union-attr]
+    assert ws.batches.get(old_live).processing_status == "ended"  # type: ignore[union-attr]
 
 
 def test_remote_deletion_is_marked_and_metadata_kept(
@@ -85,15 +85,15 @@ def test_remote_deletion_is_marked_and_metadata_kept(
     ids = seed(emulator, 20)
     emulator.advance(DAY)
     ws.syncer().sync()
-    ws.cache.set_meta(ids[5], ws.now(), label="keep me", note="important")
+    ws.batches.set_meta(ids[5], ws.now(), label="keep me", note="important")
     client.messages.batches.delete(ids[5])
     client.messages.batches.delete(ids[0])  # the newest one, above every page boundary
     report = ws.syncer().sync()
     assert report.deleted == 2
-    gone = ws.cache.get(ids[5])
+    gone = ws.batches.get(ids[5])
     assert gone is not None and gone.deleted_at is not None and gone.label == "keep me" and gone.note == "important"
-    assert ids[5] not in [b.id for b in ws.cache.query()]
-    assert ids[5] in [b.id for b in ws.cache.query(include_deleted=True)]
+    assert ids[5] not in [b.id for b in ws.batches.query()]
+    assert ids[5] in [b.id for b in ws.batches.query(include_deleted=True)]
     assert cache_view(ws) == emulator_view(emulator)
 
 
@@ -104,14 +104,14 @@ def test_live_batch_deleted_elsewhere_is_marked_via_404(
     live = client.messages.batches.create(requests=[request("x")]).id
     seed(emulator, 1100)
     ws.syncer().sync()
-    assert ws.cache.get(live).processing_status == "in_progress"  # type: ignore[union-attr]
+    assert ws.batches.get(live).processing_status == "in_progress"  # type: ignore[union-attr]
     emulator.advance(DAY)
     client.messages.batches.delete(live)
     emulator.stats.reset()
     report = ws.syncer().sync()
     assert report.ok and report.deleted == 1
     assert emulator.stats.status_count("retrieve", 404) == 1
-    assert ws.cache.get(live).deleted_at is not None  # type: ignore[union-attr]
+    assert ws.batches.get(live).deleted_at is not None  # type: ignore[union-attr]
 
 
 def test_batches_created_mid_walk_are_caught(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic) -> None:
@@ -144,12 +144,12 @@ def test_failure_mid_walk_keeps_pages_and_resumes(ws: Workspace, emulator: Emula
     emulator.faults.queue("500", count=3, endpoint="list")  # all three attempts of the first page fail...
     first = ws.syncer().sync()
     assert not first.ok and first.error_kind == "server" and "HTTP 500" in (first.error or "")
-    assert ws.cache.query() == []
+    assert ws.batches.query() == []
     emulator.stats.reset()
     second = ws.syncer().sync()  # ...the next sync starts over and gets further
     assert second.ok and emulator.stats.calls("list") == 5
     # Cut a walk short after two pages, then resume from the stored position.
-    ws.cache.clear_batches()
+    ws.batches.clear_batches()
     state_calls = []
     original = ws.api.list_page
 
@@ -161,14 +161,14 @@ def test_failure_mid_walk_keeps_pages_and_resumes(ws: Workspace, emulator: Emula
 
     ws.api.list_page = failing_third_page  # type: ignore[method-assign]
     broken = ws.syncer().sync()
-    assert not broken.ok and len(ws.cache.query()) == 2000
-    assert ws.cache.sync_state().walk_cursor is not None
+    assert not broken.ok and len(ws.batches.query()) == 2000
+    assert ws.batches.sync_state().walk_cursor is not None
     ws.api.list_page = original  # type: ignore[method-assign]
     emulator.stats.reset()
     resumed = ws.syncer().sync()
     assert resumed.ok and emulator.stats.calls("list") == 3  # pages 3 and 4, then the head
     assert cache_view(ws) == emulator_view(emulator)
-    assert ws.cache.sync_state().last_error is None
+    assert ws.batches.sync_state().last_error is None
 
 
 def test_sync_through_random_faults_matches_a_clean_one(ws: Workspace, emulator: Emulator) -> None:
@@ -177,7 +177,7 @@ def test_sync_through_random_faults_matches_a_clean_one(ws: Workspace, emulator:
     emulator.faults.configure(
         FaultConfig(rate_429=0.1, rate_500=0.05, rate_529=0.05, rate_drop=0.02, retry_after=0.001, seed=11)
     )
-    ws.config.settings["sync.max_retries"] = 6
+    ws.settings = ws.settings.with_values({"sync.max_retries": 6})
     reports = [ws.syncer().sync() for _ in range(3)]
     assert any(r.ok for r in reports)
     emulator.faults.clear()
@@ -191,8 +191,8 @@ def test_network_failure_is_reported_and_cache_kept(ws: Workspace, emulator: Emu
     report = ws.syncer().sync()
     assert not report.ok and report.error_kind == "network"
     assert "cannot reach" in (report.error or "")
-    assert len(ws.cache.query()) == 5
-    state = ws.cache.sync_state()
+    assert len(ws.batches.query()) == 5
+    state = ws.batches.sync_state()
     assert state.last_error == report.error and state.last_success_at is not None
 
 
@@ -213,7 +213,7 @@ def test_interrupted_incremental_sync_carries_on_next_time(ws: Workspace, emulat
     ws.api.list_page = second_page_fails  # type: ignore[method-assign]
     assert not ws.syncer().sync().ok
     ws.api.list_page = original  # type: ignore[method-assign]
-    assert len(ws.cache.query()) == 1010  # the first page only
+    assert len(ws.batches.query()) == 1010  # the first page only
     assert ws.syncer().sync().ok
     assert cache_view(ws) == emulator_view(emulator)
 
@@ -222,7 +222,7 @@ def test_a_batch_stored_before_the_sync_does_not_stop_it_early(ws: Workspace, em
     seed(emulator, 5)
     ws.syncer().sync()
     newest = seed(emulator, 200)[0]
-    ws.cache.store([ws.api.retrieve(newest)], ws.now())  # as `label` or `show` would
+    ws.batches.store([ws.api.retrieve(newest)], ws.now())  # as `label` or `show` would
     assert ws.syncer().sync().ok
     assert cache_view(ws) == emulator_view(emulator)
 
@@ -234,11 +234,11 @@ def test_a_batch_stored_by_someone_else_meanwhile_is_not_marked_deleted(
     ws.syncer().sync()
     page = ws.api.list_page()  # what a sync reads...
     fresh = client.messages.batches.create(requests=[request("new")])  # ...then another process stores this
-    ws.cache.store([ws.api.retrieve(fresh.id)], ws.now())
+    ws.batches.store([ws.api.retrieve(fresh.id)], ws.now())
     report = ws.syncer()
-    vanished = ws.cache.ids_created_between(None, None) - {b["id"] for b in page.data}
+    vanished = ws.batches.ids_created_between(None, None) - {b["id"] for b in page.data}
     report._confirm_vanished(SyncReport(), vanished)
-    assert ws.cache.get(fresh.id).deleted_at is None  # type: ignore[union-attr]
+    assert ws.batches.get(fresh.id).deleted_at is None  # type: ignore[union-attr]
 
 
 def test_full_sync_finds_old_deletions(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic) -> None:
@@ -249,7 +249,7 @@ def test_full_sync_finds_old_deletions(ws: Workspace, emulator: Emulator, client
     assert ws.syncer().sync().deleted == 0  # an incremental sync does not look there
     report = ws.syncer().sync(full=True)
     assert report.ok and report.deleted == 1
-    assert ws.cache.get(ids[-1]).deleted_at is not None  # type: ignore[union-attr]
+    assert ws.batches.get(ids[-1]).deleted_at is not None  # type: ignore[union-attr]
     assert cache_view(ws) == emulator_view(emulator)
 
 

@@ -84,7 +84,7 @@ def test_watch_until_ended_prints_changes_and_exits_0(
     # few ids: one retrieve per live watched batch per poll (and one sync to resolve the uncached part of an id)
     assert emulator.stats.calls("retrieve") <= 2 * (len(sleeper.delays) + 1) and emulator.stats.calls("list") == 2
     with Workspace.open() as ws:  # the cache saw it all (a TUI open meanwhile would too)
-        assert {ws.cache.get(i).processing_status for i in (a, b)} == {"ended"}  # type: ignore[union-attr]
+        assert {ws.batches.get(i).processing_status for i in (a, b)} == {"ended"}  # type: ignore[union-attr]
 
 
 def test_failed_rows_exit_3_and_json_lines_parse(

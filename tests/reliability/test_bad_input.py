@@ -128,7 +128,7 @@ def test_malformed_results_lines(
     code, out, err = run_cli(capsys, "results", batch.id, "--json")
     assert code == 0 and [r["custom_id"] for r in json.loads(out)] == ["good-1", "good-2"], err
     with Workspace.open() as ws:
-        state = ResultsIndex(ws.db, ws.profile.name).result_set(batch.id)
+        state = ws.results.result_set(batch.id)
         assert state is not None and state.malformed == len(BODY_LINES)
         assert state.malformed_lines == tuple(range(2, 2 + len(BODY_LINES)))
 
@@ -242,7 +242,7 @@ def test_full_disk_during_results_download_and_export(
     assert code == 1 and f"cannot save the results of {batch.id}" in err and "No space left on device" in err, err
     no_traceback(err)
     with Workspace.open() as ws:
-        state = ResultsIndex(ws.db, ws.profile.name).result_set(batch.id)
+        state = ws.results.result_set(batch.id)
         assert state is not None and not state.complete and not list((paths.data_dir() / "results").rglob("*.part"))
     (tmp_path / "exports").mkdir()
     target = tmp_path / "exports" / "out.csv"

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from batchdeck.cli import main
-from batchdeck.core.store.job_repo import JobStore
 from batchdeck.core.workspace import Workspace
 from tests.core.conftest import run_cli
 from tests.reliability.fake_api import PREFIX, FakeApi, batch, environment, error_body
@@ -120,7 +119,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeApi, 
         ):
             assert main(argv) == 0  # the CLI, in-process (quicker than a subprocess)
         with Workspace.open() as ws:
-            store = JobStore(ws.db, ws.profile.name)
+            store = ws.jobs
             job = store.new_job(f"job {EVERY}", f"/tmp/{EVERY}.jsonl", None, 2 * rows, ws.now())
             store.add_submissions(job.id, [("submit", 0, None, ["a"], 10)], ws.now(), state="created", batch_id=ENDED)
         yield fake, full

@@ -15,7 +15,6 @@ from batchdeck.cli import main
 from batchdeck.core.config import paths
 from batchdeck.core.results.download import download, ensure_downloaded, results_path
 from batchdeck.core.results.export import export
-from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
@@ -82,7 +81,7 @@ def test_results_ingest(home: Path, emulator: Emulator, tmp_path: Path) -> None:
 
     def check() -> None:
         with opens_whole() as ws:
-            index = ResultsIndex(ws.db, ws.profile.name)
+            index = ws.results
             state = index.result_set(batch_id)
             states.append(state.status if state else "none")
             count, distinct = ws.db.conn.execute("SELECT COUNT(*), COUNT(DISTINCT custom_id) FROM results").fetchone()
@@ -97,7 +96,7 @@ def test_results_ingest(home: Path, emulator: Emulator, tmp_path: Path) -> None:
     assert "downloading" in states, states  # kills landed mid-ingest
     with Workspace.open() as ws:
         ensure_downloaded(ws, batch_id)
-        index = ResultsIndex(ws.db, ws.profile.name)
+        index = ws.results
         assert index.result_set(batch_id).complete  # type: ignore[union-attr]
         assert len({r.custom_id for r in index.rows(batch_id)}) == len(index.rows(batch_id)) == INGEST_ROWS
         assert results_path(ws, batch_id).read_bytes() == emulator_body(emulator, batch_id)
@@ -109,7 +108,7 @@ def test_export(home: Path, emulator: Emulator, tmp_path: Path) -> None:
     with Workspace.open() as ws:
         ws.syncer().sync()
         download(ws, batch_id)
-        index = ResultsIndex(ws.db, ws.profile.name)
+        index = ws.results
         source = results_path(ws, batch_id)
         old = export(source, index.rows(batch_id, ["errored"]), "csv", tmp_path / "old.csv").path.read_bytes()
         new = export(source, index.rows(batch_id), "csv", tmp_path / "new.csv").path.read_bytes()

@@ -186,7 +186,7 @@ def test_many_old_live_batches_converge_under_faults(ws: Workspace, emulator: Em
     """Without SDK retries, 20% of retrieves fail: a failed one used to stop the whole sync, so with 150
     to refresh it never finished (0.8^150). Now each sync gets further, stalest first, and says how
     many are left."""
-    ws.config.settings["sync.max_retries"] = 0
+    ws.settings = ws.settings.with_values({"sync.max_retries": 0})
     add_batches(emulator, MANY_OLD_LIVE, 5_000, 0, 0)  # running, below the first page
     add_batches(emulator, 1_000, 1, 10, 0.004)  # the newest 1,000, ended by +200 s
     emulator.clock.set_time(emulator.clock.now() + 200)

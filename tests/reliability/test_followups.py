@@ -17,9 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from batchdeck.commands import watch_cmd
-from batchdeck.core.config import config_file as config_mod
-from batchdeck.core.config import paths
-from batchdeck.core.store.job_repo import JobStore
+from batchdeck.core.config import paths, toml_file
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import SECRET, run_cli
@@ -32,7 +30,7 @@ from tests.reliability.fake_api import PREFIX, FakeApi, batch, environment
 PAUSING_BATCHDECK = """
 import sys
 from batchdeck.commands import watch_cmd
-from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.config import toml_file
 from batchdeck.core.config import paths
 from batchdeck.core.store.job_repo import JobStore
 add_submissions = JobStore.add_submissions
@@ -105,7 +103,7 @@ def test_two_concurrent_retries_of_the_same_rows_make_one_batch(home: Path, emul
     ), message
     assert message.count("batchdeck: error:") == 1 and "Traceback" not in message
     with Workspace.open() as ws:
-        subs = JobStore(ws.db, ws.profile.name).submissions(job_id)
+        subs = ws.jobs.submissions(job_id)
     assert [(s.kind, s.state) for s in subs] == [("submit", "created"), ("retry", "created")]
 
 
@@ -169,18 +167,18 @@ def test_a_garbled_create_answer_is_reconciled_never_stored_or_resent(
         ), err
         assert "run `batchdeck job reconcile job-1` in a while" in err
         with Workspace.open() as ws:
-            [sub] = JobStore(ws.db, ws.profile.name).submissions("job-1")
+            [sub] = ws.jobs.submissions("job-1")
             assert (sub.state, sub.batch_id) == ("uncertain", None)
-            assert ws.cache.query(include_deleted=True) == []
+            assert ws.batches.query(include_deleted=True) == []
         fake.listed = list(fake.made)  # the list now shows the batch the garbled create made
         code, out, err = run_cli(capsys, "submit", str(source), "--yes")
         assert code == 0, err
         assert "job-1 part 1: adopted msgbatch_01Made1" in err
         assert fake.creates() == 1
         with Workspace.open() as ws:
-            [sub] = JobStore(ws.db, ws.profile.name).submissions("job-1")
+            [sub] = ws.jobs.submissions("job-1")
             assert (sub.state, sub.batch_id) == ("created", "msgbatch_01Made1")
-            assert [b.id for b in ws.cache.query(include_deleted=True)] == ["msgbatch_01Made1"]
+            assert [b.id for b in ws.batches.query(include_deleted=True)] == ["msgbatch_01Made1"]
 
 
 # -- 3. a config with a bad value is repaired with the command its error names --------------------------
@@ -230,8 +228,8 @@ def test_config_set_repairs_the_bad_values_other_commands_refuse(
         "",
     )
     assert run_cli(capsys, "list", "--cached")[0] == 0
-    loaded = config_mod.load()
-    assert loaded.get("sync.timeout") == 45.0 and loaded.get("notify.bell", "work") is False
+    loaded = toml_file.load()
+    assert loaded.settings_for().sync.timeout == 45.0 and loaded.settings_for("work").notify.bell is False
 
 
 def test_config_set_keeps_the_settings_of_a_newer_batchdeck(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -259,7 +257,7 @@ def test_a_key_pasted_as_api_key_env_is_repaired_without_being_shown(
     code, out, err = run_cli(capsys, "config", "show")
     assert code == 0 and pasted[:16] not in out + err and pasted[-12:] not in out + err
     assert run_cli(capsys, "config", "set", "profiles.work.api_key_env", "WORK_KEY")[0] == 0
-    assert pasted not in path.read_text() and config_mod.load().profile("work").api_key_env == "WORK_KEY"
+    assert pasted not in path.read_text() and toml_file.load().profile("work").api_key_env == "WORK_KEY"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,6 @@ from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.jobs.reconcile import reconcile
 from batchdeck.core.results.auto_download import pending_downloads
 from batchdeck.core.results.export import export_saved, free_path
-from batchdeck.core.store.job_repo import JobStore
 from batchdeck.core.workspace import Workspace
 from tests.core.conftest import run_cli
 from tests.reliability.fake_api import PREFIX, FakeApi, batch, environment, error_body
@@ -37,7 +36,7 @@ def files_under(root: Path) -> set[Path]:
 
 def cached_ids(profile: str | None = None) -> list[str]:
     with Workspace.open(profile) as ws:
-        return [b.id for b in ws.cache.query(include_deleted=True)]
+        return [b.id for b in ws.batches.query(include_deleted=True)]
 
 
 def one_line_naming(err: str, *parts: str) -> str:
@@ -71,8 +70,8 @@ def test_a_traversal_id_cached_by_an_older_version_is_removed_before_anything_do
     fake: FakeApi, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with Workspace.open() as ws:  # as a version that did not check ids would have stored it
-        ws.cache.store([batch(TRAVERSAL), batch(GOOD[0])], ws.now())
-        ws.cache.set_meta(TRAVERSAL, ws.now(), label="my label")
+        ws.batches.store([batch(TRAVERSAL), batch(GOOD[0])], ws.now())
+        ws.batches.set_meta(TRAVERSAL, ws.now(), label="my label")
     fake.listed = [batch(GOOD[0])]
     code, _, err = run_cli(capsys, "sync")
     assert code == 0, err
@@ -175,7 +174,7 @@ def test_a_cached_batch_the_api_now_sends_malformed_is_kept_not_deleted(
     assert code == 0, err
     one_line_naming(err, "skipped 1 malformed", "request_counts null is not an object")
     with Workspace.open() as ws:
-        kept = ws.cache.get(GOOD[2])
+        kept = ws.batches.get(GOOD[2])
         assert kept is not None and kept.deleted_at is None and kept.processing_status == "in_progress"
 
 
@@ -220,7 +219,7 @@ def test_list_and_status_stop_a_list_that_never_ends(fake: FakeApi, capsys: pyte
 
 def test_job_reconcile_stops_a_list_that_never_ends(fake: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
     with Workspace.open() as ws:
-        store = JobStore(ws.db, ws.profile.name)
+        store = ws.jobs
         job = store.new_job("interrupted", None, None, 1, ws.now())
         store.add_submissions(job.id, [("submit", 0, None, ["a"], 10)], ws.now(), state="uncertain")
         store.update(job.id, 1, anchor_id="", intent_at=ws.now())
@@ -230,7 +229,7 @@ def test_job_reconcile_stops_a_list_that_never_ends(fake: FakeApi, capsys: pytes
     one_line_naming(err, "the API's list never ends")
     assert fake.list_calls() <= 3
     with Workspace.open() as ws:  # nothing was decided: the part is still open
-        assert [s.state for s in JobStore(ws.db, ws.profile.name).submissions("job-1")] == ["uncertain"]
+        assert [s.state for s in ws.jobs.submissions("job-1")] == ["uncertain"]
         with pytest.raises(BatchdeckError, match="never ends"):
             reconcile(ws, "job-1")
 

@@ -177,7 +177,9 @@ async def test_the_tui_shows_hook_failures(tmp_path: Path) -> None:
         seed(emu, 1, size=3)
         session = make_session(emu, tmp_path)
         # A value a config file can no longer hold, as an older batchdeck accepted it: the TUI must cope
-        session.config.settings.update({"hooks.on_end": "exit 3", "hooks.webhook": f"http://[::1:bad/h/{TOKEN}"})
+        session.settings = session.settings.with_values(
+            {"hooks.on_end": "exit 3", "hooks.webhook": f"http://[::1:bad/h/{TOKEN}"}
+        )
         app = BatchdeckApp(session, readonly=True)
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await polled(pilot)

@@ -23,7 +23,6 @@ from batchdeck.core.config import paths
 from batchdeck.core.errors import ApiFailure, BatchdeckError
 from batchdeck.core.results import download as results_mod
 from batchdeck.core.results.download import download, ensure_downloaded, results_path
-from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
@@ -56,7 +55,7 @@ def hostile(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileApi]
 def saved_set(batch_id: str = BATCH) -> tuple[bool, int]:
     """(complete, index rows) of a batch's saved results, read from a fresh workspace."""
     with Workspace.open() as ws:
-        index = ResultsIndex(ws.db, ws.profile.name)
+        index = ws.results
         state = index.result_set(batch_id)
         return (state is not None and state.complete), len(index.rows(batch_id))
 
@@ -284,7 +283,7 @@ def test_long_line_is_one_malformed_line_in_linear_time(hostile: HostileApi) -> 
     seconds, error = timed_download()
     assert error is None and seconds < 5, (seconds, error)
     with Workspace.open() as ws:
-        state = ResultsIndex(ws.db, ws.profile.name).result_set(BATCH)
+        state = ws.results.result_set(BATCH)
         assert state is not None and state.complete and state.rows == 4 and state.malformed_lines == (2,)
         assert results_path(ws, BATCH).read_bytes() == body  # the raw copy is still byte for byte
 
@@ -316,7 +315,7 @@ async def test_a_stuck_download_does_not_hold_up_the_tui_queue(tmp_path: Path, m
         api.add_batch("msgbatch_after", 2, plain(body_of(2)))
         api.batches["msgbatch_after"]["created_at"] = "2026-11-01T12:30:00Z"  # newer: saved second
         session = demo_session(api.base_url, tmp_path, clock=lambda: datetime(2026, 11, 1, 13, tzinfo=UTC))
-        session.config.settings["results.auto_download"] = True
+        session.settings = session.settings.with_values({"results.auto_download": True})
         app = BatchdeckApp(session)
         async with app.run_test(size=(140, 30)) as pilot:
             await polled(pilot)

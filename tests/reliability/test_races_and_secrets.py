@@ -24,8 +24,7 @@ from typing import Any
 import pytest
 from rich.pretty import pretty_repr
 
-from batchdeck.core.config import config_file as config_mod
-from batchdeck.core.config import paths
+from batchdeck.core.config import paths, toml_file
 from batchdeck.core.jobs.send import SendCheckpoints
 from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.session import Session
@@ -92,13 +91,13 @@ def test_a_prompt_answered_after_another_process_submitted_sends_nothing(
     )
     assert emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1
     with Workspace.open() as ws:
-        assert [j.id for j in JobStore(ws.db, ws.profile.name).jobs()] == ["job-1"]
+        assert [j.id for j in ws.jobs.jobs()] == ["job-1"]
 
 
 def test_the_store_holds_one_ordinary_job_per_content(ws: Workspace) -> None:
     """The unique index, not only the check before it: a second claim of one content is refused; --again
     copies (no claim) and other profiles are not."""
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     store.new_job("nightly", "/tmp/r.jsonl", "hash-a", 3, ws.now(), claim=True)
     with pytest.raises(ContentClaimed) as refused:
         store.new_job("nightly", "/tmp/r.jsonl", "hash-a", 3, ws.now(), claim=True)
@@ -317,7 +316,7 @@ def test_a_stored_key_is_in_no_repr(
     home: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _store_key(capsys, monkeypatch, emulator.base_url)
-    config = config_mod.load()
+    config = toml_file.load()
     profile = config.profile("stored")
     assert profile.resolve_key() == KEY  # still there for the client
     shown = [
@@ -350,7 +349,7 @@ async def test_a_tui_crash_shows_no_key(
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     if debug:
         monkeypatch.setenv("BATCHDECK_DEBUG", "1")
-    config = config_mod.load()
+    config = toml_file.load()
     app = BatchdeckApp(Session(config, config.profile("stored")), poll=False)
 
     def show_data(*args: object) -> None:

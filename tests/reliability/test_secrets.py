@@ -78,7 +78,7 @@ def test_key_appears_nowhere(
         assert not any(leak in data for leak in LEAKS), path
     print(f"secrets: {len(files)} files and {len(outputs)} outputs searched")
     with Workspace.open() as ws:  # a write while open: the -wal and -shm files exist
-        ws.cache.set_meta(ws.cache.query()[0].id, ws.now(), label="x")
+        ws.batches.set_meta(ws.batches.query()[0].id, ws.now(), label="x")
         private = [
             paths.config_file(),
             paths.database_file(),

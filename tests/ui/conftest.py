@@ -28,8 +28,9 @@ def make_session(emu: Emulator, home: Path, frozen: bool = False, auto_download:
     """The demo profile; the app's clock follows the emulator's (or stays at START for snapshots)."""
     start = datetime.fromtimestamp(START, tz=UTC)
     session = demo_session(emu.base_url, home, clock=(lambda: start) if frozen else emu.clock.now_dt)
-    session.config.settings["sync.max_retries"] = 1
-    session.config.settings["results.auto_download"] = auto_download  # the demo's 100k batch is 131 MB
+    session.settings = session.settings.with_values(
+        {"sync.max_retries": 1, "results.auto_download": auto_download}
+    )  # the demo's 100k batch is 131 MB
     return session
 
 

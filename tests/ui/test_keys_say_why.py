@@ -280,7 +280,7 @@ async def test_export_dialog_names_the_rows_and_no_keeps_the_choices(demo: Emula
     from batchdeck.tui.screens.export_dialog import ExportDialog
 
     session = make_session(demo, tmp_path)
-    session.config.settings["results.export_dir"] = str(tmp_path)
+    session.settings = session.settings.with_values({"results.export_dir": str(tmp_path)})
     app = BatchdeckApp(session)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await open_results(pilot, app, errored_not_canceled)

@@ -39,9 +39,9 @@ def labelled(session: Session, labels: dict[Callable[[CachedBatch], bool], str])
     """Sync the workspace once, give the first batch matching each predicate its label, then open the app."""
     with Workspace(session.config, session.profile, session.db_path, session.clock) as ws:
         ws.syncer().sync()
-        batches = ws.cache.query()
+        batches = ws.batches.query()
         for predicate, label in labels.items():
-            ws.cache.set_meta(next(b for b in batches if predicate(b)).id, ws.now(), label=label)
+            ws.batches.set_meta(next(b for b in batches if predicate(b)).id, ws.now(), label=label)
     return BatchdeckApp(session)
 
 

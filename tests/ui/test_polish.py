@@ -95,7 +95,7 @@ async def test_results_title_and_header_show_labels_errors_and_search_as_they_ar
 ) -> None:
     session, batch_id = hostile_session(demo, tmp_path)
     with Workspace(session.config, session.profile, session.db_path, session.clock) as ws:
-        ws.cache.set_meta(batch_id, ws.now(), label="v2 [b]draft[/b] " + CORPUS["title"])
+        ws.batches.set_meta(batch_id, ws.now(), label="v2 [b]draft[/b] " + CORPUS["title"])
     app = BatchdeckApp(session)
     async with app.run_test(size=(160, 50)) as pilot:
         await polled(pilot)
@@ -126,7 +126,7 @@ async def test_the_confirm_dialog_shows_the_label_visibly_and_counts_one_request
     session = make_session(demo, tmp_path)
     with Workspace(session.config, session.profile, session.db_path, session.clock) as ws:
         ws.syncer().sync()
-        ws.cache.set_meta(one, ws.now(), label="tonight" + CORPUS["clear"] + CORPUS["bidi override"])
+        ws.batches.set_meta(one, ws.now(), label="tonight" + CORPUS["clear"] + CORPUS["bidi override"])
     app = BatchdeckApp(session)
     async with app.run_test(size=(140, 40)) as pilot:
         await polled(pilot)
@@ -186,8 +186,7 @@ async def test_skipped_malformed_batches_are_said_once_not_on_every_poll(tmp_pat
     with FakeApi() as fake:
         fake.listed = [batch("msgbatch_good0001"), batch("msgbatch_bad00001", created_at="yesterday")]
         session = demo_session(fake.base_url, tmp_path)
-        session.config.settings["sync.max_retries"] = 1
-        session.config.settings["results.auto_download"] = False
+        session.settings = session.settings.with_values({"sync.max_retries": 1, "results.auto_download": False})
         app = BatchdeckApp(session)
         async with app.run_test(size=(140, 30)) as pilot:
             await polled(pilot)

@@ -10,7 +10,6 @@ import pytest
 from textual.widgets import SelectionList
 
 from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
-from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.job import JobScreen
@@ -49,7 +48,7 @@ def failing_job(emu: Emulator, home: Path) -> tuple[str, dict[str, bytes]]:
 
 def failed_rows(app: BatchdeckApp, batch_id: str) -> dict[str, str]:
     with app.session.workspace() as ws:
-        found = ResultsIndex(ws.db, ws.profile.name).rows(batch_id, ["errored", "expired", "canceled"])
+        found = ws.results.rows(batch_id, ["errored", "expired", "canceled"])
     return {r.custom_id: f"errored:{r.error_type}" if r.outcome == "errored" else r.outcome for r in found}
 
 
@@ -188,14 +187,13 @@ async def test_job_view_merges_attempts(emu: Emulator, tmp_path: Path) -> None:
 
 def test_the_demo_submits_its_own_job(emu: Emulator, tmp_path: Path) -> None:
     from batchdeck.commands.demo_job import submit_in_background
-    from batchdeck.core.store.job_repo import JobStore
 
     session = make_session(emu, tmp_path)
     session.workspace().close()
     submit_in_background(session, emu, tmp_path).join(timeout=30)
     with session.workspace() as ws:
-        [job] = JobStore(ws.db, ws.profile.name).jobs()
-        [batch] = ws.cache.query()
+        [job] = ws.jobs.jobs()
+        [batch] = ws.batches.query()
     session.close()
     assert job.name == "nightly ticket triage" and batch.counts.total == 121 and batch.label == job.name
     assert emu.api.rates.error_rate == 0.0  # later batches are not affected

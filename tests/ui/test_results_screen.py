@@ -123,7 +123,7 @@ async def test_outcome_and_error_filters_and_the_detail_pane(demo: Emulator, tmp
 
 async def test_copy_marks_and_quick_export(demo: Emulator, tmp_path: Path) -> None:
     session = make_session(demo, tmp_path)
-    session.config.settings["results.export_dir"] = str(tmp_path / "out")
+    session.settings = session.settings.with_values({"results.export_dir": str(tmp_path / "out")})
     app = BatchdeckApp(session)
     copied: list[str] = []
     app.copy_to_clipboard = copied.append  # type: ignore[method-assign]  # the terminal's clipboard is not ours
@@ -250,7 +250,7 @@ async def test_auto_download_saves_ended_batches(tmp_path: Path) -> None:
 
 async def test_export_marked_batches_from_the_list(demo: Emulator, tmp_path: Path) -> None:
     session = make_session(demo, tmp_path)
-    session.config.settings["results.export_dir"] = str(tmp_path / "out")
+    session.settings = session.settings.with_values({"results.export_dir": str(tmp_path / "out")})
     app = BatchdeckApp(session)
     async with app.run_test(size=(140, 40)) as pilot:
         await polled(pilot)
@@ -280,7 +280,7 @@ async def test_end_hooks_fire_from_the_tui(tmp_path: Path) -> None:
         [batch_id] = seed(emu, 1, size=30)
         session = make_session(emu, tmp_path)
         env_file = tmp_path / "hook.env"
-        session.config.settings.update({"hooks.on_end": f"env > {env_file}", "hooks.download": True})
+        session.settings = session.settings.with_values({"hooks.on_end": f"env > {env_file}", "hooks.download": True})
         app = BatchdeckApp(session, readonly=True)
         async with app.run_test(size=(120, 40)) as pilot:
             await polled(pilot)

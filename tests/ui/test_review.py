@@ -177,7 +177,7 @@ async def test_exporting_one_marked_result_says_one_result_and_the_flash_line_ke
     demo: Emulator, tmp_path: Path
 ) -> None:
     session = make_session(demo, tmp_path)
-    session.config.settings["results.export_dir"] = str(tmp_path / "out")
+    session.settings = session.settings.with_values({"results.export_dir": str(tmp_path / "out")})
     app = BatchdeckApp(session)
     async with app.run_test(size=(120, 35)) as pilot:
         await polled(pilot)

@@ -22,7 +22,6 @@ from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.results.download import results_path
 from batchdeck.core.results.ingest import IngestReport, LineIndexer
 from batchdeck.core.session import Session
-from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
@@ -121,7 +120,7 @@ def keep_results(ws: Workspace, batch_id: str, body: bytes) -> None:
     path = results_path(ws, batch_id)
     private_dir(path.parent)
     path.write_bytes(body)
-    index = ResultsIndex(ws.db, ws.profile.name)
+    index = ws.results
     report = IngestReport(batch_id, path)
     indexer = LineIndexer(ws.prices(), report)
     index.begin(batch_id, str(path), ws.now())
@@ -146,9 +145,9 @@ def hostile_session(emu: Emulator, tmp_path: Path) -> tuple[Session, str]:
     session = make_session(emu, tmp_path)
     with Workspace(session.config, session.profile, session.db_path, session.clock) as ws:
         ws.syncer().sync()
-        batches = ws.cache.query()
+        batches = ws.batches.query()
         labelled = next(b for b in batches if plain_ended(b))
-        ws.cache.set_meta(labelled.id, ws.now(), label=CORPUS["title"] + "nightly", note="note " + HOSTILE)
+        ws.batches.set_meta(labelled.id, ws.now(), label=CORPUS["title"] + "nightly", note="note " + HOSTILE)
         target = next(b for b in batches if small_with_errors(b))
         keep_results(ws, target.id, hostile_body(emu, target.id))
     return session, target.id

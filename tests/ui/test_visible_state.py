@@ -22,7 +22,8 @@ from textual.widgets import Input
 from textual.widgets._toast import Toast
 
 from batchdeck.commands.demo_cmd import demo_session
-from batchdeck.core.config.config_file import Config, Profile
+from batchdeck.core.config.model import Config
+from batchdeck.core.config.profiles import Profile
 from batchdeck.core.session import Session
 from batchdeck.core.sync.turnaround import estimate
 from batchdeck.core.timefmt import iso, span
@@ -98,7 +99,7 @@ def raw_batch(batch_id: str, created: datetime, total: int = 100, label_status: 
 def insert(session: Session, *batches: dict) -> None:
     """Straight into the cache (a sync would refuse malformed ids, but an older cache may hold them)."""
     with Workspace(session.config, session.profile, session.db_path) as ws:
-        ws.cache.store(list(batches), ws.now())
+        ws.batches.store(list(batches), ws.now())
 
 
 # -- 1. filters and sort are always named ---------------------------------------------------------
@@ -216,7 +217,7 @@ async def test_a_live_batch_past_its_usual_turnaround_says_overdue(demo: Emulato
     session = make_session(demo, tmp_path)
     sync_first(session)
     with session.workspace() as ws:
-        guess = estimate(ws.cache.ended_durations(), 100)
+        guess = estimate(ws.batches.ended_durations(), 100)
     assert guess is not None
     late = START_DT - timedelta(seconds=guess.slow_seconds + 600)  # past the slow end: unusually slow
     insert(session, raw_batch("msgbatch_overdue0000000001", late), raw_batch("msgbatch_ontime00000000001", START_DT))
@@ -239,8 +240,7 @@ def create_batch(emu: Emulator) -> str:
 def session_at(emu: Emulator, home: Path, now: list[datetime]) -> Session:
     """The demo profile on a local clock the test moves (`now[0]`), not the emulator's."""
     session = demo_session(emu.base_url, home, clock=lambda: now[0])
-    session.config.settings["sync.max_retries"] = 1
-    session.config.settings["results.auto_download"] = False
+    session.settings = session.settings.with_values({"sync.max_retries": 1, "results.auto_download": False})
     return session
 
 
@@ -353,7 +353,7 @@ async def test_escapes_in_a_live_batch_are_shown_not_sent(demo: Emulator, tmp_pa
     session = make_session(demo, tmp_path)
     insert(session, raw_batch("msgbatch_x\x1b]0;pwn\x07", START_DT))
     with session.workspace() as ws:
-        ws.cache.set_meta("msgbatch_x\x1b]0;pwn\x07", ws.now(), label="evil\x1b[2J\u202elabel")
+        ws.batches.set_meta("msgbatch_x\x1b]0;pwn\x07", ws.now(), label="evil\x1b[2J\u202elabel")
     app = BatchdeckApp(session, poll=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: bool(app.main.query(LivePane)))

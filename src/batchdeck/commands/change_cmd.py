@@ -43,7 +43,7 @@ def _run(args: argparse.Namespace, verb: str, act: Callable[[Workspace, str], Ch
     """Check every batch against the rule first (its state now, from the API); ask about those that can be
     acted on; refuse the others with the reason, before any call that would change them."""
     with open_workspace(args) as ws:
-        ids = list(dict.fromkeys(ws.cache.resolve(i) for i in args.ids))
+        ids = list(dict.fromkeys(ws.batches.resolve(i) for i in args.ids))
         targets, refused = _sort_out(ws, verb, ids)
         for line in refused:
             say(f"batchdeck: error: {line}", file=sys.stderr)

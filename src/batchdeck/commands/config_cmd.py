@@ -8,9 +8,13 @@ import sys
 from typing import Any
 
 from batchdeck.commands.common import table
-from batchdeck.core.config import config_file as config_mod
-from batchdeck.core.config import paths
-from batchdeck.core.config.config_file import SETTINGS, Profile, Secret
+from batchdeck.core.config import paths, toml_file
+from batchdeck.core.config.edit import add_profile, set_value
+from batchdeck.core.config.model import Config
+from batchdeck.core.config.profiles import DEFAULT_PROFILE, Profile
+from batchdeck.core.config.secret import Secret
+from batchdeck.core.config.settings import SETTINGS
+from batchdeck.core.config.show import shown, webhook_shown
 from batchdeck.core.errors import UsageError, redact
 from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.core.urls import without_userinfo
@@ -31,7 +35,7 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         parents=parents,
         help="change one setting",
         description="Settable keys: default_profile, profiles.NAME.(api_key_env|base_url|"
-        "workspace_id), " + ", ".join(f"{k} ({v[2]})" for k, v in SETTINGS.items()),
+        "workspace_id), " + ", ".join(f"{k} ({spec.doc})" for k, spec in SETTINGS.items()),
     )
     s.add_argument("key")
     s.add_argument("value")
@@ -77,9 +81,9 @@ def run_path(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     """Shows a file with bad values too (as written, each named on stderr), so they can be found and fixed."""
-    config = config_mod.load(lenient=True)
+    config = toml_file.load(lenient=True)
     print(f"# {config.path}")
-    print(visible_block(config_mod.shown(config)), end="")
+    print(visible_block(shown(config)), end="")
     _warn_problems(config)
     return 0
 
@@ -87,14 +91,14 @@ def run_show(args: argparse.Namespace) -> int:
 def run_set(args: argparse.Namespace) -> int:
     """Works on a file with bad values (that is how they are fixed); the value set is checked, the other
     bad values are written back as they were and named again."""
-    config = config_mod.load(lenient=True)
+    config = toml_file.load(lenient=True)
     if args.key.endswith(".api_key"):
         raise UsageError(
             "keys are not set on the command line (shell history keeps them); use "
             "`batchdeck profile add NAME --store-key`, or better an environment variable"
         )
-    config_mod.set_value(config, args.key, args.value)
-    config_mod.save(config)
+    set_value(config, args.key, args.value)
+    toml_file.save(config)
     print(f"{visible(args.key)} = {_echo(args.key, args.value)}")
     _warn_problems(config)
     return 0
@@ -102,10 +106,10 @@ def run_set(args: argparse.Namespace) -> int:
 
 def _echo(key: str, value: str) -> str:
     """The value just set, as it may be shown: a webhook by its host alone, anything else made visible."""
-    return config_mod.webhook_shown(value) if key.endswith(".webhook") else visible(value)
+    return webhook_shown(value) if key.endswith(".webhook") else visible(value)
 
 
-def _warn_problems(config: config_mod.Config) -> None:
+def _warn_problems(config: Config) -> None:
     for problem in config.problems():
         print(f"batchdeck: warning: {visible(redact(problem, config.secrets()))}", file=sys.stderr)
 
@@ -119,7 +123,7 @@ def _read_key() -> str:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    config = config_mod.load()
+    config = toml_file.load()
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
         raise UsageError(f"--base-url must start with http:// or https://, got {args.base_url!r}")
     profile = Profile(
@@ -129,16 +133,16 @@ def run_add(args: argparse.Namespace) -> int:
         workspace_id=args.workspace_id,
         api_key=Secret(_read_key() if args.store_key else ""),
     )
-    config_mod.add_profile(config, profile)
+    add_profile(config, profile)
     if args.default:
         config.default_profile = args.name
-    config_mod.save(config)
+    toml_file.save(config)
     print(f"profile {args.name!r} saved (key: {profile.key_source()})")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    config = config_mod.load()
+    config = toml_file.load()
     rows = [
         [
             ("* " if p.name == config.default_profile else "  ") + p.name,
@@ -153,12 +157,12 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    config = config_mod.load()
+    config = toml_file.load()
     if args.name not in config.profiles:
         raise UsageError(f"no profile named {args.name!r} in {config.path}")
     del config.profiles[args.name]
     if config.default_profile == args.name:
-        config.default_profile = config_mod.DEFAULT_PROFILE
-    config_mod.save(config)
+        config.default_profile = DEFAULT_PROFILE
+    toml_file.save(config)
     print(f"profile {args.name!r} removed (its cached batches stay in the cache)")
     return 0

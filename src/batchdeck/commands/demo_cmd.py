@@ -11,7 +11,9 @@ from typing import Any
 from batchdeck.commands.demo_job import submit_in_background
 from batchdeck.commands.tui_cmd import QuitOnSignal, require_terminal
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.core.config.config_file import Config, Profile, Secret
+from batchdeck.core.config.model import Config
+from batchdeck.core.config.profiles import Profile
+from batchdeck.core.config.secret import Secret
 from batchdeck.core.session import Session
 from batchdeck.core.stop_signals import STOP_SIGNALS, Stopped, on_stop_signals
 

@@ -55,7 +55,7 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
-        store = JobStore(ws.db, ws.profile.name)
+        store = ws.jobs
         rows = [(j, store.submissions(j.id)) for j in store.jobs()]
     if args.json:
         print_json(
@@ -106,7 +106,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
                 part, sep, batch_id = args.adopt.partition("=")
                 if not sep or not part.isdigit():
                     raise UsageError("--adopt takes PART=BATCH_ID, like --adopt 2=msgbatch_…")
-                adopt(ws, job_id, int(part), ws.cache.resolve(batch_id))
+                adopt(ws, job_id, int(part), ws.batches.resolve(batch_id))
                 say(f"{job_id} part {part}: adopted {batch_id}")
                 return 0
             lines = reconcile(ws, job_id).lines(job_id)

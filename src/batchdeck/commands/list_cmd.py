@@ -67,7 +67,7 @@ def _quick_sync(ws: Workspace) -> None:
     if report.skipped:
         warn(report.skipped_line() or "")
     if not report.ok:
-        last = ws.cache.sync_state().last_success_at
+        last = ws.batches.sync_state().last_success_at
         age = timefmt.ago(timefmt.parse(last), ws.api_now()) if last else "never"
         warn(f"showing cached data (last successful sync: {age}): {report.error}")
 
@@ -95,7 +95,7 @@ def run_list(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         if not args.cached:
             _quick_sync(ws)
-        batches = ws.cache.query(statuses, since, limit, include_deleted=args.all)
+        batches = ws.batches.query(statuses, since, limit, include_deleted=args.all)
         if args.json:
             print_json([b.to_json() for b in batches])
             return 0
@@ -116,27 +116,27 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
-        batch_id = ws.cache.resolve(args.id)
+        batch_id = ws.batches.resolve(args.id)
         if args.cached:
-            batch = ws.cache.get(batch_id)
+            batch = ws.batches.get(batch_id)
             if batch is None:
                 raise UsageError(f"batch {batch_id} is not in the cache; run without --cached to fetch it")
         else:
             try:
                 batch = refresh_batch(ws, batch_id)
             except ApiFailure as failure:
-                cached = ws.cache.get(batch_id)
+                cached = ws.batches.get(batch_id)
                 if cached is None:
                     raise
                 if failure.kind == "not_found":
-                    ws.cache.mark_deleted([batch_id], ws.now())
-                    cached = ws.cache.get(batch_id)
+                    ws.batches.mark_deleted([batch_id], ws.now())
+                    cached = ws.batches.get(batch_id)
                     assert cached is not None
                     warn(f"{batch_id} no longer exists remotely; showing the cached record")
                 else:
                     warn(f"showing cached data: {failure}")
                 batch = cached
-        guess = estimate(ws.cache.ended_durations(), batch.counts.total) if batch.is_live else None
+        guess = estimate(ws.batches.ended_durations(), batch.counts.total) if batch.is_live else None
         if args.json:
             print_json({**batch.to_json(), "turnaround": _turnaround_json(guess)})
             return 0

@@ -24,10 +24,10 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
-        batch_id = ws.cache.resolve(args.id)
-        if ws.cache.get(batch_id) is None:
+        batch_id = ws.batches.resolve(args.id)
+        if ws.batches.get(batch_id) is None:
             refresh_batch(ws, batch_id)  # the batch must exist before it is annotated (ApiFailure: exit 1)
         text = args.text.strip()
-        ws.cache.set_meta(batch_id, ws.now(), **{args.field: text or None})
+        ws.batches.set_meta(batch_id, ws.now(), **{args.field: text or None})
         print(f"{batch_id}: {args.field} {'set' if text else 'cleared'}")
     return 0

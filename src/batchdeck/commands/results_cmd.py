@@ -75,7 +75,7 @@ def _progress(total_bytes: int, rows: int) -> None:
 
 def _rows(ws: Workspace, args: argparse.Namespace, limit: int | None = None) -> tuple[str, list[ResultRow]]:
     outcomes = _outcomes(args.outcome)
-    batch_id = ws.cache.resolve(args.id)
+    batch_id = ws.batches.resolve(args.id)
     ensure_downloaded(ws, batch_id, _progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -110,7 +110,7 @@ def run_results(args: argparse.Namespace) -> int:
                 ],
             )
         )
-        result_set = ResultsIndex(ws.db, ws.profile.name).result_set(batch_id)
+        result_set = ws.results.result_set(batch_id)
         if result_set and result_set.cost_usd is not None:
             print(
                 f"batch cost ${result_set.cost_usd:.4f} at batch prices (standard ${result_set.standard_cost_usd:.4f})"

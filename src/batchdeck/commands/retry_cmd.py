@@ -71,6 +71,6 @@ def run_retry(args: argparse.Namespace) -> int:
 
 def run_attach(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
-        report = attach(ws, ws.cache.resolve(args.id), args.file)
+        report = attach(ws, ws.batches.resolve(args.id), args.file)
     say("\n".join(report.summary_lines()))
     return 0

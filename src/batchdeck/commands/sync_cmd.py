@@ -7,8 +7,7 @@ import sys
 from typing import Any
 
 from batchdeck.commands.common import open_workspace, print_json, say, warn
-from batchdeck.core.config import config_file as config_mod
-from batchdeck.core.config import paths
+from batchdeck.core.config import paths, toml_file
 from batchdeck.core.store.rebuild import prepare_rebuild
 
 
@@ -35,7 +34,7 @@ def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     rebuilt = None
     if args.rebuild:
-        profile = config_mod.load().profile(getattr(args, "profile", None))
+        profile = toml_file.load().profile(getattr(args, "profile", None))
         db, rebuilt = prepare_rebuild(paths.database_file(), profile.name)
         db.close()
     with open_workspace(args) as ws:

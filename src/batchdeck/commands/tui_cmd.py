@@ -9,7 +9,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.config import toml_file
 from batchdeck.core.errors import UsageError
 from batchdeck.core.session import Session
 from batchdeck.core.stop_signals import Stopped, on_stop_signals
@@ -68,5 +68,5 @@ def run_app(session: Session, readonly: bool) -> int:
 
 def run(profile_name: str | None, readonly: bool) -> int:
     require_terminal()
-    config = config_mod.load()
+    config = toml_file.load()
     return run_app(Session(config, config.profile(profile_name)), readonly)

@@ -11,7 +11,7 @@ from typing import Any
 
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.core.config.config_file import MAX_SECONDS
+from batchdeck.core.config.values import MAX_SECONDS
 from batchdeck.core.errors import UsageError
 from batchdeck.core.results.export import FORMATS
 from batchdeck.core.stop_signals import Stopped, on_stop_signals, raise_stopped
@@ -104,7 +104,7 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def actions_for(ws: Workspace, args: argparse.Namespace) -> EndActions:
-    base = EndActions() if args.no_hooks else EndActions.from_config(ws.config, ws.profile.name)
+    base = EndActions() if args.no_hooks else EndActions.from_settings(ws.settings.hooks)
     return base.override(
         on_end=args.on_end,
         webhook=args.webhook,
@@ -117,10 +117,10 @@ def actions_for(ws: Workspace, args: argparse.Namespace) -> EndActions:
 
 def _resolve(ws: Workspace, given: list[str]) -> list[str]:
     """Full ids; when one is not cached yet, one sync first so that a unique part of it is enough."""
-    ids = [ws.cache.resolve(i) for i in given]
-    if any(ws.cache.get(i) is None for i in ids):
+    ids = [ws.batches.resolve(i) for i in given]
+    if any(ws.batches.get(i) is None for i in ids):
         ws.syncer().sync()  # best effort: a failure leaves the ids as given, and the watch reports it
-        ids = [ws.cache.resolve(i) for i in given]
+        ids = [ws.batches.resolve(i) for i in given]
     return ids
 
 
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
                 "batchdeck: no batch ids given: watching every live batch (--all-live says so explicitly)",
                 file=sys.stderr,
             )
-        interval = args.interval or float(ws.setting("watch.interval"))
+        interval = args.interval or ws.settings.watch.interval
 
         def on_end(batch: CachedBatch) -> list[HookOutcome]:
             return finish_batch(ws, batch, actions)

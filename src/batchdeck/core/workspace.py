@@ -1,4 +1,6 @@
-"""One profile opened for work: its config, its part of the cache, and (on first use) its API client."""
+"""One profile opened for work: its typed settings, its repositories in the cache (batches, jobs,
+results) and, on first use, its API client. Core functions take a `Workspace`; a `Session` makes one
+per thread for the TUI."""
 
 from __future__ import annotations
 
@@ -7,20 +9,30 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.core.config import config_file as config_mod
-from batchdeck.core.config import paths
-from batchdeck.core.config.config_file import Config, Profile
+from batchdeck.core.config import paths, toml_file
+from batchdeck.core.config.model import Config
+from batchdeck.core.config.profiles import Profile
+from batchdeck.core.config.settings import Settings
 from batchdeck.core.spend.pricing import PriceBook
 from batchdeck.core.store.batch_repo import BatchCache
 from batchdeck.core.store.db import Database
+from batchdeck.core.store.job_repo import JobStore
+from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.sync.walk import Syncer
 from batchdeck.core.timefmt import iso
 
 if TYPE_CHECKING:
     from batchdeck.core.api.client import BatchesApi
+
+
+def open_api(profile: Profile, settings: Settings, clock: Clock) -> BatchesApi:
+    """The API client for a profile, with the `sync.*` settings; the SDK loads only when one is made."""
+    from batchdeck.core.api.client import BatchesApi
+
+    return BatchesApi(profile, max_retries=settings.sync.max_retries, timeout=settings.sync.timeout, clock=clock)
 
 
 class Workspace:
@@ -32,21 +44,25 @@ class Workspace:
         clock: Clock = utcnow,
         api_factory: Callable[[], BatchesApi] | None = None,
         follow_api_clock: bool = False,
+        settings: Settings | None = None,
     ) -> None:
         self.config = config
         self.profile = profile
+        self.settings = settings or config.settings_for(profile.name)  # read once, here
         self.clock = clock  # stamps the cache keeps and compares (jobs, intents): never jumps with the skew
         self.follow_api_clock = follow_api_clock
         self._stored_skew: float | None = None
         self.db = Database(db_path or paths.database_file())
-        self.cache = BatchCache(self.db, profile.name)
+        self.batches = BatchCache(self.db, profile.name)
+        self.jobs = JobStore(self.db, profile.name)
+        self.results = ResultsIndex(self.db, profile.name)
         self._api: BatchesApi | None = None
         self._api_factory = api_factory  # a shared client owned by someone else (see Session)
 
     @classmethod
     def open(cls, profile_name: str | None = None, clock: Clock = utcnow) -> Workspace:
         """A workspace whose ages follow the API's clock (see `api_now`), as the CLI's commands use it."""
-        config = config_mod.load()
+        config = toml_file.load()
         return cls(config, config.profile(profile_name), clock=clock, follow_api_clock=True)
 
     def skew_seconds(self) -> float:
@@ -56,7 +72,7 @@ class Workspace:
         if api is not None and api.skew_measured:
             return api.skew_seconds
         if self._stored_skew is None:
-            self._stored_skew = self.cache.clock_skew() or 0.0
+            self._stored_skew = self.batches.clock_skew() or 0.0
         return self._stored_skew
 
     def api_now(self) -> datetime:
@@ -72,19 +88,8 @@ class Workspace:
         if self._api is None and self._api_factory is not None:
             self._api = self._api_factory()
         if self._api is None:
-            from batchdeck.core.api.client import BatchesApi  # the SDK loads only when the API is used
-
-            self._api = BatchesApi(
-                self.profile,
-                max_retries=int(self.setting("sync.max_retries")),
-                timeout=float(self.setting("sync.timeout")),
-                clock=self.clock,
-            )
+            self._api = open_api(self.profile, self.settings, self.clock)
         return self._api
-
-    def setting(self, key: str) -> Any:
-        """A setting as it applies to this profile (its own value over the global one)."""
-        return self.config.get(key, self.profile.name)
 
     def now(self) -> str:
         return iso(self.clock())
@@ -94,7 +99,7 @@ class Workspace:
         return PriceBook(self.config.prices)
 
     def syncer(self) -> Syncer:
-        return Syncer(self.api, self.cache, self.api_now)  # its stamps are shown as ages, next to API times
+        return Syncer(self.api, self.batches, self.api_now)  # its stamps are shown as ages, next to API times
 
     def close(self) -> None:
         try:
@@ -111,9 +116,9 @@ class Workspace:
         if not (self.follow_api_clock and api is not None and api.skew_measured):
             return
         with contextlib.suppress(sqlite3.Error):
-            stored = self.cache.clock_skew()
+            stored = self.batches.clock_skew()
             if stored is None or abs(stored - api.skew_seconds) >= 1.0:  # most commands write nothing
-                self.cache.record_clock_skew(api.skew_seconds)
+                self.batches.record_clock_skew(api.skew_seconds)
 
     def __enter__(self) -> Workspace:
         return self

@@ -189,7 +189,7 @@ class BatchdeckApp(App[None]):
         for batch in newly_ended(before, batches):
             text = ending_message(batch)
             self.endings.append(text)
-            if self.session.setting("notify.toast"):
+            if self.session.settings.notify.toast:
                 self.notify(
                     text,
                     title="Batch ended",
@@ -197,9 +197,9 @@ class BatchdeckApp(App[None]):
                     timeout=30,
                     markup=False,
                 )
-            if self.session.setting("notify.bell"):
+            if self.session.settings.notify.bell:
                 self.bell()
-            if self.session.setting("notify.desktop") and not self.is_headless and self._driver is not None:
+            if self.session.settings.notify.desktop and not self.is_headless and self._driver is not None:
                 self._driver.write(osc9(f"batchdeck: {text}"))
             self.controller.results.run_end_hooks(batch)  # local actions: a readonly monitor runs them too
 

@@ -18,7 +18,6 @@ from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.session import Session
 from batchdeck.core.store.batch_repo import SyncState
-from batchdeck.core.store.job_repo import JobStore
 from batchdeck.core.sync.walk import SyncReport
 from batchdeck.core.watch.poll_schedule import PollSchedule
 from batchdeck.core.workspace import Workspace
@@ -35,7 +34,7 @@ class Controller:
         self.app = app
         self.session = session
         self.poll_enabled = poll
-        self.schedule = PollSchedule(live_seconds=float(session.setting("tui.poll_seconds")))
+        self.schedule = PollSchedule(live_seconds=session.settings.tui.poll_seconds)
         self.batches: list[CachedBatch] = []
         self.job_batches: frozenset[str] | None = None  # for `J`: which batches have a job (None: not read yet)
         self.history: list[tuple[int, float]] = []
@@ -61,14 +60,14 @@ class Controller:
         """Numbered when read, so a slow reader's older snapshot never replaces a newer one."""
         number = next(self._snapshots)
         message = DataLoaded(
-            ws.cache.query(include_deleted=True),
-            ws.cache.ended_durations(),
-            ws.cache.sync_state(),
+            ws.batches.query(include_deleted=True),
+            ws.batches.ended_durations(),
+            ws.batches.sync_state(),
             report,
             self.session.clock(),
         )
         message.number = number
-        message.job_batches = frozenset(JobStore(ws.db, ws.profile.name).claimed_batches())
+        message.job_batches = frozenset(ws.jobs.claimed_batches())
         return message
 
     def _load_worker(self) -> None:
@@ -159,7 +158,7 @@ class Controller:
     def set_meta(self, batch_id: str, **fields: str | None) -> None:
         def work() -> None:
             with self.session.workspace() as ws:
-                ws.cache.set_meta(batch_id, ws.now(), **fields)
+                ws.batches.set_meta(batch_id, ws.now(), **fields)
                 self.app.post_message(self._snapshot(ws, None))
 
         self.app.run_worker(work, thread=True, group="meta", exit_on_error=False)

@@ -32,14 +32,13 @@ class JobsWork:
         """Plan a resubmission of a batch's (or a job's) failed rows; attach the original file first if given."""
         from batchdeck.core.jobs.attach import attach
         from batchdeck.core.jobs.retry import plan_retry
-        from batchdeck.core.store.job_repo import JobStore
 
         def work() -> None:
             with self.session.workspace() as ws:
                 try:
                     if attach_file:
                         attach(ws, target, Path(attach_file).expanduser())
-                    store = JobStore(ws.db, ws.profile.name)
+                    store = ws.jobs
                     if target.startswith("msgbatch_") and store.job_of_batch(target) is None:
                         self.app.post_message(RetryPlanned(target, None, needs_attach=True, only=only))
                         return
@@ -88,7 +87,7 @@ class JobsWork:
         from batchdeck.core.jobs.merged import job_view
         from batchdeck.core.results.export import export_directory, free_path
 
-        directory = export_directory(str(self.session.setting("results.export_dir")))
+        directory = export_directory(self.session.settings.results.export_dir)
 
         def work() -> None:
             with self.session.workspace() as ws:

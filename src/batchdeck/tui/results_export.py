@@ -33,7 +33,7 @@ class ResultsExport:
 
     def directory(self) -> Path:
         session = self.screen.session
-        return export_directory(str(session.setting("results.export_dir")))
+        return export_directory(session.settings.results.export_dir)
 
     def _marked(self) -> set[str]:
         return self.screen.query_one(ResultList).marked

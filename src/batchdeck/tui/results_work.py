@@ -30,7 +30,7 @@ class ResultsWork:
         self.app = app
         self.session = session
         self._snapshot = snapshot
-        self.auto_download = bool(session.setting("results.auto_download"))
+        self.auto_download = session.settings.results.auto_download
         self._downloading: set[str] = set()  # batch ids being downloaded (workers add and remove them)
         self._download_lock = threading.Lock()
         self._auto_running = False
@@ -115,7 +115,7 @@ class ResultsWork:
         from batchdeck.core.results.download import ensure_downloaded
         from batchdeck.core.results.export import export_directory, export_saved
 
-        directory = export_directory(str(self.session.setting("results.export_dir")))
+        directory = export_directory(self.session.settings.results.export_dir)
 
         def work() -> None:
             written, failed = [], []
@@ -141,7 +141,7 @@ class ResultsWork:
         as `batchdeck watch` runs them; False when none is configured."""
         from batchdeck.core.watch.batch_end import EndActions, finish_batch
 
-        actions = EndActions.from_config(self.session.config, self.session.profile.name)
+        actions = EndActions.from_settings(self.session.settings.hooks)
         if not actions.step_names():
             return False
 

@@ -20,7 +20,7 @@ import httpx2
 
 from batchdeck.core.batches.models import MalformedBatch, check_batch, split_batches
 from batchdeck.core.clock import Clock, skew_from_date, utcnow
-from batchdeck.core.config.config_file import Profile
+from batchdeck.core.config.profiles import Profile
 from batchdeck.core.errors import ApiFailure, redact
 from batchdeck.core.ids import check_batch_id, is_batch_id
 from batchdeck.core.terminal_text import visible

@@ -25,7 +25,7 @@ def cancel_batch(ws: Workspace, batch_id: str) -> ChangeResult:
         batch = ws.api.cancel(batch_id)
     except ApiFailure as failure:
         return ChangeResult(batch_id, False, str(failure))
-    ws.cache.store([batch], ws.now())
+    ws.batches.store([batch], ws.now())
     return ChangeResult(batch_id, True, f"{batch_id}: {batch['processing_status'].replace('_', ' ')}")
 
 
@@ -35,16 +35,16 @@ def delete_batch(ws: Workspace, batch_id: str) -> ChangeResult:
         ws.api.delete(batch_id)
     except ApiFailure as failure:
         if failure.kind == "not_found":
-            ws.cache.mark_deleted([batch_id], ws.now())
+            ws.batches.mark_deleted([batch_id], ws.now())
         return ChangeResult(batch_id, False, str(failure))
-    ws.cache.mark_deleted([batch_id], ws.now())
+    ws.batches.mark_deleted([batch_id], ws.now())
     return ChangeResult(batch_id, True, f"{batch_id}: deleted")
 
 
 def refresh_batch(ws: Workspace, batch_id: str) -> CachedBatch:
     """Refresh one batch from the API into the cache and return it."""
-    ws.cache.store([ws.api.retrieve(batch_id)], ws.now())
-    batch = ws.cache.get(batch_id)
+    ws.batches.store([ws.api.retrieve(batch_id)], ws.now())
+    batch = ws.batches.get(batch_id)
     assert batch is not None
     return batch
 
@@ -55,10 +55,10 @@ def check_change(ws: Workspace, action: str, batch_id: str) -> tuple[CachedBatch
     try:
         batch: CachedBatch | None = refresh_batch(ws, batch_id)
     except ApiFailure as failure:
-        batch = ws.cache.get(batch_id)
+        batch = ws.batches.get(batch_id)
         if failure.kind != "not_found" or batch is None:
             return None, str(failure)
-        ws.cache.mark_deleted([batch_id], ws.now())  # gone remotely: the rule says so in its words
-        batch = ws.cache.get(batch_id)
+        ws.batches.mark_deleted([batch_id], ws.now())  # gone remotely: the rule says so in its words
+        batch = ws.batches.get(batch_id)
     assert batch is not None
     return batch, rules.why_not(action, batch)

@@ -62,13 +62,13 @@ def _expires_in(batch: CachedBatch, now: datetime) -> int | None:
 def build(ws: Workspace) -> StatusReport:
     """From the cache alone (sync first for fresh figures)."""
     now = ws.api_now()
-    batches = ws.cache.query(since=timefmt.iso(now - timedelta(days=ARCHIVE_DAYS + 1)))
+    batches = ws.batches.query(since=timefmt.iso(now - timedelta(days=ARCHIVE_DAYS + 1)))
     recent = timefmt.iso(now - RECENT)
     return StatusReport(
         profile=ws.profile.name,
         now=now,
-        sync=ws.cache.sync_state(),
-        live=sorted((b for b in ws.cache.query({"live"})), key=lambda b: b.created_at),
+        sync=ws.batches.sync_state(),
+        live=sorted((b for b in ws.batches.query({"live"})), key=lambda b: b.created_at),
         ended_recently=[b for b in batches if b.processing_status == "ended" and (b.ended_at or "") >= recent],
         archive_soon=sorted((b for b in batches if archive_soon(b, now)), key=lambda b: b.created_at),
     )

@@ -20,7 +20,6 @@ from batchdeck.core.jobs.input_check import (
     jsonl_lines_with_offsets,
     require_file,
 )
-from batchdeck.core.store.job_repo import JobStore
 from batchdeck.core.workspace import Workspace
 
 SHOWN_MISSING = 10
@@ -49,7 +48,6 @@ class AttachReport:
 def attach(ws: Workspace, batch_id: str, path: Path) -> AttachReport:
     from batchdeck.core.batches.changes import refresh_batch
     from batchdeck.core.results.download import ensure_downloaded
-    from batchdeck.core.store.result_repo import ResultsIndex
 
     path = path.resolve()
     require_file(path)
@@ -79,9 +77,9 @@ def attach(ws: Workspace, batch_id: str, path: Path) -> AttachReport:
     missing: list[str] = []
     if checked:
         ensure_downloaded(ws, batch_id)
-        batch_ids = [r.custom_id for r in ResultsIndex(ws.db, ws.profile.name).rows(batch_id)]
+        batch_ids = [r.custom_id for r in ws.results.rows(batch_id)]
         missing = [c for c in batch_ids if c not in in_file]
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     job_id = store.job_of_batch(batch_id)
     if job_id is None:
         job = store.new_job(f"attached {path.name}", str(path), None, len(batch_ids), ws.now())
@@ -89,7 +87,7 @@ def attach(ws: Workspace, batch_id: str, path: Path) -> AttachReport:
             job.id, [("attached", 0, None, batch_ids, 0)], ws.now(), state="created", batch_id=batch_id
         )
         job_id = job.id
-    ws.cache.set_meta(batch_id, ws.now(), source_file=str(path))
+    ws.batches.set_meta(batch_id, ws.now(), source_file=str(path))
     return AttachReport(batch_id, path, len(rows), job_id, tuple(missing), checked)
 
 

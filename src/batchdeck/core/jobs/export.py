@@ -15,7 +15,6 @@ from batchdeck.core.errors import UsageError
 from batchdeck.core.jobs.merged import JobView
 from batchdeck.core.results.download import read_lines, results_path
 from batchdeck.core.results.export import write_atomically
-from batchdeck.core.store.job_repo import JobStore
 from batchdeck.core.workspace import Workspace
 
 
@@ -42,7 +41,7 @@ def _merged_lines(ws: Workspace, view: JobView) -> tuple[list[bytes], int]:
             items, read_lines(results_path(ws, batch_id), [(o, n) for _, o, n in items]), strict=True
         ):
             lines[cid] = line if line.endswith(b"\n") else line + b"\n"
-    order = JobStore(ws.db, ws.profile.name).request_order(view.job.id) or sorted(lines)
+    order = ws.jobs.request_order(view.job.id) or sorted(lines)
     ordered = [lines.pop(c) for c in order if c in lines] + [lines[c] for c in sorted(lines)]
     return ordered, without
 

@@ -16,8 +16,7 @@ from typing import Any
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.errors import ApiFailure, UsageError
 from batchdeck.core.ids import is_batch_id
-from batchdeck.core.store.job_repo import Job, JobStore, Submission
-from batchdeck.core.store.result_repo import ResultsIndex
+from batchdeck.core.store.job_repo import Job, Submission
 from batchdeck.core.terminal_text import visible
 from batchdeck.core.workspace import Workspace
 
@@ -106,7 +105,7 @@ class JobView:
 
 def resolve_job(ws: Workspace, text: str) -> str:
     """A job id (`job-3` or `3`), a unique job name, or a batch id (or unique part) of one of its batches."""
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     text = text.strip()
     for candidate in (text, f"job-{text}"):
         if store.job(candidate):
@@ -118,7 +117,7 @@ def resolve_job(ws: Workspace, text: str) -> str:
         raise UsageError(f"several jobs are named {text!r} ({', '.join(j.id for j in named)}); give the job id")
     if not could_be_batch_id(text):  # a name with spaces, say: saying it is no batch id would mislead
         raise UsageError(f"no job named {visible(text)[:80]!r} (`batchdeck job list` shows the jobs)")
-    job_id = store.job_of_batch(ws.cache.resolve(text))
+    job_id = store.job_of_batch(ws.batches.resolve(text))
     if job_id is None:
         raise UsageError(
             f"no job {text!r}: not a job id or name, nor a batch submitted through batchdeck "
@@ -140,14 +139,14 @@ def refresh(ws: Workspace, submissions: list[Submission], download: bool) -> Non
     for sub in submissions:
         if not sub.batch_id:
             continue
-        batch = ws.cache.get(sub.batch_id)
+        batch = ws.batches.get(sub.batch_id)
         try:
             if batch is None or (batch.processing_status != "ended" and batch.deleted_at is None):
                 batch = refresh_batch(ws, sub.batch_id)
         except ApiFailure as failure:
             if failure.kind != "not_found":
                 raise
-            ws.cache.mark_deleted([sub.batch_id], ws.now())  # deleted remotely: the cache keeps its record
+            ws.batches.mark_deleted([sub.batch_id], ws.now())  # deleted remotely: the cache keeps its record
             continue
         try:
             if download and batch.processing_status == "ended":
@@ -159,19 +158,19 @@ def refresh(ws: Workspace, submissions: list[Submission], download: bool) -> Non
 
 def job_view(ws: Workspace, job_id: str, update: bool = True) -> JobView:
     """The merged view; `update` refreshes live batches and downloads results first (network)."""
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     job = store.job(job_id)
     if job is None:
         raise UsageError(f"no job {job_id!r}")
     submissions = store.submissions(job_id)
     if update:
         refresh(ws, submissions, download=True)
-    index = ResultsIndex(ws.db, ws.profile.name)
+    index = ws.results
     batches: dict[str, CachedBatch] = {}
     rows: dict[str, MergedRow] = {}
     attempts: Counter[str] = Counter()
     for sub in submissions:
-        batch = ws.cache.get(sub.batch_id) if sub.batch_id else None
+        batch = ws.batches.get(sub.batch_id) if sub.batch_id else None
         if batch is not None:
             batches[batch.id] = batch
         ids = store.custom_ids(job_id, sub.part)

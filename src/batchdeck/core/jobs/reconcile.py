@@ -38,9 +38,9 @@ class Reconciled:
 def record_batch(ws: Workspace, store: JobStore, sub: Submission, batch: dict[str, Any]) -> None:
     store.update(sub.job_id, sub.part, state="created", batch_id=batch["id"], error=None)
     now = ws.now()
-    ws.cache.store([batch], now)
+    ws.batches.store([batch], now)
     job = store.job(sub.job_id)
-    ws.cache.set_meta(
+    ws.batches.set_meta(
         batch["id"],
         now,
         source_file=job.source_file if job else None,
@@ -65,7 +65,7 @@ def reconcile(ws: Workspace, job_id: str, settle_lost: bool = True) -> Reconcile
 
     `settle_lost=False` only adopts: right after a lost answer, a batch the API did make might not
     be listed yet, so "not found" is decided by a later run, not this one."""
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     report = Reconciled()
     open_subs = [s for s in store.submissions(job_id) if s.state in OPEN_STATES]
     if not open_subs:
@@ -111,12 +111,12 @@ def _settle_wait(ws: Workspace, sub: Submission) -> float:
     if not sub.intent_at:
         return 0.0
     age = (ws.clock() - timefmt.parse(sub.intent_at)).total_seconds()
-    return max(0.0, float(ws.setting("submit.settle_seconds")) - age)
+    return max(0.0, ws.settings.submit.settle_seconds - age)
 
 
 def adopt(ws: Workspace, job_id: str, part: int, batch_id: str) -> None:
     """A human's decision: this open part's batch is `batch_id`."""
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     sub = next((s for s in store.submissions(job_id) if s.part == part), None)
     if sub is None or sub.state not in OPEN_STATES:
         raise BatchdeckError(f"{job_id} has no interrupted part {part} to adopt a batch for")

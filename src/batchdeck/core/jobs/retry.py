@@ -149,11 +149,11 @@ class RetryPlan:
 
 def _target(ws: Workspace, text: str) -> tuple[str, str | None]:
     """(job id, batch id or None) for a job id/name or a batch id."""
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     named = store.job(text) or store.job(f"job-{text}") or store.by_name(text)
     if named or JOB_ID.fullmatch(text.strip()) or not could_be_batch_id(text.strip()):
         return resolve_job(ws, text), None  # a job id or a name that matches no job is said to be one
-    batch_id = ws.cache.resolve(text)
+    batch_id = ws.batches.resolve(text)
     job_id = store.job_of_batch(batch_id)
     if job_id is None:
         raise UsageError(rules.line("resubmit", batch_id, rules.no_originals(batch_id).reason))
@@ -178,7 +178,7 @@ def plan_retry(
 
     already = 0
     if batch_id is not None:
-        own = ResultsIndex(ws.db, ws.profile.name).rows(batch_id, list(FAILED))
+        own = ws.results.rows(batch_id, list(FAILED))
         already = sum(1 for r in own if view.rows.get(r.custom_id) and view.rows[r.custom_id].batch_id != batch_id)
     failed = [
         r
@@ -188,7 +188,7 @@ def plan_retry(
         and (only is None or r.custom_id in only)
     ]
     categories = dict(Counter(r.category for r in failed))
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     facts = store.request_facts(job_id)
     wanted = [r.custom_id for r in failed if included(r.category, chosen)]
     unknown = [c for c in wanted if c not in facts]
@@ -240,7 +240,7 @@ def send_plan(ws: Workspace, plan: RetryPlan, progress: Callable[[str], None] | 
     parts, left pending, would be sent by a later run (the rows twice)."""
     if not plan.has_work:
         raise UsageError("nothing to resend: no failed row matches the chosen categories")
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     try:
         with sending_lock(ws):
             if len(store.submissions(plan.job_id)) != plan.known_parts:

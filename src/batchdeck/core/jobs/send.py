@@ -94,7 +94,7 @@ def _requests(ws: Workspace, store: JobStore, sub: Submission) -> list[dict[str,
 
 def _create(ws: Workspace, requests: list[dict[str, Any]]) -> dict[str, Any]:
     """One create; API answers that certainly created nothing (429/503/529) are retried a few times."""
-    retries = int(ws.setting("sync.max_retries"))
+    retries = ws.settings.sync.max_retries
     for attempt in range(retries + 1):
         try:
             return ws.api.create(requests)
@@ -159,7 +159,7 @@ def send_pending_locked(
     Every interrupted create of the profile is settled first, not only this job's: a batch sent now
     with the same request count would otherwise be listed above that create's anchor too, and be
     adopted by it (its own rows lost, and ours sent again when this job is reconciled)."""
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     made: list[str] = []
     for open_job in [*(j for j in store.open_jobs() if j != job_id), job_id]:
         _settle(ws, open_job, progress)

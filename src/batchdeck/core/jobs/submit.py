@@ -124,7 +124,7 @@ def plan_submit(
     parts = split([e.wire_bytes for e in checked.entries], max_requests, max_bytes)
     prices = ws.prices()
     cost = estimate(((e.model, e.max_tokens, e.input_tokens) for e in checked.entries), prices)
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     existing = _same_content(store, content_hash)
     finished = existing is not None and _finished(store, existing.id)
     return SubmitPlan(
@@ -161,7 +161,7 @@ def submit(
 
     Everything happens under the sending lock, and the same content is looked for again there:
     what the plan saw may be stale by the time the user confirmed."""
-    store = JobStore(ws.db, ws.profile.name)
+    store = ws.jobs
     with sending_lock(ws):
         existing = _same_content(store, plan.content_hash)
         if existing is not None and not again:

@@ -91,7 +91,7 @@ def download(
     When another process was saving the same batch meanwhile, its complete copy is the answer.
     """
     final = results_path(ws, batch_id)
-    index = ResultsIndex(ws.db, ws.profile.name)
+    index = ws.results
     with batch_lock(final, progress) as waited:
         saved = index.result_set(batch_id)
         if waited and saved is not None and saved.complete and final.exists():
@@ -167,14 +167,14 @@ def read_lines(path: Path, spans: list[tuple[int, int]]) -> Iterator[bytes]:
 
 def _expected_rows(ws: Workspace, batch_id: str) -> int | None:
     """How many results the cached batch counts, when it is cached as ended."""
-    batch = ws.cache.get(batch_id)
+    batch = ws.batches.get(batch_id)
     return batch.counts.total if batch is not None and batch.processing_status == "ended" else None
 
 
 def ensure_downloaded(ws: Workspace, batch_id: str, progress: Progress | None = None) -> None:
     """Download unless a complete copy is already kept (indexing a kept file the index lost)."""
     final = results_path(ws, batch_id)
-    index = ResultsIndex(ws.db, ws.profile.name)
+    index = ws.results
     if is_kept(index, batch_id, final):
         return
     with batch_lock(final, progress):

@@ -24,7 +24,7 @@ from typing import Any
 from batchdeck.core.errors import BatchdeckError, UsageError
 from batchdeck.core.ids import check_batch_id, inside
 from batchdeck.core.results.download import read_lines, results_path
-from batchdeck.core.store.result_repo import ResultRow, ResultsIndex
+from batchdeck.core.store.result_repo import ResultRow
 from batchdeck.core.workspace import Workspace
 
 FORMATS = {"jsonl": ".jsonl", "csv": ".csv", "text": ".text.jsonl"}
@@ -193,5 +193,5 @@ def free_path(directory: Path, stem: str, fmt: str) -> Path:
 def export_saved(ws: Workspace, batch_id: str, directory: Path, fmt: str = "jsonl") -> ExportReport:
     """Every saved result of a batch into `directory`, named after the batch, never over a file."""
     check_batch_id(batch_id, "the cache")
-    rows = ResultsIndex(ws.db, ws.profile.name).rows(batch_id)
+    rows = ws.results.rows(batch_id)
     return export(results_path(ws, batch_id), rows, fmt, free_path(directory, batch_id, fmt))

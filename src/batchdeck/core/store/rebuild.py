@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from batchdeck.core.config import config_file as config_mod
+from batchdeck.core.config import toml_file
 from batchdeck.core.errors import CacheError
 from batchdeck.core.results.reindex import reindex_saved
 from batchdeck.core.spend.pricing import PriceBook
@@ -40,7 +40,7 @@ def prepare_rebuild(path: Path, profile: str, prices: PriceBook | None = None) -
     """A usable database with this profile's API data cleared (or a fresh one, if the file was damaged),
     and every kept results file indexed."""
     db, report = _fresh_or_cleared(path, profile)
-    report.reindexed = reindex_saved(db, path.parent / "results", prices or PriceBook(config_mod.load().prices))
+    report.reindexed = reindex_saved(db, path.parent / "results", prices or PriceBook(toml_file.load().prices))
     return db, report
 
 

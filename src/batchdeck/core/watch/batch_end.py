@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from batchdeck.core.batches.models import CachedBatch
-from batchdeck.core.config.config_file import Config
+from batchdeck.core.config.settings import HookSettings
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.results.download import ensure_downloaded, results_path
 from batchdeck.core.results.export import FORMATS, export_saved
-from batchdeck.core.store.result_repo import ResultsIndex
 from batchdeck.core.terminal_text import visible
 from batchdeck.core.watch.hooks import run_hooks
 from batchdeck.core.watch.outcome import HookOutcome
@@ -33,20 +32,9 @@ class EndActions:
     timeout: float = 60.0
 
     @classmethod
-    def from_config(cls, config: Config, profile: str | None = None) -> EndActions:
-        """The `hooks.*` settings, the profile's own (`[profiles.NAME.hooks]`) over the global ones."""
-
-        def get(key: str) -> Any:
-            return config.get(f"hooks.{key}", profile)
-
-        return cls(
-            on_end=get("on_end"),
-            webhook=get("webhook"),
-            download=bool(get("download")),
-            export_dir=get("export_dir"),
-            export_format=get("export_format"),
-            timeout=float(get("timeout")),
-        )
+    def from_settings(cls, hooks: HookSettings) -> EndActions:
+        """The `hooks.*` settings of a workspace (a profile's own over the global ones)."""
+        return cls(hooks.on_end, hooks.webhook, hooks.download, hooks.export_dir, hooks.export_format, hooks.timeout)
 
     def override(self, **values: Any) -> EndActions:
         """These actions with every value that is not None replaced (command-line flags over config)."""
@@ -95,7 +83,7 @@ def _download(ws: Workspace, batch: CachedBatch) -> tuple[Path | None, HookOutco
     except Exception as exc:
         return None, HookOutcome("download", False, f"results of {batch.id} not downloaded: {_reason(exc)}")
     path = results_path(ws, batch.id)
-    result_set = ResultsIndex(ws.db, ws.profile.name).result_set(batch.id)
+    result_set = ws.results.result_set(batch.id)
     rows = f"{result_set.rows:,} results" if result_set else "results"
     return path, HookOutcome("download", True, f"{rows} of {batch.id} saved to {path}")
 

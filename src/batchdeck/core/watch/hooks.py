@@ -23,7 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from batchdeck.core.batches.models import CachedBatch
-from batchdeck.core.config.config_file import Config, Profile
+from batchdeck.core.config.model import Config
+from batchdeck.core.config.profiles import Profile
 from batchdeck.core.errors import redact
 from batchdeck.core.terminal_text import visible
 from batchdeck.core.watch.outcome import HookOutcome
@@ -130,9 +131,10 @@ def run_hooks(
     timeout: float | None = None,
 ) -> list[HookOutcome]:
     """Run the on_end command and the webhook (arguments override the `hooks.*` settings; "" turns one off)."""
-    command = config.get("hooks.on_end", profile.name) if on_end is None else on_end
-    url = config.get("hooks.webhook", profile.name) if webhook is None else webhook
-    seconds = float(config.get("hooks.timeout", profile.name) if timeout is None else timeout)
+    hooks = config.settings_for(profile.name).hooks
+    command = hooks.on_end if on_end is None else on_end
+    url = hooks.webhook if webhook is None else webhook
+    seconds = hooks.timeout if timeout is None else timeout
     secrets = [k for k in [*config.secrets(), profile.resolve_key()] if k]
     outcomes = []
     if command:

@@ -157,13 +157,13 @@ class Watch:
         """Refresh the watched batches still live; returns them as the cache now has them."""
         if self.ids is None:
             self._sync()
-            self.ids = [b.id for b in reversed(self.ws.cache.query({"live"}))]  # oldest first
+            self.ids = [b.id for b in reversed(self.ws.batches.query({"live"}))]  # oldest first
         elif self.polls_ok and len(self.live_ids()) > SYNC_ABOVE:
             self._sync()
         else:
             for batch_id in self.live_ids():
                 self._retrieve(batch_id)
-        return [b for i in self.live_ids() if (b := self.ws.cache.get(i)) is not None]
+        return [b for i in self.live_ids() if (b := self.ws.batches.get(i)) is not None]
 
     def _sync(self) -> None:
         report = self.ws.syncer().sync()
@@ -182,13 +182,13 @@ class Watch:
         except ApiFailure as failure:
             if failure.kind != "not_found":
                 raise
-            if batch_id not in self.status and self.ws.cache.get(batch_id) is None:
+            if batch_id not in self.status and self.ws.batches.get(batch_id) is None:
                 raise BatchdeckError(
                     f"no batch {batch_id} in profile {self.ws.profile.name!r} (check the id, or pass --profile)"
                 ) from None
-            self.ws.cache.mark_deleted([batch_id], self.ws.now())
+            self.ws.batches.mark_deleted([batch_id], self.ws.now())
             return
-        self.ws.cache.store([batch], self.ws.now())
+        self.ws.batches.store([batch], self.ws.now())
 
     # -- events ------------------------------------------------------------------------------------
     def _changes(self, batch: CachedBatch) -> Iterator[WatchEvent]:

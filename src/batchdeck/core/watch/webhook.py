@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from batchdeck import __version__
 from batchdeck.core.batches.models import CachedBatch
-from batchdeck.core.config.config_file import SETTINGS
+from batchdeck.core.config.values import http_url
 from batchdeck.core.terminal_text import visible
 from batchdeck.core.urls import url_shown
 from batchdeck.core.watch.outcome import HookOutcome
@@ -32,7 +32,7 @@ WEBHOOK_BODY_LIMIT = 4096  # bytes of a webhook's answer read (only its status m
 
 def check_webhook_url(url: str) -> str:
     """The URL itself, or a ValueError naming the problem (only http and https are accepted)."""
-    return str(SETTINGS["hooks.webhook"][0](url))
+    return http_url(url)
 
 
 def webhook_payload(

@@ -27,7 +27,7 @@ from batchdeck.core.results.detail import ResultDetail, result_detail
 from batchdeck.core.results.download import read_lines
 from batchdeck.core.results.filter import ResultFilter
 from batchdeck.core.session import Session
-from batchdeck.core.store.result_repo import ResultRow, ResultsIndex
+from batchdeck.core.store.result_repo import ResultRow
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.messages import DownloadFinished, DownloadProgress
@@ -184,8 +184,8 @@ class ResultsScreen(Screen[None]):
     def _run_query(self, generation: int, flt: ResultFilter, keep: str | None) -> None:
         if self.browser is None:
             with self.session.workspace() as ws:
-                found = ResultsIndex(ws.db, ws.profile.name).result_set(self.batch.id)
-                fresh = ws.cache.get(self.batch.id)
+                found = ws.results.result_set(self.batch.id)
+                fresh = ws.batches.get(self.batch.id)
             self.results_file = Path(found.path) if found and found.path else None
             self.batch = fresh or self.batch  # now with its cost
             self.browser = ResultsBrowser(self.session.db_path, self.session.profile.name, self.batch.id)
