@@ -14,7 +14,6 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
@@ -32,7 +31,7 @@ from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.batch_feed import BatchFeed
 from batchdeck.tui.widgets.batch_list import BatchList, header_text
 from batchdeck.tui.widgets.columns import SORTABLE, cell_text
-from batchdeck.tui.widgets.live_pane import LivePane
+from batchdeck.tui.widgets.live_area import LiveArea
 from batchdeck.tui.widgets.resubmitter import Resubmitter
 from batchdeck.tui.widgets.results_keeper import ResultsKeeper
 from batchdeck.tui.widgets.status_line import StatusInfo, StatusLine
@@ -76,6 +75,7 @@ class MainScreen(Screen[None]):
         self.feed = BatchFeed(session, poll)
         self.keeper = ResultsKeeper(session, downloads, signals)
         self.resubmitter = Resubmitter(session, signals)
+        self.live_area = LiveArea(session.clock, id="live-area")
         self.info = StatusInfo(
             profile=session.profile.name, readonly=readonly, sort="created ↓", clock_note=session.clock_note
         )
@@ -91,7 +91,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status-line")
-        yield Container(id="live-area")
+        yield self.live_area
         yield Static(id="list-header")
         yield Static(id="list-empty")
         yield BatchList(clock=self.clock, id="batch-list")
@@ -217,8 +217,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.update_header()
-        area = self.query_one("#live-area", Container)
-        area.styles.grid_size_columns = max(1, min(4, self.size.width // 40))
+        self.live_area.fit(self.size.width)
 
     def on_batch_list_resized(self) -> None:
         self.update_header()
@@ -231,8 +230,7 @@ class MainScreen(Screen[None]):
         except NoMatches:
             return  # the app is closing and the screen's widgets are gone (a late timer)
         self.query_one(StatusLine).show(self.info, now)
-        for pane in self.query(LivePane):
-            pane.redraw()
+        self.live_area.redraw()
         self._repaint_ticking_rows(now)
 
     def _repaint_ticking_rows(self, now: datetime) -> None:
@@ -249,20 +247,7 @@ class MainScreen(Screen[None]):
         self._time_cells = cells
 
     def sync_live_panes(self) -> None:
-        """A pane for every live batch; panes of batches that ended stay, showing the outcome."""
-        area = self.query_one("#live-area", Container)
-        by_id = {b.id: b for b in self.batches}
-        existing = {pane.shown_batch.id: pane for pane in self.query(LivePane)}
-        for batch_id, pane in existing.items():
-            if batch_id in by_id:
-                batch = by_id[batch_id]
-                pane.update_batch(batch, estimate(self.history, batch.counts.total), self.polled_at)
-        new = [LivePane(b, self.clock) for b in self.batches if b.is_live and b.id not in existing]
-        for pane in new:
-            pane.guess, pane.polled_at = estimate(self.history, pane.shown_batch.counts.total), self.polled_at
-        if new:
-            area.mount(*new)
-        area.display = bool(existing or new) and not area.has_class("-hidden")
+        self.live_area.sync(self.batches, self.history, self.polled_at)
 
     # -- actions ------------------------------------------------------------------------------
     def current(self) -> CachedBatch | None:
@@ -335,11 +320,7 @@ class MainScreen(Screen[None]):
         self.tick()
 
     def action_toggle_live(self) -> None:
-        area = self.query_one("#live-area", Container)
-        area.toggle_class("-hidden")
-        area.display = not area.has_class("-hidden") and bool(self.query(LivePane))
+        self.live_area.toggle()
 
     def action_clear_ended_panes(self) -> None:
-        for pane in self.query(LivePane):
-            if pane.shown_batch.processing_status == "ended":
-                pane.remove()
+        self.live_area.clear_ended()
