@@ -69,7 +69,7 @@ async def measure(home: Path, base_url: str, big: str, small: str) -> dict[str, 
     ResultsScreen.on_mount = on_mount  # type: ignore[method-assign]
     ResultsScreen.on_results_queried = on_results_queried  # type: ignore[method-assign]
     app = BatchdeckApp(demo_session(base_url, home), poll=False)
-    app.controller.results.auto_download = False
+    app.main.keeper.auto_download = False
     async with app.run_test(size=(140, 40)) as pilot:
         batch_list = app.main.query_one(BatchList)
         await until(pilot, lambda: len(batch_list.rows) == 2)

@@ -35,8 +35,7 @@ from batchdeck.tui.messages import DataLoaded  # noqa: E402
 class Probe(BatchdeckApp):
     painted = False
 
-    def on_data_loaded(self, message: DataLoaded) -> None:
-        super().on_data_loaded(message)
+    def on_data_loaded(self, message: DataLoaded) -> None:  # after the main screen has shown it (it bubbles up)
         if mode == "paint" and message.batches and not self.painted:
             self.painted = True
             self.call_after_refresh(self._painted)

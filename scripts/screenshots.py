@@ -41,7 +41,7 @@ async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...]) -> None
         session.settings = session.settings.with_values({"results.auto_download": False})  # the same picture every time
         app = BatchdeckApp(session)
         async with app.run_test(size=size) as pilot:
-            while app.controller.polls_done < 1:
+            while app.main.feed.polls_done < 1:
                 await pilot.pause(0.05)
             for key in keys:
                 await pilot.press(key)

@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _report(message: str, code: int) -> int:
     """Print the error with every known API key removed and control characters made visible (error
     messages quote API text, file names and ids). Newlines stay: a bad request file lists its bad
-    lines one per line; API messages were made one line when the failure was built (`core.api`)."""
+    lines one per line; API messages were made one line when the failure was built (`core.api.client`)."""
     text = "\n".join(_bounded(line) for line in visible_block(redact(message, _secrets())).split("\n"))
     print(f"batchdeck: error: {text}", file=sys.stderr)
     return code

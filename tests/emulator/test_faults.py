@@ -73,9 +73,12 @@ def test_cut_happens_mid_line(emulator: Emulator, client: anthropic.Anthropic) -
     emulator.advance(86400)
     emulator.faults.queue("cut")
     received = bytearray()
-    with pytest.raises(httpx2.HTTPError), httpx2.stream(
-        "GET", f"{emulator.base_url}/v1/messages/batches/{batch.id}/results", headers=HEADERS
-    ) as response:
+    with (
+        pytest.raises(httpx2.HTTPError),
+        httpx2.stream(
+            "GET", f"{emulator.base_url}/v1/messages/batches/{batch.id}/results", headers=HEADERS
+        ) as response,
+    ):
         for chunk in response.iter_bytes():
             received.extend(chunk)
     assert len(received) > 0 and not received.endswith(b"\n")

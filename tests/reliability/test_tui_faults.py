@@ -27,9 +27,9 @@ async def test_a_scripted_session_under_faults(tmp_path: Path) -> None:
     with Emulator(speed=0, start_time=START, scenario="demo", faults=FaultConfig(retry_after=0.01)) as emu:
         emu.faults.configure(faults(seed=11))
         app = BatchdeckApp(make_session(emu, tmp_path))
-        app.controller.schedule.live_seconds = 0.05  # polls (and their backoff) come quickly
+        app.main.feed.schedule.live_seconds = 0.05  # polls (and their backoff) come quickly
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: app.controller.polls_done >= 1 and len(rows(app)) > 0, timeout=60)
+            await wait_for(pilot, lambda: app.main.feed.polls_done >= 1 and len(rows(app)) > 0, timeout=60)
             for _ in range(2):  # refresh, filter, details, results, back: each answered or refused cleanly
                 await press_and_poll(pilot, "r")
                 await pilot.press("slash", *"ended", "enter")
@@ -58,8 +58,8 @@ async def test_a_scripted_session_under_faults(tmp_path: Path) -> None:
             await wait_for(
                 pilot,
                 lambda: (
-                    app.controller.last_report is not None
-                    and app.controller.last_report.ok
+                    app.main.feed.last_report is not None
+                    and app.main.feed.last_report.ok
                     and "error" not in status(app)
                 ),
                 timeout=60,

@@ -54,16 +54,16 @@ async def polled(pilot: Pilot[None], times: int = 1) -> None:
     """Wait until `times` polls have finished since the app started (the first sync, usually)."""
     app = pilot.app
     assert isinstance(app, BatchdeckApp)
-    await wait_for(pilot, lambda: app.controller.polls_done >= times)
+    await wait_for(pilot, lambda: app.main.feed.polls_done >= times)
 
 
 async def press_and_poll(pilot: Pilot[None], *keys: str) -> None:
     """Press keys that lead to a poll (r, or a confirmed action) and wait until it has finished."""
     app = pilot.app
     assert isinstance(app, BatchdeckApp)
-    before = app.controller.polls_done
+    before = app.main.feed.polls_done
     await pilot.press(*keys)
-    await wait_for(pilot, lambda: app.controller.polls_done > before and not app.controller.polling)
+    await wait_for(pilot, lambda: app.main.feed.polls_done > before and not app.main.feed.polling)
 
 
 def rows(app: BatchdeckApp) -> list:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.message import Message
 
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator, FaultConfig
 from batchdeck.tui.app import BatchdeckApp
+from batchdeck.tui.messages import BatchEnded
 from batchdeck.tui.screens.confirm import ConfirmScreen
 from batchdeck.tui.screens.detail import DetailScreen, detail_lines
 from batchdeck.tui.screens.help import HelpScreen
@@ -30,7 +32,7 @@ async def test_list_shows_every_seeded_batch(app: BatchdeckApp, demo: Emulator) 
         await polled(pilot)
         live = [b for b in demo.store.all_batches() if b.status(demo.clock.now()) != "ended"]
         assert len(rows(app)) == len(demo.store.all_batches())
-        assert {p.batch.id for p in app.main.query(LivePane)} == {b.id for b in live}
+        assert {p.shown_batch.id for p in app.main.query(LivePane)} == {b.id for b in live}
         assert "synced just now" in status_text(app) and "5 live" in status_text(app)
         failed = [b for b in rows(app) if b.processing_status == "ended" and b.counts.failed]
         assert failed and all(b.status_text() != "ended" for b in failed)
@@ -43,7 +45,7 @@ async def test_cached_batches_show_before_the_network_answers(demo: Emulator, tm
     app = BatchdeckApp(session)
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: len(rows(app)) > 0)
-        assert app.controller.polling and app.controller.polls_done == 0
+        assert app.main.feed.polling and app.main.feed.polls_done == 0
         assert len(rows(app)) == len(demo.store.all_batches())
         demo.faults.clear()
 
@@ -105,7 +107,7 @@ async def test_delete_refused_while_live_then_allowed(app: BatchdeckApp, demo: E
         await polled(pilot)
         move_to(app, lambda b: b.processing_status == "in_progress")
         target = app.main.query_one(BatchList).current.id
-        await pilot.press("d")  # refused before any dialog (core.rules)
+        await pilot.press("d")  # refused before any dialog (core.batches.rules)
         messages = [n.message for n in app._notifications]
         assert app.screen is app.main and f"cannot delete {target}: it is still running; cancel it first" in messages
         demo.advance(DAY)
@@ -131,13 +133,15 @@ async def test_readonly_blocks_every_change(demo: Emulator, tmp_path: Path) -> N
 
 
 async def test_batch_ending_raises_a_notification(app: BatchdeckApp, demo: Emulator) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
+    posted: list[Message] = []
+    async with app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
         await polled(pilot)
         demo.advance(11 * 60)  # the three short demo batches and the canceling one end
         await press_and_poll(pilot, "r")
-        assert len(app.endings) >= 3
+        endings = [m.text for m in posted if isinstance(m, BatchEnded)]
+        assert len(endings) >= 3 and all(" ended: " in text for text in endings)
         assert any(n.title == "Batch ended" for n in app._notifications)
-        ended_panes = [p for p in app.main.query(LivePane) if p.batch.processing_status == "ended"]
+        ended_panes = [p for p in app.main.query(LivePane) if p.shown_batch.processing_status == "ended"]
         assert len(ended_panes) >= 3 and "ok" in str(ended_panes[0].render())
 
 
@@ -146,7 +150,7 @@ async def test_errors_are_shown_and_the_app_recovers(app: BatchdeckApp, demo: Em
         await polled(pilot)
         demo.faults.configure(FaultConfig(rate_500=1.0, rate_slow=0.5, slow_seconds=0.1, retry_after=0.01))
         await press_and_poll(pilot, "r")
-        assert "error" in status_text(app) and not app.controller.last_report.ok
+        assert "error" in status_text(app) and not app.main.feed.last_report.ok
         toasts = [n for n in app._notifications if n.title == "Sync failed"]
         assert len(toasts) == 1 and "HTTP 500" in toasts[0].message
         demo.faults.configure(FaultConfig(rate_429=1.0, retry_after=0.01))
@@ -154,7 +158,7 @@ async def test_errors_are_shown_and_the_app_recovers(app: BatchdeckApp, demo: Em
         assert "error" in status_text(app)
         demo.faults.clear()
         await press_and_poll(pilot, "r")
-        assert app.controller.last_report.ok and "error" not in status_text(app)
+        assert app.main.feed.last_report.ok and "error" not in status_text(app)
         assert app.is_running
 
 
@@ -169,28 +173,28 @@ async def test_label_marks_copy_pause_help_and_detail(app: BatchdeckApp) -> None
         await pilot.press("space", "space", "c")
         assert isinstance(app.screen, ConfirmScreen) and "Cancel 2 batches?" in app.screen.title_text
         await pilot.press("escape", "U", "p")
-        assert app.controller.paused and "paused" in status_text(app)
+        assert app.main.feed.paused and "paused" in status_text(app)
         await pilot.press("p")
-        assert not app.controller.paused
+        assert not app.main.feed.paused
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen) and "Cancel" in app.screen.text
         await pilot.press("escape", "home", "enter")
-        assert isinstance(app.screen, DetailScreen) and app.screen.batch.id == first.id
+        assert isinstance(app.screen, DetailScreen) and app.screen.shown_batch.id == first.id
         await pilot.press("escape")
         assert app.screen is app.main
 
 
 async def test_polls_never_overlap(app: BatchdeckApp, demo: Emulator) -> None:
-    app.controller.schedule.live_seconds = app.controller.schedule.idle_seconds = 3600  # only our polls
+    app.main.feed.schedule.live_seconds = app.main.feed.schedule.idle_seconds = 3600  # only our polls
     async with app.run_test() as pilot:
         await polled(pilot)
         demo.faults.configure(FaultConfig(rate_slow=1.0, slow_seconds=0.5))
         before = demo.stats.calls("list")
-        done = app.controller.polls_done
+        done = app.main.feed.polls_done
         for _ in range(5):
             await pilot.press("r")
-        await wait_for(pilot, lambda: app.controller.polls_done >= done + 2 and not app.controller.polling)
-        polls = app.controller.polls_done - done
+        await wait_for(pilot, lambda: app.main.feed.polls_done >= done + 2 and not app.main.feed.polling)
+        polls = app.main.feed.polls_done - done
         assert polls < 5  # presses during a poll fold into one more poll after it
         assert demo.stats.calls("list") - before == polls  # one request each: none started while another ran
         demo.faults.clear()
@@ -218,7 +222,7 @@ async def test_brackets_in_labels_and_filters_are_plain_text(demo: Emulator, tmp
         await pilot.press("enter")
         await pilot.pause()  # the detail screen has rendered the label
         assert isinstance(app.screen, DetailScreen) and app.is_running
-        assert ("label", "v2 [draft") in detail_lines(app.screen.batch, None, app.clock(), False)
+        assert ("label", "v2 [draft") in detail_lines(app.screen.shown_batch, None, app.clock(), False)
         await pilot.press("escape", "p", "slash", *"[0-9", "escape")
         await pilot.press("slash", *"a{99999999999}", "escape")
         assert app.is_running and app.screen is app.main
@@ -239,8 +243,8 @@ async def test_marks_hidden_by_a_filter_still_count(app: BatchdeckApp) -> None:
 async def test_a_poll_that_crashes_is_retried_with_backoff(app: BatchdeckApp, demo: Emulator) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await polled(pilot)
-        app.controller.schedule.live_seconds = 0.05  # backoff starts from the live interval
-        original = app.controller.session.workspace
+        app.main.feed.schedule.live_seconds = 0.05  # backoff starts from the live interval
+        original = app.main.feed.session.workspace
         failures = []
 
         def broken() -> object:
@@ -249,9 +253,9 @@ async def test_a_poll_that_crashes_is_retried_with_backoff(app: BatchdeckApp, de
                 raise RuntimeError("disk I/O error")
             return original()
 
-        app.controller.session.workspace = broken  # type: ignore[method-assign]
-        done = app.controller.polls_done
+        app.main.feed.session.workspace = broken  # type: ignore[method-assign]
+        done = app.main.feed.polls_done
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.controller.polls_done >= done + 2)
-        assert len(failures) >= 2 and app.controller.last_report.ok
+        await wait_for(pilot, lambda: app.main.feed.polls_done >= done + 2)
+        assert len(failures) >= 2 and app.main.feed.last_report.ok
         assert any("disk I/O error" in n.message for n in app._notifications)

@@ -194,7 +194,7 @@ async def main_step(pilot: Pilot[None], app: BatchdeckApp, demo: Emulator, rng: 
     elif step == "poll":  # batches end on the emulator's clock; the poll lands during the next keys
         demo.clock.advance(rng.choice((60.0, 240.0, 900.0)))
         trail.steps.append("poll")
-        app.controller.poll_now()
+        app.main.feed.poll_now()
     elif step == "wheel":
         await wheel(pilot, app.main.query_one(BatchList), rng.random() < 0.5, rng.randint(1, 6), trail)
     elif step == "enter":
@@ -222,7 +222,7 @@ async def type_filter(pilot: Pilot[None], rng: random.Random, trail: Trail, chec
 
 async def quiet(pilot: Pilot[None], app: BatchdeckApp) -> None:
     """No poll in flight: the row under the cursor cannot change between reading it and acting on it."""
-    await wait_for(pilot, lambda: not app.controller.polling)
+    await wait_for(pilot, lambda: not app.main.feed.polling)
     await pilot.pause()
 
 
@@ -237,8 +237,8 @@ async def open_highlighted(pilot: Pilot[None], app: BatchdeckApp, trail: Trail) 
     await pilot.press("enter")
     screen = app.screen
     assert isinstance(screen, DetailScreen), f"enter did not open details ({trail})"
-    assert text is not None and text[2:13] == short_id(screen.batch.id), (
-        f"highlighted {text and text[2:13]!r}, enter opened {screen.batch.id} ({trail})"
+    assert text is not None and text[2:13] == short_id(screen.shown_batch.id), (
+        f"highlighted {text and text[2:13]!r}, enter opened {screen.shown_batch.id} ({trail})"
     )
     trail.steps.append("escape")
     await pilot.press("escape")
@@ -320,7 +320,7 @@ async def result_step(
         await pilot.resize_terminal(*size)
     elif step == "poll":
         trail.steps.append("poll")
-        app.controller.poll_now()
+        app.main.feed.poll_now()
     elif step == "wheel":
         await wheel(pilot, screen.query_one(ResultList), rng.random() < 0.5, rng.randint(1, 6), trail)
     else:

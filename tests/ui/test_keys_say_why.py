@@ -129,7 +129,7 @@ async def test_j_on_a_batch_without_a_job_says_so(demo: Emulator, tmp_path: Path
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await polled(pilot)
-        jobs = app.controller.job_batches
+        jobs = app.main.feed.job_batches
         assert jobs is not None
         move_to(app, lambda b: b.id not in jobs)
         target = app.main.query_one(BatchList).current
@@ -284,7 +284,7 @@ async def test_export_dialog_names_the_rows_and_no_keeps_the_choices(demo: Emula
     app = BatchdeckApp(session)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await open_results(pilot, app, errored_not_canceled)
-        batch_id = screen.batch.id
+        batch_id = screen.shown_batch.id
         await pilot.press("f")  # failed rows only
         await wait_for(pilot, lambda: "outcome failed" in header(screen))
         await pilot.press("E")
@@ -313,7 +313,7 @@ async def test_export_dialog_names_the_rows_and_no_keeps_the_choices(demo: Emula
         assert dialog.query_one("#export-subset", RadioSet).pressed_button.name == "all"
         await pilot.press("enter", "y")  # yes this time
         await wait_for(pilot, lambda: target.read_text().startswith("custom_id,"))
-        assert len(target.read_text().splitlines()) == screen.batch.counts.total + 1
+        assert len(target.read_text().splitlines()) == screen.shown_batch.counts.total + 1
 
 
 async def test_a_long_export_shows_its_progress(demo: Emulator, tmp_path: Path) -> None:

@@ -77,7 +77,7 @@ async def detail_of(pilot: Pilot[None], app: BatchdeckApp, batch_id: str) -> lis
         pilot,
         lambda: (
             isinstance(app.screen, DetailScreen)
-            and app.screen.batch.id == batch_id
+            and app.screen.shown_batch.id == batch_id
             and any(line.split()[:1] == ["requests"] for line in screen_lines(app))
         ),
     )

@@ -1,4 +1,4 @@
-"""Follow-ups of issues 11 and 12: the detail screen's keys follow `core.rules`, untrusted text in the
+"""Follow-ups of issues 11 and 12: the detail screen's keys follow `core.batches.rules`, untrusted text in the
 results screen and the confirm dialog is shown as it is, "overdue" only for an unusually slow batch,
 a sync's skipped objects said once, and the plain TUI quits cleanly on SIGTERM and SIGHUP.
 Each test drives the real app (through Pilot, or in a pty) and reads what is drawn.
@@ -49,7 +49,7 @@ def said(app: BatchdeckApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-# -- 1. the detail screen offers what core.rules allows, and says why not the rest -------------------
+# -- 1. the detail screen offers what core.batches.rules allows, and says why not the rest -------------------
 def archived_without_copy(b: CachedBatch) -> bool:
     return b.processing_status == "ended" and b.archived_at is not None and not b.results_saved and not b.deleted_at
 
@@ -148,7 +148,7 @@ async def test_an_old_cached_id_with_markup_and_escapes_is_shown_in_the_label_pr
     insert(session, raw_batch(odd, START_DT))
     app = BatchdeckApp(session, poll=False)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: any(b.id == odd for b in app.controller.batches))
+        await wait_for(pilot, lambda: any(b.id == odd for b in app.main.feed.batches))
         move_to(app, lambda b: b.id == odd)
         await pilot.press("l")
         assert isinstance(app.screen, PromptScreen)
@@ -159,7 +159,7 @@ async def test_an_old_cached_id_with_markup_and_escapes_is_shown_in_the_label_pr
 # -- 4. "overdue" means unusually slow, and the demo's history fits its live batches -------------------
 def overdue_panes(app: BatchdeckApp) -> dict[int, str]:
     """The live panes that say "overdue", by their batch's request count (the demo's sizes are distinct)."""
-    drawn = {pane.batch.counts.total: pane_drawn(pane) for pane in app.main.query(LivePane)}
+    drawn = {pane.shown_batch.counts.total: pane_drawn(pane) for pane in app.main.query(LivePane)}
     return {total: text for total, text in drawn.items() if "overdue" in text}
 
 
@@ -174,10 +174,10 @@ async def test_in_the_demo_only_the_unusually_slow_batch_is_overdue(demo: Emulat
         assert "overdue: usually 1h" in overdue_panes(app)[20_000]
         for minute in range(1, 12):  # the others run to their end (within 11 minutes) without being called overdue
             demo.advance(60)
-            app.controller.poll_now()
+            app.main.feed.poll_now()
             await polled(pilot, minute + 1)
             assert list(overdue_panes(app)) == [20_000], minute
-        ended = [p for p in app.main.query(LivePane) if p.batch.processing_status == "ended"]
+        ended = [p for p in app.main.query(LivePane) if p.shown_batch.processing_status == "ended"]
         assert len(ended) == 4  # three finished, one canceled: the check above saw each of them to its end
 
 
@@ -193,7 +193,7 @@ async def test_skipped_malformed_batches_are_said_once_not_on_every_poll(tmp_pat
             await wait_for(pilot, lambda: "skipped 1 malformed batch object" in screen_words(app))
             assert "good0001" in screen_words(app) and "1 ended" in screen_words(app)  # the rest is listed
             for n in (2, 3):
-                app.controller.poll_now()
+                app.main.feed.poll_now()
                 await polled(pilot, n)
             skipped = [m for m in said(app) if "malformed batch object" in m]
             assert len(skipped) == 1, said(app)

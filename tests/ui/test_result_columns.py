@@ -53,7 +53,7 @@ async def test_error_and_stop_are_drawn_at_120_columns(demo: Emulator, tmp_path:
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(120, 35)) as pilot:
         screen = await open_results_of(pilot, app, small_failed)
-        lines = emulator_lines(demo, screen.batch.id)
+        lines = emulator_lines(demo, screen.shown_batch.id)
         results = {cid: json.loads(line)["result"] for cid, line in lines.items()}
         titles = column_titles(screen)
         assert "ERROR" in titles and "STOP" in titles, titles

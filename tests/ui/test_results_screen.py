@@ -14,6 +14,7 @@ from textual.widgets import Static
 from batchdeck.core.results.browse import PAGE_ROWS
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
+from batchdeck.tui.messages import HooksRan
 from batchdeck.tui.screens.confirm import ConfirmScreen
 from batchdeck.tui.screens.export_dialog import ExportDialog
 from batchdeck.tui.screens.results import ResultsScreen
@@ -64,7 +65,7 @@ async def test_open_downloads_then_lists_every_result(demo: Emulator, tmp_path: 
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await open_results(pilot, app)
-        batch = screen.batch
+        batch = screen.shown_batch
         expected = emulator_lines(demo, batch.id)
         assert screen.total == batch.counts.total == len(expected)
         assert listed(screen) == sorted(expected)[:PAGE_ROWS]
@@ -82,7 +83,7 @@ async def test_search_prefix_and_glob_with_a_count(demo: Emulator, tmp_path: Pat
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await open_results(pilot, app)
-        ids = sorted(emulator_lines(demo, screen.batch.id))
+        ids = sorted(emulator_lines(demo, screen.shown_batch.id))
         prefix = ids[0][:-1]  # all ids sharing every character but the last
         await pilot.press("slash", *prefix)
         wanted = [i for i in ids if i.startswith(prefix)]
@@ -105,7 +106,7 @@ async def test_outcome_and_error_filters_and_the_detail_pane(demo: Emulator, tmp
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await open_results(pilot, app)
-        lines = emulator_lines(demo, screen.batch.id)
+        lines = emulator_lines(demo, screen.shown_batch.id)
         outcome = {cid: json.loads(line)["result"] for cid, line in lines.items()}
         await pilot.press("f")  # failed
         failed = sorted(c for c, r in outcome.items() if r["type"] != "succeeded")
@@ -129,7 +130,7 @@ async def test_copy_marks_and_quick_export(demo: Emulator, tmp_path: Path) -> No
     app.copy_to_clipboard = copied.append  # type: ignore[method-assign]  # the terminal's clipboard is not ours
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await open_results(pilot, app)
-        lines = emulator_lines(demo, screen.batch.id)
+        lines = emulator_lines(demo, screen.shown_batch.id)
         ids = sorted(lines)
         await pilot.press("y")
         assert copied[-1] == ids[0]
@@ -139,12 +140,12 @@ async def test_copy_marks_and_quick_export(demo: Emulator, tmp_path: Path) -> No
         failed = [c for c in ids if json.loads(lines[c])["result"]["type"] != "succeeded"]
         await wait_for(pilot, lambda: listed(screen) == failed)
         await pilot.press("e")
-        target = tmp_path / "out" / f"{screen.batch.id}-canceled-errored-expired.jsonl"
+        target = tmp_path / "out" / f"{screen.shown_batch.id}-canceled-errored-expired.jsonl"
         await wait_for(pilot, lambda: target.exists())
         assert sorted(target.read_bytes().splitlines(keepends=True)) == sorted(lines[c] for c in failed)
         await pilot.press("space", "space")  # mark two rows, export just those (never over the first file)
         await pilot.press("e")
-        marked = tmp_path / "out" / f"{screen.batch.id}-marked.jsonl"
+        marked = tmp_path / "out" / f"{screen.shown_batch.id}-marked.jsonl"
         await wait_for(pilot, lambda: marked.exists())
         assert sorted(marked.read_bytes().splitlines(keepends=True)) == sorted(lines[c] for c in failed[:2])
         await pilot.press("y")
@@ -171,8 +172,8 @@ async def test_export_dialog_writes_csv_and_asks_before_replacing(demo: Emulator
 
         with target.open(newline="") as fh:
             parsed = list(csv.DictReader(fh))
-        assert len(parsed) == screen.batch.counts.total
-        assert {r["custom_id"] for r in parsed} == set(emulator_lines(demo, screen.batch.id))
+        assert len(parsed) == screen.shown_batch.counts.total
+        assert {r["custom_id"] for r in parsed} == set(emulator_lines(demo, screen.shown_batch.id))
         before = target.read_bytes()
         await pilot.press("E")
         dialog = app.screen
@@ -265,7 +266,7 @@ async def test_export_marked_batches_from_the_list(demo: Emulator, tmp_path: Pat
         await pilot.press("e")
         files = [tmp_path / "out" / f"{b.id}.jsonl" for b in small]
         await wait_for(pilot, lambda: all(f.exists() for f in files))
-        for batch, path in zip(small, files):
+        for batch, path in zip(small, files, strict=True):
             assert sorted(path.read_bytes().splitlines(keepends=True)) == sorted(
                 emulator_lines(demo, batch.id).values()
             )
@@ -282,14 +283,16 @@ async def test_end_hooks_fire_from_the_tui(tmp_path: Path) -> None:
         env_file = tmp_path / "hook.env"
         session.settings = session.settings.with_values({"hooks.on_end": f"env > {env_file}", "hooks.download": True})
         app = BatchdeckApp(session, readonly=True)
-        async with app.run_test(size=(120, 40)) as pilot:
+        ran: list[HooksRan] = []
+        hook = lambda m: ran.append(m) if isinstance(m, HooksRan) else None  # noqa: E731
+        async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
             await polled(pilot)
             assert rows(app)[0].is_live
             emu.advance(86400)
             await press_and_poll(pilot, "r")
-            await wait_for(pilot, lambda: app.hook_reports and env_file.exists())
+            await wait_for(pilot, lambda: bool(ran) and env_file.exists())
             env = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
             assert env["BATCHDECK_BATCH_ID"] == batch_id and env["BATCHDECK_TOTAL"] == "30"
             assert Path(env["BATCHDECK_RESULTS_PATH"]).exists()  # hooks.download saved them first
             assert session.profile.api_key.reveal() not in env_file.read_text()
-            assert all(ok for ok, _ in app.hook_reports[0][1])
+            assert ran[0].batch_id == batch_id and ran[0].outcomes and all(ok for ok, _ in ran[0].outcomes)

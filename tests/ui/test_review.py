@@ -58,8 +58,10 @@ async def test_a_canceling_batch_says_when_the_cancel_was_asked_not_how_long_bat
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(120, 35)) as pilot:
         await polled(pilot)
-        await wait_for(pilot, lambda: any(p.batch.processing_status == "canceling" for p in app.main.query(LivePane)))
-        pane = next(p for p in app.main.query(LivePane) if p.batch.processing_status == "canceling")
+        await wait_for(
+            pilot, lambda: any(p.shown_batch.processing_status == "canceling" for p in app.main.query(LivePane))
+        )
+        pane = next(p for p in app.main.query(LivePane) if p.shown_batch.processing_status == "canceling")
         await wait_for(pilot, lambda: "expires" in pane_drawn(pane))  # laid out and drawn
         text = pane_drawn(pane)
         assert "canceling" in text and "cancel asked" in text, text
@@ -80,9 +82,9 @@ async def test_a_batch_that_ends_while_the_cancel_dialog_is_open_is_not_canceled
         await pilot.press("c")
         assert isinstance(app.screen, ConfirmScreen) and "in progress" in str(app.screen.body)
         demo.advance(3600)
-        before = app.controller.polls_done
-        app.controller.poll_now()  # a poll lands while the dialog is open
-        await wait_for(pilot, lambda: app.controller.polls_done > before and not app.controller.polling)
+        before = app.main.feed.polls_done
+        app.main.feed.poll_now()  # a poll lands while the dialog is open
+        await wait_for(pilot, lambda: app.main.feed.polls_done > before and not app.main.feed.polling)
         assert next(b for b in rows(app) if b.id == target.id).processing_status == "ended"
         calls = demo.stats.calls("cancel")
         await pilot.press("y")
@@ -169,7 +171,7 @@ async def test_results_keys_say_why_when_there_are_no_results_to_act_on(demo: Em
             await wait_for(pilot, lambda: not app.screen.query(Toast))
             await pilot.press(key)
             line = f"cannot {what}: no results here (archived on"
-            await wait_for(pilot, lambda: line in words(screen_text(app).replace("▌", " ")))  # a toast's edge
+            await wait_for(pilot, lambda line=line: line in words(screen_text(app).replace("▌", " ")))  # a toast's edge
         assert isinstance(app.screen, ResultsScreen)
 
 

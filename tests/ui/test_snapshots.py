@@ -15,7 +15,7 @@ from tests.ui.conftest import make_session, move_to, polled, wait_for
 
 def frozen_app(demo: Emulator, home: Path) -> BatchdeckApp:
     app = BatchdeckApp(make_session(demo, home, frozen=True))
-    app.controller.schedule.live_seconds = app.controller.schedule.idle_seconds = 3600
+    app.main.feed.schedule.live_seconds = app.main.feed.schedule.idle_seconds = 3600
     return app
 
 

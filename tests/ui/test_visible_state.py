@@ -224,7 +224,7 @@ async def test_a_live_batch_past_its_usual_turnaround_says_overdue(demo: Emulato
     app = BatchdeckApp(session, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: len(list(app.main.query(LivePane))) > 2)
-        panes = {p.batch.id: p for p in app.main.query(LivePane)}
+        panes = {p.shown_batch.id: p for p in app.main.query(LivePane)}
         late, on_time = panes["msgbatch_overdue0000000001"], panes["msgbatch_ontime00000000001"]
         await wait_for(pilot, lambda: "usually" in pane_drawn(late) and "usually" in pane_drawn(on_time))
         assert f"overdue: usually {span(guess.typical_seconds)}" in pane_drawn(late)
@@ -253,7 +253,7 @@ async def test_a_local_clock_that_is_off_does_not_age_new_batches(tmp_path: Path
             await pilot.pause()
             line = row_drawn(app, batch_id)
             assert "0s ago" in line and "15h" not in line
-            pane = next(p for p in app.main.query(LivePane) if p.batch.id == batch_id)
+            pane = next(p for p in app.main.query(LivePane) if p.shown_batch.id == batch_id)
             await wait_for(pilot, lambda: "running" in pane_drawn(pane))
             assert "running 0s" in pane_drawn(pane)
 

@@ -12,7 +12,6 @@ from batchdeck.core.jobs.export import export_merged
 from batchdeck.core.jobs.merged import job_view, resolve_job
 from batchdeck.core.jobs.reconcile import adopt, reconcile
 from batchdeck.core.jobs.send import sending_lock
-from batchdeck.core.store.job_repo import JobStore
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:

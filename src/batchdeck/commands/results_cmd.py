@@ -12,7 +12,7 @@ from batchdeck.core.errors import UsageError
 from batchdeck.core.results.download import ensure_downloaded, results_path
 from batchdeck.core.results.export import FORMATS, export
 from batchdeck.core.results.filter import ResultFilter, filtered_rows
-from batchdeck.core.store.result_repo import ResultRow, ResultsIndex
+from batchdeck.core.store.result_repo import ResultRow
 from batchdeck.core.workspace import Workspace
 
 OUTCOMES = ("succeeded", "errored", "canceled", "expired")

@@ -1,19 +1,29 @@
-"""Messages from workers to the app: one per load or poll, never one per row."""
+"""Messages from thread workers to the node that owns them: one per load, poll, page or step, never one per row.
+
+Progress messages replace an older one of the same work still waiting in the queue (`can_replace`, as
+toolong's do), so a slow screen never falls behind a fast download or export.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from textual.message import Message
 
 from batchdeck.core.batches.changes import ChangeResult
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import counted
+from batchdeck.core.jobs.merged import JobView
+from batchdeck.core.jobs.retry import RetryPlan
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.sync.walk import SyncReport
 
 
 class DataLoaded(Message):
-    """The cache's batches after a load (`report` None) or a poll."""
+    """The cache's batches after a load (`report` None) or a poll. `number` orders snapshots as they were read
+    (0: not a cache read, a failed poll); `job_batches` are the batches that belong to a job (None: not read)."""
 
     def __init__(
         self,
@@ -22,6 +32,8 @@ class DataLoaded(Message):
         state: SyncState,
         report: SyncReport | None = None,
         at: datetime | None = None,
+        number: int = 0,
+        job_batches: frozenset[str] | None = None,
     ) -> None:
         super().__init__()
         self.batches = batches
@@ -29,8 +41,26 @@ class DataLoaded(Message):
         self.state = state
         self.report = report
         self.at = at
-        self.number = 0  # the controller's snapshot number; 0 = not a cache read (a failed poll)
-        self.job_batches: frozenset[str] | None = None  # batches that belong to a job; None: not read
+        self.number = number
+        self.job_batches = job_batches
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the screens showing batches need of the newest snapshot (published through `Signals.snapshot`)."""
+
+    batches: list[CachedBatch]
+    history: list[tuple[int, float]]
+    job_batches: frozenset[str] | None
+
+
+class BatchEnded(Message):
+    """A batch seen live by an earlier poll has ended; `text` is the notice raised for it."""
+
+    def __init__(self, batch: CachedBatch, text: str) -> None:
+        super().__init__()
+        self.ended_batch = batch
+        self.text = text
 
 
 class ActionFinished(Message):
@@ -40,14 +70,42 @@ class ActionFinished(Message):
         self.outcomes = outcomes
 
 
+class CacheChanged(Message):
+    """A worker changed the local cache (results saved, costs known): the batch list should read it again."""
+
+
+class PollWanted(Message):
+    """Something changed the workspace (a resubmission): the batch list should poll now."""
+
+
+class RetryWanted(Message):
+    """A screen asks for the `R` flow on a batch or a job (`only`: just these custom_ids)."""
+
+    def __init__(self, target: str, only: tuple[str, ...] | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self.only = only
+
+
+class DownloadWanted(Message):
+    """A screen needs a batch's results saved locally (the download outlives the screen)."""
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__()
+        self.batch_id = batch_id
+
+
 class DownloadProgress(Message):
-    """A download's bytes and rows so far (sent every few thousand rows, not per row)."""
+    """A download's bytes and rows so far; a newer one replaces one still queued for the same batch."""
 
     def __init__(self, batch_id: str, size: int, rows: int) -> None:
         super().__init__()
         self.batch_id = batch_id
         self.size = size
         self.rows = rows
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DownloadProgress) and message.batch_id == self.batch_id
 
 
 class DownloadFinished(Message):
@@ -59,6 +117,26 @@ class DownloadFinished(Message):
         self.summary = summary
         self.error = error
         self.automatic = automatic
+
+
+class AutoDownloadsDone(Message):
+    """The background downloads found nothing more to save (another round may start after the next poll)."""
+
+
+class ExportProgress(Message):
+    """How far an export has come (`total` None: still reading which rows); `over` when it has finished or failed."""
+
+    def __init__(self, path: Path, done: int, total: int | None, over: bool = False) -> None:
+        super().__init__()
+        self.path, self.done, self.total, self.over = path, done, total, over
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ExportProgress) and message.path == self.path and not (message.over or self.over)
+
+    def text(self) -> str:
+        if self.total is None:
+            return f"exporting to {self.path.name}…"
+        return f"exporting {self.done:,} of {counted(self.total, 'row')} to {self.path.name}…"
 
 
 class ExportFinished(Message):
@@ -74,14 +152,14 @@ class RetryPlanned(Message):
     def __init__(
         self,
         target: str,
-        plan: object | None,
+        plan: RetryPlan | None,
         error: str | None = None,
         needs_attach: bool = False,
         only: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__()
         self.target = target
-        self.plan = plan  # a core.retry.RetryPlan
+        self.plan = plan
         self.error = error
         self.needs_attach = needs_attach
         self.only = only
@@ -97,9 +175,9 @@ class RetrySent(Message):
 
 
 class JobLoaded(Message):
-    def __init__(self, view: object | None, error: str | None = None) -> None:
+    def __init__(self, view: JobView | None, error: str | None = None) -> None:
         super().__init__()
-        self.view = view  # a core.jobs.JobView
+        self.view = view
         self.error = error
 
 

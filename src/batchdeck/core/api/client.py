@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import anthropic
@@ -142,12 +142,14 @@ class BatchesApi:
         The SDK does not retry here: a create is not idempotent, and resending after an answer
         that was lost on the way back would make a second batch. A timeout or a dropped
         connection raises an `ApiFailure` of kind `network`; the caller reconciles (see
-        `core.sender`) before ever sending again.
+        `core.jobs.reconcile`) before ever sending again.
         """
         client = self._client.with_options(max_retries=0)
         what = f"create a batch of {len(requests):,} requests"
         body = self._json(
-            lambda: client.messages.batches.with_raw_response.create(requests=requests), what, garbled="malformed"
+            lambda: client.messages.batches.with_raw_response.create(requests=cast(Any, requests)),
+            what,
+            garbled="malformed",
         )
         try:
             return check_batch(body)
@@ -267,10 +269,8 @@ class BatchesApi:
         failure = self._describe(exc, what, batch_id)
         response = getattr(exc, "response", None)
         if response is not None:
-            try:
+            with suppress(ValueError):
                 failure.retry_after = float(response.headers.get("retry-after", ""))
-            except ValueError:
-                pass
         return failure
 
     def _describe(self, exc: anthropic.APIError, what: str, batch_id: str | None) -> ApiFailure:

@@ -2,7 +2,7 @@
 
 `jsonl` writes those raw lines exactly as received (from each batch's kept copy), in the
 job's original request order; rows whose latest attempt has no result yet are left out and
-counted. Written through a temp file and renamed, as `core.export` does.
+counted. Written through a temp file and renamed, as `core.results.export` does.
 """
 
 from __future__ import annotations

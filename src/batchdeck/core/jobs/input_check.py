@@ -5,7 +5,7 @@ read as a stream of bytes; only a small `Entry` per request is kept (custom_id, 
 max_tokens, an input-token estimate), never the parsed params, so 100,000 lines stay cheap.
 
 Sizes are counted as the SDK sends them (compact JSON, UTF-8 unescaped), so the splitting
-into parts (`core.split`) can compute the exact body size of each batch.
+into parts (`core.jobs.split`) can compute the exact body size of each batch.
 
 Lines are read with a bounded reader: a line longer than a whole batch can hold is measured in
 1 MiB pieces and reported, never held in memory (one 300 MB line once took 1.9 GB).

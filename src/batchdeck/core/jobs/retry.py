@@ -174,7 +174,6 @@ def plan_retry(
         refused = rules.NOT_ENDED if batch is None else rules.refusal("resubmit", batch)
         if refused is not None:
             raise UsageError(rules.line("resubmit", batch_id, refused.reason))
-    from batchdeck.core.store.result_repo import ResultsIndex
 
     already = 0
     if batch_id is not None:

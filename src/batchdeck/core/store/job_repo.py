@@ -214,7 +214,7 @@ class JobStore:
                 "custom_ids, state, batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (self.profile, job_id, n, kind, rnd, parent, len(ids), size, pack_ids(ids), state, batch_id, now)
-                    for n, (kind, rnd, parent, ids, size) in zip(numbers, parts)
+                    for n, (kind, rnd, parent, ids, size) in zip(numbers, parts, strict=True)
                 ],
             )
         return numbers

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -16,8 +17,10 @@ from batchdeck.core.batches import rules
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import batch_fields
 from batchdeck.core.clock import Clock
-from batchdeck.core.sync.turnaround import Turnaround
+from batchdeck.core.sync.turnaround import Turnaround, estimate
 from batchdeck.core.terminal_text import visible
+from batchdeck.tui.messages import Snapshot
+from batchdeck.tui.signals import Signals
 
 KEYS: tuple[tuple[str, str, str | None], ...] = (
     ("R", "resubmit failed", "resubmit"),
@@ -31,11 +34,11 @@ KEYS: tuple[tuple[str, str, str | None], ...] = (
     ("y", "copy id", None),
     ("esc", "back", None),
 )
-"""The detail screen's keys in the order offered: (key, what it does, the `core.rules` action governing it)."""
+"""The detail screen's keys in the order offered: (key, what it does, the `core.batches.rules` action governing it)."""
 
 
 def action_rows(batch: CachedBatch, readonly: bool, in_job: bool | None = None) -> list[tuple[str, str]]:
-    """What `core.rules` allows for this batch ("actions"), then what it does not and why ("not now"),
+    """What `core.batches.rules` allows for this batch ("actions"), then what it does not and why ("not now"),
     keys with the same reason on one line: the same rule that answers when the key is pressed."""
     offered: list[str] = []
     refused: dict[str, list[str]] = {}
@@ -61,7 +64,7 @@ def detail_lines(
 
 
 class DetailScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("enter,o", "app.open_results", "Results"),
         Binding("R", "app.resubmit", "Resubmit"),
@@ -76,10 +79,17 @@ class DetailScreen(Screen[None]):
     ]
 
     def __init__(
-        self, batch: CachedBatch, guess: Turnaround | None, clock: Clock, readonly: bool, in_job: bool | None = None
+        self,
+        batch: CachedBatch,
+        guess: Turnaround | None,
+        clock: Clock,
+        readonly: bool,
+        in_job: bool | None,
+        signals: Signals,
     ) -> None:
         super().__init__()
-        self.batch = batch
+        self.signals = signals
+        self.shown_batch = batch
         self.guess = guess
         self.clock = clock
         self.readonly = readonly
@@ -91,10 +101,18 @@ class DetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.show(self.batch, self.guess, self.in_job)
+        self.show(self.shown_batch, self.guess, self.in_job)
+        self.signals.snapshot.subscribe(self, self.on_snapshot)  # it follows the polls
+
+    def on_snapshot(self, snapshot: Snapshot) -> None:
+        """A new snapshot: the batch as it is now (it may have ended), and whether it belongs to a job."""
+        fresh = next((b for b in snapshot.batches if b.id == self.shown_batch.id), None)
+        if fresh is not None:
+            in_job = None if snapshot.job_batches is None else fresh.id in snapshot.job_batches
+            self.show(fresh, estimate(snapshot.history, fresh.counts.total), in_job)
 
     def show(self, batch: CachedBatch, guess: Turnaround | None, in_job: bool | None = None) -> None:
-        self.batch, self.guess = batch, guess
+        self.shown_batch, self.guess = batch, guess
         self.in_job = self.in_job if in_job is None else in_job
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
@@ -104,4 +122,4 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-body", Static).update(table)
 
     def selection(self) -> list[CachedBatch]:
-        return [self.batch]
+        return [self.shown_batch]

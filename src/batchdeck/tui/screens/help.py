@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -14,7 +16,7 @@ _NOISE = ("app.focus", "scroll_", "page_left", "page_right", "screen.copy_text")
 
 def key_table(screen: Screen[object]) -> str:
     rows: dict[str, str] = {}
-    for key, active in screen.active_bindings.items():
+    for active in screen.active_bindings.values():
         binding = active.binding
         if not binding.description or binding.action.startswith(_NOISE):
             continue
@@ -27,7 +29,7 @@ def key_table(screen: Screen[object]) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def __init__(self, underneath: Screen[object], title: str) -> None:
         super().__init__()

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from batchdeck.core.batches.phrases import counted, status_badge
+from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.jobs.merged import JobView
+from batchdeck.core.session import Session
 from batchdeck.core.terminal_text import visible
+from batchdeck.tui.messages import ExportFinished, JobLoaded, RetryWanted
+from batchdeck.tui.signals import Signals
 
 
 def job_table(view: JobView) -> Table:
@@ -54,7 +61,7 @@ def job_table(view: JobView) -> Table:
 
 
 class JobScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("R", "retry_job", "Resubmit failed"),
         Binding("e", "export_job", "Export merged"),
@@ -62,9 +69,11 @@ class JobScreen(Screen[None]):
         Binding("question_mark", "app.help", "Keys"),
     ]
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, session: Session, target: str, signals: Signals) -> None:
         super().__init__()
+        self.session = session
         self.target = target
+        self.signals = signals
         self.view: JobView | None = None
 
     def compose(self) -> ComposeResult:
@@ -73,21 +82,52 @@ class JobScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.signals.job.subscribe(self, lambda job_id: self.action_reload())  # a resubmission changed a job
         self.action_reload()
 
     def action_reload(self) -> None:
-        self.app.controller.jobs.load_job(self.target)  # type: ignore[attr-defined]
+        self.load_job(self.target)
 
-    def show(self, view: JobView | None, error: str | None) -> None:
-        self.view = view
+    @work(thread=True, exclusive=True, group="job", exit_on_error=False)
+    def load_job(self, target: str) -> None:
+        """The merged view of the job a batch belongs to (refreshing its batches and results)."""
+        from batchdeck.core.jobs.merged import job_view, resolve_job
+
+        with self.session.workspace() as ws:
+            try:
+                view = job_view(ws, resolve_job(ws, target), update=True)
+            except BatchdeckError as exc:
+                self.post_message(JobLoaded(None, str(exc)))
+                return
+        self.post_message(JobLoaded(view))
+
+    def on_job_loaded(self, message: JobLoaded) -> None:
+        self.view = message.view
         body = self.query_one("#job-body", Static)
-        body.update(job_table(view) if view else Text(visible(error or "no job")))
+        body.update(job_table(message.view) if message.view else Text(visible(message.error or "no job")))
 
     def action_retry_job(self) -> None:
         if self.view is not None:
-            self.app.start_retry(self.view.job.id)  # type: ignore[attr-defined]
+            self.post_message(RetryWanted(self.view.job.id))
 
     def action_export_job(self) -> None:
         if self.view is not None:
-            self.app.controller.jobs.export_job(self.view.job.id)  # type: ignore[attr-defined]
+            self.export_merged(self.view.job.id)
             self.notify("exporting the merged results…", timeout=3)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def export_merged(self, job_id: str) -> None:
+        """The job's merged results as JSONL (the latest attempt of each custom_id); the app says where."""
+        from batchdeck.core.jobs.export import export_merged
+        from batchdeck.core.jobs.merged import job_view
+        from batchdeck.core.results.export import export_directory, free_path
+
+        directory = export_directory(self.session.settings.results.export_dir)
+        with self.session.workspace() as ws:
+            try:
+                view = job_view(ws, job_id, update=True)
+                report = export_merged(ws, view, free_path(directory, f"{job_id}-merged", "jsonl"))
+            except BatchdeckError as exc:
+                self.app.post_message(ExportFinished(str(exc), error=True))
+                return
+        self.app.post_message(ExportFinished(f"{job_id}, merged: {report.path}"))

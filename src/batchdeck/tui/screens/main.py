@@ -1,95 +1,46 @@
 """The main screen: status line, live panes, and the batch list with filter, sort and marks.
 
 An empty list always says why (no match for the filter, no batches, no key, an API error), and
-the flash line under the list keeps the last notification readable until the next one.
+the flash line under the list keeps the last notification readable until the next one. The screen
+stays in the stack for the app's whole life, so the non-visual widgets that keep its data (the feed,
+the results keeper, the resubmitter) live here; their messages bubble up to this screen.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from itertools import zip_longest
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Container
+from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from batchdeck.core.batches.models import CachedBatch
-from batchdeck.core.clock import Clock
+from batchdeck.core.batches.phrases import counted
+from batchdeck.core.session import Session
 from batchdeck.core.sync.turnaround import estimate
-from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.tui.filtering import QUICK_FILTERS, visible_rows
+from batchdeck.tui.messages import ActionFinished, BatchEnded, DataLoaded, Snapshot
+from batchdeck.tui.screens.detail import DetailScreen
+from batchdeck.tui.screens.main_text import FLASH_STYLE, empty_text, one_line, shown_fields, status_info
+from batchdeck.tui.signals import Downloads, Signals
 from batchdeck.tui.text import literal
+from batchdeck.tui.widgets.batch_feed import BatchFeed
 from batchdeck.tui.widgets.batch_list import BatchList, header_text
 from batchdeck.tui.widgets.columns import SORTABLE, cell_text
-from batchdeck.tui.widgets.live_pane import LivePane
+from batchdeck.tui.widgets.live_area import LiveArea
+from batchdeck.tui.widgets.resubmitter import Resubmitter
+from batchdeck.tui.widgets.results_keeper import ResultsKeeper
 from batchdeck.tui.widgets.status_line import StatusInfo, StatusLine
 
 TIME_COLUMNS = ("created", "time", "left")  # the cells that change with the clock alone
-FLASH_STYLE = {"information": "$text-success", "warning": "$text-warning", "error": "$text-error"}
-
-
-def one_line(text: str) -> str:
-    """A message's lines joined with ` · `, control characters shown (for the flash line and dialog toasts)."""
-    return visible(" · ".join(part.strip() for part in text.splitlines() if part.strip()))
-
-
-def empty_text(info: StatusInfo, loaded: bool, total: int) -> str:
-    """Why the list is empty (Textual markup): `total` counts every batch of the profile, deleted ones too."""
-    if total and (info.quick != "all" or info.filter):
-        return _no_match_text(info, total)
-    if total:
-        return f"Every batch here was deleted ({total:,}): [b]f[/b] cycles the quick filter to [b]deleted[/b]."
-    if info.error and info.error_kind == "auth" and not info.has_key:
-        return (
-            "[b]No API key for this profile[/b], so there is nothing to list yet.\n"
-            f"{literal(visible_block(info.error))}"
-        )
-    if info.error:
-        return (
-            "[b]The API could not be read[/b] and nothing is cached yet:\n"
-            f"{literal(visible_block(info.error))}\nbatchdeck retries with backoff; [b]r[/b] tries now."
-        )
-    if not loaded or info.syncing or not info.last_success:
-        return "Reading the workspace's batches from the API…"
-    return (
-        "[b]No batches in this workspace yet.[/b] `batchdeck submit FILE` sends one; it shows here with the next poll."
-    )
-
-
-def _no_match_text(info: StatusInfo, total: int) -> str:
-    regex = f" matches [b]/{literal(visible(info.filter))}[/b]" if info.filter else ""
-    kind = "" if info.quick == "all" else f"[b]{info.quick}[/b] "
-    what = f"No {kind}batch{regex}" if regex else f"No {kind}batches"
-    ways = []
-    if info.filter:
-        ways.append("[b]esc[/b] clears the text filter")
-    if info.quick != "all":
-        ways.append("[b]f[/b] cycles the quick filter back to [b]all[/b]")
-    return f"{what} (0 of {total:,}). " + "; ".join(ways) + "."
-
-
-def _shown_fields(batch: CachedBatch) -> tuple[object, ...]:
-    """What the list shows of a batch (a poll that changes none of it needs no repaint)."""
-    return (
-        batch.id,
-        batch.processing_status,
-        batch.counts,
-        batch.label,
-        batch.note,
-        batch.deleted_at,
-        batch.ended_at,
-        batch.archived_at,
-        batch.cancel_initiated_at,
-        batch.results_status,
-        batch.cost_usd,
-    )
 
 
 class MainScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Details"),
         Binding("o", "app.open_results", "Results"),
         Binding("e", "app.export_batches", "Export", show=False),
@@ -114,10 +65,20 @@ class MainScreen(Screen[None]):
         Binding("question_mark", "app.help", "Keys"),
     ]
 
-    def __init__(self, clock: Clock, profile: str, readonly: bool, clock_note: str | None = None) -> None:
+    def __init__(
+        self, session: Session, readonly: bool, signals: Signals, downloads: Downloads, poll: bool = True
+    ) -> None:
         super().__init__()
-        self.clock = clock
-        self.info = StatusInfo(profile=profile, readonly=readonly, sort="created ↓", clock_note=clock_note)
+        self.session = session
+        self.clock = session.clock
+        self.signals = signals
+        self.feed = BatchFeed(session, poll)
+        self.keeper = ResultsKeeper(session, downloads, signals)
+        self.resubmitter = Resubmitter(session, signals)
+        self.live_area = LiveArea(session.clock, id="live-area")
+        self.info = StatusInfo(
+            profile=session.profile.name, readonly=readonly, sort="created ↓", clock_note=session.clock_note
+        )
         self.loaded = False  # the cache has been read once (until then an empty list means nothing)
         self._time_cells: list[tuple[str, ...]] = []  # the visible rows' time cells at the last tick
         self.quick = "all"
@@ -130,7 +91,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status-line")
-        yield Container(id="live-area")
+        yield self.live_area
         yield Static(id="list-header")
         yield Static(id="list-empty")
         yield BatchList(clock=self.clock, id="batch-list")
@@ -139,6 +100,9 @@ class MainScreen(Screen[None]):
         )
         yield Static(id="flash")
         yield Footer()
+        yield self.feed
+        yield self.keeper
+        yield self.resubmitter
 
     def on_mount(self) -> None:
         self.query_one("#filter-input", Input).display = False
@@ -146,12 +110,54 @@ class MainScreen(Screen[None]):
         self.set_interval(1.0, self.tick)
         self.refresh_rows()  # data that arrived before the widgets existed
         self.sync_live_panes()
+        self.watch(self.feed, "polling", self.set_syncing, init=False)
 
     # -- data in ------------------------------------------------------------------------------
+    def on_data_loaded(self, message: DataLoaded) -> None:
+        """A load or a poll: the feed takes it (an older snapshot than the one shown is dropped), the list and
+        the status line show the newest snapshot, and the screens that show batches hear of it."""
+        feed = self.feed
+        first = not feed.batches and message.report is None
+        if not feed.accept(message) and message.report is None:
+            return  # an older snapshot than the one shown: nothing to do
+        report, batches = feed.last_report, feed.batches  # the newest snapshot, which may not be this message's
+        info = status_info(self.session, batches, report, message.state.last_success_at, self.info.readonly)
+        info.syncing, info.paused = feed.polling, feed.paused
+        self.show_data(batches, feed.history, message.at if message.report else None, info)
+        self.signals.snapshot.publish(Snapshot(batches, feed.history, feed.job_batches))
+        if message.report is not None and message.report.ok and not feed.paused:
+            self.keeper.start_auto_downloads()
+        if first and feed.poll_enabled:
+            feed.poll_now()
+
+    def on_cache_changed(self) -> None:
+        self.feed.load_cache()
+
+    def on_poll_wanted(self) -> None:
+        self.feed.poll_now()
+
+    def on_batch_ended(self, message: BatchEnded) -> None:
+        self.keeper.run_end_hooks(message.ended_batch)
+
+    def on_action_finished(self, message: ActionFinished) -> None:
+        """One toast per action, however many batches it touched; then the marks go and the list polls."""
+        done = [o for o in message.outcomes if o.ok]
+        failed = [o for o in message.outcomes if not o.ok]
+        past = message.verb + ("d" if message.verb.endswith("e") else "ed")
+        if done:
+            text = done[0].message if len(done) == 1 else f"{counted(len(done), 'batch', 'batches')} {past}"
+            self.notify(text, title=past.capitalize(), timeout=8, markup=False)
+        if failed:
+            more = f" (and {len(failed) - 1:,} more)" if len(failed) > 1 else ""
+            text = failed[0].message + more
+            self.notify(text, title=f"Could not {message.verb}", severity="error", timeout=20, markup=False)
+        self.action_clear_marks()
+        self.feed.poll_now()
+
     def show_data(
         self, batches: list[CachedBatch], history: list[tuple[int, float]], polled_at: datetime | None, info: StatusInfo
     ) -> None:
-        changed = [_shown_fields(b) for b in batches] != [_shown_fields(b) for b in self.batches]
+        changed = [shown_fields(b) for b in batches] != [shown_fields(b) for b in self.batches]
         self.batches, self.history = batches, history
         self.loaded = True
         if polled_at is not None:
@@ -211,8 +217,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.update_header()
-        area = self.query_one("#live-area", Container)
-        area.styles.grid_size_columns = max(1, min(4, self.size.width // 40))
+        self.live_area.fit(self.size.width)
 
     def on_batch_list_resized(self) -> None:
         self.update_header()
@@ -225,8 +230,7 @@ class MainScreen(Screen[None]):
         except NoMatches:
             return  # the app is closing and the screen's widgets are gone (a late timer)
         self.query_one(StatusLine).show(self.info, now)
-        for pane in self.query(LivePane):
-            pane.redraw()
+        self.live_area.redraw()
         self._repaint_ticking_rows(now)
 
     def _repaint_ticking_rows(self, now: datetime) -> None:
@@ -239,24 +243,11 @@ class MainScreen(Screen[None]):
         ]
         for y, (before, after) in enumerate(zip_longest(self._time_cells, cells)):
             if before != after:
-                batch_list.refresh_line(y)
+                batch_list.refresh_line(top + y)  # a row index: refresh_line subtracts the scroll
         self._time_cells = cells
 
     def sync_live_panes(self) -> None:
-        """A pane for every live batch; panes of batches that ended stay, showing the outcome."""
-        area = self.query_one("#live-area", Container)
-        by_id = {b.id: b for b in self.batches}
-        existing = {pane.batch.id: pane for pane in self.query(LivePane)}
-        for batch_id, pane in existing.items():
-            if batch_id in by_id:
-                batch = by_id[batch_id]
-                pane.update_batch(batch, estimate(self.history, batch.counts.total), self.polled_at)
-        new = [LivePane(b, self.clock) for b in self.batches if b.is_live and b.id not in existing]
-        for pane in new:
-            pane.guess, pane.polled_at = estimate(self.history, pane.batch.counts.total), self.polled_at
-        if new:
-            area.mount(*new)
-        area.display = bool(existing or new) and not area.has_class("-hidden")
+        self.live_area.sync(self.batches, self.history, self.polled_at)
 
     # -- actions ------------------------------------------------------------------------------
     def current(self) -> CachedBatch | None:
@@ -269,13 +260,17 @@ class MainScreen(Screen[None]):
         self.info.syncing = syncing
         self.tick()
 
-    def clear_marks_after_action(self) -> None:
-        self.action_clear_marks()
-
     def action_open(self) -> None:
         batch = self.query_one(BatchList).current
         if batch is not None:
-            self.app.open_detail(batch)  # type: ignore[attr-defined]
+            self.app.push_screen(self.detail_screen(batch))
+
+    def detail_screen(self, batch: CachedBatch) -> DetailScreen:
+        """Every field of `batch`; it follows the snapshots this screen publishes."""
+        jobs = self.feed.job_batches
+        in_job = None if jobs is None else batch.id in jobs
+        guess = estimate(self.history, batch.counts.total)
+        return DetailScreen(batch, guess, self.clock, self.info.readonly, in_job, self.signals)
 
     def action_filter(self) -> None:
         field = self.query_one("#filter-input", Input)
@@ -325,11 +320,7 @@ class MainScreen(Screen[None]):
         self.tick()
 
     def action_toggle_live(self) -> None:
-        area = self.query_one("#live-area", Container)
-        area.toggle_class("-hidden")
-        area.display = not area.has_class("-hidden") and bool(self.query(LivePane))
+        self.live_area.toggle()
 
     def action_clear_ended_panes(self) -> None:
-        for pane in self.query(LivePane):
-            if pane.batch.processing_status == "ended":
-                pane.remove()
+        self.live_area.clear_ended()

@@ -7,10 +7,11 @@ new plan, so the counts and the cost shown are always those that `Send` would ac
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from rich.segment import Segment
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.strip import Strip
@@ -43,7 +44,7 @@ class CategoryList(SelectionList[str]):
 
 
 class RetryPreview(ModalScreen[RetryPlan | None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "keep", "Cancel"),
         Binding("y", "send", "Send"),
     ]

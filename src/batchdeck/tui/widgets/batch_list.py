@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -24,7 +25,7 @@ from batchdeck.tui.widgets.cursor_view import CursorView
 
 
 class BatchList(CursorView):
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "batch-list--cursor",
         "batch-list--marked",
         "batch-list--ok",
@@ -45,7 +46,7 @@ class BatchList(CursorView):
             self.batch = batch
 
     def __init__(self, clock: Clock = utcnow, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.clock = clock
         self.rows: Sequence[CachedBatch] = ()
         self.label_width = 0

@@ -85,7 +85,7 @@ class LivePane(Static):
     def __init__(self, batch: CachedBatch, clock: Clock) -> None:
         super().__init__(id=f"live-pane-{next(_pane_numbers)}", classes="live-pane")
         self.clock = clock
-        self.batch = batch
+        self.shown_batch = batch
         self.guess: Turnaround | None = None
         self.polled_at: datetime | None = None
         self._shown = ""
@@ -94,11 +94,11 @@ class LivePane(Static):
         self.redraw()
 
     def update_batch(self, batch: CachedBatch, guess: Turnaround | None, polled_at: datetime | None) -> None:
-        self.batch, self.guess, self.polled_at = batch, guess, polled_at
+        self.shown_batch, self.guess, self.polled_at = batch, guess, polled_at
         self.redraw()
 
     def redraw(self) -> None:
-        batch = self.batch
+        batch = self.shown_batch
         self.border_title = pane_title(batch)
         now = self.clock()
         self.set_class(batch.processing_status == "ended", "-ended")

@@ -7,6 +7,8 @@ Each filter change starts a new generation, so a page of an older query is never
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
@@ -21,7 +23,7 @@ from batchdeck.tui.widgets.result_columns import RESULT_COLUMNS, ColumnNeeds, re
 
 
 class ResultList(CursorView):
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "result-list--cursor",
         "result-list--marked",
         "result-list--ok",
@@ -45,7 +47,7 @@ class ResultList(CursorView):
             self.row = row
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.total = 0
         self.generation = 0
         self.pages: dict[int, list[ResultRow]] = {}

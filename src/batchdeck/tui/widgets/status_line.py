@@ -84,11 +84,17 @@ def status_markup(info: StatusInfo, now: datetime, brand: bool = True) -> str:
 
 
 class StatusLine(Static):
+    """Redrawn once a second by the screen's tick: unchanged text at an unchanged width costs nothing."""
+
+    _asked: tuple[str, int] = ("", 0)  # the full markup and the width of the last call
     _shown = ""
 
     def show(self, info: StatusInfo, now: datetime) -> None:
         markup = status_markup(info, now)
         width = self.content_size.width
+        if (markup, width) == self._asked:
+            return  # measuring the markup again would only find the same fit
+        self._asked = (markup, width)
         if width and Content.from_markup(markup).cell_length > width:  # the name goes before the view is cut
             markup = status_markup(info, now, brand=False)
         if markup != self._shown:
