@@ -259,13 +259,14 @@ async def test_export_marked_batches_from_the_list(demo: Emulator, tmp_path: Pat
             for b in rows(app)
             if b.processing_status == "ended" and not b.archived_at and not b.deleted_at and b.counts.total <= 500
         ][:2]
+        assert len(small) == 2, "the demo has small ended batches to export"
         for batch in small:
             move_to(app, lambda b, i=batch.id: b.id == i)
             await pilot.press("space")
         await pilot.press("e")
         files = [tmp_path / "out" / f"{b.id}.jsonl" for b in small]
         await wait_for(pilot, lambda: all(f.exists() for f in files))
-        for batch, path in zip(small, files):
+        for batch, path in zip(small, files, strict=True):
             assert sorted(path.read_bytes().splitlines(keepends=True)) == sorted(
                 emulator_lines(demo, batch.id).values()
             )
@@ -292,4 +293,4 @@ async def test_end_hooks_fire_from_the_tui(tmp_path: Path) -> None:
             assert env["BATCHDECK_BATCH_ID"] == batch_id and env["BATCHDECK_TOTAL"] == "30"
             assert Path(env["BATCHDECK_RESULTS_PATH"]).exists()  # hooks.download saved them first
             assert session.profile.api_key.reveal() not in env_file.read_text()
-            assert all(ok for ok, _ in app.hook_reports[0][1])
+            assert app.hook_reports[0][1] and all(ok for ok, _ in app.hook_reports[0][1])
