@@ -19,16 +19,17 @@ from batchdeck.emulator import Emulator, FaultConfig
 START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC).timestamp()
 API_KEY = "sk-ant-test-0123456789"
 
-
 TESTS = Path(__file__).parent
 # The marker of each folder's tests; tests directly in tests/ run the CLI or the emulator as processes.
 TIERS = {"unit": "unit", "core": "integration", "emulator": "integration", "ui": "tui", "reliability": "reliability"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier; the slow ones go first, so parallel workers never wait on one at the end."""
     for item in items:
         folder = item.path.relative_to(TESTS).parts[0] if item.path.is_relative_to(TESTS) else ""
         item.add_marker(TIERS.get(folder, "integration"))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: file order otherwise
 
 
 @pytest.fixture

@@ -122,6 +122,7 @@ def test_key_never_reaches_the_database(ws: Workspace, emulator: Emulator, home:
             assert SECRET[-12:].encode() not in path.read_bytes(), path
 
 
+@pytest.mark.slow
 def test_sigkill_mid_sync_leaves_a_consistent_resumable_cache(home: Path, emulator: Emulator) -> None:
     """Kill `batchdeck sync` at random moments; the cache always opens and a final sync matches the API."""
     seed(emulator, 5000)

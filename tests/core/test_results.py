@@ -177,7 +177,7 @@ def test_archived_batch_without_a_copy_says_so(ws: Workspace, emulator: Emulator
     emulator.advance(29 * DAY)
     ensure_downloaded(ws, kept)  # the local copy outlives the archive
     assert len(ResultsIndex(ws.db, ws.profile.name).rows(kept)) == 1
-    with pytest.raises(ApiFailure, match="archived .* no local copy was kept"):
+    with pytest.raises(ApiFailure, match=r"archived .* no local copy was kept"):
         ensure_downloaded(ws, lost)
 
 
@@ -207,6 +207,7 @@ def test_results_and_export_commands(
     assert code == 1 and "no results yet" in err
 
 
+@pytest.mark.slow
 def test_sigkill_mid_download_then_a_clean_retry(home: Path, emulator: Emulator, client: anthropic.Anthropic) -> None:
     batch_id = mixed_batch(client, emulator, 20_000)  # about 26 MB: a second or so to stream
     rng = random.Random(3)

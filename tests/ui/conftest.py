@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -18,7 +19,9 @@ from batchdeck.core.session import Session
 from batchdeck.emulator import Emulator, FaultConfig
 from batchdeck.emulator.batch import Batch
 from batchdeck.tui.app import BatchdeckApp
+from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.batch_list import BatchList
+from batchdeck.tui.widgets.result_list import ResultList
 from tests.conftest import START
 
 
@@ -117,3 +120,20 @@ def move_to(app: BatchdeckApp, predicate: Callable[[object], bool]) -> None:
     batch_list = app.main.query_one(BatchList)
     index = next(i for i, b in enumerate(batch_list.rows) if predicate(b))
     batch_list._go(index)
+
+
+async def open_results(pilot: Pilot[None], app: BatchdeckApp, predicate: Callable[[Any], bool]) -> ResultsScreen:
+    """After the first poll, `o` on the first batch matching `predicate`: its results screen, once a row is current."""
+    await polled(pilot)
+    move_to(app, predicate)
+    await pilot.press("o")
+    screen = app.screen
+    assert isinstance(screen, ResultsScreen)
+    await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
+    await pilot.pause()
+    return screen
+
+
+def screen_lines(app: BatchdeckApp) -> list[str]:
+    """Every line of the current screen, toasts and dialogs included, as the compositor sends it to the terminal."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

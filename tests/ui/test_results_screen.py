@@ -21,7 +21,7 @@ from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.columns import cell_text
 from batchdeck.tui.widgets.result_list import ResultList
 from tests.conftest import API_KEY
-from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
+from tests.ui.conftest import make_session, move_to, open_results, polled, rows, wait_for
 
 pytestmark = pytest.mark.anyio
 HEADERS = {"x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
@@ -36,16 +36,6 @@ def emulator_lines(emu: Emulator, batch_id: str) -> dict[str, bytes]:
 def small_failed(batch: object) -> bool:
     counts = batch.counts  # type: ignore[attr-defined]
     return batch.processing_status == "ended" and counts.errored > 0 and counts.total <= 800  # type: ignore[attr-defined]
-
-
-async def open_results(pilot, app: BatchdeckApp, predicate=small_failed) -> ResultsScreen:  # type: ignore[no-untyped-def]
-    await polled(pilot)
-    move_to(app, predicate)
-    await pilot.press("o")
-    screen = app.screen
-    assert isinstance(screen, ResultsScreen)
-    await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
-    return screen
 
 
 def pane_text(screen: ResultsScreen) -> str:
@@ -63,7 +53,7 @@ def listed(screen: ResultsScreen) -> list[str]:
 async def test_open_downloads_then_lists_every_result(demo: Emulator, tmp_path: Path) -> None:
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await open_results(pilot, app)
+        screen = await open_results(pilot, app, small_failed)
         batch = screen.batch
         expected = emulator_lines(demo, batch.id)
         assert screen.total == batch.counts.total == len(expected)
@@ -81,7 +71,7 @@ async def test_open_downloads_then_lists_every_result(demo: Emulator, tmp_path: 
 async def test_search_prefix_and_glob_with_a_count(demo: Emulator, tmp_path: Path) -> None:
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await open_results(pilot, app)
+        screen = await open_results(pilot, app, small_failed)
         ids = sorted(emulator_lines(demo, screen.batch.id))
         prefix = ids[0][:-1]  # all ids sharing every character but the last
         await pilot.press("slash", *prefix)
@@ -104,7 +94,7 @@ async def test_search_prefix_and_glob_with_a_count(demo: Emulator, tmp_path: Pat
 async def test_outcome_and_error_filters_and_the_detail_pane(demo: Emulator, tmp_path: Path) -> None:
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await open_results(pilot, app)
+        screen = await open_results(pilot, app, small_failed)
         lines = emulator_lines(demo, screen.batch.id)
         outcome = {cid: json.loads(line)["result"] for cid, line in lines.items()}
         await pilot.press("f")  # failed
@@ -128,7 +118,7 @@ async def test_copy_marks_and_quick_export(demo: Emulator, tmp_path: Path) -> No
     copied: list[str] = []
     app.copy_to_clipboard = copied.append  # type: ignore[method-assign]  # the terminal's clipboard is not ours
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await open_results(pilot, app)
+        screen = await open_results(pilot, app, small_failed)
         lines = emulator_lines(demo, screen.batch.id)
         ids = sorted(lines)
         await pilot.press("y")
@@ -155,7 +145,7 @@ async def test_export_dialog_writes_csv_and_asks_before_replacing(demo: Emulator
     session = make_session(demo, tmp_path)
     app = BatchdeckApp(session)
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await open_results(pilot, app)
+        screen = await open_results(pilot, app, small_failed)
         target = tmp_path / "all.csv"
         await pilot.press("E")
         dialog = app.screen
