@@ -49,6 +49,7 @@ def test_version() -> None:
     assert result.returncode == 0 and result.stdout.startswith("batchdeck ")
 
 
+@pytest.mark.slow
 def test_emulator_serves_logs_and_stops_cleanly_on_ctrl_c() -> None:
     with EmulatorProcess("--scenario", "demo", "--seed", "4") as emu:
         assert any("export ANTHROPIC_BASE_URL=" + emu.base_url in line for line in emu.banner)
@@ -97,6 +98,7 @@ def test_bad_arguments_are_named(args: list[str], message: str) -> None:
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_documentation_script_runs_unchanged_against_the_emulator() -> None:
     """Anthropic's documented flow (create, poll, results, cancel, delete, list) against `batchdeck emulator`."""
     with EmulatorProcess("--speed", "3000", "--quiet") as emu:

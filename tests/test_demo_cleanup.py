@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="a pty and Linux signals")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="a pty and Linux signals")]
 
 ROWS, COLUMNS = 30, 110
 TEMP_PREFIX = "batchdeck-demo-"  # tempfile's folder in $TMPDIR (demo_cmd.TEMP_PREFIX)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.http_server import QuietHandler, serving
 
 
 @dataclass
@@ -30,31 +30,17 @@ def webhook_server(*statuses: int) -> Iterator[tuple[str, Received]]:
     """Serve on 127.0.0.1:<free port>; yields (base url, Received)."""
     received = Received(list(statuses) or [200])
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             n = len(received.bodies)
             received.bodies.append(body)
             received.headers.append({k.lower(): v for k, v in self.headers.items()})
             received.paths.append(self.path)
-            status = received.statuses[min(n, len(received.statuses) - 1)]
-            self.send_response(status)
-            self.send_header("content-length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
+            self.send_body(received.statuses[min(n, len(received.statuses) - 1)], b"ok", "text/plain")
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(Handler) as server:
+        yield server.base_url, received
 
 
 @contextmanager

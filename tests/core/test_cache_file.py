@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import sqlite3
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,8 +17,9 @@ from batchdeck.core.errors import CacheError
 from batchdeck.core.store.db import Database, salvage_local_tables
 from batchdeck.core.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from batchdeck.core.workspace import Workspace
-from batchdeck.emulator import Emulator, FaultConfig
+from batchdeck.emulator import Emulator
 from tests.core.conftest import SECRET, cache_view, emulator_view, run_cli, seed
+from tests.reliability.killer import Killer, kill_points
 
 
 def test_database_is_private_and_in_wal_mode(ws: Workspace, emulator: Emulator) -> None:
@@ -122,30 +121,25 @@ def test_key_never_reaches_the_database(ws: Workspace, emulator: Emulator, home:
             assert SECRET[-12:].encode() not in path.read_bytes(), path
 
 
-def test_sigkill_mid_sync_leaves_a_consistent_resumable_cache(home: Path, emulator: Emulator) -> None:
-    """Kill `batchdeck sync` at random moments; the cache always opens and a final sync matches the API."""
+@pytest.mark.slow
+def test_sigkill_mid_sync_leaves_a_consistent_resumable_cache(home: Path, emulator: Emulator, tmp_path: Path) -> None:
+    """Kill `batchdeck sync` at seeded random points of its run (a real process, forked with the SDK already
+    imported, see `tests/reliability/killer.py`); the cache always opens, and a final sync matches the API."""
     seed(emulator, 5000)
-    emulator.faults.configure(FaultConfig(rate_slow=1.0, slow_seconds=0.12))
-    rng = random.Random(5)
-    env = {**os.environ, "BATCHDECK_DEBUG": "1"}
-    stored_after_kills = []
-    for _ in range(6):  # each child pays ~2 s importing the SDK; issue 7's reliability suite goes further
-        calls_before = emulator.stats.calls("list")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "batchdeck", "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 60
-        while emulator.stats.calls("list") == calls_before and time.monotonic() < deadline:
-            time.sleep(0.01)  # wait for the sync to start talking to the API (the SDK import is slow)
-        time.sleep(rng.uniform(0.0, 0.7))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+    stored_after_kills: list[int] = []
+
+    def check() -> None:
         with Workspace.open() as ws:  # opens cleanly; whatever is stored is whole pages
             stored_after_kills.append(len(ws.batches.query()))
             assert stored_after_kills[-1] % 1000 == 0
             assert ws.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    def start_afresh() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{paths.database_file()}{suffix}").unlink(missing_ok=True)
+
+    kill_points(Killer(tmp_path / "out"), ["sync"], random.Random(5), 6, check, start_afresh)
     assert any(0 < n < 5000 for n in stored_after_kills), stored_after_kills  # some kills landed mid-walk
-    emulator.faults.clear()
     with Workspace.open() as ws:
         report = ws.syncer().sync()
         assert report.ok

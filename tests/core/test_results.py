@@ -215,6 +215,7 @@ def test_results_and_export_commands(
     assert code == 1 and "no results yet" in err
 
 
+@pytest.mark.slow
 def test_sigkill_mid_download_then_a_clean_retry(home: Path, emulator: Emulator, client: anthropic.Anthropic) -> None:
     batch_id = mixed_batch(client, emulator, 20_000)  # about 26 MB: a second or so to stream
     rng = random.Random(3)

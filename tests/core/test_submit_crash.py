@@ -119,6 +119,7 @@ def test_ambiguous_candidates_stop_for_a_human(
     assert emulator.stats.calls("create") == 2
 
 
+@pytest.mark.slow
 def test_sigkill_after_the_intent(home: Path, emulator: Emulator, tmp_path: Path) -> None:
     """A real process killed right after committing its intent; the next run sends exactly once."""
     source = tmp_path / "r.jsonl"

@@ -265,6 +265,7 @@ def test_usage_and_fatal_errors(
     assert code == 1 and "rejected the key" in err and SECRET not in err
 
 
+@pytest.mark.slow
 def test_watch_subprocess_against_a_fast_emulator(tmp_path: Path) -> None:
     with EmulatorProcess("--speed", "600", "--quiet") as emu:
         with anthropic.Anthropic(base_url=emu.base_url, api_key=SECRET) as c:

@@ -23,7 +23,7 @@ from tests.emulator.strict import check, strict_line
 DAY = 86400.0
 
 
-class Priority(str, Enum):
+class Priority(str, Enum):  # noqa: UP042  (a pydantic user's enum as it is commonly written)
     low = "low"
     normal = "normal"
     urgent = "urgent"

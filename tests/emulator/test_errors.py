@@ -51,6 +51,7 @@ def test_custom_id_of_exactly_64_characters_is_accepted(client: anthropic.Anthro
     assert batch.request_counts.processing == 1
 
 
+@pytest.mark.slow
 def test_more_than_100000_requests_is_rejected(client: anthropic.Anthropic) -> None:
     small = {"model": "m", "max_tokens": 1, "messages": []}
     requests = [{"custom_id": f"r{i}", "params": small} for i in range(100_001)]

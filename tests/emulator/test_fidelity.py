@@ -133,9 +133,11 @@ def test_structured_values_depend_on_seed_custom_id_and_attempt(
     again = {k: r.message.content[0].text for k, r in results(client, emulator, rows).items()}  # attempt 1
     assert len(set(first.values())) == 5  # rows differ from each other
     assert first != again  # a resubmission is a new attempt, drawn afresh
-    with Emulator(speed=0, start_time=emulator.clock.now()) as other:
-        with anthropic.Anthropic(base_url=other.base_url, api_key=API_KEY) as c:
-            replay = {k: r.message.content[0].text for k, r in results(c, other, rows).items()}
+    with (
+        Emulator(speed=0, start_time=emulator.clock.now()) as other,
+        anthropic.Anthropic(base_url=other.base_url, api_key=API_KEY) as c,
+    ):
+        replay = {k: r.message.content[0].text for k, r in results(c, other, rows).items()}
     assert replay == first  # same seed, custom_id and attempt: the same values
 
 

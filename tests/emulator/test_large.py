@@ -6,10 +6,13 @@ import json
 
 import anthropic
 import httpx2
+import pytest
 
 from batchdeck.emulator import Emulator
 from tests.conftest import API_KEY, request
 from tests.emulator_process import EmulatorProcess
+
+pytestmark = pytest.mark.slow  # 100,000 requests and 130 MB of results
 
 
 def test_100k_request_batch_round_trip(emulator: Emulator, client: anthropic.Anthropic) -> None:
@@ -38,7 +41,9 @@ def test_results_stream_in_bounded_memory() -> None:
     """The emulator's peak RSS barely moves while it streams 100k generated results (~130 MB)."""
     with EmulatorProcess("--scenario", "demo") as emu:
         headers = {"x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
-        page = httpx2.get(f"{emu.base_url}/v1/messages/batches", params={"limit": 100}, headers=headers).json()
+        # A fresh demo counts the rows of its ended batches on the first list: seconds on a busy machine.
+        listing = httpx2.get(f"{emu.base_url}/v1/messages/batches", params={"limit": 100}, headers=headers, timeout=60)
+        page = listing.json()
         big = max(page["data"], key=lambda b: sum(b["request_counts"].values()))
         assert sum(big["request_counts"].values()) == 100_000 and big["results_url"]
         before = emu.peak_rss()

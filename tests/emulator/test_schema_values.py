@@ -93,7 +93,7 @@ def test_plans_share_one_copy_of_a_schema_across_rows() -> None:
         for i in range(200)
     ]
     plans = validate_create(json.dumps({"requests": rows}).encode(), "2023-06-01")
-    assert all(p.error_type is None for p in plans)
+    assert len(plans) == 200 and all(p.error_type is None for p in plans)
     assert len({id(p.tools) for p in plans}) == 1
     assert len({id(p.output_schema) for p in plans}) == 1
 

@@ -15,6 +15,7 @@ from tests.conftest import START, request
 DAY = 86400.0
 
 
+@pytest.mark.slow
 def test_demo_scenario_has_every_state() -> None:
     with Emulator(speed=0, start_time=START, scenario="demo") as emu:
         client = anthropic.Anthropic(base_url=emu.base_url, api_key="k")
@@ -46,6 +47,7 @@ def test_demo_scenario_has_every_state() -> None:
         assert {"overloaded_error", "api_error", "not_found_error", "invalid_request_error"} <= errors
 
 
+@pytest.mark.slow
 def test_demo_is_the_same_every_time() -> None:
     def listing() -> list[tuple[str, str]]:
         with Emulator(speed=0, start_time=START, scenario="demo") as emu:

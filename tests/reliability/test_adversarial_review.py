@@ -245,7 +245,7 @@ def test_a_base_url_that_cannot_parse_is_refused_when_set(
 def test_odd_arguments_get_one_clear_line(
     home: Path, capsys: pytest.CaptureFixture[str], argv: list[str], says: str | None
 ) -> None:
-    code, out, err = run_cli(capsys, *argv)
+    code, _out, err = run_cli(capsys, *argv)
     assert "internal error" not in err and "Traceback" not in err, err
     if says is None:
         assert code == 0 and err == "", err
@@ -281,7 +281,7 @@ def test_a_proxy_password_in_the_base_url_is_never_shown(home: Path, capsys: pyt
         ["config", "show"],
         ["sync", "--profile", "proxied"],
     ):
-        code, out, err = run_cli(capsys, *argv)
+        _code, out, err = run_cli(capsys, *argv)
         assert "internal error" not in err, err
         seen += out + err
     assert password not in seen, seen

@@ -11,6 +11,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from batchdeck.cli import main
 from batchdeck.core.config import paths
 from batchdeck.core.results.download import download, ensure_downloaded, results_path
@@ -23,6 +25,8 @@ from tests.core.jobs_helpers import client_batches, settle_after, write_requests
 from tests.core.test_results import emulator_body
 from tests.reliability.conftest import integrity
 from tests.reliability.killer import Killer, kill_points
+
+pytestmark = pytest.mark.slow  # whole processes killed at 20 points each, or 100,000 rows
 
 KILLS = 20  # kill points that land while the process runs, per operation
 SYNC_BATCHES = 3_000

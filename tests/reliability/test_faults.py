@@ -74,6 +74,7 @@ def add_batches(emulator: Emulator, n: int, size: int, at: float, apart: float) 
         )
 
 
+@pytest.mark.slow
 def test_full_sync_of_5000_batches(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
     add_batches(emulator, OLD_LIVE, 5_000, 0, 0)  # still running at +200 s, far below the first page
     add_batches(emulator, SYNC_BATCHES - OLD_LIVE - 10, 1, 10, 0.004)  # ended by +200 s
@@ -95,6 +96,7 @@ def test_full_sync_of_5000_batches(ws: Workspace, emulator: Emulator, tmp_path: 
     print(f"sync: {SYNC_BATCHES} batches, {bad}/{total} requests faulted, runs per sync {runs}")
 
 
+@pytest.mark.slow
 def test_results_download_of_100k_rows(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
     batch = emulator.store.new_batch(
         SyntheticSource(SyntheticSpec("big", RESULT_ROWS)), DEFAULT_WORKSPACE, Rates(error_rate=0.05, expire_rate=0.02)
@@ -182,6 +184,7 @@ def test_submit_and_retry(
 MANY_OLD_LIVE = 150  # live batches older than the newest 1,000: a retrieve each, every sync
 
 
+@pytest.mark.slow
 def test_many_old_live_batches_converge_under_faults(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
     """Without SDK retries, 20% of retrieves fail: a failed one used to stop the whole sync, so with 150
     to refresh it never finished (0.8^150). Now each sync gets further, stalest first, and says how

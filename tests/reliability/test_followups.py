@@ -72,6 +72,7 @@ def _stderr_until_paused_or_exit(proc: subprocess.Popen[bytes], timeout: float =
 # -- 1. two retries of the same rows confirmed at the same moment -------------------------------------
 
 
+@pytest.mark.slow
 def test_two_concurrent_retries_of_the_same_rows_make_one_batch(home: Path, emulator: Emulator, tmp_path: Path) -> None:
     """A is held after confirming, before it adds its parts; B, planned from the same state, confirms then.
     B used to pass the plan check too, and its parts were sent as well (the failed rows twice): now the
@@ -86,7 +87,7 @@ def test_two_concurrent_retries_of_the_same_rows_make_one_batch(home: Path, emul
         second = _pausing("retry", job_id, "--yes")
         held = _stderr_until_paused_or_exit(second)
         out_a, err_a = first.communicate(b"\n", timeout=60)
-        out_b, err_b = second.communicate(b"\n", timeout=60)
+        _, err_b = second.communicate(b"\n", timeout=60)
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
@@ -171,7 +172,7 @@ def test_a_garbled_create_answer_is_reconciled_never_stored_or_resent(
             assert (sub.state, sub.batch_id) == ("uncertain", None)
             assert ws.batches.query(include_deleted=True) == []
         fake.listed = list(fake.made)  # the list now shows the batch the garbled create made
-        code, out, err = run_cli(capsys, "submit", str(source), "--yes")
+        code, _, err = run_cli(capsys, "submit", str(source), "--yes")
         assert code == 0, err
         assert "job-1 part 1: adopted msgbatch_01Made1" in err
         assert fake.creates() == 1

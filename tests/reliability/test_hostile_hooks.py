@@ -12,13 +12,10 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import anthropic
 import pytest
@@ -34,8 +31,9 @@ from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from tests.conftest import START, request
 from tests.core.conftest import run_cli, seed
+from tests.http_server import QuietHandler, serving
 from tests.peak_rss import run_batchdeck
-from tests.ui.conftest import make_session, polled, press_and_poll, wait_for
+from tests.ui.conftest import make_session, polled, press_and_poll, screen_lines, wait_for
 
 TOKEN = "T0KEN-5ecret-9f2c"  # what a Slack or Discord webhook carries in its path or query
 BODY_CAP = 256 * 2**20  # the hostile receiver stops here only to spare the test machine from today's code
@@ -108,7 +106,7 @@ def endless_receiver() -> Iterator[tuple[str, list[int]]]:
     """Answers every POST with 200 and a body that does not end (up to BODY_CAP); yields (url, bytes sent)."""
     sent = [0]
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length", 0)))
             self.send_response(200)
@@ -121,19 +119,11 @@ def endless_receiver() -> Iterator[tuple[str, list[int]]]:
             except OSError:  # the client hung up: what a sane client does
                 pass
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook/{TOKEN}", sent
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as server:
+        yield f"{server.base_url}/hook/{TOKEN}", sent
 
 
+@pytest.mark.slow
 def test_an_endless_webhook_answer_costs_a_few_kb(home: Path, client: anthropic.Anthropic, emulator: Emulator) -> None:
     batch_id = ended(client, emulator)
     with endless_receiver() as (url, sent):
@@ -194,7 +184,7 @@ async def test_the_tui_shows_hook_failures(tmp_path: Path) -> None:
 
 def drawn(app: BatchdeckApp) -> str:
     """The screen's text as drawn, toasts included."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(screen_lines(app))
 
 
 # -- item 15: SIGTERM stops watch as Ctrl-C does ------------------------------------------------------------
@@ -211,6 +201,7 @@ def live_members(group: int) -> list[int]:
     return members
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_sigterm_prints_interrupted_and_stops_the_on_end_group(
     home: Path, client: anthropic.Anthropic, emulator: Emulator, tmp_path: Path

@@ -13,11 +13,9 @@ import select
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.core.conftest import run_cli
 from tests.core.jobs_helpers import client_batches, settle_after, write_requests
+from tests.http_server import QuietHandler, serving
 from tests.peak_rss import run_batchdeck
 
 BATCHDECK = [sys.executable, "-m", "batchdeck"]
@@ -59,6 +58,7 @@ def _read_until(proc: subprocess.Popen[bytes], marker: bytes, timeout: float = 6
 # -- 1. double submission through the confirmation prompt -------------------------------------
 
 
+@pytest.mark.slow
 def test_a_prompt_answered_after_another_process_submitted_sends_nothing(
     home: Path, emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -233,7 +233,7 @@ def _batch(base_url: str) -> dict[str, Any]:
     }
 
 
-class _OneBatchApi(BaseHTTPRequestHandler):
+class _OneBatchApi(QuietHandler):
     """A minimal Batches API holding one ended batch whose results are chosen by the test."""
 
     def do_GET(self) -> None:
@@ -252,27 +252,13 @@ class _OneBatchApi(BaseHTTPRequestHandler):
             self._send(404, "application/json", b'{"type":"error","error":{"type":"not_found_error","message":"no"}}')
 
     def _send(self, status: int, kind: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("content-type", kind)
-        self.send_header("content-length", str(len(body)))
-        self.send_header("request-id", "req_fake")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.send_body(status, body, kind, request_id="req_fake")
 
 
 @contextmanager
 def one_batch_api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OneBatchApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_OneBatchApi) as server:
+        yield server.base_url
 
 
 def test_csv_cells_that_spreadsheets_would_run_are_neutralised(

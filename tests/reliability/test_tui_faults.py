@@ -6,15 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from batchdeck.emulator import Emulator, FaultConfig
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.result_list import ResultList
 from batchdeck.tui.widgets.status_line import StatusLine
-from tests.conftest import START
 from tests.reliability.conftest import faults
-from tests.ui.conftest import make_session, move_to, press_and_poll, rows, wait_for
+from tests.ui.conftest import demo_emulator, make_session, move_to, press_and_poll, rows, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -23,8 +21,9 @@ def status(app: BatchdeckApp) -> str:
     return str(app.main.query_one(StatusLine).render())
 
 
+@pytest.mark.slow
 async def test_a_scripted_session_under_faults(tmp_path: Path) -> None:
-    with Emulator(speed=0, start_time=START, scenario="demo", faults=FaultConfig(retry_after=0.01)) as emu:
+    with demo_emulator() as emu:
         emu.faults.configure(faults(seed=11))
         app = BatchdeckApp(make_session(emu, tmp_path))
         app.main.feed.schedule.live_seconds = 0.05  # polls (and their backoff) come quickly
@@ -41,7 +40,7 @@ async def test_a_scripted_session_under_faults(tmp_path: Path) -> None:
                 assert isinstance(screen, ResultsScreen)
                 await wait_for(
                     pilot,
-                    lambda: (
+                    lambda screen=screen: (
                         (screen.ready and screen.query_one(ResultList).current is not None)
                         or "Could not download" in str(screen.query_one("#results-state").render())
                     ),

@@ -15,14 +15,14 @@ from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import API_KEY
 from tests.core.conftest import run_cli
-from tests.core.test_watch import Sleeper, create, events, sleeper  # noqa: F401  (the watch's clock hook)
+from tests.core.test_watch import Sleeper, create, events, sleeper  # noqa: F401  (the watch's clock hook, a fixture)
 from tests.reliability.conftest import faulted_share, faults
 
 LIVE_BATCHES = 20
 
 
 def test_watch_of_20_live_batches_under_faults(
-    sleeper: Sleeper,
+    sleeper: Sleeper,  # noqa: F811  (the fixture imported above)
     client: anthropic.Anthropic,
     emulator: Emulator,
     tmp_path: Path,

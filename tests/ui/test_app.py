@@ -61,9 +61,9 @@ async def test_filter_quick_filters_and_sort(app: BatchdeckApp) -> None:
         await pilot.press("slash", *"!ended")
         assert {b.processing_status for b in rows(app)} == {"in_progress", "canceling"}
         await pilot.press("escape", "f")  # all -> live
-        assert app.main.quick == "live" and all(b.is_live for b in rows(app))
+        assert app.main.quick == "live" and rows(app) and all(b.is_live for b in rows(app))
         await pilot.press("f")  # -> failed
-        assert all(b.counts.failed for b in rows(app))
+        assert rows(app) and all(b.counts.failed for b in rows(app))
         await pilot.press("f", "f", "f")  # ended, deleted, back to all
         assert len(rows(app)) == total
         await pilot.press("s")  # created -> time: the next column

@@ -30,7 +30,7 @@ from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.columns import short_id
 from batchdeck.tui.widgets.cursor_view import CursorView
 from batchdeck.tui.widgets.result_list import ResultList
-from tests.ui.conftest import make_session, move_to, polled, wait_for
+from tests.ui.conftest import make_session, open_results, polled, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -361,12 +361,7 @@ async def test_results_list_highlight_is_the_acted_on_row(demo: Emulator, tmp_pa
     rng, trail = random.Random(seed), Trail(seed)
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(120, 35)) as pilot:
-        await polled(pilot)
-        move_to(app, many_results)
-        await pilot.press("o")
-        screen = app.screen
-        assert isinstance(screen, ResultsScreen)
-        await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
+        screen = await open_results(pilot, app, many_results)
         assert screen.total > 1_000
         for _ in range(RESULT_STEPS_RUN):
             await result_step(pilot, app, screen, rng, trail)

@@ -15,6 +15,9 @@ import termios
 import time
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a whole `batchdeck demo` process in a pty
 ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
 
 

@@ -14,7 +14,7 @@ from batchdeck.tui.screens.job import JobScreen
 from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.result_list import ResultList
-from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
+from tests.ui.conftest import make_session, move_to, open_results, polled, rows, wait_for
 
 pytestmark = pytest.mark.anyio
 RUNNING = "it is still running; cancel it first"
@@ -166,16 +166,6 @@ async def test_copy_inside_tmux_says_where_the_id_went(
 
 def header(screen: ResultsScreen) -> str:
     return drawn(screen.query_one("#results-header", Static)).splitlines()[0]
-
-
-async def open_results(pilot, app: BatchdeckApp, predicate) -> ResultsScreen:  # type: ignore[no-untyped-def]
-    await polled(pilot)
-    move_to(app, predicate)
-    await pilot.press("o")
-    screen = app.screen
-    assert isinstance(screen, ResultsScreen)
-    await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
-    return screen
 
 
 def errored_not_canceled(b: object) -> bool:

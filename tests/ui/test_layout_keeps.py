@@ -21,7 +21,7 @@ from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.columns import short_id
 from tests.conftest import API_KEY, request
-from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
+from tests.ui.conftest import make_session, move_to, polled, rows, screen_lines, wait_for
 
 pytestmark = pytest.mark.anyio
 HEADERS = {"x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
@@ -63,11 +63,6 @@ async def bring_into_view(pilot: Pilot[None], app: BatchdeckApp, batch_id: str) 
     move_to(app, lambda b: b.id == batch_id)
     drawn = lambda: any(line[2:].startswith(short_id(batch_id) + " ") for line in list_lines(app))  # noqa: E731
     await wait_for(pilot, drawn)
-
-
-def screen_lines(app: BatchdeckApp) -> list[str]:
-    """Every line of the current screen, as the compositor sends it to the terminal."""
-    return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
 async def detail_of(pilot: Pilot[None], app: BatchdeckApp, batch_id: str) -> list[str]:

@@ -27,13 +27,11 @@ from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.confirm import ConfirmScreen
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.prompt import PromptScreen
-from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.live_pane import LivePane
-from batchdeck.tui.widgets.result_list import ResultList
 from tests.conftest import request
 from tests.reliability.fake_api import FakeApi, batch, environment
 from tests.test_demo_cleanup import COLUMNS, DRAWN, RESTORED, ROWS, DemoInPty
-from tests.ui.conftest import make_session, move_to, polled, wait_for
+from tests.ui.conftest import make_session, move_to, open_results, polled, wait_for
 from tests.ui.test_tui_escapes import CORPUS, assert_nothing_raw, hostile_session, screen_lines
 from tests.ui.test_visible_state import START_DT, insert, pane_drawn, raw_batch
 
@@ -98,12 +96,7 @@ async def test_results_title_and_header_show_labels_errors_and_search_as_they_ar
         ws.batches.set_meta(batch_id, ws.now(), label="v2 [b]draft[/b] " + CORPUS["title"])
     app = BatchdeckApp(session)
     async with app.run_test(size=(160, 50)) as pilot:
-        await polled(pilot)
-        move_to(app, lambda b: b.id == batch_id)
-        await pilot.press("o")
-        screen = app.screen
-        assert isinstance(screen, ResultsScreen)
-        await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
+        screen = await open_results(pilot, app, lambda b: b.id == batch_id)
         title = str(screen.query_one("#results-title", Static).render())
         assert "v2 [b]draft[/b] ␛]0;pwn␇" in title
         for _ in range(len(screen.facets[1])):
@@ -214,6 +207,7 @@ class TuiInPty(DemoInPty):
         self.status: int | None = None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="a pty and Linux signals")
 @pytest.mark.parametrize(("name", "code"), [("SIGTERM", 143), ("SIGHUP", 129)])
 def test_the_tui_quits_on_a_stop_signal_and_restores_the_terminal(tmp_path: Path, name: str, code: int) -> None:

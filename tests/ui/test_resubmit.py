@@ -69,6 +69,7 @@ async def test_preview_then_send_the_transient_failures(emu: Emulator, tmp_path:
         preview = await open_preview(pilot, app, batch_id)
         failed = failed_rows(app, batch_id)
         transient = sorted(c for c, cat in failed.items() if cat.split(":")[-1] in TRANSIENT)
+        assert transient, failed  # the job has transient failures to send again
         assert preview.plan.categories["errored:not_found_error"] == 1
         assert sorted(preview.plan.selected) == transient and "bad-model" not in preview.plan.selected
         ticked = set(preview.query_one(SelectionList).selected)

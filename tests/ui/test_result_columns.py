@@ -21,7 +21,7 @@ from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.result_list import ResultList
-from tests.ui.conftest import make_session, move_to, polled, wait_for
+from tests.ui.conftest import make_session, open_results, wait_for
 from tests.ui.test_results_screen import emulator_lines, small_failed
 
 pytestmark = pytest.mark.anyio
@@ -38,21 +38,10 @@ def column_titles(screen: ResultsScreen) -> str:
     return str(screen.query_one("#results-header").render()).splitlines()[1][1:]
 
 
-async def open_results_of(pilot, app: BatchdeckApp, predicate) -> ResultsScreen:  # type: ignore[no-untyped-def]
-    await polled(pilot)
-    move_to(app, predicate)
-    await pilot.press("o")
-    screen = app.screen
-    assert isinstance(screen, ResultsScreen)
-    await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
-    await pilot.pause()
-    return screen
-
-
 async def test_error_and_stop_are_drawn_at_120_columns(demo: Emulator, tmp_path: Path) -> None:
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(120, 35)) as pilot:
-        screen = await open_results_of(pilot, app, small_failed)
+        screen = await open_results(pilot, app, small_failed)
         lines = emulator_lines(demo, screen.shown_batch.id)
         results = {cid: json.loads(line)["result"] for cid, line in lines.items()}
         titles = column_titles(screen)
@@ -199,7 +188,7 @@ async def test_hostile_custom_ids_and_errors_are_drawn_with_visible_escapes(tmp_
     with hostile_server() as base_url:
         app = BatchdeckApp(demo_session(base_url, tmp_path))
         async with app.run_test(size=(160, 35)) as pilot:
-            screen = await open_results_of(pilot, app, lambda b: b.id == HOSTILE_ID)
+            screen = await open_results(pilot, app, lambda b: b.id == HOSTILE_ID)
             assert screen.total == 3
             result_list = screen.query_one(ResultList)
             shown = [line for line in drawn_lines(result_list) if line.strip()]

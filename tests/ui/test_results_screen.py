@@ -22,7 +22,7 @@ from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.columns import cell_text
 from batchdeck.tui.widgets.result_list import ResultList
 from tests.conftest import API_KEY
-from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
+from tests.ui.conftest import make_session, move_to, open_results, polled, rows, wait_for
 
 pytestmark = pytest.mark.anyio
 HEADERS = {"x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
@@ -37,16 +37,6 @@ def emulator_lines(emu: Emulator, batch_id: str) -> dict[str, bytes]:
 def small_failed(batch: object) -> bool:
     counts = batch.counts  # type: ignore[attr-defined]
     return batch.processing_status == "ended" and counts.errored > 0 and counts.total <= 800  # type: ignore[attr-defined]
-
-
-async def open_results(pilot, app: BatchdeckApp, predicate=small_failed) -> ResultsScreen:  # type: ignore[no-untyped-def]
-    await polled(pilot)
-    move_to(app, predicate)
-    await pilot.press("o")
-    screen = app.screen
-    assert isinstance(screen, ResultsScreen)
-    await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
-    return screen
 
 
 def pane_text(screen: ResultsScreen) -> str:
@@ -64,7 +54,7 @@ def listed(screen: ResultsScreen) -> list[str]:
 async def test_open_downloads_then_lists_every_result(demo: Emulator, tmp_path: Path) -> None:
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await open_results(pilot, app)
+        screen = await open_results(pilot, app, small_failed)
         batch = screen.shown_batch
         expected = emulator_lines(demo, batch.id)
         assert screen.total == batch.counts.total == len(expected)
@@ -82,7 +72,7 @@ async def test_open_downloads_then_lists_every_result(demo: Emulator, tmp_path: 
 async def test_search_prefix_and_glob_with_a_count(demo: Emulator, tmp_path: Path) -> None:
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await open_results(pilot, app)
+        screen = await open_results(pilot, app, small_failed)
         ids = sorted(emulator_lines(demo, screen.shown_batch.id))
         prefix = ids[0][:-1]  # all ids sharing every character but the last
         await pilot.press("slash", *prefix)
@@ -105,7 +95,7 @@ async def test_search_prefix_and_glob_with_a_count(demo: Emulator, tmp_path: Pat
 async def test_outcome_and_error_filters_and_the_detail_pane(demo: Emulator, tmp_path: Path) -> None:
     app = BatchdeckApp(make_session(demo, tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await open_results(pilot, app)
+        screen = await open_results(pilot, app, small_failed)
         lines = emulator_lines(demo, screen.shown_batch.id)
         outcome = {cid: json.loads(line)["result"] for cid, line in lines.items()}
         await pilot.press("f")  # failed
@@ -129,7 +119,7 @@ async def test_copy_marks_and_quick_export(demo: Emulator, tmp_path: Path) -> No
     copied: list[str] = []
     app.copy_to_clipboard = copied.append  # type: ignore[method-assign]  # the terminal's clipboard is not ours
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await open_results(pilot, app)
+        screen = await open_results(pilot, app, small_failed)
         lines = emulator_lines(demo, screen.shown_batch.id)
         ids = sorted(lines)
         await pilot.press("y")
@@ -156,7 +146,7 @@ async def test_export_dialog_writes_csv_and_asks_before_replacing(demo: Emulator
     session = make_session(demo, tmp_path)
     app = BatchdeckApp(session)
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await open_results(pilot, app)
+        screen = await open_results(pilot, app, small_failed)
         target = tmp_path / "all.csv"
         await pilot.press("E")
         dialog = app.screen
@@ -260,6 +250,7 @@ async def test_export_marked_batches_from_the_list(demo: Emulator, tmp_path: Pat
             for b in rows(app)
             if b.processing_status == "ended" and not b.archived_at and not b.deleted_at and b.counts.total <= 500
         ][:2]
+        assert len(small) == 2, "the demo has small ended batches to export"
         for batch in small:
             move_to(app, lambda b, i=batch.id: b.id == i)
             await pilot.press("space")

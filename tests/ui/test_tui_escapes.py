@@ -27,11 +27,10 @@ from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.job import JobScreen
-from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.result_list import ResultList
 from tests.conftest import API_KEY, START
 from tests.core.jobs_helpers import line
-from tests.ui.conftest import make_session, move_to, polled, wait_for
+from tests.ui.conftest import make_session, move_to, open_results, polled, screen_lines, wait_for
 
 pytestmark = pytest.mark.anyio
 HEADERS = {"x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
@@ -58,11 +57,6 @@ FORBIDDEN = {
         *range(0x2066, 0x206A),
     )
 }
-
-
-def screen_lines(app: BatchdeckApp) -> list[str]:
-    """Every line of the current screen, as the compositor sends it to the terminal."""
-    return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
 async def drawn(pilot: Pilot[None], app: BatchdeckApp, text: str) -> None:
@@ -174,12 +168,7 @@ async def test_results_show_escapes_visibly_in_the_list_and_the_detail_pane(demo
     session, batch_id = hostile_session(demo, tmp_path)
     app = BatchdeckApp(session)
     async with app.run_test(size=(160, 50)) as pilot:
-        await polled(pilot)
-        move_to(app, lambda b: b.id == batch_id)
-        await pilot.press("o")
-        screen = app.screen
-        assert isinstance(screen, ResultsScreen)
-        await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
+        screen = await open_results(pilot, app, lambda b: b.id == batch_id)
         await drawn(pilot, app, "model says:")
         assert screen.query_one(ResultList).current.custom_id.startswith("000-")
         shown = assert_nothing_raw(app)

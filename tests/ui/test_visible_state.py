@@ -35,7 +35,7 @@ from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.live_pane import LivePane
 from batchdeck.tui.widgets.status_line import StatusLine
 from tests.conftest import START, request
-from tests.ui.conftest import make_session, polled, press_and_poll, rows, wait_for
+from tests.ui.conftest import make_session, polled, press_and_poll, rows, screen_lines, wait_for
 
 pytestmark = pytest.mark.anyio
 START_DT = datetime.fromtimestamp(START, tz=UTC)
@@ -50,7 +50,7 @@ def drawn(widget: Widget) -> list[str]:
 
 def screen_text(app: BatchdeckApp) -> str:
     """The whole current screen, toasts and dialogs included."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(screen_lines(app))
 
 
 def words(text: str) -> str:
