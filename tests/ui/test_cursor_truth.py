@@ -376,8 +376,11 @@ async def test_wheel_and_resize_keep_the_cursor_on_screen(demo: Emulator, tmp_pa
     async with app.run_test(size=(120, 35)) as pilot:
         await polled(pilot)
         batch_list = app.main.query_one(BatchList)
+        # The rows arrive with the poll; the window can scroll once a layout has sized it (a busy machine is slower).
+        await wait_for(pilot, lambda: batch_list.max_scroll_y > 0)
         await wheel(pilot, batch_list, True, 4, trail)
-        assert batch_list.scroll_offset.y > 0 and batch_list.cursor == batch_list.scroll_offset.y, str(trail)
+        await wait_for(pilot, lambda: batch_list.scroll_offset.y > 0)
+        assert batch_list.cursor == batch_list.scroll_offset.y, str(trail)
         check_batch_list(app, trail)
         await copy_highlighted(pilot, app, trail)
         height = batch_list.scrollable_content_region.height
