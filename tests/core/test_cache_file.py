@@ -45,9 +45,9 @@ def test_migration_from_schema_1_keeps_data(tmp_path: Path) -> None:
     old.close()
     db = Database(path)
     assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    from batchdeck.core.store.batch_repo import BatchCache
+    from batchdeck.core.store.batch_repo import BatchRepo
 
-    cache = BatchCache(db, "p")
+    cache = BatchRepo(db, "p")
     cache.set_meta("msgbatch_old", "now", label="migrated")
     batch = cache.get("msgbatch_old")
     assert batch is not None and batch.counts.succeeded == 5 and batch.label == "migrated"
@@ -99,9 +99,9 @@ def test_rebuild_carries_local_metadata_over(
 
 def test_salvage_copies_readable_local_rows(tmp_path: Path) -> None:
     old = Database(tmp_path / "old.db")
-    from batchdeck.core.store.batch_repo import BatchCache
+    from batchdeck.core.store.batch_repo import BatchRepo
 
-    BatchCache(old, "p").set_meta("msgbatch_a", "t", label="A", tags=["x"])
+    BatchRepo(old, "p").set_meta("msgbatch_a", "t", label="A", tags=["x"])
     old.close()
     fresh = Database(tmp_path / "fresh.db")
     copied = salvage_local_tables(tmp_path / "old.db", fresh)

@@ -19,7 +19,7 @@ import pytest
 from batchdeck.core.api.client import BatchesApi, ResultsBody
 from batchdeck.core.config import paths
 from batchdeck.core.jobs import input_check as submit_input
-from batchdeck.core.store.result_repo import ResultsIndex
+from batchdeck.core.store.result_repo import ResultRepo
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
 from tests.conftest import request
@@ -272,7 +272,7 @@ def test_full_disk_under_the_cache(
         raise sqlite3.OperationalError("database or disk is full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(ResultsIndex, "add", full)
+        patch.setattr(ResultRepo, "add", full)
         code, _, err = run_cli(capsys, "results", batch.id)
     assert code == 1 and "disk is full" in err and "rebuild" not in err, err
     no_traceback(err)

@@ -32,14 +32,14 @@ import sys
 from batchdeck.commands import watch_cmd
 from batchdeck.core.config import toml_file
 from batchdeck.core.config import paths
-from batchdeck.core.store.job_repo import JobStore
-add_submissions = JobStore.add_submissions
+from batchdeck.core.store.job_repo import JobRepo
+add_submissions = JobRepo.add_submissions
 def paused(self, *args, **kwargs):
     sys.stderr.write("PAUSED\\n")
     sys.stderr.flush()
     sys.stdin.readline()
     return add_submissions(self, *args, **kwargs)
-JobStore.add_submissions = paused
+JobRepo.add_submissions = paused
 from batchdeck.cli import main
 raise SystemExit(main(sys.argv[1:]))
 """

@@ -27,7 +27,7 @@ from batchdeck.core.jobs.send import SendCheckpoints
 from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.session import Session
 from batchdeck.core.store.db import Database
-from batchdeck.core.store.job_repo import ContentClaimed, JobStore
+from batchdeck.core.store.job_repo import ContentClaimed, JobRepo
 from batchdeck.core.store.migrations import MIGRATIONS
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator
@@ -103,7 +103,7 @@ def test_the_store_holds_one_ordinary_job_per_content(ws: Workspace) -> None:
         store.new_job("nightly", "/tmp/r.jsonl", "hash-a", 3, ws.now(), claim=True)
     assert refused.value.job_id == "job-1"
     assert store.new_job("again", "/tmp/r.jsonl", "hash-a", 3, ws.now()).id == "job-2"
-    assert JobStore(ws.db, "other").new_job("nightly", None, "hash-a", 3, ws.now(), claim=True).id == "job-1"
+    assert JobRepo(ws.db, "other").new_job("nightly", None, "hash-a", 3, ws.now(), claim=True).id == "job-1"
     assert [j.id for j in store.jobs()] == ["job-2", "job-1"]
 
 
@@ -136,7 +136,7 @@ def test_the_migration_keeps_every_job_of_a_content_submitted_twice(tmp_path: Pa
             ("work", "job-1", "hash-a"),
         ]
         with pytest.raises(ContentClaimed):
-            JobStore(db, "default").new_job("a", None, "hash-a", 2, "2026-11-05T10:00:00.000000Z", claim=True)
+            JobRepo(db, "default").new_job("a", None, "hash-a", 2, "2026-11-05T10:00:00.000000Z", claim=True)
     finally:
         db.close()
 

@@ -17,10 +17,10 @@ from batchdeck.core.config.model import Config
 from batchdeck.core.config.profiles import Profile
 from batchdeck.core.config.settings import Settings
 from batchdeck.core.spend.pricing import PriceBook
-from batchdeck.core.store.batch_repo import BatchCache
+from batchdeck.core.store.batch_repo import BatchRepo
 from batchdeck.core.store.db import Database
-from batchdeck.core.store.job_repo import JobStore
-from batchdeck.core.store.result_repo import ResultsIndex
+from batchdeck.core.store.job_repo import JobRepo
+from batchdeck.core.store.result_repo import ResultRepo
 from batchdeck.core.sync.walk import Syncer
 from batchdeck.core.timefmt import iso
 
@@ -53,9 +53,9 @@ class Workspace:
         self.follow_api_clock = follow_api_clock
         self._stored_skew: float | None = None
         self.db = Database(db_path or paths.database_file())
-        self.batches = BatchCache(self.db, profile.name)
-        self.jobs = JobStore(self.db, profile.name)
-        self.results = ResultsIndex(self.db, profile.name)
+        self.batches = BatchRepo(self.db, profile.name)
+        self.jobs = JobRepo(self.db, profile.name)
+        self.results = ResultRepo(self.db, profile.name)
         self._api: BatchesApi | None = None
         self._api_factory = api_factory  # a shared client owned by someone else (see Session)
 

@@ -127,7 +127,7 @@ def resolve_job(ws: Workspace, text: str) -> str:
 
 
 def could_be_batch_id(text: str) -> bool:
-    """Whether `text` (stripped) is a batch id or the unique part of one that `BatchCache.resolve` takes."""
+    """Whether `text` (stripped) is a batch id or the unique part of one that `BatchRepo.resolve` takes."""
     return bool(text) and is_batch_id(text if text.startswith("msgbatch_") else f"msgbatch_{text}")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from batchdeck.core import timefmt
 from batchdeck.core.errors import BatchdeckError
-from batchdeck.core.store.job_repo import OPEN_STATES, JobStore, Submission
+from batchdeck.core.store.job_repo import OPEN_STATES, JobRepo, Submission
 from batchdeck.core.sync.walk import ListWalk
 from batchdeck.core.workspace import Workspace
 
@@ -35,7 +35,7 @@ class Reconciled:
         return out
 
 
-def record_batch(ws: Workspace, store: JobStore, sub: Submission, batch: dict[str, Any]) -> None:
+def record_batch(ws: Workspace, store: JobRepo, sub: Submission, batch: dict[str, Any]) -> None:
     store.update(sub.job_id, sub.part, state="created", batch_id=batch["id"], error=None)
     now = ws.now()
     ws.batches.store([batch], now)

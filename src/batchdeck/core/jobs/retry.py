@@ -29,7 +29,7 @@ from batchdeck.core.jobs.merged import FAILED, could_be_batch_id, job_view, reso
 from batchdeck.core.jobs.send import Busy, load_lines, send_pending_locked, sending_lock
 from batchdeck.core.jobs.split import Part, split
 from batchdeck.core.spend.estimate import CostEstimate, estimate
-from batchdeck.core.store.job_repo import JobStore
+from batchdeck.core.store.job_repo import JobRepo
 from batchdeck.core.workspace import Workspace
 
 ERROR_TYPES = (
@@ -226,7 +226,7 @@ def plan_retry(
     )
 
 
-def _attached_paths(ws: Workspace, store: JobStore, job_id: str) -> list[str]:
+def _attached_paths(ws: Workspace, store: JobRepo, job_id: str) -> list[str]:
     paths = [attachment_path(ws, s.batch_id) for s in store.submissions(job_id) if s.kind == "attached" and s.batch_id]
     return [p for p in paths if p]
 

@@ -24,7 +24,7 @@ from typing import Any
 from batchdeck.core.errors import ApiFailure, BatchdeckError
 from batchdeck.core.jobs.attach import attached_lines
 from batchdeck.core.jobs.reconcile import reconcile, record_batch
-from batchdeck.core.store.job_repo import JobStore, Submission
+from batchdeck.core.store.job_repo import JobRepo, Submission
 from batchdeck.core.timefmt import canonical
 from batchdeck.core.workspace import Workspace
 
@@ -67,7 +67,7 @@ def sending_lock(ws: Workspace) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def load_lines(ws: Workspace, store: JobStore, job_id: str, custom_ids: Sequence[str]) -> dict[str, bytes]:
+def load_lines(ws: Workspace, store: JobRepo, job_id: str, custom_ids: Sequence[str]) -> dict[str, bytes]:
     """Original request lines: the job's own store first, then any attached request file."""
     found = store.request_lines(job_id, custom_ids)
     missing = [c for c in custom_ids if c not in found]
@@ -80,7 +80,7 @@ def load_lines(ws: Workspace, store: JobStore, job_id: str, custom_ids: Sequence
     return found
 
 
-def _requests(ws: Workspace, store: JobStore, sub: Submission) -> list[dict[str, Any]]:
+def _requests(ws: Workspace, store: JobRepo, sub: Submission) -> list[dict[str, Any]]:
     ids = store.custom_ids(sub.job_id, sub.part)
     lines = load_lines(ws, store, sub.job_id, ids)
     missing = [c for c in ids if c not in lines]
@@ -111,7 +111,7 @@ def is_uncertain(failure: ApiFailure) -> bool:
     return failure.kind in ("network", "malformed") or failure.status in (500, 502, 504)
 
 
-def _send_one(ws: Workspace, store: JobStore, sub: Submission, checkpoints: SendCheckpoints) -> str:
+def _send_one(ws: Workspace, store: JobRepo, sub: Submission, checkpoints: SendCheckpoints) -> str:
     requests = _requests(ws, store, sub)
     page = ws.api.list_page(limit=1)
     anchor = page.data[0] if page.data else None

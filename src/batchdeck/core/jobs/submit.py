@@ -26,7 +26,7 @@ from batchdeck.core.jobs.send import NO_CHECKPOINTS, SendCheckpoints, send_pendi
 from batchdeck.core.jobs.split import Part, split
 from batchdeck.core.jobs.template import TemplateSpec, template_lines
 from batchdeck.core.spend.estimate import CostEstimate, estimate
-from batchdeck.core.store.job_repo import ContentClaimed, Job, JobStore
+from batchdeck.core.store.job_repo import ContentClaimed, Job, JobRepo
 from batchdeck.core.workspace import Workspace
 
 
@@ -139,12 +139,12 @@ def plan_submit(
     )
 
 
-def _same_content(store: JobStore, content_hash: str) -> Job | None:
+def _same_content(store: JobRepo, content_hash: str) -> Job | None:
     """The newest job of this content, if any."""
     return next(iter(store.by_hash(content_hash)), None)
 
 
-def _finished(store: JobStore, job_id: str) -> bool:
+def _finished(store: JobRepo, job_id: str) -> bool:
     subs = store.submissions(job_id)
     return bool(subs) and all(s.state == "created" for s in subs if s.kind == "submit")
 
@@ -178,7 +178,7 @@ def submit(
         return SubmitResult(job.id, send_pending_locked(ws, job.id, progress, checkpoints), False)
 
 
-def _new_job(ws: Workspace, store: JobStore, plan: SubmitPlan, claim: bool) -> Job:
+def _new_job(ws: Workspace, store: JobRepo, plan: SubmitPlan, claim: bool) -> Job:
     """The job with every request kept; a job of this content claimed meanwhile is a refusal."""
     try:
         job = store.new_job(
@@ -194,7 +194,7 @@ def _new_job(ws: Workspace, store: JobStore, plan: SubmitPlan, claim: bool) -> J
     return job
 
 
-def _store_requests(store: JobStore, job_id: str, plan: SubmitPlan) -> None:
+def _store_requests(store: JobRepo, job_id: str, plan: SubmitPlan) -> None:
     """Keep every request line, compressed; refuses if the file changed since it was checked."""
     entries = iter(plan.entries)
     problems: list[str] = []

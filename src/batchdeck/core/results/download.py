@@ -29,7 +29,7 @@ from batchdeck.core.results.lock import batch_lock
 from batchdeck.core.results.reindex import reindex_file
 from batchdeck.core.results.result_set import check_complete, is_kept, mark_complete, saved_report
 from batchdeck.core.spend.pricing import PriceBook
-from batchdeck.core.store.result_repo import ResultsIndex
+from batchdeck.core.store.result_repo import ResultRepo
 from batchdeck.core.workspace import Workspace
 
 # Bounds for a body from a broken or hostile server (LINE_MAX, the longest line kept, is ingest's).
@@ -100,7 +100,7 @@ def download(
 
 
 def _fetch(
-    ws: Workspace, batch_id: str, final: Path, index: ResultsIndex, prices: PriceBook, progress: Progress | None
+    ws: Workspace, batch_id: str, final: Path, index: ResultRepo, prices: PriceBook, progress: Progress | None
 ) -> IngestReport:
     """The download itself, under the batch's lock: a temp file of this process's own, renamed when whole."""
     _remove_leftovers(final)
@@ -134,7 +134,7 @@ def _stream_to_disk(
     ws: Workspace,
     batch_id: str,
     part: Path,
-    index: ResultsIndex,
+    index: ResultRepo,
     report: IngestReport,
     prices: PriceBook,
     progress: Progress | None,

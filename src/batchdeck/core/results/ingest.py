@@ -160,7 +160,7 @@ def ingest(
 ) -> None:
     """Index every line of `chunks`, handing the rows to `add` every FLUSH_ROWS rows (and the rest at the end).
 
-    `add` is where the rows go (`ResultsIndex.add` for one batch; a list's `extend` in a test)."""
+    `add` is where the rows go (`ResultRepo.add` for one batch; a list's `extend` in a test)."""
     report = indexer.report
     buffer: list[tuple[Any, ...]] = []
     for chunk in chunks:

@@ -18,7 +18,7 @@ from batchdeck.core.results.lock import batch_lock
 from batchdeck.core.results.result_set import check_complete, is_kept, mark_complete
 from batchdeck.core.spend.pricing import PriceBook
 from batchdeck.core.store.db import Database
-from batchdeck.core.store.result_repo import ResultsIndex
+from batchdeck.core.store.result_repo import ResultRepo
 from batchdeck.core.timefmt import iso
 
 
@@ -33,7 +33,7 @@ def reindex_file(
 ) -> IngestReport | None:
     """Index a results file kept under its final name (the index lost it); None, and nothing marked
     complete, when it holds fewer result lines than `expected` (when the batch's counts are known)."""
-    index = ResultsIndex(db, profile)
+    index = ResultRepo(db, profile)
     report = IngestReport(batch_id, path)
     started = time.monotonic()
     index.begin(batch_id, str(path), now)
@@ -59,7 +59,7 @@ def reindex_saved(db: Database, results_root: Path, prices: PriceBook) -> list[s
     found: list[str] = []
     profiles = sorted(p for p in results_root.iterdir() if p.is_dir()) if results_root.is_dir() else []
     for directory in profiles:
-        index = ResultsIndex(db, directory.name)
+        index = ResultRepo(db, directory.name)
         for path in sorted(directory.glob("msgbatch_*.jsonl")):
             batch_id = path.name.removesuffix(".jsonl")
             if not is_batch_id(batch_id) or is_kept(index, batch_id, path):

@@ -13,10 +13,10 @@ from pathlib import Path
 from batchdeck.core.errors import ApiFailure
 from batchdeck.core.results.ingest import IngestReport
 from batchdeck.core.spend.pricing import BATCH_DISCOUNT
-from batchdeck.core.store.result_repo import ResultSet, ResultsIndex
+from batchdeck.core.store.result_repo import ResultRepo, ResultSet
 
 
-def check_complete(report: IngestReport, index: ResultsIndex, expected: int) -> None:
+def check_complete(report: IngestReport, index: ResultRepo, expected: int) -> None:
     """A body with fewer result lines than the batch's requests was cut short: not complete."""
     lines = sum(index.outcome_counts(report.batch_id).values()) + report.malformed - int(report.cut)
     if lines < expected:
@@ -27,7 +27,7 @@ def check_complete(report: IngestReport, index: ResultsIndex, expected: int) -> 
         )
 
 
-def mark_complete(index: ResultsIndex, report: IngestReport, now: str) -> None:
+def mark_complete(index: ResultRepo, report: IngestReport, now: str) -> None:
     """Totals from SQLite (outcome counts and costs, summed there rather than per row), and the complete mark."""
     totals = index.totals(report.batch_id)
     report.outcomes, report.cost, report.unpriced = totals.outcomes, totals.cost, totals.unpriced
@@ -45,7 +45,7 @@ def mark_complete(index: ResultsIndex, report: IngestReport, now: str) -> None:
     )
 
 
-def saved_report(index: ResultsIndex, saved: ResultSet, final: Path) -> IngestReport:
+def saved_report(index: ResultRepo, saved: ResultSet, final: Path) -> IngestReport:
     """The report of a complete set already saved (by another process, or before)."""
     totals = index.totals(saved.batch_id)
     return IngestReport(
@@ -62,6 +62,6 @@ def saved_report(index: ResultsIndex, saved: ResultSet, final: Path) -> IngestRe
     )
 
 
-def is_kept(index: ResultsIndex, batch_id: str, final: Path) -> bool:
+def is_kept(index: ResultRepo, batch_id: str, final: Path) -> bool:
     current = index.result_set(batch_id)
     return current is not None and current.complete and final.exists()

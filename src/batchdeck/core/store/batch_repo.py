@@ -15,7 +15,7 @@ from typing import Any
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.errors import UsageError
 from batchdeck.core.ids import is_batch_id
-from batchdeck.core.store.db import Database
+from batchdeck.core.store.repository import Repository
 from batchdeck.core.terminal_text import visible
 from batchdeck.core.timefmt import canonical
 
@@ -70,15 +70,7 @@ def _row(profile: str, batch: dict[str, Any], now: str) -> tuple[Any, ...]:
     )
 
 
-class BatchCache:
-    def __init__(self, db: Database, profile: str) -> None:
-        self.db = db
-        self.profile = profile
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
-
+class BatchRepo(Repository):
     # -- batches ------------------------------------------------------------------------------
     def store(
         self,

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from batchdeck.core.store.db import Database
+from batchdeck.core.store.repository import Repository
 
 CHUNK = 5_000
 OPEN_STATES = ("intent", "uncertain")
@@ -65,15 +65,7 @@ def pack_ids(custom_ids: Sequence[str]) -> bytes:
     return zlib.compress(json.dumps(list(custom_ids), separators=(",", ":")).encode())
 
 
-class JobStore:
-    def __init__(self, db: Database, profile: str) -> None:
-        self.db = db
-        self.profile = profile
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
-
+class JobRepo(Repository):
     # -- jobs ---------------------------------------------------------------------------------
     def new_job(
         self,

@@ -15,7 +15,7 @@ from batchdeck.core.config import toml_file
 from batchdeck.core.errors import CacheError
 from batchdeck.core.results.reindex import reindex_saved
 from batchdeck.core.spend.pricing import PriceBook
-from batchdeck.core.store.batch_repo import BatchCache
+from batchdeck.core.store.batch_repo import BatchRepo
 from batchdeck.core.store.db import Database, salvage_local_tables, set_aside
 
 
@@ -57,5 +57,5 @@ def _fresh_or_cleared(path: Path, profile: str) -> tuple[Database, RebuildReport
         db = Database(path)
         report.salvaged = salvage_local_tables(report.damaged_copy, db)
         return db, report
-    BatchCache(db, profile).clear_batches()
+    BatchRepo(db, profile).clear_batches()
     return db, report

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from batchdeck.core.store.db import Database
+from batchdeck.core.store.repository import Repository
 
 ROW_COLUMNS = (
     "custom_id",
@@ -79,11 +79,7 @@ class Totals:
     unpriced: int  # succeeded rows whose model has no price
 
 
-class ResultsIndex:
-    def __init__(self, db: Database, profile: str) -> None:
-        self.db = db
-        self.profile = profile
-
+class ResultRepo(Repository):
     def begin(self, batch_id: str, path: str, now: str) -> None:
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM results WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))

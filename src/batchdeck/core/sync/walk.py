@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from batchdeck.core.batches.models import CachedBatch, MalformedBatch
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.errors import ApiFailure
-from batchdeck.core.store.batch_repo import BatchCache
+from batchdeck.core.store.batch_repo import BatchRepo
 from batchdeck.core.terminal_text import visible
 from batchdeck.core.timefmt import canonical, iso
 
@@ -112,7 +112,7 @@ class SyncReport:
 
 
 class Syncer:
-    def __init__(self, api: BatchesApi, cache: BatchCache, clock: Clock = utcnow) -> None:
+    def __init__(self, api: BatchesApi, cache: BatchRepo, clock: Clock = utcnow) -> None:
         self.api = api
         self.cache = cache
         self.clock = clock
