@@ -76,6 +76,7 @@ def test_a_catalog_file_adds_and_retires_models(tmp_path: Path, suffix: str) -> 
         ('{"models": [{"id": "claude-x", "max_output_tokens": -1}]}', "'max_output_tokens' must be a positive integer"),
         ('{"models": [{"id": "claude-x", "max_output_tokens": 5, "colour": "red"}]}', "unknown field 'colour'"),
         ('{"models": [{"id": "claude-x", "max_output_tokens": 5, "thinking": ["deep"]}]}', "'thinking' must be a list"),
+        ('{"models": [{"id": ["claude-x"], "max_output_tokens": 5}]}', "models[0]: 'id' must be a non-empty string"),
         ('{"model": []}', "expected a top-level 'models' list"),
         ("{not json", "is not valid JSON"),
     ],
