@@ -41,9 +41,9 @@ class BatchList(CursorView):
         """The cell area changed width: the column header must follow."""
 
     class CursorMoved(Message):
-        def __init__(self, batch: CachedBatch | None) -> None:
+        def __init__(self, row: CachedBatch | None) -> None:
             super().__init__()
-            self.batch = batch
+            self.row = row  # as `ResultList.CursorMoved` names it; never `batch`, Textual's `Widget.batch()`
 
     def __init__(self, clock: Clock = utcnow, **kwargs: object) -> None:
         super().__init__(**kwargs)
