@@ -19,7 +19,7 @@ import pytest
 from batchdeck.core.errors import ApiFailure
 from batchdeck.core.results.download import download, ensure_downloaded, results_path
 from batchdeck.core.results.export import export
-from batchdeck.core.results.filter import ResultFilter, filtered_rows
+from batchdeck.core.results.filter import ResultFilter
 from batchdeck.core.results.ingest import IngestReport, LineIndexer
 from batchdeck.core.spend.pricing import PriceBook, Usage
 from batchdeck.core.workspace import Workspace
@@ -57,14 +57,14 @@ def test_every_outcome_and_error_shape_is_indexed(
     counts = client.messages.batches.retrieve(batch_id).request_counts
     assert index.outcome_counts(batch_id) == {k: v for k, v in counts.model_dump().items() if v and k != "processing"}
     assert report.rows == 302 and report.malformed == 0
-    errors = {(r.error_type, r.error_message) for r in index.rows(batch_id, ["errored"])}
+    errors = {(r.error_type, r.error_message) for r in index.rows(batch_id, ResultFilter(("errored",)).where())}
     assert ("not_found_error", "model: claude-nope") in errors
     assert any(t == "invalid_request_error" and m.startswith("max_tokens: 999999 > ") for t, m in errors)
     assert {t for t, _ in errors} >= {"overloaded_error", "api_error"}
-    ok = index.rows(batch_id, ["succeeded"], limit=1)[0]
+    ok = index.rows(batch_id, ResultFilter(("succeeded",)).where(), limit=1)[0]
     assert ok.model == "claude-haiku-4-5-20251001" and ok.stop_reason and ok.output_tokens > 0
     assert ok.cost_usd == pytest.approx(0.5 * (ok.input_tokens * 1 + ok.output_tokens * 5) / 1e6)
-    canceled = index.rows(batch_id, ["canceled"], limit=1)[0]
+    canceled = index.rows(batch_id, ResultFilter(("canceled",)).where(), limit=1)[0]
     assert canceled.cost_usd is None and canceled.input_tokens == 0
 
 
@@ -86,14 +86,14 @@ def test_search_by_custom_id_outcome_and_error(ws: Workspace, emulator: Emulator
     download(ws, batch_id)
 
     def ids(flt: ResultFilter) -> list[str]:
-        return [r.custom_id for r in filtered_rows(ws.db, ws.profile.name, batch_id, flt)]
+        return [r.custom_id for r in ws.results.rows(batch_id, flt.where())]
 
     assert ids(ResultFilter(search="ticket-0042")) == ["ticket-0042"]
     assert ids(ResultFilter(search="=ticket-0042")) == ["ticket-0042"]
     assert ids(ResultFilter(search="ticket-004")) == [f"ticket-004{i}" for i in range(10)]
     assert ids(ResultFilter(search="ticket-012*")) == [f"ticket-012{i}" for i in range(10)]
     assert len(ids(ResultFilter(search="ticket-00?0"))) == 10
-    overloaded = filtered_rows(ws.db, ws.profile.name, batch_id, ResultFilter(("errored",), "overloaded_error"))
+    overloaded = ws.results.rows(batch_id, ResultFilter(("errored",), "overloaded_error").where())
     assert overloaded and all(r.error_type == "overloaded_error" for r in overloaded)
     assert ids(ResultFilter(search="nothing-like-this")) == []
     assert ids(ResultFilter(search="=ticket-004")) == []
@@ -104,7 +104,7 @@ def test_exports(ws: Workspace, emulator: Emulator, client: anthropic.Anthropic,
     download(ws, batch_id)
     index = ws.results
     source = results_path(ws, batch_id)
-    errored = index.rows(batch_id, ["errored"])
+    errored = index.rows(batch_id, ResultFilter(("errored",)).where())
     raw = export(source, errored, "jsonl", tmp_path / "errored.jsonl")
     expected = [
         line

@@ -160,7 +160,7 @@ def test_price_overrides_from_config_change_the_cost(
     toml_file.save(config)
     with Workspace.open() as ws:
         report = download(ws, batch.id)
-        rows = ws.results.rows(batch.id, ["succeeded"])
+        rows = ws.results.rows(batch.id, ResultFilter(("succeeded",)).where())
         expected = sum((r.input_tokens * 1000 + r.output_tokens * 2000) / 1e6 * 0.5 for r in rows)
         assert report.cost == pytest.approx(expected) and report.cost > standard * 10
     assert "[prices.claude-haiku-4-5]\ninput = 1000.0" in shown(toml_file.load())

@@ -17,6 +17,7 @@ from batchdeck.cli import main
 from batchdeck.core.config import paths
 from batchdeck.core.results.download import download, ensure_downloaded, results_path
 from batchdeck.core.results.export import export
+from batchdeck.core.results.filter import ResultFilter
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
@@ -114,7 +115,9 @@ def test_export(home: Path, emulator: Emulator, tmp_path: Path) -> None:
         download(ws, batch_id)
         index = ws.results
         source = results_path(ws, batch_id)
-        old = export(source, index.rows(batch_id, ["errored"]), "csv", tmp_path / "old.csv").path.read_bytes()
+        old = export(
+            source, index.rows(batch_id, ResultFilter(("errored",)).where()), "csv", tmp_path / "old.csv"
+        ).path.read_bytes()
         new = export(source, index.rows(batch_id), "csv", tmp_path / "new.csv").path.read_bytes()
     target = tmp_path / "out" / "export.csv"
     seen: list[str] = []

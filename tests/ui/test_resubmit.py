@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import SelectionList
 
 from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
+from batchdeck.core.results.filter import ResultFilter
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.job import JobScreen
@@ -48,7 +49,7 @@ def failing_job(emu: Emulator, home: Path) -> tuple[str, dict[str, bytes]]:
 
 def failed_rows(app: BatchdeckApp, batch_id: str) -> dict[str, str]:
     with app.session.workspace() as ws:
-        found = ws.results.rows(batch_id, ["errored", "expired", "canceled"])
+        found = ws.results.rows(batch_id, ResultFilter(("errored", "expired", "canceled")).where())
     return {r.custom_id: f"errored:{r.error_type}" if r.outcome == "errored" else r.outcome for r in found}
 
 

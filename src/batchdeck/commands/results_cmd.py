@@ -11,7 +11,7 @@ from batchdeck.commands.common import checked_limit, open_workspace, output_file
 from batchdeck.core.errors import UsageError
 from batchdeck.core.results.download import ensure_downloaded, results_path
 from batchdeck.core.results.export import FORMATS, export
-from batchdeck.core.results.filter import ResultFilter, filtered_rows
+from batchdeck.core.results.filter import ResultFilter
 from batchdeck.core.store.result_repo import ResultRow
 from batchdeck.core.workspace import Workspace
 
@@ -80,7 +80,7 @@ def _rows(ws: Workspace, args: argparse.Namespace, limit: int | None = None) -> 
     if sys.stderr.isatty():
         print(file=sys.stderr)
     flt = ResultFilter(tuple(outcomes), args.error_type, args.custom_id or "")
-    return batch_id, filtered_rows(ws.db, ws.profile.name, batch_id, flt, limit)
+    return batch_id, ws.results.rows(batch_id, flt.where(), limit)
 
 
 def run_results(args: argparse.Namespace) -> int:

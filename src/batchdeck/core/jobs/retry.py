@@ -28,6 +28,7 @@ from batchdeck.core.jobs.input_check import check_request
 from batchdeck.core.jobs.merged import FAILED, could_be_batch_id, job_view, resolve_job
 from batchdeck.core.jobs.send import Busy, load_lines, send_pending_locked, sending_lock
 from batchdeck.core.jobs.split import Part, split
+from batchdeck.core.results.filter import ResultFilter
 from batchdeck.core.spend.estimate import CostEstimate, estimate
 from batchdeck.core.store.job_repo import JobRepo
 from batchdeck.core.workspace import Workspace
@@ -177,7 +178,7 @@ def plan_retry(
 
     already = 0
     if batch_id is not None:
-        own = ws.results.rows(batch_id, list(FAILED))
+        own = ws.results.rows(batch_id, ResultFilter(FAILED).where())
         already = sum(1 for r in own if view.rows.get(r.custom_id) and view.rows[r.custom_id].batch_id != batch_id)
     failed = [
         r

@@ -14,12 +14,8 @@ a prefix or a glob with a fixed start uses the custom_id index (SQLite's GLOB).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from batchdeck.core.store.db import Database
-from batchdeck.core.store.result_repo import ROW_COLUMNS, ResultRow
 
 GLOB_CHARS = "*?["
 EXACT_MARK = "="
@@ -73,13 +69,3 @@ class ResultFilter:
 
 
 ALL_ROWS = ResultFilter()
-
-
-def filtered_rows(
-    db: Database, profile: str, batch_id: str, flt: ResultFilter, limit: int | None = None
-) -> list[ResultRow]:
-    """The rows of one batch that `flt` keeps, in custom_id order (at most `limit`)."""
-    where, args = flt.where()
-    sql = f"SELECT {', '.join(ROW_COLUMNS)} FROM results WHERE profile = ? AND batch_id = ?{where} ORDER BY custom_id"
-    params: Sequence[Any] = [profile, batch_id, *args] + ([limit] if limit else [])
-    return [ResultRow(*r) for r in db.conn.execute(sql + (" LIMIT ?" if limit else ""), params)]

@@ -160,17 +160,15 @@ class ResultRepo(Repository):
             row["error"],
         )
 
-    def rows(self, batch_id: str, outcomes: Sequence[str] = (), limit: int | None = None) -> list[ResultRow]:
-        """Rows by custom_id order, of these outcomes (all when empty). A search by custom_id or error
-        type goes through `core.results.filter`, the one filter language of the CLI and the TUI."""
-        sql = f"SELECT {', '.join(ROW_COLUMNS)} FROM results WHERE profile = ? AND batch_id = ?"
-        args: list[Any] = [self.profile, batch_id]
-        if outcomes:
-            sql += f" AND outcome IN ({', '.join('?' * len(outcomes))})"
-            args += list(outcomes)
-            if "succeeded" not in outcomes:
-                sql += " AND outcome != 'succeeded'"  # lets SQLite use the partial index of failed rows
-        sql += " ORDER BY custom_id"
+    def rows(
+        self, batch_id: str, where: tuple[str, Sequence[Any]] = ("", ()), limit: int | None = None
+    ) -> list[ResultRow]:
+        """Rows in custom_id order that the conditions `where` keep (at most `limit`); all rows by default.
+
+        `where` is `ResultFilter.where()` (core.results.filter), the one filter language of the CLI and the TUI."""
+        conditions, params = where
+        sql = f"SELECT {', '.join(ROW_COLUMNS)} FROM results WHERE profile = ? AND batch_id = ?{conditions} ORDER BY custom_id"
+        args: list[Any] = [self.profile, batch_id, *params]
         if limit:
             sql += " LIMIT ?"
             args.append(limit)
