@@ -180,9 +180,7 @@ def ensure_downloaded(ws: Workspace, batch_id: str, progress: Progress | None = 
     with batch_lock(final, progress):
         if is_kept(index, batch_id, final):
             return
-        if final.exists() and reindex_file(
-            ws.db, ws.profile.name, batch_id, final, ws.prices(), ws.now(), _expected_rows(ws, batch_id)
-        ):
+        if final.exists() and reindex_file(index, batch_id, final, ws.prices(), ws.now(), _expected_rows(ws, batch_id)):
             return
         try:
             _fetch(ws, batch_id, final, index, ws.prices(), progress)

@@ -29,11 +29,10 @@ def _file_chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
 
 
 def reindex_file(
-    db: Database, profile: str, batch_id: str, path: Path, prices: PriceBook, now: str, expected: int | None = None
+    index: ResultRepo, batch_id: str, path: Path, prices: PriceBook, now: str, expected: int | None = None
 ) -> IngestReport | None:
     """Index a results file kept under its final name (the index lost it); None, and nothing marked
     complete, when it holds fewer result lines than `expected` (when the batch's counts are known)."""
-    index = ResultRepo(db, profile)
     report = IngestReport(batch_id, path)
     started = time.monotonic()
     index.begin(batch_id, str(path), now)
@@ -65,8 +64,6 @@ def reindex_saved(db: Database, results_root: Path, prices: PriceBook) -> list[s
             if not is_batch_id(batch_id) or is_kept(index, batch_id, path):
                 continue
             with batch_lock(path):
-                if not is_kept(index, batch_id, path) and reindex_file(
-                    db, directory.name, batch_id, path, prices, iso(utcnow())
-                ):
+                if not is_kept(index, batch_id, path) and reindex_file(index, batch_id, path, prices, iso(utcnow())):
                     found.append(batch_id)
     return found
