@@ -84,11 +84,14 @@ class BatchKeys(App[None]):
         """A key that cannot act says why, in one line."""
         self.notify(line, severity="warning", timeout=8, markup=False)
 
+    def _selection(self) -> list[CachedBatch]:
+        """The marked batches, or the one under the cursor, of the screen in front (none on other screens)."""
+        screen = self.screen
+        return screen.selection() if isinstance(screen, (MainScreen, DetailScreen)) else []
+
     def _allowed(self, action: str) -> rules.Sorted | None:
         """The marked (or cursor) batches split by the rule; None, after saying why, when none can take `action`."""
-        screen = self.screen
-        selection = screen.selection() if isinstance(screen, (MainScreen, DetailScreen)) else []
-        chosen = rules.sort_out(action, selection, self.readonly, self.main.feed.job_batches)
+        chosen = rules.sort_out(action, self._selection(), self.readonly, self.main.feed.job_batches)
         if not chosen.allowed:
             self.refuse(chosen.refusal_line())
             return None
@@ -146,8 +149,7 @@ class BatchKeys(App[None]):
         self._edit("note")
 
     def action_copy_id(self) -> None:
-        screen = self.screen
-        batches = screen.selection() if isinstance(screen, (MainScreen, DetailScreen)) else []
+        batches = self._selection()
         if batches:
             text = "\n".join(b.id for b in batches)
             self.copy_to_clipboard(text)
