@@ -33,7 +33,7 @@ from tests.conftest import START, request
 from tests.core.conftest import run_cli, seed
 from tests.http_server import QuietHandler, serving
 from tests.peak_rss import run_batchdeck
-from tests.ui.conftest import make_session, polled, press_and_poll, screen_lines, wait_for
+from tests.ui.conftest import make_session, polled, press_and_poll, screen_text, wait_for
 
 TOKEN = "T0KEN-5ecret-9f2c"  # what a Slack or Discord webhook carries in its path or query
 BODY_CAP = 256 * 2**20  # the hostile receiver stops here only to spare the test machine from today's code
@@ -175,16 +175,11 @@ async def test_the_tui_shows_hook_failures(tmp_path: Path) -> None:
             await polled(pilot)
             emu.advance(86400)
             await press_and_poll(pilot, "r")
-            await wait_for(pilot, lambda: "hook failed" in drawn(app))
-            screen = drawn(app)
+            await wait_for(pilot, lambda: "hook failed" in screen_text(app))
+            screen = screen_text(app)
     assert "End-of-batch hook failed" in screen and "on-end command exited with code 3" in screen
     assert "webhook not sent" in screen and "'http://[::1:bad'" in screen and TOKEN not in screen
     assert "Something went wrong" not in screen
-
-
-def drawn(app: BatchdeckApp) -> str:
-    """The screen's text as drawn, toasts included."""
-    return "\n".join(screen_lines(app))
 
 
 # -- item 15: SIGTERM stops watch as Ctrl-C does ------------------------------------------------------------

@@ -237,7 +237,7 @@ class _OneBatchApi(QuietHandler):
     """A minimal Batches API holding one ended batch whose results are chosen by the test."""
 
     def do_GET(self) -> None:
-        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        base = self.server.base_url  # type: ignore[attr-defined]  # a tests.http_server.Server
         path = self.path.split("?", 1)[0]
         if path == "/v1/messages/batches":
             body = json.dumps(

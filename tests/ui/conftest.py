@@ -138,3 +138,8 @@ async def open_results(pilot: Pilot[None], app: BatchdeckApp, predicate: Callabl
 def screen_lines(app: BatchdeckApp) -> list[str]:
     """Every line of the current screen, toasts and dialogs included, as the compositor sends it to the terminal."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def screen_text(app: BatchdeckApp) -> str:
+    """The whole current screen, toasts and dialogs included."""
+    return "\n".join(screen_lines(app))

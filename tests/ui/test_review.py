@@ -23,8 +23,8 @@ from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.live_pane import LivePane
 from tests.conftest import START
-from tests.ui.conftest import make_session, move_to, polled, rows, wait_for
-from tests.ui.test_visible_state import drawn, pane_drawn, screen_text, status_drawn, words
+from tests.ui.conftest import make_session, move_to, polled, rows, screen_text, wait_for
+from tests.ui.test_visible_state import drawn, pane_drawn, status_drawn, words
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,7 @@ from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.columns import cell_text
-from tests.ui.conftest import make_session, polled, wait_for
-from tests.ui.test_visible_state import screen_text
+from tests.ui.conftest import make_session, polled, screen_lines, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -33,7 +32,7 @@ async def test_ages_move_on_in_a_scrolled_list(demo: Emulator, tmp_path: Path) -
         demo.advance(3 * 3600)  # every creation age changes ("5h ago" -> "8h ago")
         app.main.tick()
         await pilot.pause()
-        lines = screen_text(app).splitlines()[batch_list.region.y : batch_list.region.y + height]
+        lines = screen_lines(app)[batch_list.region.y : batch_list.region.y + height]
         ages = [cell_text(b, "created", app.clock()) for b in in_view]
         assert len(ages) == height > 5
         stale = [(age, line) for age, line in zip(ages, lines, strict=True) if age not in line]

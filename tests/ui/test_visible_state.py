@@ -35,7 +35,7 @@ from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.live_pane import LivePane
 from batchdeck.tui.widgets.status_line import StatusLine
 from tests.conftest import START, request
-from tests.ui.conftest import make_session, polled, press_and_poll, rows, screen_lines, wait_for
+from tests.ui.conftest import make_session, polled, press_and_poll, rows, screen_text, wait_for
 
 pytestmark = pytest.mark.anyio
 START_DT = datetime.fromtimestamp(START, tz=UTC)
@@ -46,11 +46,6 @@ def drawn(widget: Widget) -> list[str]:
     """The widget's lines as the compositor draws them."""
     width, height = widget.outer_size
     return [strip.text for strip in widget.render_lines(Region(0, 0, width, height))]
-
-
-def screen_text(app: BatchdeckApp) -> str:
-    """The whole current screen, toasts and dialogs included."""
-    return "\n".join(screen_lines(app))
 
 
 def words(text: str) -> str:
