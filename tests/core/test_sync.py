@@ -7,7 +7,7 @@ import threading
 import anthropic
 import pytest
 
-from batchdeck.core.sync.walk import SyncReport
+from batchdeck.core.sync.report import SyncReport
 from batchdeck.core.workspace import Workspace
 from batchdeck.emulator import Emulator, FaultConfig, Rates
 from tests.conftest import request
@@ -235,9 +235,8 @@ def test_a_batch_stored_by_someone_else_meanwhile_is_not_marked_deleted(
     page = ws.api.list_page()  # what a sync reads...
     fresh = client.messages.batches.create(requests=[request("new")])  # ...then another process stores this
     ws.batches.store([ws.api.retrieve(fresh.id)], ws.now())
-    report = ws.syncer()
     vanished = ws.batches.ids_created_between(None, None) - {b["id"] for b in page.data}
-    report._confirm_vanished(SyncReport(), vanished)
+    ws.syncer().retrieves.confirm_vanished(SyncReport(), vanished)
     assert ws.batches.get(fresh.id).deleted_at is None  # type: ignore[union-attr]
 
 

@@ -178,6 +178,28 @@ def test_a_cached_batch_the_api_now_sends_malformed_is_kept_not_deleted(
         assert kept is not None and kept.deleted_at is None and kept.processing_status == "in_progress"
 
 
+def test_a_malformed_old_live_batch_on_a_page_below_the_head_is_kept_and_the_rest_refreshed(
+    fake: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three live batches below the newest page are cheaper to list (one page) than to retrieve (three)."""
+    live = [batch(f"msgbatch_live{i}", status="in_progress", created_at=f"2026-11-01T11:0{i}:00Z") for i in range(3)]
+    fake.pages[None] = {"data": [batch(GOOD[0])], "has_more": True, "last_id": GOOD[0]}
+    fake.pages[GOOD[0]] = {"data": live[::-1], "has_more": False, "last_id": live[0]["id"]}
+    assert run_cli(capsys, "sync")[0] == 0
+    broken = {**live[2], "created_at": "yesterday"}
+    fake.pages[GOOD[0]]["data"] = [broken, batch(live[1]["id"], created_at=live[1]["created_at"]), live[0]]
+    fake.requests.clear()
+    code, _, err = run_cli(capsys, "sync")
+    assert code == 0, err
+    one_line_naming(err, "skipped 1 malformed", repr(live[2]["id"]))
+    assert fake.list_calls() == 2 and len(fake.requests) == 2  # no retrieve: the page below the head covered them
+    with Workspace.open() as ws:
+        kept, ended, still = (ws.batches.get(b["id"]) for b in live[::-1])
+        assert kept is not None and kept.deleted_at is None and kept.processing_status == "in_progress"
+        assert ended is not None and ended.processing_status == "ended"
+        assert still is not None and still.deleted_at is None and still.processing_status == "in_progress"
+
+
 def test_a_list_answer_that_is_not_an_object_is_one_line(fake: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
     fake.pages[None] = [batch(GOOD[0])]  # type: ignore[assignment]  (a bare array instead of a page)
     code, _, err = run_cli(capsys, "sync")

@@ -18,7 +18,7 @@ from batchdeck.core.batches.phrases import counted
 from batchdeck.core.jobs.merged import JobView
 from batchdeck.core.jobs.retry import RetryPlan
 from batchdeck.core.store.batch_repo import SyncState
-from batchdeck.core.sync.walk import SyncReport
+from batchdeck.core.sync.report import SyncReport
 
 
 class DataLoaded(Message):

@@ -207,6 +207,15 @@ class BatchRepo(Repository):
             args.append(oldest)
         return {r["id"] for r in self.conn.execute(sql, args)}
 
+    def count_created_between(self, oldest: str, newest: str) -> int:
+        """Non-deleted batches created in [oldest, newest): how many a list walk passes between the two."""
+        row = self.conn.execute(
+            "SELECT count(*) AS n FROM batches WHERE profile = ? AND deleted_at IS NULL "
+            "AND created_at >= ? AND created_at < ?",
+            (self.profile, oldest, newest),
+        ).fetchone()
+        return int(row["n"])
+
     def ended_durations(self) -> list[tuple[int, float]]:
         """(request total, seconds from created to ended) of batches that ended by themselves."""
         rows = self.conn.execute(

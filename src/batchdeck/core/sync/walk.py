@@ -5,9 +5,10 @@ so a killed sync resumes where it stopped. Later syncs read from the newest page
 batch the last finished sync saw first (so an interrupted one carries on next time); one list
 page refreshes up to 1000 batches, so an unchanged workspace costs one request, and live
 batches among the newest 1000 cost nothing extra. Live batches older than the pages read are
-refreshed with retrieve (404 → marked deleted). A cached batch missing from the range a page
-covers is confirmed with retrieve before it is marked deleted. Deletions among older ended
-batches are found by `sync --full`, which re-reads every page.
+refreshed the cheaper way (`cost`): more list pages down to the oldest of them, or one retrieve
+each (404 → marked deleted); those the pages did not reach are retrieved. A cached batch missing
+from the range a page covers is confirmed with retrieve before it is marked deleted. Deletions
+among older ended batches below every page read are found by `sync --full`, which re-reads every page.
 
 Everything from the API is untrusted: a batch object the cache cannot hold (a bad id, wrong types)
 is skipped and reported, the rest of its page is stored; a cached copy of a batch the API now
@@ -18,21 +19,22 @@ the sync with one line.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from batchdeck.core.batches.models import CachedBatch, MalformedBatch
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.errors import ApiFailure
 from batchdeck.core.store.batch_repo import BatchRepo
+from batchdeck.core.sync.cost import PAGE_SIZE, cheaper_to_list
+from batchdeck.core.sync.report import SyncReport
+from batchdeck.core.sync.retrieves import Retrieves
 from batchdeck.core.terminal_text import visible
 from batchdeck.core.timefmt import canonical, iso
 
 if TYPE_CHECKING:
     from batchdeck.core.api.client import BatchesApi, Page
-
-MAX_CONFIRMATIONS = 25  # retrieves per sync to confirm batches missing from a page (deletions are rare)
-MAX_REFRESH_FAILURES = 5  # failed retrieves of old live batches before a sync stops trying (the API is struggling)
 
 
 class ListWalk:
@@ -57,58 +59,14 @@ class ListWalk:
         return cursor
 
 
-@dataclass
-class SyncReport:
-    new_ids: set[str] = field(default_factory=set)
-    seen_ids: set[str] = field(default_factory=set)  # every batch read from the API, new or known
-    deleted: int = 0
-    requests: int = 0
-    pages: int = 0
-    full_walk: bool = False
-    seconds: float = 0.0
-    error: str | None = None
-    error_kind: str | None = None
-    retry_after: float | None = None
-    skipped: dict[str, MalformedBatch] = field(default_factory=dict)  # each object once (pages are read twice)
+@dataclass(frozen=True)
+class Stop:
+    """Where a read down the newest pages stopped."""
 
-    @property
-    def skipped_ids(self) -> set[str]:
-        """Well-formed ids among the skipped objects: their cached copies are kept as they are."""
-        return {s.batch_id for s in self.skipped.values() if s.batch_id}
-
-    def skip(self, malformed: MalformedBatch) -> None:
-        self.skipped.setdefault(str(malformed), malformed)
-
-    def skipped_line(self) -> str | None:
-        """One line for the skipped objects (count and the first), or None when there were none."""
-        if not self.skipped:
-            return None
-        first = next(iter(self.skipped.values()))
-        count = len(self.skipped)
-        return (
-            f"skipped {count} malformed batch object{'s' * (count != 1)} from the API (first: {first.shown_id}: "
-            f"{first.reason}); the rest were stored"
-        )
-
-    @property
-    def new(self) -> int:
-        return len(self.new_ids)
-
-    @property
-    def refreshed(self) -> int:
-        return len(self.seen_ids - self.new_ids)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def summary(self) -> str:
-        kind = "full sync" if self.full_walk else "sync"
-        text = (
-            f"{kind}: {self.new} new, {self.refreshed} refreshed, {self.deleted} deleted remotely "
-            f"({self.requests} API request{'s' * (self.requests != 1)}, {self.seconds:.1f}s)"
-        )
-        return text if self.ok else f"{text}; stopped: {self.error}"
+    page: Page  # the last page read
+    bound: str | None  # created_at of the oldest batch read: every cached batch newer is accounted for; None: all
+    newest: str | None  # id of the first batch read
+    walk: ListWalk  # the cursors followed, for reading on from here
 
 
 class Syncer:
@@ -116,6 +74,7 @@ class Syncer:
         self.api = api
         self.cache = cache
         self.clock = clock
+        self.retrieves = Retrieves(api, cache, self._now)
 
     def _now(self) -> str:
         return iso(self.clock())
@@ -140,14 +99,14 @@ class Syncer:
                 report.full_walk = True
                 self._walk(report, state.walk_cursor, reconcile=full)
                 state = self.cache.sync_state()
-            head_id = self._head(report, state.head_id)
-            head_done = True
-            self._refresh_unlisted(report)
+            head = self._head(report, state.head_id)
+            head_id, head_done = head.newest, True
+            self._refresh_old_live(report, head)
         except ApiFailure as failure:
             report.error, report.error_kind, report.retry_after = str(failure), failure.kind, failure.retry_after
         report.requests = self.api.calls - calls_before
         report.seconds = time.monotonic() - started
-        # The list pages were read in full even when refreshing old live batches failed part-way.
+        # The newest pages were read in full even when refreshing old live batches failed part-way.
         # Stamped when it ends: by then the clock follows the API's Date (the CLI's first answer may
         # have corrected it), so "last sync" is never hours in the future or the past.
         self.cache.record_sync(self._now(), report.error, head_id if head_done else None)
@@ -170,7 +129,7 @@ class Syncer:
         after, newest_at, walk = cursor, None, ListWalk(cursor)
         while True:
             try:
-                page = self.api.list_page(after_id=after)
+                page = self.api.list_page(limit=PAGE_SIZE, after_id=after)
             except ApiFailure as failure:
                 if after is None or failure.kind not in ("bad_request", "not_found"):
                     raise
@@ -195,25 +154,35 @@ class Syncer:
             gone = self.cache.live_ids_not_after(newest_at) - self._accounted(report) if newest_at else set()
             report.deleted += self.cache.mark_deleted(gone, self._now())
 
-    def _head(self, report: SyncReport, target_id: str | None) -> str | None:
-        """Newest pages down to the batch the last finished sync saw first; returns today's newest id."""
+    def _head(self, report: SyncReport, target_id: str | None) -> Stop:
+        """Newest pages down to the batch the last finished sync saw first (its `newest` is today's)."""
         target = self.cache.get(target_id) if target_id else None
-        after, newer_bound, newest, walk = None, None, None, ListWalk(None)
+        return self._read_down(
+            report, ListWalk(None), None, lambda page, known: self._reached(page, known, target_id, target)
+        )
+
+    def _read_down(
+        self, report: SyncReport, walk: ListWalk, start: Stop | None, done: Callable[[Page, set[str]], bool]
+    ) -> Stop:
+        """List pages from the top (or on from where `start` stopped) until `done(page, known ids)` or the
+        list ends, storing each; cached batches missing from the range a page covers are confirmed by retrieve."""
+        cursor, newer_bound, newest = None, None, None
+        if start is not None:
+            cursor, newer_bound = walk.next_cursor(start.page), start.bound
         while True:
-            page = self.api.list_page(after_id=after)
+            page = self.api.list_page(limit=PAGE_SIZE, after_id=cursor)
             known = self._count(report, page)
             self.cache.store(page.data, self._now())
             if newest is None and page.data:
                 newest = page.data[0]["id"]
             if page.data or not page.has_more:  # a page of malformed objects only bounds no range
                 older_bound = canonical(page.data[-1]["created_at"]) if page.has_more else None
-                self._confirm_vanished(
-                    report, self.cache.ids_created_between(older_bound, newer_bound) - self._accounted(report)
-                )
+                vanished = self.cache.ids_created_between(older_bound, newer_bound) - self._accounted(report)
+                self.retrieves.confirm_vanished(report, vanished)
                 newer_bound = older_bound
-            if not page.has_more or self._reached(page, known, target_id, target):
-                return newest
-            after = walk.next_cursor(page)
+            if not page.has_more or done(page, known):
+                return Stop(page, newer_bound, newest, walk)
+            cursor = walk.next_cursor(page)
 
     @staticmethod
     def _accounted(report: SyncReport) -> set[str]:
@@ -227,44 +196,22 @@ class Syncer:
         oldest_here = canonical(page.data[-1]["created_at"]) if page.data else None
         return target_id in known or (oldest_here is not None and oldest_here < target.created_at)
 
-    def _confirm_vanished(self, report: SyncReport, candidates: set[str]) -> None:
-        """Cached batches missing from a page's range: deleted remotely, unless a retrieve finds them
-        (another process may have stored a batch newer than the page we read)."""
-        for batch_id in sorted(candidates)[:MAX_CONFIRMATIONS]:
-            self._retrieve_one(report, batch_id)
+    def _refresh_old_live(self, report: SyncReport, head: Stop) -> None:
+        """Live batches the newest pages did not cover: more pages down while that is cheaper than
+        retrieving them (judged again after each page), then a retrieve for each one still left."""
+        if head.page.has_more and not self._enough(report, head.page):
+            self._read_down(report, head.walk, head, lambda page, _: self._enough(report, page))
+        self.retrieves.each(report, [batch_id for batch_id, _ in self._unlisted_live(report)])
 
-    def _refresh_unlisted(self, report: SyncReport) -> None:
-        """Retrieve live batches the pages did not cover, stalest first. One that fails (after the SDK's
-        retries) is skipped, not fatal, so a large workspace still makes progress through flaky
-        networks; the sync then reports how many were left, and the next one starts with them."""
-        failures: list[ApiFailure] = []
+    def _unlisted_live(self, report: SyncReport) -> list[tuple[str, str]]:
+        """(id, created_at) of cached live batches this sync has not heard of, stalest first."""
         accounted = self._accounted(report)
-        todo = [batch_id for batch_id, _ in self.cache.unended() if batch_id not in accounted]
-        for batch_id in todo:
-            try:
-                self._retrieve_one(report, batch_id)
-            except ApiFailure as failure:
-                if failure.kind == "auth":
-                    raise
-                failures.append(failure)
-                if len(failures) >= MAX_REFRESH_FAILURES:
-                    break
-        if failures:
-            left = len(todo) - sum(1 for i in todo if i in report.seen_ids)
-            last = failures[-1]
-            raise ApiFailure(f"{left} live batch(es) not refreshed ({last})", last.kind, last.status, last.retry_after)
+        return [(batch_id, created) for batch_id, created in self.cache.unended() if batch_id not in accounted]
 
-    def _retrieve_one(self, report: SyncReport, batch_id: str) -> None:
-        """Refresh one batch by id; a 404 marks it deleted remotely."""
-        try:
-            batch = self.api.retrieve(batch_id)
-        except MalformedBatch as malformed:  # the cached copy stays as it was
-            report.skip(malformed)
-            return
-        except ApiFailure as failure:
-            if failure.kind != "not_found":
-                raise
-            report.deleted += self.cache.mark_deleted([batch_id], self._now())
-            return
-        self.cache.store([batch], self._now())
-        report.seen_ids.add(batch_id)
+    def _enough(self, report: SyncReport, page: Page) -> bool:
+        """Whether the live batches older than `page` are cheaper to retrieve than to reach with more pages."""
+        bound = canonical(page.data[-1]["created_at"]) if page.data else None
+        if bound is None:  # only malformed objects: no position to judge from, so leave the rest to retrieves
+            return True
+        below = [created for _, created in self._unlisted_live(report) if created < bound]
+        return not cheaper_to_list(self.cache, below, bound)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.session import Session
-from batchdeck.core.sync.walk import SyncReport
+from batchdeck.core.sync.report import SyncReport
 from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.status_line import StatusInfo

@@ -25,7 +25,7 @@ from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.session import Session
 from batchdeck.core.store.batch_repo import SyncState
-from batchdeck.core.sync.walk import SyncReport
+from batchdeck.core.sync.report import SyncReport
 from batchdeck.core.watch.notify import ending_message, newly_ended, osc9
 from batchdeck.core.watch.poll_schedule import PollSchedule
 from batchdeck.core.workspace import Workspace
