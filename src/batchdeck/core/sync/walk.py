@@ -64,7 +64,7 @@ class Stop:
     """Where a read down the newest pages stopped."""
 
     page: Page  # the last page read
-    bound: str | None  # created_at of the oldest batch read: every cached batch newer is accounted for; None: all
+    bound: str | None  # created_at of the oldest batch read (the pages cover every newer one); None: the list ended
     newest: str | None  # id of the first batch read
     walk: ListWalk  # the cursors followed, for reading on from here
 
