@@ -25,7 +25,7 @@ from tests.reliability.conftest import COMBINED_RATE, faulted_share, faults, use
 
 DAY = 86400.0
 SYNC_BATCHES = 5_000
-OLD_LIVE = 20  # running batches older than the newest 1,000: one retrieve each per sync
+OLD_LIVE = 20  # running batches older than the newest 1,000: four list pages below the head reach them
 RESULT_ROWS = 100_000
 SUBMIT_REQUESTS, PART_SIZE = 300, 100
 MAX_RUNS = 8  # reruns allowed before a run counts as not completing
@@ -82,7 +82,7 @@ def test_full_sync_of_5000_batches(ws: Workspace, emulator: Emulator, tmp_path: 
     emulator.clock.set_time(emulator.clock.now() + 200)
     emulator.faults.configure(faults(seed=1))
     runs = [until_ok(lambda: ws.syncer().sync().ok)]  # the first, full walk
-    runs.append(until_ok(lambda: ws.syncer().sync().ok))  # incremental: head page + retrieves
+    runs.append(until_ok(lambda: ws.syncer().sync().ok))  # incremental: head page + pages down to the old live
     emulator.advance(DAY)  # everything ends
     runs.append(until_ok(lambda: ws.syncer().sync().ok))
     runs.append(until_ok(lambda: ws.syncer().sync(full=True).ok))
@@ -181,20 +181,25 @@ def test_submit_and_retry(
     print(f"submit+retry: {len(faulted['sent'])} batches, {bad}/{total} requests faulted, {faulted['runs']} runs")
 
 
-MANY_OLD_LIVE = 150  # live batches older than the newest 1,000: a retrieve each, every sync
+NEAR_LIVE = 150  # live batches just below the newest 1,000: one list page refreshes them all
+FAR_LIVE = 15  # live batches under 15,000 older ones: 15 more pages away, so a retrieve each
 
 
 @pytest.mark.slow
-def test_many_old_live_batches_converge_under_faults(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
-    """Without SDK retries, 20% of retrieves fail: a failed one used to stop the whole sync, so with 150
-    to refresh it never finished (0.8^150). Now each sync gets further, stalest first, and says how
-    many are left."""
+def test_old_live_batches_converge_under_faults(ws: Workspace, emulator: Emulator, tmp_path: Path) -> None:
+    """Without SDK retries, 20% of requests fail. The near live batches come through one list page below
+    the newest; the far ones are retrieved. A failed retrieve used to stop the whole sync (0.8^n to
+    finish); now each sync gets further, stalest first, and says how many are left."""
     ws.settings = ws.settings.with_values({"sync.max_retries": 0})
-    add_batches(emulator, MANY_OLD_LIVE, 5_000, 0, 0)  # running, below the first page
-    add_batches(emulator, 1_000, 1, 10, 0.004)  # the newest 1,000, ended by +200 s
+    add_batches(emulator, FAR_LIVE, 5_000, 0, 0)  # running at +200 s, at the bottom
+    add_batches(emulator, 15_000, 1, 1, 0.001)  # ended by +200 s
+    add_batches(emulator, NEAR_LIVE, 5_000, 20, 0)  # running, just below the first page
+    add_batches(emulator, 1_000, 1, 25, 0.004)  # the newest 1,000, ended by +200 s
     emulator.clock.set_time(emulator.clock.now() + 200)
     assert ws.syncer().sync().ok  # the first walk, fault-free
-    emulator.advance(DAY)  # every old batch ends: only a retrieve can tell
+    assert len(ws.batches.query({"live"})) == FAR_LIVE + NEAR_LIVE
+    emulator.advance(DAY)  # every old batch ends
+    emulator.stats.reset()
     emulator.faults.configure(faults(seed=7))
     reports = []
     while not (reports and reports[-1].ok) and len(reports) < 30:
@@ -202,7 +207,9 @@ def test_many_old_live_batches_converge_under_faults(ws: Workspace, emulator: Em
     emulator.faults.clear()
     assert reports[-1].ok, [r.error for r in reports]
     assert any("live batch(es) not refreshed" in (r.error or "") for r in reports[:-1])  # progress was reported
+    assert emulator.stats.calls("list") <= 2 * len(reports)  # never listed down to the far ones
+    assert ws.batches.query({"live"}) == []
     with clean_workspace(ws, tmp_path / "clean") as clean:
         assert clean.syncer().sync().ok
     assert batch_rows(ws.db.path) == batch_rows(tmp_path / "clean" / "cache.db")
-    print(f"{MANY_OLD_LIVE} old live batches refreshed under faults in {len(reports)} syncs")
+    print(f"{NEAR_LIVE} + {FAR_LIVE} old live batches refreshed under faults in {len(reports)} syncs")
