@@ -56,12 +56,12 @@ def assert_adds_up(report: SpendReport) -> None:
 
 def test_every_breakdown_adds_up_to_the_costs_list_shows(month: Month, capsys: pytest.CaptureFixture[str]) -> None:
     costs = listed_costs(capsys)
-    assert set(costs) == {month.mixed, month.opus, month.job}
+    assert set(costs) == {month.mixed, month.opus, month.failed, month.job} and costs[month.failed] == 0
     with Workspace.open() as ws:
         for by in BREAKDOWNS:
             report = spend_report(ws, NOVEMBER, by, utc=True)
             assert_adds_up(report)
-            assert report.total.batches == 3, by
+            assert report.total.batches == 4, by
             assert report.total.cost_usd == pytest.approx(sum(costs.values()), abs=1e-9), by
             assert report.total.standard_cost_usd == pytest.approx(2 * sum(costs.values()), abs=1e-9), by
             assert report.total.saved_usd == pytest.approx(sum(costs.values()), abs=1e-9), by
@@ -79,6 +79,7 @@ def test_by_model_splits_a_batch_and_counts_it_once(month: Month, capsys: pytest
         assert sonnet is not None, sorted(groups)
         assert (haiku.batches, haiku.requests) == (2, 3 + 5)  # the mixed batch counts under haiku, its main model
         assert (sonnet.batches, sonnet.requests) == (0, 1)
+        assert groups["(no model)"] == Figures(batches=1)  # the batch whose requests all errored
         assert haiku.cost_usd == pytest.approx(
             0.5 * (haiku.input_tokens * HAIKU_INPUT_OVERRIDE + haiku.output_tokens * 5) / 1e6, abs=1e-9
         )
@@ -93,12 +94,12 @@ def test_by_model_splits_a_batch_and_counts_it_once(month: Month, capsys: pytest
 def test_labels_and_jobs(month: Month) -> None:
     with Workspace.open() as ws:
         labels = {g.key: g.figures.batches for g in spend_report(ws, NOVEMBER, "label").groups}
-        assert labels == {"nightly": 1, "ad\x1b[2Jhoc": 1, "triage": 1}  # submit labels a batch with its job
+        assert labels == {"nightly": 1, "ad\x1b[2Jhoc": 1, "triage": 1, "(no label)": 1}  # submit labels with the job
         jobs = {g.key: g.figures.batches for g in spend_report(ws, NOVEMBER, "job").groups}
-        assert jobs == {"triage": 1, "(no job)": 2}
+        assert jobs == {"triage": 1, "(no job)": 3}
         assert group_batch_ids(ws, NOVEMBER, "job", "triage") == [month.job]
         ws.batches.set_meta(month.job, ws.now(), label=None)
-        assert group_batch_ids(ws, NOVEMBER, "label", "(no label)") == [month.job]
+        assert group_batch_ids(ws, NOVEMBER, "label", "(no label)") == [month.job, month.failed]
         days = spend_report(ws, NOVEMBER, "day", utc=True).groups
         assert [g.key for g in days] == ["2026-11-01", "2026-11-02", "2026-11-03"]
 
@@ -138,7 +139,7 @@ def test_migration_fills_usage_for_results_saved_before_it(month: Month) -> None
     old.close()
     with Workspace.open() as ws:
         assert ws.db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        assert ws.db.conn.execute("SELECT COUNT(DISTINCT batch_id) FROM result_usage").fetchone()[0] == 3
+        assert ws.db.conn.execute("SELECT COUNT(DISTINCT batch_id) FROM result_usage").fetchone()[0] == 4
         after = {by: spend_report(ws, NOVEMBER, by, utc=True).as_json() for by in BREAKDOWNS}
     assert after == before
 
@@ -166,7 +167,7 @@ def test_cli_json_is_the_sum_of_list_costs_for_every_breakdown(
         for name in (*MONEY, *COUNTS):
             assert sum(g[name] for g in doc["groups"]) == total[name], (by, name)
         assert total["cost_usd"] == pytest.approx(sum(costs.values()), abs=1e-9)
-        assert total["batches"] == len(costs) == 3
+        assert total["batches"] == len(costs) == 4
         assert doc["unknown"]["batches"] == 1 and doc["unknown"]["items"][0]["id"] == month.unsaved
     by_label = {g["key"]: g["cost_usd"] for g in spend_json(capsys, "--by", "label")["groups"]}
     assert by_label["nightly"] == pytest.approx(costs[month.mixed], abs=1e-9)
