@@ -80,6 +80,7 @@ def test_by_model_splits_a_batch_and_counts_it_once(month: Month, capsys: pytest
         assert (haiku.batches, haiku.requests) == (2, 3 + 5)  # the mixed batch counts under haiku, its main model
         assert (sonnet.batches, sonnet.requests) == (0, 1)
         assert groups["(no model)"] == Figures(batches=1)  # the batch whose requests all errored
+        assert group_batch_ids(ws, NOVEMBER, "model", "(no model)", utc=True) == [month.failed]
         assert haiku.cost_usd == pytest.approx(
             0.5 * (haiku.input_tokens * HAIKU_INPUT_OVERRIDE + haiku.output_tokens * 5) / 1e6, abs=1e-9
         )
