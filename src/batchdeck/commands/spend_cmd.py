@@ -91,7 +91,7 @@ def write_csv(report: SpendReport) -> None:
 def render(report: SpendReport, profile: str) -> str:
     span = report.span
     whose = "every profile" if report.by == "profile" else f"profile {profile}"
-    lines = [f"spend · {whose} · {span.label} · by {report.by} · batch end dates in {span.timezone()}"]
+    lines = [f"spend · {whose} · {span.label} · by {report.by} · batch end dates in {report.timezone()}"]
     if not report.groups:
         lines.append("no batch with saved results ended in this range")
     else:
