@@ -30,6 +30,16 @@ ROW_COLUMNS = (
     "line_length",
 )
 
+# Usage per model of one batch (migration 8), written with its set's `complete` mark: the table spend
+# reports read (`spend_repo`), a few rows per batch. `begin` and `fail` empty it with the rows.
+_USAGE = (
+    "INSERT OR REPLACE INTO result_usage SELECT profile, batch_id, COALESCE(model, ''), SUM(outcome = 'succeeded'), "
+    "SUM(input_tokens), SUM(output_tokens), SUM(cache_write_tokens), SUM(cache_read_tokens), "
+    "COALESCE(SUM(cost_usd), 0.0), SUM(outcome = 'succeeded' AND cost_usd IS NULL), "
+    "ROW_NUMBER() OVER (ORDER BY SUM(outcome = 'succeeded') DESC, COALESCE(model, '') = '', COALESCE(model, '')) = 1 "
+    "FROM results WHERE profile = ? AND batch_id = ? GROUP BY COALESCE(model, '')"
+)
+
 
 @dataclass(frozen=True)
 class ResultSet:
@@ -83,6 +93,7 @@ class ResultRepo(Repository):
     def begin(self, batch_id: str, path: str, now: str) -> None:
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM results WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
+            conn.execute("DELETE FROM result_usage WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
             conn.execute(
                 "INSERT OR REPLACE INTO result_sets (profile, batch_id, status, path, started_at) "
                 "VALUES (?, ?, 'downloading', ?, ?)",
@@ -128,10 +139,12 @@ class ResultRepo(Repository):
                     batch_id,
                 ),
             )
+            conn.execute(_USAGE, (self.profile, batch_id))
 
     def fail(self, batch_id: str, error: str, now: str) -> None:
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM results WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
+            conn.execute("DELETE FROM result_usage WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
             conn.execute(
                 "UPDATE result_sets SET status = 'failed', error = ?, finished_at = ? "
                 "WHERE profile = ? AND batch_id = ?",
