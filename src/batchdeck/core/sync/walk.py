@@ -234,7 +234,7 @@ class Syncer:
             self._retrieve_one(report, batch_id)
 
     def _refresh_unlisted(self, report: SyncReport) -> None:
-        """Retrieve live batches the pages did not cover, stalest first. One that fails (after the SDK's
+        """Retrieve live batches the pages did not cover, stalest first. One that fails (after the client's
         retries) is skipped, not fatal, so a large workspace still makes progress through flaky
         networks; the sync then reports how many were left, and the next one starts with them."""
         failures: list[ApiFailure] = []
