@@ -34,7 +34,7 @@ class Seen:
 @dataclass
 class Recording:
     seen: list[Seen] = field(default_factory=list)
-    script: deque[Any] = field(default_factory=deque)  # (status, headers) or DROP, one per request
+    script: deque[Any] = field(default_factory=deque)  # (status, headers[, message]) or DROP, one per request
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take(self) -> list[Seen]:
@@ -91,8 +91,9 @@ class RecordingHandler(QuietHandler):
             self.close_connection = True  # no status line at all: the client sees the connection close
             return
         if scripted is not None:
-            status, headers = scripted
-            error = {"type": "error", "error": {"type": "api_error", "message": f"scripted {status}"}}
+            status, headers, *message = scripted  # (status, headers[, the error's message])
+            text = message[0] if message else f"scripted {status}"
+            error = {"type": "error", "error": {"type": "api_error", "message": text}}
             self.send_body(status, json.dumps({**error, "request_id": "req_script"}).encode(), **headers)
             return
         self._canned(parts.path)

@@ -17,6 +17,7 @@ import pytest
 
 from batchdeck.core.api.client import BatchesApi
 from batchdeck.core.config.profiles import Profile
+from batchdeck.core.errors import ApiFailure
 from tests.conftest import API_KEY, request
 from tests.core.recording_api import BATCH_ID, RecordingServer, Seen, recording_api
 
@@ -110,3 +111,30 @@ def test_each_endpoint_goes_out_as_the_sdk_sends_it(
             assert seen.headers["x-team"] == "blue"
     if endpoint == "create":
         assert by_us[0].body.decode().count("\u65e5\u672c\u8a9e") == 1  # sent as UTF-8, not \u-escaped
+
+
+@pytest.mark.parametrize("no_proxy", ["", "batches.invalid"])
+def test_proxies_from_the_environment_are_used_as_the_sdk_uses_them(
+    server: RecordingServer, no_proxy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY sends both through the proxy (here the recording server); NO_PROXY names a host to reach directly."""
+    for name in ("HTTPS_PROXY", "ALL_PROXY", "https_proxy", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.base_url)
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    base_url = "http://batches.invalid"  # a name that never resolves: only a proxy can answer for it
+    outcomes = []
+    for make, call in ((sdk_client, CALLS["retrieve"][0]), (ours, CALLS["retrieve"][1])):
+        with make(base_url) as client:  # type: ignore[operator]
+            try:
+                call(client)
+                outcomes.append("answered")
+            except (anthropic.APIConnectionError, ApiFailure):
+                outcomes.append("unreachable")
+    seen = server.recording.take()
+
+    assert outcomes == (["unreachable"] * 2 if no_proxy else ["answered"] * 2)
+    assert len(seen) == (0 if no_proxy else 2)
+    if seen:
+        assert comparable(seen[0]) == comparable(seen[1])
+        assert seen[1].headers["host"] == "batches.invalid"
