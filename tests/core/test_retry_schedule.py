@@ -20,6 +20,8 @@ import pytest
 from batchdeck.core.api.client import BatchesApi
 from batchdeck.core.config.profiles import Profile
 from batchdeck.core.errors import ApiFailure
+from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates
+from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
 from tests.conftest import API_KEY, request
 from tests.core.recording_api import BATCH_ID, DROP, RecordingServer, recording_api
 
@@ -154,3 +156,36 @@ def test_a_retry_after_date_is_waited_for_as_the_sdk_waits(
     assert by_us["attempts"] == by_sdk["attempts"] == 2 and by_us["outcome"] == by_sdk["outcome"] == "ok"
     assert by_us["waits"] == pytest.approx(by_sdk["waits"], abs=1.5)
     assert 27 < by_us["waits"][0] <= 30
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "529", "drop"])
+@pytest.mark.parametrize("count", [2, 3])
+def test_against_the_emulators_faults_too(
+    emulator: Emulator, kind: str, count: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The emulator's injected faults (a `retry-after` on each error status, none on a dropped connection)."""
+    batch_id = emulator.store.new_batch(SyntheticSource(SyntheticSpec("row", 2)), DEFAULT_WORKSPACE, Rates()).id
+    runs = []
+    for run in ("sdk", "ours"):
+        waits: list[float] = []
+        before = emulator.stats.calls("retrieve")
+        emulator.faults.queue(kind, count, endpoint="retrieve")
+        try:
+            if run == "sdk":
+                clock = {name: getattr(time, name) for name in dir(time) if not name.startswith("_")}
+                monkeypatch.setattr(anthropic._base_client, "random", jitter())
+                monkeypatch.setattr(anthropic._base_client, "time", SimpleNamespace(**{**clock, "sleep": waits.append}))
+                with anthropic.Anthropic(api_key=API_KEY, base_url=emulator.base_url, max_retries=2) as client:
+                    outcome = client.messages.batches.retrieve(batch_id).id
+                monkeypatch.undo()
+            else:
+                with BatchesApi(Profile("emu", api_key=API_KEY, base_url=emulator.base_url)) as api:
+                    api.transport.sleep, api.transport.random = waits.append, jitter()
+                    outcome = api.retrieve(batch_id)["id"]
+        except (anthropic.APIError, ApiFailure):
+            outcome = "failed"
+        runs.append((outcome, waits, emulator.stats.calls("retrieve") - before))
+        monkeypatch.undo()
+
+    assert runs[0] == runs[1]
+    assert runs[1][0] == (batch_id if count == 2 else "failed") and len(runs[1][1]) == 2
