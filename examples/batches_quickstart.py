@@ -1,6 +1,7 @@
 """The Message Batches flow as Anthropic's documentation writes it: create, poll, results,
 cancel, delete, list. It reads ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL like any SDK program,
-so it runs unchanged against the real API or against `batchdeck emulator`:
+so it runs unchanged against the real API or against `batchdeck emulator`. It needs the SDK,
+which batchdeck itself does not install (`pip install anthropic`, or batchdeck's test extra):
 
     batchdeck emulator --speed 600 &
     ANTHROPIC_BASE_URL=http://127.0.0.1:8765 ANTHROPIC_API_KEY=any python examples/batches_quickstart.py

@@ -1,13 +1,15 @@
-"""Start-up rule: the CLI's scripted paths never load Textual or rich.
+"""Start-up rules: the CLI's scripted paths never load Textual or rich, and no command loads the SDK.
 
 The static layer rules (core imports no textual, rich or front end; the emulator imports nothing of
 batchdeck; tui imports neither commands nor cli) are import-linter contracts in pyproject.toml, checked
 by `make imports`, imports inside functions included. What a contract cannot see is what a command
-actually loads when it runs, so this test runs the CLI in a fresh interpreter and reads `sys.modules`.
+actually loads when it runs, so these tests run the CLI in a fresh interpreter and read what it imported.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +19,7 @@ import pytest
 from batchdeck.cli import main
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, request
 
 PROBE = """\
 import sys
@@ -48,3 +50,45 @@ def test_cli_help_and_cached_list_load_neither_textual_nor_rich(
     loaded = out.rpartition("loaded ")[2].split()
     assert "batchdeck.commands.list_cmd" in loaded
     assert [m for m in loaded if m.split(".")[0] in ("textual", "rich")] == []
+
+
+def imported(args: list[str], env: dict[str, str], code: int = 0) -> set[str]:
+    """The modules `batchdeck ARGS` imported, read from `-X importtime` (which lists each on its first import)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "batchdeck", *args], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == code, (args, done.stderr[-2000:])
+    lines = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
+    return {line.rpartition("|")[2].strip() for line in lines[1:]}  # the first line is the header
+
+
+@pytest.mark.slow
+def test_no_command_that_talks_to_the_api_imports_the_sdk(emulator: Emulator, tmp_path: Path) -> None:
+    """The SDK costs seconds of start-up; batchdeck's own client speaks its wire format without it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "XDG_"))}
+    env.update({var: str(tmp_path / var.lower()) for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")})
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), ANTHROPIC_API_KEY=API_KEY, ANTHROPIC_BASE_URL=emulator.base_url)
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("".join(json.dumps(request(f"row-{i}")) + "\n" for i in range(4)))
+
+    loaded = {"submit": imported(["submit", str(requests), "--yes"], env)}
+    batch = emulator.store.all_batches()[-1].id
+    loaded["cancel"] = imported(["cancel", batch, "--yes"], env)
+    emulator.advance(2 * 86_400)  # the canceled batch ends: its rows end canceled
+    loaded["sync"] = imported(["sync"], env)
+    loaded["list"] = imported(["list"], env)
+    loaded["show"] = imported(["show", batch], env)
+    loaded["status"] = imported(["status"], env)
+    loaded["watch"] = imported(["watch", batch], env, code=3)  # 3: it ended with canceled rows
+    loaded["results"] = imported(["results", batch], env)  # the first use downloads them
+    loaded["retry"] = imported(["retry", batch, "--yes"], env)
+    child = emulator.store.all_batches()[-1].id
+    emulator.advance(2 * 86_400)
+    loaded["export"] = imported(["export", child, "-o", str(tmp_path / "out.jsonl")], env)  # downloads too
+    loaded["delete"] = imported(["delete", batch, "--yes"], env)
+
+    assert child != batch and (tmp_path / "out.jsonl").stat().st_size > 0
+    assert emulator.stats.calls("create") == 2 and emulator.stats.calls("delete") == 1  # each command did its work
+    for command, modules in loaded.items():
+        assert "batchdeck.core.api.client" in modules, command  # it did load the API client
+        assert [m for m in modules if m.split(".")[0] == "anthropic"] == [], command

@@ -48,7 +48,7 @@ def write_requests(path: Path, count: int = 120) -> None:
 
 
 def submit_in_background(session: Session, emulator: Emulator, home: Path) -> threading.Thread:
-    """Submit the demo job from a thread (the SDK takes a moment to load); the TUI's next poll shows it."""
+    """Submit the demo job from a thread (the API client takes a moment to load); the TUI's next poll shows it."""
 
     def work() -> None:
         from batchdeck.core.errors import BatchdeckError

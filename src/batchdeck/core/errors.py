@@ -24,13 +24,14 @@ class CacheError(BatchdeckError):
 
 
 class ApiFailure(BatchdeckError):
-    """The API refused a call, or could not be reached, after the SDK's retries."""
+    """The API refused a call, or could not be reached, after the client's retries (the SDK's policy)."""
 
     def __init__(self, message: str, kind: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.kind = kind  # auth | network | not_found | bad_request | rate_limited | server | malformed | other
         self.status = status
         self.retry_after = retry_after  # seconds the API asked us to wait, if it said
+        self.request_id: str | None = None  # the API's id of the failed request (`request-id`), also in the line
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:

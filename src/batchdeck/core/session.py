@@ -2,7 +2,7 @@
 
 SQLite connections must not be shared between threads, and closing one that another thread
 is using can crash the process, so each task opens its own short-lived `Workspace` (a cheap
-open of the same file) and closes it in the thread that used it. The SDK client is
+open of the same file) and closes it in the thread that used it. The API client is
 thread-safe and worth reusing (its connection pool), so every workspace shares one, and
 every workspace gets the settings the session read once.
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 def open_api(profile: Profile, settings: Settings, clock: Clock) -> BatchesApi:
-    """The API client for a profile, with the `sync.*` settings; the SDK loads only when one is made."""
+    """The API client for a profile, with the `sync.*` settings; its HTTP stack loads only when one is made."""
     from batchdeck.core.api.client import BatchesApi
 
     return BatchesApi(profile, max_retries=settings.sync.max_retries, timeout=settings.sync.timeout, clock=clock)

@@ -1,7 +1,7 @@
 """Sending a job's parts as batches, crash-safe: an intent before each create, reconciled after.
 
 For each pending part: note the newest batch of the workspace (the *anchor*), commit the
-intent (`state = intent`, anchor, time), call create once (no SDK retries: see
+intent (`state = intent`, anchor, time), call create once (never retried: see
 `BatchesApi.create`), then record the batch id. A crash between intent and record, an
 answer lost on the way back (timeout, dropped connection), or an answer that is not a batch
 (the API may have made one all the same) leaves the intent open (`uncertain`), and `reconcile`

@@ -66,7 +66,7 @@ def post_webhook(
     sleep: Callable[[float], None] = time.sleep,
 ) -> HookOutcome:
     """POST `payload` as JSON; retry network failures, timeouts, 429 and 5xx with backoff, up to `attempts`."""
-    import httpx2  # ships with the SDK; loaded only when a webhook is sent
+    import httpx2  # the API client's HTTP library; loaded only when a webhook is sent
 
     where = url_shown(url)
     problem = ""

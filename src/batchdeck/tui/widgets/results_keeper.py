@@ -52,7 +52,7 @@ class ResultsKeeper(Widget):
     # -- workers ------------------------------------------------------------------------------
     def _download_one(self, ws: Workspace, batch_id: str, automatic: bool) -> None:
         """Download one batch's results, posting progress; a cancelled worker stops mid-stream (nothing kept)."""
-        from batchdeck.core.results.download import download  # the SDK loads with it, in the worker
+        from batchdeck.core.results.download import download  # the API client loads with it, in the worker
 
         worker = get_current_worker()
         last = 0.0
