@@ -20,7 +20,7 @@ def setting(default: T, parse: Callable[[str], T], doc: str) -> T:
 
 @dataclass(frozen=True)
 class SyncSettings:
-    max_retries: int = setting(2, values.count, "retries per API call (the SDK's policy) before a sync reports an error")
+    max_retries: int = setting(2, values.count, "retries per API call before a sync reports an error")
     timeout: float = setting(60.0, values.seconds, "seconds before one API call times out")
 
 
