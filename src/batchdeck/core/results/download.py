@@ -110,7 +110,9 @@ def _fetch(
     index.begin(batch_id, str(final), ws.now())
     try:
         expected = _stream_to_disk(ws, batch_id, part, index, report, prices, progress)
-        check_complete(report, index, expected)
+        index.publish(batch_id)
+        totals = index.totals(batch_id)
+        check_complete(report, totals, expected)
         os.replace(part, final)
     except BaseException as exc:
         part.unlink(missing_ok=True)
@@ -119,7 +121,7 @@ def _fetch(
             raise BatchdeckError(f"cannot save the results of {batch_id} to {part.parent}: {exc.strerror}") from None
         raise
     report.seconds = time.monotonic() - started
-    mark_complete(index, report, ws.now())
+    mark_complete(index, report, totals, ws.now())
     return report
 
 
