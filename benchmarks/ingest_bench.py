@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import resource
 import statistics
@@ -113,16 +114,16 @@ def child(kind: str, base_url: str, batch_id: str, home: str, profiled: str = ""
         work = lambda: _plain(kind, base_url, batch_id, Path(home) / "bare.jsonl")  # noqa: E731
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     profiler = cProfile.Profile() if profiled else None
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rows = profiler.runcall(work) if profiler else work()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     if profiler:
         stats = pstats.Stats(profiler, stream=sys.stderr)
-        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(int(os.environ.get("BENCH_TOP", "25")))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     if kind == "batchdeck":
         rows = sum(ws.results.outcome_counts(batch_id).values())
-    print(json.dumps({"seconds": elapsed, "peak": peak, "before": before, "rows": rows}))
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak": peak, "before": before, "rows": rows}))
 
 
 def _plain(kind: str, base_url: str, batch_id: str, path: Path) -> int:
@@ -186,14 +187,14 @@ def main() -> int:
 
 def report(runs: dict[str, list[dict[str, float]]], size: int) -> int:
     med = {
-        k: {f: statistics.median(r[f] for r in rs) for f in ("seconds", "peak", "before", "rows")}
+        k: {f: statistics.median(r[f] for r in rs) for f in ("seconds", "cpu", "peak", "before", "rows")}
         for k, rs in runs.items()
     }
     print(f"body: {size / 1e6:.1f} MB; medians of {len(next(iter(runs.values())))} runs, each in its own process")
     for kind, m in med.items():
         walls = ", ".join(f"{r['seconds']:.2f}" for r in runs[kind])
         print(
-            f"{kind:9} {m['seconds']:6.2f} s ({walls})  peak RSS {m['peak'] / MIB:6.1f} MiB "
+            f"{kind:9} {m['seconds']:6.2f} s ({walls}), CPU {m['cpu']:5.2f} s  peak RSS {m['peak'] / MIB:6.1f} MiB "
             f"(before the work {m['before'] / MIB:5.1f})  {int(m['rows']):,} {'bytes' if kind == 'raw' else 'rows'}"
         )
     if not {"bare", "batchdeck", "sdk"} <= med.keys():
