@@ -15,6 +15,9 @@ Contenders, each in its own process (a clean peak RSS), rounds interleaved, medi
 Each child times its work from the retrieve to the last row (imports excluded: every contender
 pays its own) and reports its peak RSS (imports included) and its RSS before the work.
 Goals: batchdeck <= 1.5x bare's wall, peak RSS <= bare + 30 MiB, >= 5x faster than the SDK.
+
+`--before SRC` adds the batchdeck contender on another checkout's `src/` (before vs after in one
+run); `--profile` runs batchdeck once under cProfile and prints the top of the profile.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
-import os
 import pstats
 import resource
 import statistics
@@ -30,15 +32,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
+if len(sys.argv) > 7 and sys.argv[1] == "child" and sys.argv[7]:
+    sys.path.insert(0, sys.argv[7])  # `--before SRC`: the batchdeck contender runs another checkout's code
 
 HEADERS = {"x-api-key": "bench", "anthropic-version": "2023-06-01"}
 MIB = 1024 * 1024
 KINDS = ("raw", "bare", "batchdeck", "sdk")
+BEFORE = "before"  # the batchdeck contender on `--before SRC`
 WALL_VS_BARE, RSS_OVER_BARE, SDK_OVER_US = 1.5, 30.0, 5.0
 
 
@@ -89,41 +95,43 @@ def serve() -> None:
 
 
 def child(kind: str, base_url: str, batch_id: str, home: str, profiled: str = "") -> None:
-    """One contender's run; prints its figures as one JSON line."""
-    if kind == "sdk":
-        import anthropic
-
-        client = anthropic.Anthropic(base_url=base_url, api_key="bench")
-        work = lambda: len({r.custom_id: r for r in client.messages.batches.results(batch_id)})  # noqa: E731
-    elif kind == "batchdeck":
-        import batchdeck.core.api.client  # noqa: F401  (its transport, imported before the clock as the SDK's is)
-        from batchdeck.core.config.model import Config
-        from batchdeck.core.config.profiles import Profile
-        from batchdeck.core.results.download import ensure_downloaded
-        from batchdeck.core.workspace import Workspace
-
-        profile = Profile("bench", api_key="bench", base_url=base_url)
-        ws = Workspace(Config(Path(home) / "c.toml"), profile, Path(home) / "cache.db")
-
-        def work() -> int:
-            ensure_downloaded(ws, batch_id)
-            return 0  # counted once the clock has stopped
-    else:
-        import httpx2  # noqa: F401  (imported before the clock starts, as the others' imports are)
-
-        work = lambda: _plain(kind, base_url, batch_id, Path(home) / "bare.jsonl")  # noqa: E731
+    """One contender's run; prints its figures as one JSON line (and its profile to stderr when `profiled`)."""
+    work, count = _contender(kind, base_url, batch_id, Path(home))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     profiler = cProfile.Profile() if profiled else None
     started, cpu = time.perf_counter(), time.process_time()
     rows = profiler.runcall(work) if profiler else work()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    if profiler:
-        stats = pstats.Stats(profiler, stream=sys.stderr)
-        stats.sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(int(os.environ.get("BENCH_TOP", "25")))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    if profiler:
+        for order, top in (("tottime", 25), ("cumulative", 30)):
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(top)
+    figures = {"seconds": elapsed, "cpu": cpu, "peak": peak, "before": before, "rows": count(rows)}
+    print(json.dumps(figures))
+
+
+def _contender(kind: str, base_url: str, batch_id: str, home: Path) -> tuple[Callable[[], int], Callable[[int], int]]:
+    """(the timed work, what it counted): imports and set-up happen here, before the clock starts."""
+    if kind == "sdk":
+        import anthropic
+
+        def sdk() -> int:
+            client = anthropic.Anthropic(base_url=base_url, api_key="bench")
+            return len({r.custom_id: r for r in client.messages.batches.results(batch_id)})
+
+        return sdk, int
     if kind == "batchdeck":
-        rows = sum(ws.results.outcome_counts(batch_id).values())
-    print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak": peak, "before": before, "rows": rows}))
+        import batchdeck.core.api.client  # noqa: F401  (the transport, imported before the clock as the SDK is)
+        from batchdeck.core.config.model import Config
+        from batchdeck.core.config.profiles import Profile
+        from batchdeck.core.results.download import ensure_downloaded
+        from batchdeck.core.workspace import Workspace
+
+        ws = Workspace(Config(home / "c.toml"), Profile("bench", api_key="bench", base_url=base_url), home / "cache.db")
+        return lambda: ensure_downloaded(ws, batch_id) or 0, lambda _: sum(ws.results.outcome_counts(batch_id).values())
+    import httpx2  # noqa: F401  (imported before the clock, as the others' imports are)
+
+    return lambda: _plain(kind, base_url, batch_id, home / "bare.jsonl"), int
 
 
 def _plain(kind: str, base_url: str, batch_id: str, path: Path) -> int:
@@ -148,10 +156,10 @@ def _plain(kind: str, base_url: str, batch_id: str, path: Path) -> int:
             return count
 
 
-def run(kind: str, base_url: str, batch_id: str, profiled: bool = False) -> dict[str, float]:
+def run(kind: str, base_url: str, batch_id: str, profiled: bool = False, src: str = "") -> dict[str, float]:
     with tempfile.TemporaryDirectory() as home:
         done = subprocess.run(
-            [sys.executable, __file__, "child", kind, base_url, batch_id, home, "profile" if profiled else ""],
+            [sys.executable, __file__, "child", kind, base_url, batch_id, home, "profile" if profiled else "", src],
             capture_output=True,
             text=True,
             check=True,
@@ -166,7 +174,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", nargs="*", choices=KINDS, default=list(KINDS))
-    parser.add_argument("--profile", action="store_true", help="one batchdeck run under cProfile, top 25 by own time")
+    parser.add_argument("--profile", action="store_true", help="one batchdeck run under cProfile, printed")
+    parser.add_argument("--before", metavar="SRC", help="also run batchdeck from another checkout's src/")
     args = parser.parse_args()
     server = subprocess.Popen([sys.executable, __file__, "serve"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
@@ -175,10 +184,14 @@ def main() -> int:
         if args.profile:
             run("batchdeck", base_url, batch_id, profiled=True)
             return 0
-        runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in args.only}
+        kinds = [*args.only, *([BEFORE] if args.before else [])]
+        runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
         for _ in range(args.rounds):
-            for kind in args.only:
-                runs[kind].append(run(kind, base_url, batch_id))
+            for kind in kinds:
+                before = kind == BEFORE
+                runs[kind].append(
+                    run("batchdeck" if before else kind, base_url, batch_id, src=args.before if before else "")
+                )
     finally:
         server.terminate()
         server.wait()
@@ -186,34 +199,37 @@ def main() -> int:
 
 
 def report(runs: dict[str, list[dict[str, float]]], size: int) -> int:
-    med = {
-        k: {f: statistics.median(r[f] for r in rs) for f in ("seconds", "cpu", "peak", "before", "rows")}
-        for k, rs in runs.items()
-    }
+    """Print each contender's medians and the ratios; 0 when every goal is met."""
+    med = {k: {f: statistics.median(r[f] for r in rs) for f in rs[0]} for k, rs in runs.items()}
     print(f"body: {size / 1e6:.1f} MB; medians of {len(next(iter(runs.values())))} runs, each in its own process")
     for kind, m in med.items():
         walls = ", ".join(f"{r['seconds']:.2f}" for r in runs[kind])
         print(
-            f"{kind:9} {m['seconds']:6.2f} s ({walls}), CPU {m['cpu']:5.2f} s  peak RSS {m['peak'] / MIB:6.1f} MiB "
-            f"(before the work {m['before'] / MIB:5.1f})  {int(m['rows']):,} {'bytes' if kind == 'raw' else 'rows'}"
+            f"{kind:9} {m['seconds']:6.2f} s ({walls}), CPU {m['cpu']:5.2f} s; peak RSS {m['peak'] / MIB:6.1f} MiB "
+            f"({m['before'] / MIB:5.1f} before the work); {int(m['rows']):,} {'bytes' if kind == 'raw' else 'rows'}"
+        )
+    if "raw" in med and "bare" in med:
+        raw, bare = med["raw"]["seconds"], med["bare"]["seconds"]
+        print(f"server: the raw read takes {raw / bare:.2f}x the bare loop's wall ({size / 1e6 / raw:.0f} MB/s)")
+    if BEFORE in med and "batchdeck" in med:
+        then, now = med[BEFORE], med["batchdeck"]
+        print(
+            f"before / after: {then['seconds'] / now['seconds']:.2f}x wall, {then['cpu'] / now['cpu']:.2f}x CPU"
+            + (f"; before / bare: {then['seconds'] / med['bare']['seconds']:.2f}x wall" if "bare" in med else "")
         )
     if not {"bare", "batchdeck", "sdk"} <= med.keys():
         return 0
     ours, bare, sdk = med["batchdeck"], med["bare"], med["sdk"]
-    vs_bare = ours["seconds"] / bare["seconds"]
-    vs_sdk = sdk["seconds"] / ours["seconds"]
+    vs_bare, vs_sdk = ours["seconds"] / bare["seconds"], sdk["seconds"] / ours["seconds"]
     over = (ours["peak"] - bare["peak"]) / MIB
-    if "raw" in med:
-        print(
-            f"server floor: raw read {size / 1e6 / med['raw']['seconds']:.0f} MB/s, {med['raw']['seconds'] / bare['seconds']:.2f}x bare's wall"
-        )
     print(
-        f"batchdeck / bare: {vs_bare:.2f}x (goal <= {WALL_VS_BARE}); SDK / batchdeck: {vs_sdk:.1f}x (goal >= {SDK_OVER_US:.0f}); "
-        f"peak RSS bare + {over:.1f} MiB (goal <= {RSS_OVER_BARE:.0f})"
+        f"batchdeck / bare: {vs_bare:.2f}x wall (goal <= {WALL_VS_BARE}), {ours['cpu'] / bare['cpu']:.2f}x CPU; "
+        f"SDK / batchdeck: {vs_sdk:.1f}x wall (goal >= {SDK_OVER_US:.0f}); peak RSS bare + {over:.1f} MiB "
+        f"(goal <= {RSS_OVER_BARE:.0f}; imports alone: + {(ours['before'] - bare['before']) / MIB:.1f} MiB)"
     )
     rows_agree = ours["rows"] == bare["rows"] == sdk["rows"]
     if not rows_agree:
-        print("row counts differ between contenders")
+        print("the contenders counted different numbers of rows")
     return 0 if rows_agree and vs_bare <= WALL_VS_BARE and vs_sdk >= SDK_OVER_US and over <= RSS_OVER_BARE else 1
 
 
