@@ -11,9 +11,11 @@ error) goes to `json.loads` itself, so the answer or the error is always its own
 from __future__ import annotations
 
 import json
-from typing import Any
+import json.scanner
+from typing import Any, cast
 
-_scan = json.JSONDecoder().scan_once  # the C scanner with json.loads's defaults
+# What `JSONDecoder().scan_once` is (typeshed types its argument oddly): the C scanner, json.loads's defaults.
+_scan = json.scanner.make_scanner(cast(Any, json.JSONDecoder()))
 
 
 def parse_line(raw: bytes) -> Any:
