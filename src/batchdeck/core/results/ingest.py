@@ -1,8 +1,8 @@
 """Parsing a results body into index rows: bytes in, one row per result line out, nothing else.
 
 No network, no files, no database: `LineIndexer` cuts a stream of chunks into lines (wherever the
-chunks break), parses each line and gives its index row (custom_id, outcome, error, stop_reason,
-model, tokens, cost, and where the line sits in the body); `ingest` drives it over a stream and
+chunks break), parses each line once (`json_line`) and gives its index row (custom_id, outcome,
+error, stop_reason, model, tokens, cost, and where the line sits in the body); `ingest` drives it over a stream and
 hands the rows on in batches of FLUSH_ROWS, so memory stays flat whatever the size. A line that
 does not parse, or is longer than LINE_MAX (never held in memory), is counted as malformed with
 its line number; a body that ends inside such a line was cut.
@@ -171,7 +171,7 @@ def ingest(
 ) -> None:
     """Index every line of `chunks`, handing the rows to `add` every FLUSH_ROWS rows (and the rest at the end).
 
-    `add` is where the rows go (`ResultRepo.add` for one batch; a list's `extend` in a test)."""
+    `add` is where the rows go (`ResultRepo.add`, which stages them; a list's `extend` in a test)."""
     report = indexer.report
     buffer: list[tuple[Any, ...]] = []
     for chunk in chunks:
