@@ -6,6 +6,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from batchdeck.core.store.db import Database
 from batchdeck.core.store.result_repo import STAGE_GROUP, ResultRepo
 
@@ -65,3 +67,13 @@ def test_a_failed_download_leaves_nothing_staged_for_the_next(tmp_path: Path) ->
     index.add(BATCH, [row("fresh")])
     index.publish(BATCH)
     assert [r.custom_id for r in index.rows(BATCH)] == ["fresh"]
+
+
+def test_a_failed_staging_leaves_no_transaction_open(tmp_path: Path) -> None:
+    index = ResultRepo(Database(tmp_path / "cache.db"), "p")
+    index.begin(BATCH, "x", "now")
+    with pytest.raises(sqlite3.ProgrammingError):
+        index.add(BATCH, [row("ok"), row("short")[:-1]])  # a row one value short: SQLite refuses it
+    assert not index.db.conn.in_transaction
+    index.fail(BATCH, "cannot stage", "now")
+    assert index.result_set(BATCH).status == "failed"  # type: ignore[union-attr]

@@ -13,9 +13,9 @@ from functools import cached_property
 from typing import Any
 
 PRICES_AS_OF = "2026-10"
-Counts = tuple[int, int, int, int, int]  # Usage's fields in order, without building a Usage
-Rates = tuple[float, float, float, float, float]
 BATCH_DISCOUNT = 0.5
+Counts = tuple[int, int, int, int, int]  # Usage's fields in order, without building a Usage
+Rates = tuple[float, float, float, float, float]  # a Price per token kind, in the same order
 
 
 @dataclass(frozen=True)
