@@ -119,6 +119,7 @@ def keep_results(ws: Workspace, batch_id: str, body: bytes) -> None:
     indexer = LineIndexer(ws.prices(), report)
     index.begin(batch_id, str(path), ws.now())
     index.add(batch_id, [*indexer.feed(body), *indexer.finish()])
+    index.publish(batch_id)
     totals = index.totals(batch_id)
     index.finish(
         batch_id,

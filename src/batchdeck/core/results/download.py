@@ -1,11 +1,11 @@
 """Downloading a batch's results once and keeping them: the raw JSONL byte for byte, plus an index.
 
 The body streams to a temp file of this process's own next to `<data>/results/<profile>/<batch>.jsonl`
-while `ingest` parses each complete line into its index row, which goes to SQLite in batches of a
-few thousand. Only when the body is whole and holds a line for every request the batch counts does
-the file get its final name and the set its `complete` mark; so a file under its final name is
-complete, and a cache that lost its index (a rebuild, a failed re-download) gets it back from the
-file (`reindex`).
+while `ingest` parses each complete line into its index row; rows are staged in batches of a few
+thousand and published into the index in one transaction once the body is read. Only when the
+body is whole and holds a line for every request the batch counts does the file get its final
+name and the set its `complete` mark; so a file under its final name is complete, and a cache
+that lost its index (a rebuild, a failed re-download) gets it back from the file (`reindex`).
 
 One download of a batch at a time (`lock.batch_lock`). A hostile or broken server is bounded (see
 `BodyLimits`): a line longer than LINE_MAX is a malformed line and is never held in memory, the
@@ -110,7 +110,9 @@ def _fetch(
     index.begin(batch_id, str(final), ws.now())
     try:
         expected = _stream_to_disk(ws, batch_id, part, index, report, prices, progress)
-        check_complete(report, index, expected)
+        index.publish(batch_id)
+        totals = index.totals(batch_id)
+        check_complete(report, totals, expected)
         os.replace(part, final)
     except BaseException as exc:
         part.unlink(missing_ok=True)
@@ -119,7 +121,7 @@ def _fetch(
             raise BatchdeckError(f"cannot save the results of {batch_id} to {part.parent}: {exc.strerror}") from None
         raise
     report.seconds = time.monotonic() - started
-    mark_complete(index, report, ws.now())
+    mark_complete(index, report, totals, ws.now())
     return report
 
 

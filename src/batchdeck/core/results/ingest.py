@@ -1,8 +1,8 @@
 """Parsing a results body into index rows: bytes in, one row per result line out, nothing else.
 
 No network, no files, no database: `LineIndexer` cuts a stream of chunks into lines (wherever the
-chunks break), parses each line and gives its index row (custom_id, outcome, error, stop_reason,
-model, tokens, cost, and where the line sits in the body); `ingest` drives it over a stream and
+chunks break), parses each line once (`json_line`) and gives its index row (custom_id, outcome,
+error, stop_reason, model, tokens, cost, and where the line sits in the body); `ingest` drives it over a stream and
 hands the rows on in batches of FLUSH_ROWS, so memory stays flat whatever the size. A line that
 does not parse, or is longer than LINE_MAX (never held in memory), is counted as malformed with
 its line number; a body that ends inside such a line was cut.
@@ -10,13 +10,13 @@ its line number; a body that ends inside such a line was cut.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batchdeck.core.spend.pricing import PriceBook, Usage
+from batchdeck.core.results.json_line import parse_line
+from batchdeck.core.spend.pricing import PriceBook, usage_counts
 
 FLUSH_ROWS = 5_000
 MALFORMED_KEPT = 50
@@ -60,7 +60,7 @@ def index_row(obj: dict[str, Any], prices: PriceBook, offset: int, length: int) 
     if outcome == "succeeded":
         message = result.get("message") or {}
         model = message.get("model")
-        usage = Usage.from_api(message.get("usage") or {})
+        counts = usage_counts(message.get("usage") or {})
         return (
             custom_id,
             outcome,
@@ -68,11 +68,11 @@ def index_row(obj: dict[str, Any], prices: PriceBook, offset: int, length: int) 
             None,
             message.get("stop_reason"),
             model,
-            usage.input,
-            usage.output,
-            usage.cache_write_5m + usage.cache_write_1h,
-            usage.cache_read,
-            prices.batch_cost(model, usage),
+            counts[0],
+            counts[1],
+            counts[2] + counts[3],
+            counts[4],
+            prices.batch_cost_of(model, counts),
             offset,
             length,
         )
@@ -88,7 +88,7 @@ def index_row(obj: dict[str, Any], prices: PriceBook, offset: int, length: int) 
 class LineIndexer:
     """Cuts a byte stream into lines and turns each into an index row, remembering offsets.
 
-    Linear in the body's size: each chunk is searched once, and a line's pieces are joined once
+    Linear in the body's size: each chunk is split once, and a line's pieces are joined once
     at its end. A line longer than `line_max` is dropped as it arrives (a malformed line).
     """
 
@@ -102,20 +102,31 @@ class LineIndexer:
         self.line_number = 0
         self.cut = False  # the body ended inside a line that does not parse
 
-    def feed(self, chunk: bytes) -> Iterator[tuple[Any, ...]]:
-        start = 0
-        while (end := chunk.find(b"\n", start)) != -1:
-            yield from self._end(chunk[start : end + 1])
-            start = end + 1
-        if start < len(chunk):
-            self._keep(chunk[start:] if start else chunk)
+    def feed(self, chunk: bytes) -> list[tuple[Any, ...]]:
+        """The rows of the lines this chunk ends (the rest of the chunk waits for the next)."""
+        lines = chunk.split(b"\n")
+        rest = lines.pop()
+        rows: list[tuple[Any, ...]] = []
+        if lines and self.pending:  # the first line began in an earlier chunk
+            self._keep(lines[0])
+            lines[0] = self._take()
+            self._index(lines, rows, self.pending + 1)
+            self.pending = 0
+        elif lines:
+            self._index(lines, rows, len(lines[0]) + 1)
+        if rest:
+            self._keep(rest)
+        return rows
 
-    def finish(self) -> Iterator[tuple[Any, ...]]:
+    def finish(self) -> list[tuple[Any, ...]]:
         """The last line, when the body does not end with a newline."""
+        rows: list[tuple[Any, ...]] = []
         if self.pending:
             malformed = self.report.malformed
-            yield from self._end(b"")
+            self._index([self._take()], rows, self.pending)
+            self.pending = 0
             self.cut = self.report.malformed > malformed
+        return rows
 
     def _keep(self, piece: bytes) -> None:
         self.pending += len(piece)
@@ -124,32 +135,32 @@ class LineIndexer:
         else:
             self.parts.append(piece)
 
-    def _end(self, piece: bytes) -> Iterator[tuple[Any, ...]]:
-        size = self.pending + len(piece)
-        raw: bytes | None = None  # too long: not kept, a malformed line
-        if size <= self.line_max:
-            raw = b"".join([*self.parts, piece]) if self.parts else piece
+    def _take(self) -> bytes:
+        """The line under way, joined (empty when it grew too long: its size says so)."""
+        raw = b"".join(self.parts)
         self.parts.clear()
-        self.pending = 0
-        yield from self._line(raw, size)
+        return raw
 
-    def _line(self, raw: bytes | None, size: int) -> Iterator[tuple[Any, ...]]:
-        self.line_number += 1
-        offset = self.offset
-        self.offset += size
-        if raw is not None and not raw.strip():
-            return
-        try:
-            if raw is None:
-                raise ValueError("line too long")
-            row = index_row(json.loads(raw), self.prices, offset, size)
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
-            self.report.malformed += 1
-            if len(self.report.malformed_lines) < MALFORMED_KEPT:
-                self.report.malformed_lines.append(self.line_number)
-            return
-        self.report.rows += 1
-        yield row
+    def _index(self, lines: list[bytes], rows: list[tuple[Any, ...]], first_size: int) -> None:
+        """Index whole lines, appending their rows; `first_size` is the first one's size in the body
+        (with its newline), which says it was too long when its pieces were dropped."""
+        prices, line_max, report = self.prices, self.line_max, self.report
+        offset, number, found = self.offset, self.line_number, len(rows)
+        for raw in lines:
+            number += 1
+            size, first_size = (first_size, 0) if first_size else (len(raw) + 1, 0)
+            try:
+                if size > line_max:
+                    raise ValueError("line too long")
+                if raw[:1] == b"{" or raw.strip():
+                    rows.append(index_row(parse_line(raw), prices, offset, size))
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                report.malformed += 1
+                if len(report.malformed_lines) < MALFORMED_KEPT:
+                    report.malformed_lines.append(number)
+            offset += size
+        report.rows += len(rows) - found
+        self.offset, self.line_number = offset, number
 
 
 def ingest(
@@ -160,7 +171,7 @@ def ingest(
 ) -> None:
     """Index every line of `chunks`, handing the rows to `add` every FLUSH_ROWS rows (and the rest at the end).
 
-    `add` is where the rows go (`ResultRepo.add` for one batch; a list's `extend` in a test)."""
+    `add` is where the rows go (`ResultRepo.add`, which stages them; a list's `extend` in a test)."""
     report = indexer.report
     buffer: list[tuple[Any, ...]] = []
     for chunk in chunks:

@@ -38,8 +38,10 @@ def reindex_file(
     index.begin(batch_id, str(path), now)
     try:
         ingest(_file_chunks(path), LineIndexer(prices, report), lambda rows: index.add(batch_id, rows))
+        index.publish(batch_id)
+        totals = index.totals(batch_id)
         if expected is not None:
-            check_complete(report, index, expected)
+            check_complete(report, totals, expected)
     except ApiFailure as short:
         index.fail(batch_id, f"the saved copy: {short}", now)
         return None
@@ -47,7 +49,7 @@ def reindex_file(
         index.fail(batch_id, str(exc) or type(exc).__name__, now)
         raise
     report.seconds = time.monotonic() - started
-    mark_complete(index, report, now)
+    mark_complete(index, report, totals, now)
     return report
 
 

@@ -13,12 +13,14 @@ from pathlib import Path
 from batchdeck.core.errors import ApiFailure
 from batchdeck.core.results.ingest import IngestReport
 from batchdeck.core.spend.pricing import BATCH_DISCOUNT
-from batchdeck.core.store.result_repo import ResultRepo, ResultSet
+from batchdeck.core.store.result_repo import ResultRepo, ResultSet, Totals
 
 
-def check_complete(report: IngestReport, index: ResultRepo, expected: int) -> None:
-    """A body with fewer result lines than the batch's requests was cut short: not complete."""
-    lines = sum(index.outcome_counts(report.batch_id).values()) + report.malformed - int(report.cut)
+def check_complete(report: IngestReport, totals: Totals, expected: int) -> None:
+    """A body with fewer result lines than the batch's requests was cut short: not complete.
+
+    `totals` are the set's rows as indexed (`ResultRepo.totals`): a repeated custom_id counts once."""
+    lines = sum(totals.outcomes.values()) + report.malformed - int(report.cut)
     if lines < expected:
         raise ApiFailure(
             f"the results of {report.batch_id} are incomplete: {lines:,} result lines for "
@@ -27,9 +29,8 @@ def check_complete(report: IngestReport, index: ResultRepo, expected: int) -> No
         )
 
 
-def mark_complete(index: ResultRepo, report: IngestReport, now: str) -> None:
+def mark_complete(index: ResultRepo, report: IngestReport, totals: Totals, now: str) -> None:
     """Totals from SQLite (outcome counts and costs, summed there rather than per row), and the complete mark."""
-    totals = index.totals(report.batch_id)
     report.outcomes, report.cost, report.unpriced = totals.outcomes, totals.cost, totals.unpriced
     report.standard_cost = report.cost / BATCH_DISCOUNT
     index.finish(

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 PRICES_AS_OF = "2026-10"
 BATCH_DISCOUNT = 0.5
+Counts = tuple[int, int, int, int, int]  # Usage's fields in order, without building a Usage
+Rates = tuple[float, float, float, float, float]  # a Price per token kind, in the same order
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,11 @@ class Price:
     @property
     def cache_write_1h(self) -> float:
         return self.input * 2.0
+
+    @cached_property
+    def rates(self) -> Rates:
+        """Per-token-kind prices in `usage_counts` order."""
+        return (self.input, self.output, self.cache_write_5m, self.cache_write_1h, self.cache_read)
 
 
 _TABLE: tuple[tuple[tuple[str, ...], Price], ...] = (
@@ -59,16 +67,30 @@ class Usage:
     @classmethod
     def from_api(cls, usage: Mapping[str, Any]) -> Usage:
         """From a result's `usage` object; older shapes without cache fields are fine."""
-        creation = usage.get("cache_creation") or {}
-        write_total = int(usage.get("cache_creation_input_tokens") or 0)
-        one_hour = int(creation.get("ephemeral_1h_input_tokens") or 0)
-        return cls(
-            int(usage.get("input_tokens") or 0),
-            int(usage.get("output_tokens") or 0),
-            max(0, write_total - one_hour),
-            one_hour,
-            int(usage.get("cache_read_input_tokens") or 0),
-        )
+        return cls(*usage_counts(usage))
+
+
+def usage_counts(usage: Mapping[str, Any]) -> Counts:
+    """(input, output, cache_write_5m, cache_write_1h, cache_read) of a result's `usage` object.
+
+    The one reading of `usage`: `Usage.from_api` and the per-line ingest (which skips the dataclass) share it."""
+    creation = usage.get("cache_creation") or {}
+    write_total = int(usage.get("cache_creation_input_tokens") or 0)
+    one_hour = int(creation.get("ephemeral_1h_input_tokens") or 0)
+    return (
+        int(usage.get("input_tokens") or 0),
+        int(usage.get("output_tokens") or 0),
+        max(0, write_total - one_hour),
+        one_hour,
+        int(usage.get("cache_read_input_tokens") or 0),
+    )
+
+
+def _standard(price: Price, counts: Counts) -> float:
+    """Standard cost in USD of token counts at `price` (the one formula)."""
+    input_, output, write_5m, write_1h, read = counts
+    p_input, p_output, p_write_5m, p_write_1h, p_read = price.rates
+    return (input_ * p_input + output * p_output + write_5m * p_write_5m + write_1h * p_write_1h + read * p_read) / 1e6
 
 
 class PriceBook:
@@ -98,14 +120,15 @@ class PriceBook:
         price = self.price(model)
         if price is None:
             return None
-        return (
-            usage.input * price.input
-            + usage.output * price.output
-            + usage.cache_write_5m * price.cache_write_5m
-            + usage.cache_write_1h * price.cache_write_1h
-            + usage.cache_read * price.cache_read
-        ) / 1e6
+        return _standard(
+            price, (usage.input, usage.output, usage.cache_write_5m, usage.cache_write_1h, usage.cache_read)
+        )
 
     def batch_cost(self, model: str | None, usage: Usage) -> float | None:
         standard = self.standard_cost(model, usage)
         return None if standard is None else standard * BATCH_DISCOUNT
+
+    def batch_cost_of(self, model: str | None, counts: Counts) -> float | None:
+        """`batch_cost` of `usage_counts(...)`: the same figure, for ingest's hot loop."""
+        price = self.price(model)
+        return None if price is None else _standard(price, counts) * BATCH_DISCOUNT
