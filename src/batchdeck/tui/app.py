@@ -22,7 +22,7 @@ from batchdeck.core.session import Session
 from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.tui.batch_keys import BatchKeys
 from batchdeck.tui.crash import crash_report
-from batchdeck.tui.messages import DownloadWanted, ExportFinished, RetryWanted
+from batchdeck.tui.messages import DownloadWanted, ExportFinished, RetryWanted, ScopeWanted
 from batchdeck.tui.palette import batchdeck_commands
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.help import HelpScreen
@@ -30,11 +30,12 @@ from batchdeck.tui.screens.job import JobScreen
 from batchdeck.tui.screens.main import MainScreen
 from batchdeck.tui.screens.main_text import one_line
 from batchdeck.tui.screens.results import ResultsScreen
+from batchdeck.tui.screens.spend import SpendScreen
 from batchdeck.tui.signals import Downloads, Signals
 
 # How long a toast stays; the flash line under the list keeps the last message until the next one.
 TOAST_SECONDS: dict[str, float] = {"information": 8.0, "warning": 12.0, "error": 15.0}
-TITLES = {DetailScreen: "Batch details", ResultsScreen: "Results", JobScreen: "Job"}
+TITLES = {DetailScreen: "Batch details", ResultsScreen: "Results", JobScreen: "Job", SpendScreen: "Spend"}
 
 
 class BatchdeckApp(BatchKeys):
@@ -119,7 +120,16 @@ class BatchdeckApp(BatchKeys):
     def on_retry_wanted(self, message: RetryWanted) -> None:
         self.start_retry(message.target, message.only)
 
+    def on_scope_wanted(self, message: ScopeWanted) -> None:
+        """Back to the batch list, limited to the batches a Spend screen row stands for."""
+        while len(self.screen_stack) > 1 and self.screen is not self.main:
+            self.pop_screen()
+        self.main.scope_to(message.title, message.batch_ids)
+
     # -- app keys ------------------------------------------------------------------------------
+    def action_open_spend(self) -> None:
+        self.push_screen(SpendScreen(self.session, self.signals))
+
     def action_refresh(self) -> None:
         self.main.feed.poll_now()
         self.notify("refreshing…", timeout=2)

@@ -17,6 +17,7 @@ from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import counted
 from batchdeck.core.jobs.merged import JobView
 from batchdeck.core.jobs.retry import RetryPlan
+from batchdeck.core.spend import BudgetStatus, SpendRange, SpendReport
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.sync.walk import SyncReport
 
@@ -188,3 +189,32 @@ class HooksRan(Message):
         super().__init__()
         self.batch_id = batch_id
         self.outcomes = outcomes
+
+
+class SpendLoaded(Message):
+    """The Spend screen's figures for a range and a breakdown: per chart unit (day, week, month) and per group."""
+
+    def __init__(self, range_name: str, by: str, span: SpendRange, chart: SpendReport, table: SpendReport) -> None:
+        super().__init__()
+        self.range_name = range_name
+        self.by = by
+        self.span = span
+        self.chart = chart
+        self.table = table
+
+
+class ScopeWanted(Message):
+    """The batch list should show only these batches (a Spend screen group), named `title`."""
+
+    def __init__(self, title: str, batch_ids: list[str]) -> None:
+        super().__init__()
+        self.title = title
+        self.batch_ids = batch_ids
+
+
+class BudgetLoaded(Message):
+    """Month-to-date spend against `budget.monthly_usd`, for the status line."""
+
+    def __init__(self, status: BudgetStatus) -> None:
+        super().__init__()
+        self.status = status
