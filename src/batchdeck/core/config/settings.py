@@ -75,6 +75,15 @@ class SubmitSettings:
 
 
 @dataclass(frozen=True)
+class BudgetSettings:
+    monthly_usd: float = setting(
+        0.0,
+        values.usd,
+        "monthly spend budget in USD, by batch end in local time: `status` and the TUI warn at 80% and 100% (0: none)",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting as it applies to one profile: read once from config.toml (`Config.settings_for`)."""
 
@@ -85,6 +94,7 @@ class Settings:
     watch: WatchSettings = field(default_factory=WatchSettings)
     hooks: HookSettings = field(default_factory=HookSettings)
     submit: SubmitSettings = field(default_factory=SubmitSettings)
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
 
     def value(self, key: str) -> Any:
         """One setting by its `section.key` name."""

@@ -52,6 +52,15 @@ def _at_most_a_week(number: float, value: str) -> float:
     return number
 
 
+def usd(value: str) -> float:
+    """An amount of US dollars of 0 or more (`$` and thousands commas allowed); empty or 0: none."""
+    cleaned = value.strip().removeprefix("$").replace(",", "")
+    number = float(cleaned) if cleaned else 0.0
+    if not 0 <= number < math.inf:
+        raise ValueError(f"expected an amount in USD of 0 or more, got {value}")
+    return number
+
+
 def text(value: str) -> str:
     return value.strip()
 

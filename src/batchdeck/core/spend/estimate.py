@@ -64,3 +64,22 @@ def estimate(rows: Iterable[tuple[str, int, int]], prices: PriceBook) -> CostEst
         low += cost_in
         high += cost_in + max_tokens * price.output / 1e6 * BATCH_DISCOUNT
     return CostEstimate(low, high, count, tokens_in, tokens_out, unpriced, tuple(unknown))
+
+
+def estimate_totals(totals: Iterable[tuple[str | None, int, int, int]], prices: PriceBook) -> CostEstimate:
+    """Over (model, requests, sum of max_tokens, sum of estimated input tokens) per model: the same
+    range as `estimate` over those requests one by one, from a few sums kept in the cache."""
+    low = high = 0.0
+    count = tokens_in = tokens_out = unpriced = 0
+    unknown: dict[str, None] = {}
+    for model, requests, max_tokens, input_tokens in totals:
+        count, tokens_in, tokens_out = count + requests, tokens_in + input_tokens, tokens_out + max_tokens
+        price = prices.price(model)
+        if price is None:
+            unpriced += requests
+            unknown[model or "(none)"] = None
+            continue
+        cost_in = input_tokens * price.input / 1e6 * BATCH_DISCOUNT
+        low += cost_in
+        high += cost_in + max_tokens * price.output / 1e6 * BATCH_DISCOUNT
+    return CostEstimate(low, high, count, tokens_in, tokens_out, unpriced, tuple(unknown))

@@ -178,6 +178,28 @@ class JobRepo(Repository):
         )
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
+    def model_totals(
+        self, job_id: str, custom_ids: Sequence[str] | None = None
+    ) -> list[tuple[str | None, int, int, int]]:
+        """(model, requests, sum of max_tokens, sum of input-token estimates) per model over the job's kept
+        requests, or over those of `custom_ids` only (a part, a retry)."""
+        sql = (
+            "SELECT model, COUNT(*), SUM(max_tokens), SUM(input_tokens) FROM job_requests "
+            "WHERE profile = ? AND job_id = ?{only} GROUP BY model"
+        )
+        if custom_ids is None:
+            return [tuple(r) for r in self.conn.execute(sql.format(only=""), (self.profile, job_id))]
+        totals: dict[str | None, tuple[int, int, int]] = {}
+        for start in range(0, len(custom_ids), 500):
+            chunk = list(custom_ids[start : start + 500])
+            only = f" AND custom_id IN ({','.join('?' * len(chunk))})"
+            for model, count, max_tokens, tokens in self.conn.execute(
+                sql.format(only=only), (self.profile, job_id, *chunk)
+            ):
+                n, most, guessed = totals.get(model, (0, 0, 0))
+                totals[model] = (n + count, most + max_tokens, guessed + tokens)
+        return [(model, n, max_tokens, tokens) for model, (n, max_tokens, tokens) in totals.items()]
+
     def request_order(self, job_id: str) -> list[str]:
         """custom_ids in their original input order."""
         rows = self.conn.execute(

@@ -189,6 +189,31 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sync_state ADD COLUMN clock_skew REAL;
     """,
+    # 8: billed usage per (batch, model) (issue 15), so spend by model and token totals are one SQL
+    #    aggregate over a few rows per batch, never a scan of `results`. Filled from a batch's
+    #    succeeded `results` rows when its result set is marked complete (`ResultRepo.finish`);
+    #    existing complete sets are filled here. A succeeded row without a model is kept under ''.
+    """
+    CREATE TABLE result_usage (
+        profile TEXT NOT NULL,
+        batch_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        unpriced_rows INTEGER NOT NULL,
+        PRIMARY KEY (profile, batch_id, model)
+    ) WITHOUT ROWID;
+    INSERT INTO result_usage SELECT r.profile, r.batch_id, COALESCE(r.model, ''), COUNT(*), SUM(r.input_tokens),
+        SUM(r.output_tokens), SUM(r.cache_write_tokens), SUM(r.cache_read_tokens), COALESCE(SUM(r.cost_usd), 0.0),
+        SUM(r.cost_usd IS NULL)
+    FROM results r JOIN result_sets s ON s.profile = r.profile AND s.batch_id = r.batch_id AND s.status = 'complete'
+    WHERE r.outcome = 'succeeded' GROUP BY r.profile, r.batch_id, COALESCE(r.model, '');
+    CREATE INDEX batches_by_ended ON batches (profile, ended_at) WHERE ended_at IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

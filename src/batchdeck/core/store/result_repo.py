@@ -30,6 +30,15 @@ ROW_COLUMNS = (
     "line_length",
 )
 
+# Billed usage per model of one batch (migration 8), filled once its set is complete: the table
+# spend reports read (`spend_repo`), a few rows per batch. `begin` empties it with the rows.
+_USAGE = (
+    "INSERT OR REPLACE INTO result_usage SELECT profile, batch_id, COALESCE(model, ''), COUNT(*), SUM(input_tokens), "
+    "SUM(output_tokens), SUM(cache_write_tokens), SUM(cache_read_tokens), COALESCE(SUM(cost_usd), 0.0), "
+    "SUM(cost_usd IS NULL) FROM results WHERE profile = ? AND batch_id = ? AND outcome = 'succeeded' "
+    "GROUP BY COALESCE(model, '')"
+)
+
 
 @dataclass(frozen=True)
 class ResultSet:
@@ -83,6 +92,7 @@ class ResultRepo(Repository):
     def begin(self, batch_id: str, path: str, now: str) -> None:
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM results WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
+            conn.execute("DELETE FROM result_usage WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
             conn.execute(
                 "INSERT OR REPLACE INTO result_sets (profile, batch_id, status, path, started_at) "
                 "VALUES (?, ?, 'downloading', ?, ?)",
@@ -128,6 +138,7 @@ class ResultRepo(Repository):
                     batch_id,
                 ),
             )
+            conn.execute(_USAGE, (self.profile, batch_id))
 
     def fail(self, batch_id: str, error: str, now: str) -> None:
         with self.db.transaction() as conn:
