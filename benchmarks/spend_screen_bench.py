@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 from batchdeck.commands.demo_cmd import demo_session  # noqa: E402
 from batchdeck.core.results.download import download  # noqa: E402
 from batchdeck.core.session import Session  # noqa: E402
-from batchdeck.core.spend import SpendRange, spend_report  # noqa: E402
+from batchdeck.core.spend.report import spend_report  # noqa: E402
+from batchdeck.core.spend.span import SpendRange  # noqa: E402
 from batchdeck.emulator import DEFAULT_WORKSPACE, Emulator, Rates  # noqa: E402
 from batchdeck.emulator.sources import SyntheticSource, SyntheticSpec  # noqa: E402
 from batchdeck.tui.app import BatchdeckApp  # noqa: E402
@@ -117,7 +118,9 @@ def main() -> int:
         print(f"{name:>24}: {value:7.1f} ms (median of {len(times[name])})")
     ratio = medians["spend screen"] / medians["details screen"]
     met = ratio <= GOAL_RATIO
-    print(f"spend screen / details screen, in this run: {ratio:.2f} (goal <= {GOAL_RATIO}): {'met' if met else 'NOT met'}")
+    print(
+        f"spend screen / details screen, in this run: {ratio:.2f} (goal <= {GOAL_RATIO}): {'met' if met else 'NOT met'}"
+    )
     return 0 if met else 1
 
 

@@ -14,16 +14,17 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 
 from batchdeck.core.session import Session
-from batchdeck.core.spend import SpendRange, group_batch_ids, spend_report
+from batchdeck.core.spend.report import group_batch_ids, spend_report
+from batchdeck.core.spend.span import SpendRange
 from batchdeck.core.timefmt import parse
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.help import HelpScreen
 from batchdeck.tui.screens.spend import SpendScreen, SpendTable
 from batchdeck.tui.screens.spend_text import money
-from batchdeck.tui.widgets.status_line import StatusLine
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.columns import short_id
+from batchdeck.tui.widgets.status_line import StatusLine
 from tests.ui.conftest import make_session, polled, rows, screen_lines, screen_text, wait_for, with_saved_history
 
 pytestmark = pytest.mark.anyio
@@ -52,7 +53,9 @@ async def open_spend(pilot: Pilot[None], app: BatchdeckApp) -> SpendScreen:
 
 
 async def shown(pilot: Pilot[None], screen: SpendScreen, range_name: str, by: str) -> None:
-    await wait_for(pilot, lambda: screen.shown is not None and (screen.shown.range_name, screen.shown.by) == (range_name, by))
+    await wait_for(
+        pilot, lambda: screen.shown is not None and (screen.shown.range_name, screen.shown.by) == (range_name, by)
+    )
     await pilot.pause()
 
 
@@ -165,7 +168,7 @@ async def budget_line(demo: Emulator, saved_history: Path, home: Path, share: fl
     session = history_session(demo, saved_history, home)
     with session.workspace() as ws:
         from batchdeck.commands.demo_history import save_results
-        from batchdeck.core.spend import budget_status
+        from batchdeck.core.spend.budget import budget_status
 
         save_results(ws)
         spent = budget_status(ws, session.clock()).spent_usd
@@ -194,7 +197,8 @@ async def test_the_status_line_shows_the_budget_red_at_100_percent(
 ) -> None:
     text, style, app = await budget_line(demo, saved_history, tmp_path, 1.25)
     assert "(125%)" in text
-    assert style.bold and style.reverse
+    assert style.bold and style.reverse and style.color is not None
+    assert style.color.triplet is not None and style.color.triplet.hex == theme_colour(app, "error")
 
 
 async def test_no_budget_no_budget_in_the_status_line(demo: Emulator, saved_history: Path, tmp_path: Path) -> None:

@@ -30,12 +30,11 @@ from batchdeck.tui.screens.job import JobScreen
 from batchdeck.tui.screens.main import MainScreen
 from batchdeck.tui.screens.main_text import one_line
 from batchdeck.tui.screens.results import ResultsScreen
-from batchdeck.tui.screens.spend import SpendScreen
 from batchdeck.tui.signals import Downloads, Signals
 
 # How long a toast stays; the flash line under the list keeps the last message until the next one.
 TOAST_SECONDS: dict[str, float] = {"information": 8.0, "warning": 12.0, "error": 15.0}
-TITLES = {DetailScreen: "Batch details", ResultsScreen: "Results", JobScreen: "Job", SpendScreen: "Spend"}
+TITLES = {DetailScreen: "Batch details", ResultsScreen: "Results", JobScreen: "Job"}
 
 
 class BatchdeckApp(BatchKeys):
@@ -128,6 +127,8 @@ class BatchdeckApp(BatchKeys):
 
     # -- app keys ------------------------------------------------------------------------------
     def action_open_spend(self) -> None:
+        from batchdeck.tui.screens.spend import SpendScreen  # plotext loads when the chart is first wanted
+
         self.push_screen(SpendScreen(self.session, self.signals))
 
     def action_refresh(self) -> None:
@@ -141,7 +142,7 @@ class BatchdeckApp(BatchKeys):
         self.notify("polling paused (p resumes)" if paused else "polling resumed", timeout=4)
 
     def action_help(self) -> None:
-        title = next((t for kind, t in TITLES.items() if isinstance(self.screen, kind)), "Batches")
+        title = next((t for kind, t in TITLES.items() if isinstance(self.screen, kind)), self.screen.TITLE or "Batches")
         self.push_screen(HelpScreen(self.screen, title))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -17,7 +17,9 @@ from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import counted
 from batchdeck.core.jobs.merged import JobView
 from batchdeck.core.jobs.retry import RetryPlan
-from batchdeck.core.spend import BudgetStatus, SpendRange, SpendReport
+from batchdeck.core.spend.budget import BudgetStatus
+from batchdeck.core.spend.report import SpendReport
+from batchdeck.core.spend.span import SpendRange
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.sync.walk import SyncReport
 

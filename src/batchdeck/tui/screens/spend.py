@@ -17,7 +17,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from batchdeck.core.session import Session
-from batchdeck.core.spend import SpendRange, group_batch_ids, spend_report
+from batchdeck.core.spend.report import group_batch_ids, spend_report
+from batchdeck.core.spend.span import SpendRange
 from batchdeck.tui.messages import DownloadFinished, DownloadProgress, ScopeWanted, SpendLoaded
 from batchdeck.tui.screens.spend_text import (
     BREAKDOWNS,
@@ -45,6 +46,7 @@ class SpendTable(DataTable[Text]):
 
 
 class SpendScreen(Screen[None]):
+    TITLE = "Spend"  # the help screen's title
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("left_square_bracket", "range(-1)", "Shorter"),

@@ -11,7 +11,9 @@ from datetime import date, timedelta
 from rich.text import Text
 
 from batchdeck.core.batches.phrases import counted
-from batchdeck.core.spend import Figures, SpendRange, SpendReport
+from batchdeck.core.spend.figures import Figures
+from batchdeck.core.spend.report import SpendReport
+from batchdeck.core.spend.span import SpendRange
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.widgets.spend_chart import Bar
 

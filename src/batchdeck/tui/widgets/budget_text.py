@@ -7,7 +7,7 @@ their submit estimates are shown apart, as a range marked `est.`, never added to
 
 from __future__ import annotations
 
-from batchdeck.core.spend import BudgetStatus
+from batchdeck.core.spend.budget import BudgetStatus
 
 LEVEL_STYLE = {"ok": "", "amber": "b $warning", "red": "b reverse $error"}
 

@@ -10,7 +10,7 @@ from textual import work
 from textual.widget import Widget
 
 from batchdeck.core.session import Session
-from batchdeck.core.spend import budget_status
+from batchdeck.core.spend.budget import budget_status
 from batchdeck.tui.messages import BudgetLoaded
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from textual.color import Color
 from textual_plotext import PlotextPlot
@@ -52,15 +53,14 @@ class SpendChart(PlotextPlot):
             self.refresh()
             return
         paid, saved = [b.paid for b in bars], [b.saved for b in bars]
-        plt.stacked_bar(
-            positions,
-            [paid, saved],
-            color=[self._colour("primary"), self._colour("success")],
-            marker=[PAID_MARKER, SAVED_MARKER],
-            width=0.8,
-        )
+        # One colour and one glyph per series: plotext takes lists here, which its stubs do not say.
+        style: dict[str, Any] = {
+            "color": [self._colour("primary"), self._colour("success")],
+            "marker": [PAID_MARKER, SAVED_MARKER],
+        }
+        plt.stacked_bar(positions, [paid, saved], width=0.8, **style)
         ticks = tick_positions(len(bars))
-        plt.xticks(ticks, [bars[i].label for i in ticks])
+        plt.xticks([float(i) for i in ticks], [bars[i].label for i in ticks])
         plt.yticks(*dollar_ticks(max(p + s for p, s in zip(paid, saved, strict=True))))
         self.refresh()
 
