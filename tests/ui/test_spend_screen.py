@@ -5,6 +5,7 @@ the demo emulator over HTTP; every expected figure is read from the cache the sc
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,10 @@ async def test_dollar_opens_spend_and_the_range_keys_change_the_drawn_totals(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_spend(pilot, app)
         assert sentence(session, "30d") in drawn_words(app)
+        span = SpendRange.since("30d", session.clock())
+        first, last = span.start.date(), (span.end - timedelta(days=1)).date()
         assert "per day" in screen_text(app)
+        assert f"{first:%b %d}" in screen_text(app) and f"{last:%b %d}" in screen_text(app)  # the chart's ends
         await pilot.press("right_square_bracket")
         await shown(pilot, screen, "90d", "model")
         assert sentence(session, "90d") in drawn_words(app)
@@ -229,3 +233,27 @@ async def test_spend_is_in_the_palette_and_the_help(demo: Emulator, saved_histor
         await pilot.press("escape")
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+
+
+async def test_a_label_is_drawn_with_its_control_characters_visible(
+    demo: Emulator, saved_history: Path, tmp_path: Path
+) -> None:
+    session = history_session(demo, saved_history, tmp_path)
+    with session.workspace() as ws:
+        span = SpendRange.since("30d", session.clock())
+        batch_id = group_batch_ids(ws, span, "label", "news-digest")[0]
+        ws.batches.set_meta(batch_id, ws.now(), label="[b]x\x1b]52;c;cHduZWQ=\x07\x1b[2J")
+    app = BatchdeckApp(session)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_spend(pilot, app)
+        await pilot.press("b")
+        await shown(pilot, screen, "30d", "label")
+        assert "[b]x␛]52;c;cHduZWQ=␇␛[2J" in screen_text(app) and "\x1b" not in screen_text(app)
+        keys = [g.key for g in screen.shown.table.groups] if screen.shown else []
+        screen.query_one(SpendTable).move_cursor(row=keys.index("[b]x\x1b]52;c;cHduZWQ=\x07\x1b[2J"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is app.main and app.main.scope is not None)
+        await pilot.pause()
+        assert [b.id for b in rows(app)] == [batch_id]
+        status = screen_lines(app)[0]
+        assert "showing 1: label [b]x␛]52;c;cHduZWQ=␇␛[2J" in status and "\x1b" not in status

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -25,7 +26,7 @@ from batchdeck.tui.screens.spend_text import (
     CHART_UNIT,
     DEFAULT_RANGE,
     RANGES,
-    TABLE_COLUMNS,
+    NUMBER_COLUMNS,
     bars_of,
     cycle,
     group_name,
@@ -110,6 +111,8 @@ class SpendScreen(Screen[None]):
         with self.session.workspace() as ws:
             span = SpendRange.since(range_name, self.session.clock())
             chart = spend_report(ws, span, CHART_UNIT[range_name])
+            if get_current_worker().is_cancelled:
+                return  # another range or breakdown was asked for meanwhile
             table = spend_report(ws, span, by)
         self.post_message(SpendLoaded(range_name, by, span, chart, table))
 
@@ -137,13 +140,18 @@ class SpendScreen(Screen[None]):
         self.fill_table(message)
 
     def fill_table(self, message: SpendLoaded) -> None:
+        """The breakdown's rows; the cursor stays on its group when the same breakdown is read again."""
         table = self.query_one(SpendTable)
+        before = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
         table.clear(columns=True)
         table.add_column(message.by.upper(), key="key")
-        for title, _right in TABLE_COLUMNS:
+        for title in NUMBER_COLUMNS:
             table.add_column(Text(title, justify="right"), key=title.lower())
-        for group in message.table.groups:
-            table.add_row(group_name(group.key), *row_cells(group.figures))
+        keys = [f"{message.by}:{group.key}" for group in message.table.groups]  # a row per breakdown and group
+        for key, group in zip(keys, message.table.groups, strict=True):
+            table.add_row(group_name(group.key), *row_cells(group.figures), key=key)
+        if before is not None and before in keys:
+            table.move_cursor(row=keys.index(before))
 
     def draw_title(self) -> None:
         ranges = " ".join(f"[reverse] {name} [/]" if name == self.range_name else name for name in RANGES)

@@ -21,7 +21,7 @@ RANGES = ("7d", "30d", "90d", "12m")  # `[` and `]` step through them
 DEFAULT_RANGE = "30d"
 BREAKDOWNS = ("model", "label", "job")  # `b` cycles them
 CHART_UNIT = {"7d": "day", "30d": "day", "90d": "week", "12m": "month"}  # what one bar stands for
-TABLE_COLUMNS = (("PAID", True), ("SAVED", True), ("BATCHES", True), ("REQUESTS", True), ("UNPRICED", True))
+NUMBER_COLUMNS = ("PAID", "SAVED", "BATCHES", "REQUESTS", "UNPRICED")  # after the group's name, right-aligned
 
 
 def money(usd: float) -> str:
@@ -44,6 +44,8 @@ def cycle(items: tuple[str, ...], current: str) -> str:
 
 def totals_sentence(label: str, total: Figures, unknown: int) -> str:
     """`last 30 days: $412.80 paid, $412.80 saved against standard prices, 3 batches of unknown cost`."""
+    if not total.batches and not unknown:
+        return f"{label}: no batch ended, nothing spent"
     text = f"{label}: {money(total.cost_usd)} paid, {money(total.saved_usd)} saved against standard prices"
     if unknown:
         text += f", {counted(unknown, 'batch', 'batches')} of unknown cost"
