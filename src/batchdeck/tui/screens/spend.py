@@ -11,11 +11,11 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
 
 from batchdeck.core.session import Session
 from batchdeck.core.spend.report import group_batch_ids, spend_report
@@ -25,8 +25,8 @@ from batchdeck.tui.screens.spend_text import (
     BREAKDOWNS,
     CHART_UNIT,
     DEFAULT_RANGE,
-    RANGES,
     NUMBER_COLUMNS,
+    RANGES,
     bars_of,
     cycle,
     group_name,
