@@ -14,15 +14,19 @@ from textual.color import Color
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
+from batchdeck.commands.demo_history import save_results
+from batchdeck.commands.demo_job import write_requests
+from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.session import Session
+from batchdeck.core.spend.budget import budget_status
 from batchdeck.core.spend.report import group_batch_ids, spend_report
 from batchdeck.core.spend.span import SpendRange
 from batchdeck.core.timefmt import parse
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
+from batchdeck.tui.money import money
 from batchdeck.tui.screens.help import HelpScreen
 from batchdeck.tui.screens.spend import SpendScreen, SpendTable
-from batchdeck.tui.screens.spend_text import money
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.columns import short_id
 from batchdeck.tui.widgets.status_line import StatusLine
@@ -166,32 +170,40 @@ def theme_colour(app: BatchdeckApp, name: str) -> str:
     return Color.parse(app.theme_variables[name]).hex.lower()
 
 
-async def budget_line(demo: Emulator, saved_history: Path, home: Path, share: float) -> tuple[str, Style, BatchdeckApp]:
-    """The status line's month-to-date segment when the month so far is `share` of the budget."""
+async def budget_line(
+    demo: Emulator, saved_history: Path, home: Path, share: float
+) -> tuple[str, Style, str, BatchdeckApp]:
+    """The status line's month-to-date segment when the month so far is `share` of the budget, and the
+    whole line; the demo's own job (sent through batchdeck, so it has a submit estimate) is live."""
     demo.advance(15 * 60)  # the demo's three short live batches end: this month has known spend
     session = history_session(demo, saved_history, home)
     with session.workspace() as ws:
-        from batchdeck.commands.demo_history import save_results
-        from batchdeck.core.spend.budget import budget_status
-
         save_results(ws)
+        write_requests(home / "tickets.jsonl")
+        submit(ws, plan_submit(ws, SubmitSource(home / "tickets.jsonl")))
         spent = budget_status(ws, session.clock()).spent_usd
     assert spent > 0
     session.settings = session.settings.with_values({"budget.monthly_usd": round(spent / share, 2)})
     app = BatchdeckApp(session)
-    async with app.run_test(size=(160, 30)) as pilot:
+    async with app.run_test(size=(200, 30)) as pilot:
         await polled(pilot)
         await wait_for(pilot, lambda: "Nov $" in screen_text(app).splitlines()[0])
         await pilot.pause()
         found = next((text, style) for text, style in status_segments(app) if "Nov $" in text)
-    return found[0], found[1], app
+        line = screen_lines(app)[0]
+    return found[0], found[1], line, app
 
 
 async def test_the_status_line_shows_the_budget_amber_at_80_percent(
     demo: Emulator, saved_history: Path, tmp_path: Path
 ) -> None:
-    text, style, app = await budget_line(demo, saved_history, tmp_path, 0.9)
+    text, style, line, app = await budget_line(demo, saved_history, tmp_path, 0.9)
     assert "(90%)" in text
+    with app.session.workspace() as ws:
+        live = budget_status(ws, app.session.clock()).live
+    assert live.estimated == 1 and live.low_usd < live.high_usd
+    estimate = f"+ est. {money(live.low_usd)}–{money(live.high_usd)} live"
+    assert estimate in line and f"+ {live.unestimated} live without estimate" in line
     assert style.bold and not style.reverse and style.color is not None
     assert style.color.triplet is not None and style.color.triplet.hex == theme_colour(app, "warning")
 
@@ -199,7 +211,7 @@ async def test_the_status_line_shows_the_budget_amber_at_80_percent(
 async def test_the_status_line_shows_the_budget_red_at_100_percent(
     demo: Emulator, saved_history: Path, tmp_path: Path
 ) -> None:
-    text, style, app = await budget_line(demo, saved_history, tmp_path, 1.25)
+    text, style, _line, app = await budget_line(demo, saved_history, tmp_path, 1.25)
     assert "(125%)" in text
     assert style.bold and style.reverse and style.color is not None
     assert style.color.triplet is not None and style.color.triplet.hex == theme_colour(app, "error")

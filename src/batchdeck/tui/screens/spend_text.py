@@ -15,6 +15,7 @@ from batchdeck.core.spend.figures import Figures
 from batchdeck.core.spend.report import SpendReport
 from batchdeck.core.spend.span import SpendRange
 from batchdeck.core.terminal_text import visible
+from batchdeck.tui.money import money
 from batchdeck.tui.widgets.spend_chart import Bar
 
 RANGES = ("7d", "30d", "90d", "12m")  # `[` and `]` step through them
@@ -22,13 +23,6 @@ DEFAULT_RANGE = "30d"
 BREAKDOWNS = ("model", "label", "job")  # `b` cycles them
 CHART_UNIT = {"7d": "day", "30d": "day", "90d": "week", "12m": "month"}  # what one bar stands for
 NUMBER_COLUMNS = ("PAID", "SAVED", "BATCHES", "REQUESTS", "UNPRICED")  # after the group's name, right-aligned
-
-
-def money(usd: float) -> str:
-    """`$412.80`; a sum under a cent is `<$0.01`, never rounded to a free-looking `$0.00`."""
-    if 0 < usd < 0.005:
-        return "<$0.01"
-    return f"${usd:,.2f}"
 
 
 def step(items: tuple[str, ...], current: str, by: int) -> str:

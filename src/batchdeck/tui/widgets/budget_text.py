@@ -8,25 +8,25 @@ their submit estimates are shown apart, as a range marked `est.`, never added to
 from __future__ import annotations
 
 from batchdeck.core.spend.budget import BudgetStatus
+from batchdeck.tui.money import money
 
 LEVEL_STYLE = {"ok": "", "amber": "b $warning", "red": "b reverse $error"}
 
 
-def usd(amount: float) -> str:
-    return f"${amount:,.2f}"
-
-
 def budget_markup(status: BudgetStatus | None) -> str:
-    """`Nov $412.80 of $500.00 (83%)`, styled by level, then `+ est. $1.20–$4.80 live`; '' without a budget."""
+    """`Nov $412.80 of $500.00 (83%)`, styled by level, then what it leaves out: `+ est. $1.20–$4.80 live`,
+    live batches made elsewhere (no estimate), ended ones whose results are not saved; '' without a budget."""
     if status is None or not status.budget_usd:
         return ""
     month = status.month.split(" ")[0][:3]
-    text = f"{month} {usd(status.spent_usd)} of {usd(status.budget_usd)} ({status.fraction or 0:.0%})"
+    text = f"{month} {money(status.spent_usd)} of {money(status.budget_usd)} ({status.fraction or 0:.0%})"
     style = LEVEL_STYLE.get(status.level, "")
     parts = [f"[{style}] {text} [/]" if style else text]
     live = status.live
     if live.estimated:
-        parts.append(f"[i]+ est. {usd(live.low_usd)}–{usd(live.high_usd)} live[/i]")
+        parts.append(f"[i]+ est. {money(live.low_usd)}–{money(live.high_usd)} live[/i]")
     if live.unestimated:
-        parts.append(f"[i]+ {live.unestimated:,} live unestimated[/i]")
+        parts.append(f"[i]+ {live.unestimated:,} live without estimate[/i]")
+    if status.unknown_batches:
+        parts.append(f"[i]+ {status.unknown_batches:,} ended of unknown cost[/i]")
     return " ".join(parts)
