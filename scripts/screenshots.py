@@ -54,16 +54,11 @@ async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...]) -> None
                 await pilot.press(key)
                 while isinstance(app.screen, ResultsScreen) and app.screen.query_one(ResultList).current is None:
                     await pilot.pause(0.05)  # the results are downloading
-                while isinstance(app.screen, SpendScreen) and not spend_shown(app.screen):
+                while isinstance(app.screen, SpendScreen) and not app.screen.ready:
                     await pilot.pause(0.05)  # the figures are being read
             await pilot.pause(0.3)
             app.save_screenshot(filename=name, path=str(ROOT / "screenshots"))
     print(f"screenshots/{name}")
-
-
-def spend_shown(screen: SpendScreen) -> bool:
-    shown = screen.shown
-    return shown is not None and (shown.range_name, shown.by) == (screen.range_name, screen.by)
 
 
 async def main() -> None:

@@ -96,7 +96,7 @@ def test_spend_screen_80x24(snap_compare, demo: Emulator, saved_history: Path, t
         await pilot.press("dollar_sign")
         screen = app.screen
         assert isinstance(screen, SpendScreen)
-        await wait_for(pilot, lambda: screen.shown is not None)
+        await wait_for(pilot, lambda: screen.ready)
         await pilot.pause()
 
     try:

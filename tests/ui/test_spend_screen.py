@@ -52,15 +52,13 @@ async def open_spend(pilot: Pilot[None], app: BatchdeckApp) -> SpendScreen:
     await pilot.press("dollar_sign")
     screen = app.screen
     assert isinstance(screen, SpendScreen)
-    await wait_for(pilot, lambda: screen.shown is not None)
+    await wait_for(pilot, lambda: screen.ready)
     await pilot.pause()
     return screen
 
 
 async def shown(pilot: Pilot[None], screen: SpendScreen, range_name: str, by: str) -> None:
-    await wait_for(
-        pilot, lambda: screen.shown is not None and (screen.shown.range_name, screen.shown.by) == (range_name, by)
-    )
+    await wait_for(pilot, lambda: (screen.range_name, screen.by) == (range_name, by) and screen.ready)
     await pilot.pause()
 
 
@@ -138,8 +136,8 @@ async def test_enter_on_a_row_lists_exactly_that_groups_batches_until_esc(
         everything = len(rows(app))
         await pilot.press("b")
         await shown(pilot, screen, "30d", "label")
-        assert screen.shown is not None
-        keys = [g.key for g in screen.shown.table.groups]
+        assert screen.table_shown is not None
+        keys = [g.key for g in screen.table_shown.report.groups]
         table = screen.query_one(SpendTable)
         table.move_cursor(row=keys.index("news-digest"))
         await pilot.press("enter")
@@ -261,7 +259,7 @@ async def test_a_label_is_drawn_with_its_control_characters_visible(
         await pilot.press("b")
         await shown(pilot, screen, "30d", "label")
         assert "[b]x␛]52;c;cHduZWQ=␇␛[2J" in screen_text(app) and "\x1b" not in screen_text(app)
-        keys = [g.key for g in screen.shown.table.groups] if screen.shown else []
+        keys = [g.key for g in screen.table_shown.report.groups] if screen.table_shown else []
         screen.query_one(SpendTable).move_cursor(row=keys.index("[b]x\x1b]52;c;cHduZWQ=\x07\x1b[2J"))
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is app.main and app.main.scope is not None)

@@ -19,7 +19,6 @@ from batchdeck.core.jobs.merged import JobView
 from batchdeck.core.jobs.retry import RetryPlan
 from batchdeck.core.spend.budget import BudgetStatus
 from batchdeck.core.spend.report import SpendReport
-from batchdeck.core.spend.span import SpendRange
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.sync.walk import SyncReport
 
@@ -193,16 +192,23 @@ class HooksRan(Message):
         self.outcomes = outcomes
 
 
-class SpendLoaded(Message):
-    """The Spend screen's figures for a range and a breakdown: per chart unit (day, week, month) and per group."""
+class SpendChartLoaded(Message):
+    """The Spend screen's range, per chart unit (day, week, month): the chart and the totals in words."""
 
-    def __init__(self, range_name: str, by: str, span: SpendRange, chart: SpendReport, table: SpendReport) -> None:
+    def __init__(self, range_name: str, report: SpendReport) -> None:
+        super().__init__()
+        self.range_name = range_name
+        self.report = report
+
+
+class SpendTableLoaded(Message):
+    """The Spend screen's range per group of a breakdown (model, label, job): the table."""
+
+    def __init__(self, range_name: str, by: str, report: SpendReport) -> None:
         super().__init__()
         self.range_name = range_name
         self.by = by
-        self.span = span
-        self.chart = chart
-        self.table = table
+        self.report = report
 
 
 class ScopeWanted(Message):

@@ -90,11 +90,12 @@ def scope_title(by: str, key: str, label: str) -> str:
     return f"{by} {visible(key)}, {label}"
 
 
-def bars_of(report: SpendReport, span: SpendRange, unit: str) -> list[Bar]:
-    """One bar per day, week or month of the range, oldest first; one without spend is an empty bar."""
+def bars_of(report: SpendReport, unit: str) -> list[Bar]:
+    """One bar per day, week or month of the report's range (grouped by `unit`), oldest first; one without
+    spend is an empty bar."""
     spent = {group.key: group.figures for group in report.groups}
     bars = []
-    for start in periods(span, unit):
+    for start in periods(report.span, unit):
         key = start.strftime("%Y-%m") if unit == "month" else start.isoformat()
         figures = spent.get(key, Figures())
         label = start.strftime("%b %Y") if unit == "month" else start.strftime("%b %d")
