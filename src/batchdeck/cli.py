@@ -23,6 +23,7 @@ from batchdeck.commands import (
     meta_cmd,
     results_cmd,
     retry_cmd,
+    spend_cmd,
     status_cmd,
     submit_cmd,
     sync_cmd,
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     job_cmd.register(commands, parents)
     watch_cmd.register(commands, parents)
     status_cmd.register(commands, parents)
+    spend_cmd.register(commands, parents)
     config_cmd.register(commands, parents)
     demo_cmd.register(commands, parents)
     emulator_cmd.register(commands)

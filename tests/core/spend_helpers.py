@@ -21,12 +21,14 @@ DAY = 86400.0
 HAIKU_INPUT_OVERRIDE = 2.0  # USD per MTok, against 1.0 in the built-in table
 SONNET = "claude-sonnet-4-5"
 OPUS = "claude-opus-4-5"
+NOPE = "claude-nope"  # no such model: the request errors
 
 
 @dataclass(frozen=True)
 class Month:
-    mixed: str  # haiku and sonnet, label "nightly"
+    mixed: str  # haiku and sonnet (and one errored request), label "nightly"
     opus: str  # opus only, a label with an escape character in it
+    failed: str  # every request errored: a known cost of $0, no model
     job: str  # sent by `batchdeck submit --name triage`
     unsaved: str  # ended, results never downloaded
     live: str  # still in progress, sent by batchdeck (has an estimate)
@@ -42,16 +44,18 @@ def make_month(emulator: Emulator, client: anthropic.Anthropic, capsys: pytest.C
     """Batches ending on different days (the emulator starts 2026-11-01 12:00 UTC), downloaded but one."""
     write_price_override()
     mixed = client.messages.batches.create(
-        requests=[request(f"m{i}") for i in range(3)] + [request("m-sonnet", model=SONNET)]
+        requests=[request(f"m{i}") for i in range(3)]
+        + [request("m-sonnet", model=SONNET), request("m-bad", model=NOPE)]
     ).id
     emulator.advance(DAY)
     opus = client.messages.batches.create(requests=[request(f"o{i}", model=OPUS) for i in range(2)]).id
+    failed = client.messages.batches.create(requests=[request("f0", model=NOPE)]).id
     emulator.advance(DAY)
     job_file = tmp / "triage.jsonl"
     job_file.write_text("".join(json.dumps(request(f"t{i}")) + "\n" for i in range(5)))
     code, _, err = run_cli(capsys, "submit", str(job_file), "--name", "triage", "--yes")
     assert code == 0, err
-    job = _only_new(client, {mixed, opus})
+    job = _only_new(client, {mixed, opus, failed})
     emulator.advance(DAY)
     unsaved = client.messages.batches.create(requests=[request("u0"), request("u1")]).id
     emulator.advance(DAY)
@@ -59,14 +63,14 @@ def make_month(emulator: Emulator, client: anthropic.Anthropic, capsys: pytest.C
     job_file2.write_text("".join(json.dumps(request(f"l{i}", max_tokens=1000)) + "\n" for i in range(4)))
     code, _, err = run_cli(capsys, "submit", str(job_file2), "--name", "later", "--yes")
     assert code == 0, err
-    live = _only_new(client, {mixed, opus, job, unsaved})
+    live = _only_new(client, {mixed, opus, failed, job, unsaved})
     with Workspace.open() as ws:
         ws.syncer().sync()
         ws.batches.set_meta(mixed, ws.now(), label="nightly")
         ws.batches.set_meta(opus, ws.now(), label="ad\x1b[2Jhoc")
-        for batch_id in (mixed, opus, job):
+        for batch_id in (mixed, opus, failed, job):
             download(ws, batch_id)
-    return Month(mixed, opus, job, unsaved, live)
+    return Month(mixed, opus, failed, job, unsaved, live)
 
 
 def _only_new(client: anthropic.Anthropic, known: set[str]) -> str:

@@ -164,6 +164,7 @@ def test_retry_cli_plan_confirm_and_errors(
     code, out, _ = run_cli(capsys, "retry", job_id, "--dry-run")
     assert code == 0 and "errored:not_found_error" in out and "keep" in out and "resend" in out
     assert "estimated cost: $" in out and "originals from: job store" in out
+    assert "this month so far $" in out and "with this batch $" in out  # the budget line (issue 15)
     creates = emulator.stats.calls("create")
     code, _, err = run_cli(capsys, "retry", job_id)
     assert code == 2 and "pass --yes" in err and emulator.stats.calls("create") == creates
@@ -173,4 +174,6 @@ def test_retry_cli_plan_confirm_and_errors(
     assert code in (1, 2) and "Traceback" not in err
     code, out, err = run_cli(capsys, "retry", job_id, "--yes", "--json")
     assert code == 0 and json.loads(out)["batches"], err
+    month = json.loads(out)["month"]
+    assert month["budget_usd"] is None and month["with_batch_low_usd"] <= month["with_batch_high_usd"]
     assert emulator.stats.calls("create") == creates + 1

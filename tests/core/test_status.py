@@ -51,7 +51,8 @@ def test_status_text(scene: dict[str, str], capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[0] == "batchdeck · profile default · last sync 0s ago"
-    assert lines[2:4] == ["live (1):", f"  {scene['live']}  in progress, 2 requests, running 10m, expires in 23h 50m"]
+    assert lines[1].startswith("spend · ") and "spent (no budget set" in lines[1]  # old_saved's results are saved
+    assert lines[3:5] == ["live (1):", f"  {scene['live']}  in progress, 2 requests, running 10m, expires in 23h 50m"]
     assert "ended in the last 24 h with failed rows (1 of 2):" in lines
     assert any(x.startswith(f"  {scene['recent_failed']}  ended · ") and " ended 1h 0" in x for x in lines)
     assert scene["yesterday_failed"] not in out and scene["old_saved"] not in out
@@ -65,7 +66,7 @@ def test_status_json_and_offline(scene: dict[str, str], emulator: Emulator, caps
     code, out, _ = run_cli(capsys, "status", "--json", "--offline")
     assert code == 0 and emulator.stats.calls() == 0
     doc = json.loads(out)
-    assert set(doc) == {"profile", "now", "last_sync", "live", "ended_24h", "recent_failures", "archive_soon"}
+    assert set(doc) == {"profile", "now", "last_sync", "live", "ended_24h", "recent_failures", "archive_soon", "budget"}
     assert [b["id"] for b in doc["live"]] == [scene["live"]]
     assert doc["live"][0]["elapsed_seconds"] == 600 and doc["live"][0]["expires_in_seconds"] == DAY - 600
     assert doc["ended_24h"] == 2 and [b["id"] for b in doc["recent_failures"]] == [scene["recent_failed"]]

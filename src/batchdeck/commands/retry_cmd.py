@@ -10,6 +10,7 @@ from typing import Any
 from batchdeck.commands.common import confirm, open_workspace, print_json, say
 from batchdeck.core.jobs.attach import attach
 from batchdeck.core.jobs.retry import DEFAULT_INCLUDE, parse_include, plan_retry, send_plan
+from batchdeck.core.spend.budget import budget_status
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -48,11 +49,12 @@ def run_retry(args: argparse.Namespace) -> int:
     include = parse_include(args.include)
     with open_workspace(args) as ws:
         plan = plan_retry(ws, args.target, include)
+        month = budget_status(ws, ws.api_now())
         if args.json and args.dry_run:
-            print_json(plan.to_json())
+            print_json({**plan.to_json(), "month": month.with_batch_json(plan.estimate)})
             return 0
         if not args.json:
-            say("\n".join(plan.summary_lines()))
+            say("\n".join([*plan.summary_lines(), *([month.with_batch(plan.estimate)] if plan.selected else [])]))
         if args.dry_run:
             return 0
         if not plan.has_work:
@@ -63,7 +65,7 @@ def run_retry(args: argparse.Namespace) -> int:
             return 1
         made = send_plan(ws, plan, progress=lambda line: say(line, file=sys.stderr))
     if args.json:
-        print_json({**plan.to_json(), "batches": made})
+        print_json({**plan.to_json(), "month": month.with_batch_json(plan.estimate), "batches": made})
     else:
         say(f"{plan.job_id}: resent {len(plan.selected):,} requests as {' '.join(made)}")
     return 0

@@ -11,6 +11,7 @@ from batchdeck.commands.common import confirm, open_workspace, print_json, say
 from batchdeck.core.errors import UsageError
 from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.jobs.template import TemplateSpec, load_template
+from batchdeck.core.spend.budget import budget_status
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -63,11 +64,15 @@ def run(args: argparse.Namespace) -> int:
     source = _source(args)
     with open_workspace(args) as ws:
         plan = plan_submit(ws, source, args.name)
+        month = budget_status(ws, ws.api_now())
         if args.dry_run:
-            print_json(plan.to_json()) if args.json else say("\n".join(plan.summary_lines()))
+            if args.json:
+                print_json({**plan.to_json(), "month": month.with_batch_json(plan.estimate)})
+            else:
+                say("\n".join([*plan.summary_lines(), month.with_batch(plan.estimate)]))
             return 0
-        if not args.json:
-            say("\n".join(plan.summary_lines()))  # the file's name and its model names are shown, not obeyed
+        if not args.json:  # the file's name and its model names are shown, not obeyed
+            say("\n".join([*plan.summary_lines(), month.with_batch(plan.estimate)]))
         refusal = None if args.again else plan.duplicate_error()
         if refusal is not None:
             raise refusal
@@ -81,7 +86,15 @@ def run(args: argparse.Namespace) -> int:
             return 1
         result = submit(ws, plan, again=args.again, progress=lambda line: say(line, file=sys.stderr))
     if args.json:
-        print_json({**plan.to_json(), "job": result.job_id, "batches": result.batch_ids, "resumed": result.resumed})
+        print_json(
+            {
+                **plan.to_json(),
+                "month": month.with_batch_json(plan.estimate),
+                "job": result.job_id,
+                "batches": result.batch_ids,
+                "resumed": result.resumed,
+            }
+        )
     else:
         verb = "resumed" if result.resumed else "submitted"
         say(f"{result.job_id}: {verb}; {len(result.batch_ids)} batch(es) created: {' '.join(result.batch_ids)}")

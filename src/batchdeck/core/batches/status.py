@@ -10,6 +10,7 @@ from typing import Any
 from batchdeck.core import timefmt
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import ARCHIVE_DAYS, archive_remaining, archive_soon
+from batchdeck.core.spend.budget import BudgetStatus, budget_status
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.workspace import Workspace
 
@@ -24,6 +25,7 @@ class StatusReport:
     live: list[CachedBatch]  # oldest first
     ended_recently: list[CachedBatch]  # ended in the last 24 h, newest first
     archive_soon: list[CachedBatch]  # soonest first
+    budget: BudgetStatus  # this month's spend against `budget.monthly_usd`
 
     @property
     def recent_failures(self) -> list[CachedBatch]:
@@ -52,6 +54,7 @@ class StatusReport:
             "archive_soon": [
                 {**b.to_json(), "archived_in_seconds": round(archive_remaining(b, now))} for b in self.archive_soon
             ],
+            "budget": self.budget.as_json(),
         }
 
 
@@ -71,12 +74,16 @@ def build(ws: Workspace) -> StatusReport:
         live=sorted((b for b in ws.batches.query({"live"})), key=lambda b: b.created_at),
         ended_recently=[b for b in batches if b.processing_status == "ended" and (b.ended_at or "") >= recent],
         archive_soon=sorted((b for b in batches if archive_soon(b, now)), key=lambda b: b.created_at),
+        budget=budget_status(ws, now),
     )
 
 
 def render(report: StatusReport) -> str:
     now = report.now
     lines = [f"batchdeck · profile {report.profile} · {_sync_line(report.sync, now)}"]
+    budget = report.budget
+    if budget.budget_usd or budget.spent_usd or budget.live.estimated:
+        lines.append(f"spend · {budget.text()}")
     if report.live:
         lines += ["", f"live ({len(report.live)}):"]
         lines += [

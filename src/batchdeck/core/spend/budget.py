@@ -100,6 +100,14 @@ class BudgetStatus:
             )
         return text
 
+    def with_batch_json(self, cost: CostEstimate) -> dict[str, Any]:
+        """`with_batch` for `--json`: the month so far, and the range with the batch (and the live ones)."""
+        return {
+            **self.as_json(),
+            "with_batch_low_usd": round(self.spent_usd + self.live.low_usd + cost.low, 6),
+            "with_batch_high_usd": round(self.spent_usd + self.live.high_usd + cost.high, 6),
+        }
+
     def as_json(self) -> dict[str, Any]:
         return {
             "month": self.month,

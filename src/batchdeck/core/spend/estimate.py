@@ -48,27 +48,12 @@ class CostEstimate:
 
 def estimate(rows: Iterable[tuple[str, int, int]], prices: PriceBook) -> CostEstimate:
     """Over (model, max_tokens, estimated input tokens) per request."""
-    low = high = 0.0
-    count = tokens_in = tokens_out = unpriced = 0
-    unknown: dict[str, None] = {}
-    for model, max_tokens, input_tokens in rows:
-        count += 1
-        tokens_in += input_tokens
-        tokens_out += max_tokens
-        price = prices.price(model)
-        if price is None:
-            unpriced += 1
-            unknown[model] = None
-            continue
-        cost_in = input_tokens * price.input / 1e6 * BATCH_DISCOUNT
-        low += cost_in
-        high += cost_in + max_tokens * price.output / 1e6 * BATCH_DISCOUNT
-    return CostEstimate(low, high, count, tokens_in, tokens_out, unpriced, tuple(unknown))
+    return estimate_totals(((model, 1, max_tokens, tokens) for model, max_tokens, tokens in rows), prices)
 
 
 def estimate_totals(totals: Iterable[tuple[str | None, int, int, int]], prices: PriceBook) -> CostEstimate:
-    """Over (model, requests, sum of max_tokens, sum of estimated input tokens) per model: the same
-    range as `estimate` over those requests one by one, from a few sums kept in the cache."""
+    """Over (model, requests, sum of max_tokens, sum of estimated input tokens): per model, from a few
+    sums kept in the cache (a live batch's estimate), or per request (`estimate`)."""
     low = high = 0.0
     count = tokens_in = tokens_out = unpriced = 0
     unknown: dict[str, None] = {}

@@ -92,11 +92,16 @@ class SpendReport:
     total: Figures  # the sum of the groups, exactly
     groups: list[SpendGroup]
     unknown: UnknownSpend
+    utc: bool = False  # days, weeks and months in UTC (else the local timezone)
+
+    def timezone(self) -> str:
+        """The timezone the groups' days follow: `UTC`, or the local zone as `CET (UTC+01:00)`."""
+        return "UTC" if self.utc else self.span.timezone()
 
     def as_json(self) -> dict[str, Any]:
         start, end = self.span.bounds()
         return {
-            "range": {"start": start, "end": end, "label": self.span.label, "timezone": self.span.timezone()},
+            "range": {"start": start, "end": end, "label": self.span.label, "timezone": self.timezone()},
             "by": self.by,
             "total": self.total.as_json(),
             "groups": [g.as_json() for g in self.groups],
@@ -124,7 +129,7 @@ def spend_report(ws: Workspace, span: SpendRange, by: str, *, utc: bool = False)
     groups = [g for g in groups if not g.figures.empty]
     unknown = repo.unknown(start, end, every_profile=by == "profile")
     total = Figures.total([g.figures for g in groups])
-    return SpendReport(span, by, total, groups, UnknownSpend(tuple(UnknownBatch.of(r) for r in unknown)))
+    return SpendReport(span, by, total, groups, UnknownSpend(tuple(UnknownBatch.of(r) for r in unknown)), utc)
 
 
 def group_batch_ids(ws: Workspace, span: SpendRange, by: str, key: str, *, utc: bool = False) -> list[str]:

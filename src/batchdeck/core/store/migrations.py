@@ -189,10 +189,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sync_state ADD COLUMN clock_skew REAL;
     """,
-    # 8: billed usage per (batch, model) (issue 15), so spend by model and token totals are one SQL
-    #    aggregate over a few rows per batch, never a scan of `results`. Filled from a batch's
-    #    succeeded `results` rows when its result set is marked complete (`ResultRepo.finish`);
-    #    existing complete sets are filled here. A succeeded row without a model is kept under ''.
+    # 8: usage per (batch, model) (issue 15), so a spend report is one join of a few rows per batch,
+    #    never a scan of `results`. Written from a batch's `results` rows in the transaction that marks
+    #    its result set complete (`ResultRepo.finish`), so a batch has rows here exactly when its set is
+    #    complete; existing complete sets are filled here. `requests`, tokens and cost count succeeded
+    #    rows (the billed ones); rows without a model (errored, canceled, expired) are kept under '', so
+    #    a batch whose requests all failed still has a row. `counted` marks the one row per batch under
+    #    which a spend report by model counts the batch: the model with most succeeded requests.
     """
     CREATE TABLE result_usage (
         profile TEXT NOT NULL,
@@ -205,13 +208,16 @@ MIGRATIONS: tuple[str, ...] = (
         cache_read_tokens INTEGER NOT NULL,
         cost_usd REAL NOT NULL,
         unpriced_rows INTEGER NOT NULL,
+        counted INTEGER NOT NULL,
         PRIMARY KEY (profile, batch_id, model)
     ) WITHOUT ROWID;
-    INSERT INTO result_usage SELECT r.profile, r.batch_id, COALESCE(r.model, ''), COUNT(*), SUM(r.input_tokens),
-        SUM(r.output_tokens), SUM(r.cache_write_tokens), SUM(r.cache_read_tokens), COALESCE(SUM(r.cost_usd), 0.0),
-        SUM(r.cost_usd IS NULL)
+    INSERT INTO result_usage SELECT r.profile, r.batch_id, COALESCE(r.model, ''), SUM(r.outcome = 'succeeded'),
+        SUM(r.input_tokens), SUM(r.output_tokens), SUM(r.cache_write_tokens), SUM(r.cache_read_tokens),
+        COALESCE(SUM(r.cost_usd), 0.0), SUM(r.outcome = 'succeeded' AND r.cost_usd IS NULL),
+        ROW_NUMBER() OVER (PARTITION BY r.profile, r.batch_id ORDER BY SUM(r.outcome = 'succeeded') DESC,
+            COALESCE(r.model, '') = '', COALESCE(r.model, '')) = 1
     FROM results r JOIN result_sets s ON s.profile = r.profile AND s.batch_id = r.batch_id AND s.status = 'complete'
-    WHERE r.outcome = 'succeeded' GROUP BY r.profile, r.batch_id, COALESCE(r.model, '');
+    GROUP BY r.profile, r.batch_id, COALESCE(r.model, '');
     CREATE INDEX batches_by_ended ON batches (profile, ended_at) WHERE ended_at IS NOT NULL;
     """,
 )

@@ -30,13 +30,14 @@ ROW_COLUMNS = (
     "line_length",
 )
 
-# Billed usage per model of one batch (migration 8), filled once its set is complete: the table
-# spend reports read (`spend_repo`), a few rows per batch. `begin` empties it with the rows.
+# Usage per model of one batch (migration 8), written with its set's `complete` mark: the table spend
+# reports read (`spend_repo`), a few rows per batch. `begin` and `fail` empty it with the rows.
 _USAGE = (
-    "INSERT OR REPLACE INTO result_usage SELECT profile, batch_id, COALESCE(model, ''), COUNT(*), SUM(input_tokens), "
-    "SUM(output_tokens), SUM(cache_write_tokens), SUM(cache_read_tokens), COALESCE(SUM(cost_usd), 0.0), "
-    "SUM(cost_usd IS NULL) FROM results WHERE profile = ? AND batch_id = ? AND outcome = 'succeeded' "
-    "GROUP BY COALESCE(model, '')"
+    "INSERT OR REPLACE INTO result_usage SELECT profile, batch_id, COALESCE(model, ''), SUM(outcome = 'succeeded'), "
+    "SUM(input_tokens), SUM(output_tokens), SUM(cache_write_tokens), SUM(cache_read_tokens), "
+    "COALESCE(SUM(cost_usd), 0.0), SUM(outcome = 'succeeded' AND cost_usd IS NULL), "
+    "ROW_NUMBER() OVER (ORDER BY SUM(outcome = 'succeeded') DESC, COALESCE(model, '') = '', COALESCE(model, '')) = 1 "
+    "FROM results WHERE profile = ? AND batch_id = ? GROUP BY COALESCE(model, '')"
 )
 
 
@@ -143,6 +144,7 @@ class ResultRepo(Repository):
     def fail(self, batch_id: str, error: str, now: str) -> None:
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM results WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
+            conn.execute("DELETE FROM result_usage WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
             conn.execute(
                 "UPDATE result_sets SET status = 'failed', error = ?, finished_at = ? "
                 "WHERE profile = ? AND batch_id = ?",
