@@ -190,4 +190,4 @@ class SpendScreen(Screen[None]):
 
     def _zone(self) -> str:
         shown = self.chart_shown
-        return shown.report.span.timezone() if shown else "local time"
+        return shown.report.timezone() if shown else "local time"
