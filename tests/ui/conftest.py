@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ import pytest
 from textual.pilot import Pilot
 
 from batchdeck.commands.demo_cmd import demo_session
+from batchdeck.commands.demo_history import label_history, save_results
 from batchdeck.core.session import Session
 from batchdeck.emulator import Emulator, FaultConfig
 from batchdeck.emulator.batch import Batch
@@ -78,6 +80,25 @@ def make_session(emu: Emulator, home: Path, frozen: bool = False, auto_download:
         {"sync.max_retries": 1, "results.auto_download": auto_download}
     )  # the demo's 100k batch is 131 MB
     return session
+
+
+@pytest.fixture(scope="session")
+def saved_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo cache with the history labelled and its results saved (as the demo's background downloads leave
+    it), made once per process: `with_saved_history` copies it into a test's home."""
+    home = tmp_path_factory.mktemp("saved-history")
+    with demo_emulator() as emu:
+        session = make_session(emu, home, frozen=True)
+        with session.workspace() as ws:
+            label_history(ws, emu)
+            save_results(ws)
+        session.close()
+    return home
+
+
+def with_saved_history(saved_history: Path, home: Path) -> None:
+    """The demo's labelled history, its results saved, in `home` (for a demo emulator of the test's own)."""
+    shutil.copytree(saved_history, home, dirs_exist_ok=True)
 
 
 @pytest.fixture

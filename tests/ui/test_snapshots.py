@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -9,8 +10,9 @@ from textual.pilot import Pilot
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.results import ResultsScreen
+from batchdeck.tui.screens.spend import SpendScreen
 from batchdeck.tui.widgets.result_list import ResultList
-from tests.ui.conftest import make_session, move_to, polled, wait_for
+from tests.ui.conftest import make_session, move_to, polled, wait_for, with_saved_history
 
 
 def frozen_app(demo: Emulator, home: Path) -> BatchdeckApp:
@@ -81,3 +83,24 @@ def test_results_screen(snap_compare, demo: Emulator, tmp_path: Path) -> None:  
 
 def test_results_screen_80x24(snap_compare, demo: Emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(frozen_app(demo, tmp_path), terminal_size=(80, 24), run_before=results_of_a_failed_batch("f"))
+
+
+def test_spend_screen_80x24(snap_compare, demo: Emulator, saved_history: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TZ", "UTC")  # days are local days: one zone, whatever the machine's
+    time.tzset()
+    with_saved_history(saved_history, tmp_path)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        await polled(pilot)
+        await pilot.press("dollar_sign")
+        screen = app.screen
+        assert isinstance(screen, SpendScreen)
+        await wait_for(pilot, lambda: screen.ready)
+        await pilot.pause()
+
+    try:
+        assert snap_compare(frozen_app(demo, tmp_path), terminal_size=(80, 24), run_before=run_before)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

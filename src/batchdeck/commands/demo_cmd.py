@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from batchdeck.commands.demo_history import label_history
 from batchdeck.commands.demo_job import submit_in_background
 from batchdeck.commands.tui_cmd import QuitOnSignal, require_terminal
 from batchdeck.core.clock import Clock, utcnow
@@ -77,7 +78,8 @@ def _run_in_folder(args: argparse.Namespace, quit_on: QuitOnSignal) -> None:
         # The app reads the emulator's clock, so ages and countdowns run at the demo's speed too.
         session = demo_session(emulator.base_url, Path(home), clock=emulator.clock.now_dt)
         session.clock_note = clock_note(args.speed)
-        session.workspace().close()  # the cache exists before the job is written into it
+        with session.workspace() as ws:  # the cache exists before the job is written into it
+            label_history(ws, emulator)
         job = submit_in_background(session, emulator, Path(home))
         try:
             from batchdeck.tui.app import BatchdeckApp  # Textual loads only for the TUI

@@ -22,7 +22,7 @@ from batchdeck.core.session import Session
 from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.tui.batch_keys import BatchKeys
 from batchdeck.tui.crash import crash_report
-from batchdeck.tui.messages import DownloadWanted, ExportFinished, RetryWanted
+from batchdeck.tui.messages import DownloadWanted, ExportFinished, RetryWanted, ScopeWanted
 from batchdeck.tui.palette import batchdeck_commands
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.help import HelpScreen
@@ -119,7 +119,18 @@ class BatchdeckApp(BatchKeys):
     def on_retry_wanted(self, message: RetryWanted) -> None:
         self.start_retry(message.target, message.only)
 
+    def on_scope_wanted(self, message: ScopeWanted) -> None:
+        """Back to the batch list, limited to the batches a Spend screen row stands for."""
+        while len(self.screen_stack) > 1 and self.screen is not self.main:
+            self.pop_screen()
+        self.main.scope_to(message.title, message.batch_ids)
+
     # -- app keys ------------------------------------------------------------------------------
+    def action_open_spend(self) -> None:
+        from batchdeck.tui.screens.spend import SpendScreen  # plotext loads when the chart is first wanted
+
+        self.push_screen(SpendScreen(self.session, self.signals))
+
     def action_refresh(self) -> None:
         self.main.feed.poll_now()
         self.notify("refreshing…", timeout=2)
@@ -131,7 +142,7 @@ class BatchdeckApp(BatchKeys):
         self.notify("polling paused (p resumes)" if paused else "polling resumed", timeout=4)
 
     def action_help(self) -> None:
-        title = next((t for kind, t in TITLES.items() if isinstance(self.screen, kind)), "Batches")
+        title = next((t for kind, t in TITLES.items() if isinstance(self.screen, kind)), self.screen.TITLE or "Batches")
         self.push_screen(HelpScreen(self.screen, title))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -17,6 +17,8 @@ from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import counted
 from batchdeck.core.jobs.merged import JobView
 from batchdeck.core.jobs.retry import RetryPlan
+from batchdeck.core.spend.budget import BudgetStatus
+from batchdeck.core.spend.report import SpendReport
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.sync.report import SyncReport
 
@@ -188,3 +190,39 @@ class HooksRan(Message):
         super().__init__()
         self.batch_id = batch_id
         self.outcomes = outcomes
+
+
+class SpendChartLoaded(Message):
+    """The Spend screen's range, per chart unit (day, week, month): the chart and the totals in words."""
+
+    def __init__(self, range_name: str, report: SpendReport) -> None:
+        super().__init__()
+        self.range_name = range_name
+        self.report = report
+
+
+class SpendTableLoaded(Message):
+    """The Spend screen's range per group of a breakdown (model, label, job): the table."""
+
+    def __init__(self, range_name: str, by: str, report: SpendReport) -> None:
+        super().__init__()
+        self.range_name = range_name
+        self.by = by
+        self.report = report
+
+
+class ScopeWanted(Message):
+    """The batch list should show only these batches (a Spend screen group), named `title`."""
+
+    def __init__(self, title: str, batch_ids: list[str]) -> None:
+        super().__init__()
+        self.title = title
+        self.batch_ids = batch_ids
+
+
+class BudgetLoaded(Message):
+    """Month-to-date spend against `budget.monthly_usd`, for the status line."""
+
+    def __init__(self, status: BudgetStatus) -> None:
+        super().__init__()
+        self.status = status

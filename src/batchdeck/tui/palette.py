@@ -20,6 +20,7 @@ APP_COMMANDS: tuple[tuple[str, str, str, str | None], ...] = (
     ("Export results", "Save the results of the marked or selected batches as JSONL", "export_batches", None),
     ("Resubmit failed rows", "Preview, then resend the failed rows of the selected batch", "resubmit", "resubmit"),
     ("Open job", "The job of the selected batch, merged across its resubmissions", "open_job", None),
+    ("Spend", "Paid and saved per day, by model, label or job", "open_spend", None),
     ("Cancel batches", "Cancel the marked or selected batches", "cancel_batches", "cancel_batches"),
     ("Delete batches", "Delete the marked or selected ended batches", "delete_batches", "delete_batches"),
     ("Label batch", "Set the selected batch's label", "label_batch", "label_batch"),

@@ -8,6 +8,7 @@ the results keeper, the resubmitter) live here; their messages bubble up to this
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from itertools import zip_longest
 from typing import ClassVar
@@ -23,13 +24,15 @@ from batchdeck.core.batches.phrases import counted
 from batchdeck.core.session import Session
 from batchdeck.core.sync.turnaround import estimate
 from batchdeck.tui.filtering import QUICK_FILTERS, visible_rows
-from batchdeck.tui.messages import ActionFinished, BatchEnded, DataLoaded, Snapshot
+from batchdeck.tui.messages import ActionFinished, BatchEnded, BudgetLoaded, DataLoaded, Snapshot
 from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.main_text import FLASH_STYLE, empty_text, one_line, shown_fields, status_info
 from batchdeck.tui.signals import Downloads, Signals
 from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.batch_feed import BatchFeed
 from batchdeck.tui.widgets.batch_list import BatchList, header_text
+from batchdeck.tui.widgets.budget_text import budget_markup
+from batchdeck.tui.widgets.budget_watch import BudgetWatch
 from batchdeck.tui.widgets.columns import SORTABLE, cell_text
 from batchdeck.tui.widgets.live_area import LiveArea
 from batchdeck.tui.widgets.resubmitter import Resubmitter
@@ -46,8 +49,9 @@ class MainScreen(Screen[None]):
         Binding("e", "app.export_batches", "Export", show=False),
         Binding("R", "app.resubmit", "Resubmit", show=False),
         Binding("J", "app.open_job", "Job", show=False),
+        Binding("dollar_sign", "app.open_spend", "Spend", show=False),
         Binding("slash", "filter", "Filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter or scope", show=False),
         Binding("f", "quick_filter", "Live/failed/…", show=False),
         Binding("s", "sort", "Sort", show=False),
         Binding("S", "reverse_sort", "Reverse sort", show=False),
@@ -75,6 +79,7 @@ class MainScreen(Screen[None]):
         self.feed = BatchFeed(session, poll)
         self.keeper = ResultsKeeper(session, downloads, signals)
         self.resubmitter = Resubmitter(session, signals)
+        self.budget_watch = BudgetWatch(session)
         self.live_area = LiveArea(session.clock, id="live-area")
         self.info = StatusInfo(
             profile=session.profile.name, readonly=readonly, sort="created ↓", clock_note=session.clock_note
@@ -86,6 +91,8 @@ class MainScreen(Screen[None]):
         self.sort = "created"
         self.descending = True
         self.batches: list[CachedBatch] = []
+        self.scope: tuple[str, frozenset[str]] | None = None  # (what it is, its batch ids): see scope_to
+        self.budget = ""  # the status line's budget markup (BudgetWatch)
         self.history: list[tuple[int, float]] = []
         self.polled_at: datetime | None = None
 
@@ -103,6 +110,7 @@ class MainScreen(Screen[None]):
         yield self.feed
         yield self.keeper
         yield self.resubmitter
+        yield self.budget_watch
 
     def on_mount(self) -> None:
         self.query_one("#filter-input", Input).display = False
@@ -129,6 +137,11 @@ class MainScreen(Screen[None]):
             self.keeper.start_auto_downloads()
         if first and feed.poll_enabled:
             feed.poll_now()
+        self.budget_watch.check()
+
+    def on_budget_loaded(self, message: BudgetLoaded) -> None:
+        self.budget = budget_markup(message.status)
+        self.tick()
 
     def on_cache_changed(self) -> None:
         self.feed.load_cache()
@@ -174,7 +187,8 @@ class MainScreen(Screen[None]):
 
     def refresh_rows(self) -> None:
         now = self.clock()
-        rows = visible_rows(self.batches, self.quick, self.text_filter, self.sort, self.descending, now)
+        batches = self.batches if self.scope is None else [b for b in self.batches if b.id in self.scope[1]]
+        rows = visible_rows(batches, self.quick, self.text_filter, self.sort, self.descending, now)
         self.query_one(BatchList).set_rows(rows)
         self.update_header()
         self.update_empty()
@@ -193,6 +207,8 @@ class MainScreen(Screen[None]):
         batch_list = self.query_one(BatchList)
         info = self.info
         info.quick, info.filter, info.shown = self.quick, self.text_filter, len(batch_list.rows)
+        info.scope = self.scope[0] if self.scope else ""
+        info.budget = self.budget
         info.sort = f"{self.sort} {'↓' if self.descending else '↑'}"
         info.marked = len(batch_list.marked)
 
@@ -287,7 +303,15 @@ class MainScreen(Screen[None]):
         event.input.display = bool(event.value.strip())
         self.set_class(event.input.display, "-filtering")
 
+    def scope_to(self, title: str, batch_ids: Iterable[str]) -> None:
+        """List only these batches (a Spend screen group), named `title` in the status line, until esc."""
+        self.scope = (title, frozenset(batch_ids))
+        self.refresh_rows()
+
     def action_clear_filter(self) -> None:
+        """esc: the text filter goes first, then the scope."""
+        if not self.text_filter:
+            self.scope = None
         field = self.query_one("#filter-input", Input)
         field.value = ""
         field.display = False

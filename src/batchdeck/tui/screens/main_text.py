@@ -43,7 +43,7 @@ def one_line(text: str) -> str:
 
 def empty_text(info: StatusInfo, loaded: bool, total: int) -> str:
     """Why the list is empty (Textual markup): `total` counts every batch of the profile, deleted ones too."""
-    if total and (info.quick != "all" or info.filter):
+    if total and (info.quick != "all" or info.filter or info.scope):
         return _no_match_text(info, total)
     if total:
         return f"Every batch here was deleted ({total:,}): [b]f[/b] cycles the quick filter to [b]deleted[/b]."
@@ -68,11 +68,15 @@ def _no_match_text(info: StatusInfo, total: int) -> str:
     regex = f" matches [b]/{literal(visible(info.filter))}[/b]" if info.filter else ""
     kind = "" if info.quick == "all" else f"[b]{info.quick}[/b] "
     what = f"No {kind}batch{regex}" if regex else f"No {kind}batches"
+    if info.scope:
+        what += f" in [b]{literal(visible(info.scope))}[/b]"
     ways = []
     if info.filter:
         ways.append("[b]esc[/b] clears the text filter")
     if info.quick != "all":
         ways.append("[b]f[/b] cycles the quick filter back to [b]all[/b]")
+    if info.scope and not info.filter:
+        ways.append("[b]esc[/b] shows every batch again")
     return f"{what} (0 of {total:,}). " + "; ".join(ways) + "."
 
 

@@ -31,20 +31,23 @@ class StatusInfo:
     paused: bool = False
     filter: str = ""
     quick: str = "all"
+    scope: str = ""  # the Spend screen group the list is limited to (MainScreen.scope_to)
     sort: str = ""
     shown: int = 0
     marked: int = 0
+    budget: str = ""  # month to date against the budget, as markup (widgets/budget_text.py); '' without one
     clock_note: str | None = None  # "demo clock ×5": ages run faster than the wall clock
     has_key: bool = True  # the profile has an API key (an empty list then says how to set one)
 
 
 def view_text(info: StatusInfo) -> str:
-    """The filters and the sort in force, e.g. `showing 33: failed /nightly · sort created ↓`."""
+    """The scope, filters and sort in force, e.g. `showing 33: failed /nightly · sort created ↓`."""
     parts = []
-    if info.quick != "all" or info.filter:
+    if info.quick != "all" or info.filter or info.scope:
+        scope = [f"[b]{literal(visible(info.scope))}[/b]"] if info.scope else []
         quick = [f"[b]{info.quick}[/b]"] if info.quick != "all" else []
         regex = [f"[b]/{literal(visible(info.filter))}[/b]"] if info.filter else []
-        parts.append(f"showing {info.shown:,}: " + " ".join(quick + regex))
+        parts.append(f"showing {info.shown:,}: " + " ".join(scope + quick + regex))
     if info.sort:
         parts.append(f"sort {info.sort}")
     return " · ".join(parts)
@@ -67,6 +70,8 @@ def status_markup(info: StatusInfo, now: datetime, brand: bool = True) -> str:
         parts.append(view)
     if info.marked:
         parts.append(f"[b]{info.marked:,} marked[/b]")
+    if info.budget:
+        parts.append(info.budget)
     if info.clock_note:
         parts.append(f"[i $warning]{literal(info.clock_note)}[/]")
     if info.syncing:
