@@ -20,11 +20,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.pilot_wait import until  # noqa: E402
 
 from batchdeck.commands.demo_cmd import demo_session  # noqa: E402
 from batchdeck.core.results.download import download  # noqa: E402
@@ -37,15 +38,6 @@ from batchdeck.tui.widgets.result_list import ResultList  # noqa: E402
 
 GOAL_MS = 100.0
 RUNS = 5
-
-
-async def until(pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the app did not answer")
-        await asyncio.sleep(0.001)
-    await pilot.pause()  # and painted
 
 
 async def measure(home: Path, base_url: str, big: str, small: str) -> dict[str, list[float]]:

@@ -21,12 +21,13 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.pilot_wait import until  # noqa: E402
 
 from batchdeck.commands.demo_cmd import demo_session  # noqa: E402
 from batchdeck.core.results.download import download  # noqa: E402
@@ -47,15 +48,6 @@ RUNS = 5
 MODELS = ("claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-6", "claude-sonnet-5")
 
 
-async def until(pilot, condition: Callable[[], bool], timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the app did not answer")
-        await asyncio.sleep(0.001)
-    await pilot.pause()  # and painted
-
-
 async def measure(session: Session) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {}
 
@@ -66,7 +58,7 @@ async def measure(session: Session) -> dict[str, list[float]]:
     app.main.keeper.auto_download = False
     async with app.run_test(size=(120, 40)) as pilot:
         batch_list = app.main.query_one(BatchList)
-        await until(pilot, lambda: len(batch_list.rows) == BATCHES)
+        await until(pilot, lambda: len(batch_list.rows) == BATCHES, timeout=60.0)
         for _ in range(RUNS):
             started = time.perf_counter()
             await pilot.press("enter")  # the baseline: Textual pushing a plain screen (batch details)

@@ -6,7 +6,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
+
+S = TypeVar("S", bound=ThreadingHTTPServer)
 
 
 class QuietHandler(BaseHTTPRequestHandler):
@@ -38,7 +40,13 @@ class Server(ThreadingHTTPServer):
 def serving(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> Iterator[Server]:
     """Serve `handler` on `host`:<free port> until the block ends; the port is the kernel's choice, so
     parallel test workers never collide."""
-    server = Server((host, 0), handler)
+    with running(Server((host, 0), handler)) as server:
+        yield server
+
+
+@contextmanager
+def running(server: S) -> Iterator[S]:
+    """Serve with `server` (bound already) in a daemon thread until the block ends, then close it."""
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.http_server import QuietHandler, Server
+from tests.http_server import QuietHandler, Server, running
 
 BATCH_ID = "msgbatch_01WireWireWireWireWire0001"
 DROP = "drop"
@@ -124,12 +124,5 @@ class RecordingServer(Server):
 @contextmanager
 def recording_api() -> Iterator[RecordingServer]:
     """A `RecordingServer` on a free local port until the block ends."""
-    server = RecordingServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
+    with running(RecordingServer()) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -22,6 +22,7 @@ from batchdeck.emulator import Emulator, FaultConfig
 from batchdeck.emulator.batch import Batch
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.results import ResultsScreen
+from batchdeck.tui.screens.spend import SpendScreen
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.result_list import ResultList
 from tests.conftest import START
@@ -152,6 +153,17 @@ async def open_results(pilot: Pilot[None], app: BatchdeckApp, predicate: Callabl
     screen = app.screen
     assert isinstance(screen, ResultsScreen)
     await wait_for(pilot, lambda: screen.ready and screen.query_one(ResultList).current is not None)
+    await pilot.pause()
+    return screen
+
+
+async def open_spend(pilot: Pilot[None], app: BatchdeckApp) -> SpendScreen:
+    """`$` from the main screen, once polled; returns when the Spend screen has drawn its data."""
+    await polled(pilot)
+    await pilot.press("dollar_sign")
+    screen = app.screen
+    assert isinstance(screen, SpendScreen)
+    await wait_for(pilot, lambda: screen.ready)
     await pilot.pause()
     return screen
 

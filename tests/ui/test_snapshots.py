@@ -10,9 +10,8 @@ from textual.pilot import Pilot
 from batchdeck.emulator import Emulator
 from batchdeck.tui.app import BatchdeckApp
 from batchdeck.tui.screens.results import ResultsScreen
-from batchdeck.tui.screens.spend import SpendScreen
 from batchdeck.tui.widgets.result_list import ResultList
-from tests.ui.conftest import make_session, move_to, polled, wait_for, with_saved_history
+from tests.ui.conftest import make_session, move_to, open_spend, polled, wait_for, with_saved_history
 
 
 def frozen_app(demo: Emulator, home: Path) -> BatchdeckApp:
@@ -91,13 +90,7 @@ def test_spend_screen_80x24(snap_compare, demo: Emulator, saved_history: Path, t
     with_saved_history(saved_history, tmp_path)
 
     async def run_before(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        await polled(pilot)
-        await pilot.press("dollar_sign")
-        screen = app.screen
-        assert isinstance(screen, SpendScreen)
-        await wait_for(pilot, lambda: screen.ready)
-        await pilot.pause()
+        await open_spend(pilot, pilot.app)
 
     try:
         assert snap_compare(frozen_app(demo, tmp_path), terminal_size=(80, 24), run_before=run_before)

@@ -30,7 +30,16 @@ from batchdeck.tui.screens.spend import SpendScreen, SpendTable
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.columns import short_id
 from batchdeck.tui.widgets.status_line import StatusLine
-from tests.ui.conftest import make_session, polled, rows, screen_lines, screen_text, wait_for, with_saved_history
+from tests.ui.conftest import (
+    make_session,
+    open_spend,
+    polled,
+    rows,
+    screen_lines,
+    screen_text,
+    wait_for,
+    with_saved_history,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -45,16 +54,6 @@ def history_session(demo: Emulator, saved_history: Path, home: Path, **settings:
 
 def drawn_words(app: BatchdeckApp) -> str:
     return " ".join(screen_text(app).split())  # the sentence wraps at 80 columns
-
-
-async def open_spend(pilot: Pilot[None], app: BatchdeckApp) -> SpendScreen:
-    await polled(pilot)
-    await pilot.press("dollar_sign")
-    screen = app.screen
-    assert isinstance(screen, SpendScreen)
-    await wait_for(pilot, lambda: screen.ready)
-    await pilot.pause()
-    return screen
 
 
 async def shown(pilot: Pilot[None], screen: SpendScreen, range_name: str, by: str) -> None:
