@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from batchdeck.core.store import db as db_module
 from batchdeck.core.store.db import Database
 from batchdeck.core.store.result_repo import STAGE_GROUP, ResultRepo
 
@@ -77,3 +80,102 @@ def test_a_failed_staging_leaves_no_transaction_open(tmp_path: Path) -> None:
     assert not index.db.conn.in_transaction
     index.fail(BATCH, "cannot stage", "now")
     assert index.result_set(BATCH).status == "failed"  # type: ignore[union-attr]
+
+
+# What `totals` and `finish` ran before they shared one scan (`result_repo._GROUPS`): the reference.
+OLD_TOTALS = (
+    "SELECT outcome, COUNT(*), SUM(cost_usd), SUM(outcome = 'succeeded' AND cost_usd IS NULL) FROM results "
+    "WHERE profile = ? AND batch_id = ? GROUP BY outcome"
+)
+OLD_USAGE = (
+    "SELECT profile, batch_id, COALESCE(model, ''), SUM(outcome = 'succeeded'), "
+    "SUM(input_tokens), SUM(output_tokens), SUM(cache_write_tokens), SUM(cache_read_tokens), "
+    "COALESCE(SUM(cost_usd), 0.0), SUM(outcome = 'succeeded' AND cost_usd IS NULL), "
+    "ROW_NUMBER() OVER (ORDER BY SUM(outcome = 'succeeded') DESC, COALESCE(model, '') = '', COALESCE(model, '')) = 1 "
+    "FROM results WHERE profile = ? AND batch_id = ? GROUP BY COALESCE(model, '')"
+)
+
+
+def succeeded(custom_id: str, model: str | None, n: int, cost: float | None, offset: int = 0) -> tuple[Any, ...]:
+    return (custom_id, "succeeded", None, None, "end_turn", model, n, 2 * n, n % 7, n % 5, cost, offset, 10)
+
+
+def mixed_rows(seed: int) -> list[tuple[Any, ...]]:
+    """Several models (one unpriced, one empty, one missing), every outcome, awkward costs, a repeated custom_id."""
+    rng = random.Random(seed)
+    models = ["claude-opus-4-1", "claude-haiku-4-5-20251001", "claude-ünïcode", "claude-unheard-of", "", None]
+    rows: list[tuple[Any, ...]] = []
+    for i in range(3000):
+        model = rng.choice(models)
+        cost = None if model in ("claude-unheard-of", "", None) else rng.choice([0.1, 0.2, 1e-9, 3.3e-7, rng.random()])
+        if rng.random() < 0.1:
+            rows.append(row(f"r{i:05d}", rng.choice(["errored", "canceled", "expired"]), offset=i))
+        else:
+            rows.append(succeeded(f"r{i:05d}", model, rng.randrange(10**6), cost, offset=i))
+    rows.append(succeeded("r00007", "claude-opus-4-1", 5, 0.7, offset=9999))  # the last line wins
+    rng.shuffle(rows[:-1])
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_totals_and_usage_from_one_scan_equal_the_separate_queries(tmp_path: Path, seed: int) -> None:
+    index = ResultRepo(Database(tmp_path / "cache.db"), "p")
+    index.begin(BATCH, "x", "now")
+    index.add(BATCH, mixed_rows(seed))
+    index.publish(BATCH)
+    conn = index.db.conn
+    old = conn.execute(OLD_TOTALS, ("p", BATCH)).fetchall()
+    expected_usage = [tuple(r) for r in conn.execute(OLD_USAGE, ("p", BATCH))]
+    totals = index.totals(BATCH)
+    assert totals.outcomes == {r[0]: r[1] for r in old} and sum(totals.outcomes.values()) == 3000
+    assert totals.unpriced == sum(r[3] for r in old) > 0
+    assert totals.cost == pytest.approx(sum(r[2] or 0.0 for r in old), rel=1e-12)  # per model, then added
+    assert totals.cost == sum(u.cost_usd for u in totals.usage)
+    index.finish(
+        BATCH, "now", size=1, rows=3001, malformed_lines=[], malformed=0, cost=1.0, standard=2.0,
+        unpriced=totals.unpriced, usage=totals.usage,
+    )  # fmt: skip
+    written = [tuple(r) for r in conn.execute("SELECT * FROM result_usage ORDER BY model")]
+    assert written == sorted(expected_usage, key=lambda r: r[2])  # exactly: the same sums, the same counted row
+    assert sum(r[10] for r in written) == 1 and len(written) == 5  # four models and the rows without one
+
+
+def test_a_batch_with_no_rows_has_zero_totals_and_no_usage(tmp_path: Path) -> None:
+    index = ResultRepo(Database(tmp_path / "cache.db"), "p")
+    index.begin(BATCH, "x", "now")
+    index.publish(BATCH)
+    totals = index.totals(BATCH)
+    assert (totals.outcomes, totals.cost, totals.unpriced, totals.usage) == ({}, 0, 0, ())
+
+
+def test_publish_leaves_its_checkpoint_to_a_thread_and_restores_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cache.db"
+    index = ResultRepo(Database(path), "p")
+    index.begin(BATCH, "x", "now")
+    long = "e" * 300
+    index.add(BATCH, [(*row(f"r{i:05d}", "errored", i)[:3], long, *row("")[4:]) for i in range(20_000)])
+    asked: list[Path] = []
+    monkeypatch.setattr(db_module, "_checkpoint", asked.append)
+    size = path.stat().st_size
+    index.publish(BATCH)
+    for thread in threading.enumerate():
+        if thread.name == "batchdeck-checkpoint":
+            thread.join(10)
+    assert path.stat().st_size == size  # the commit copied nothing into the file: the pages wait in the WAL
+    assert asked == [path] and index.db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    monkeypatch.undo()
+    db_module._checkpoint(path)  # what the thread runs
+    assert path.stat().st_size > size + 20_000 * 300
+    other = sqlite3.connect(path)
+    assert other.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 20_000
+    other.close()
+
+
+def test_a_refused_bulk_transaction_restores_the_checkpoint_setting(tmp_path: Path) -> None:
+    db = Database(tmp_path / "cache.db")
+    with pytest.raises(sqlite3.OperationalError), db.bulk_transaction() as conn:
+        conn.execute("INSERT INTO no_such_table VALUES (1)")
+    assert not db.conn.in_transaction
+    assert db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000

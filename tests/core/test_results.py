@@ -16,7 +16,7 @@ import anthropic
 import httpx2
 import pytest
 
-from batchdeck.core.errors import ApiFailure
+from batchdeck.core.errors import ApiFailure, BatchdeckError
 from batchdeck.core.results.download import download, ensure_downloaded, results_path
 from batchdeck.core.results.export import export
 from batchdeck.core.results.filter import ResultFilter
@@ -153,6 +153,27 @@ def test_cut_download_leaves_nothing_that_looks_complete(
     assert index.rows(batch_id) == [] and not results_path(ws, batch_id).exists()
     ensure_downloaded(ws, batch_id)
     assert index.result_set(batch_id).complete and len(index.rows(batch_id)) == 502  # type: ignore[union-attr]
+
+
+def test_a_failed_fsync_keeps_nothing_and_a_retry_completes(
+    ws: Workspace, emulator: Emulator, client: anthropic.Anthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body's fsync runs beside the publish: when it fails, the file never takes its final name."""
+    batch_id = mixed_batch(client, emulator, 50)
+
+    def broken(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", broken)
+    with pytest.raises(BatchdeckError, match="cannot save the results"):
+        download(ws, batch_id)
+    state = ws.results.result_set(batch_id)
+    assert state is not None and state.status == "failed" and ws.results.rows(batch_id) == []
+    final = results_path(ws, batch_id)
+    assert not final.exists() and list(final.parent.glob("*.part")) == []
+    monkeypatch.undo()
+    download(ws, batch_id)
+    assert ws.results.result_set(batch_id).complete and len(ws.results.rows(batch_id)) == 52  # type: ignore[union-attr]
 
 
 def test_malformed_lines_are_counted_with_line_numbers() -> None:

@@ -131,6 +131,7 @@ def keep_results(ws: Workspace, batch_id: str, body: bytes) -> None:
         cost=totals.cost,
         standard=None,
         unpriced=totals.unpriced,
+        usage=totals.usage,
     )
 
 

@@ -189,3 +189,52 @@ def test_usage_counts_and_batch_cost_of_are_usage_and_batch_cost() -> None:
         for model in ("claude-opus-4-1", "claude-haiku-4-5-20251001", "claude-custom-1", "nope", None):
             assert PRICES.batch_cost_of(model, counts) == PRICES.batch_cost(model, Usage.from_api(usage))
     assert usage_counts(CACHE_USAGE) == (10, 20, 700, 300, 77)
+
+
+def reference_usage_counts(usage: dict[str, Any]) -> tuple[int, ...]:
+    """`usage_counts` as first written: `int(value or 0)` of each field, the 5-minute writes never below 0."""
+    creation = usage.get("cache_creation") or {}
+    write_total = int(usage.get("cache_creation_input_tokens") or 0)
+    one_hour = int(creation.get("ephemeral_1h_input_tokens") or 0)
+    return (
+        int(usage.get("input_tokens") or 0),
+        int(usage.get("output_tokens") or 0),
+        max(0, write_total - one_hour),
+        one_hour,
+        int(usage.get("cache_read_input_tokens") or 0),
+    )
+
+
+ODD_COUNTS: list[Any] = [None, 0, 1, -5, 2**70, True, False, 3.9, -0.5, 0.0, "12", "", " 7 ", "x", [], [1], {}, 1e400]
+
+
+@pytest.mark.parametrize("value", ODD_COUNTS)
+@pytest.mark.parametrize(
+    "field",
+    [
+        "input_tokens",
+        "output_tokens",
+        "cache_creation_input_tokens",
+        "cache_read_input_tokens",
+        "ephemeral_1h_input_tokens",
+        "cache_creation",
+    ],
+)
+def test_usage_counts_reads_any_value_as_int_of_value_or_0(field: str, value: Any) -> None:
+    """The fast reading (an `int` taken as it is) gives the first reading's answer, or its error, for any value."""
+    usage: dict[str, Any] = dict(CACHE_USAGE)
+    if field == "ephemeral_1h_input_tokens":
+        usage["cache_creation"] = {**CACHE_USAGE["cache_creation"], field: value}
+    else:
+        usage[field] = value
+    try:
+        expected: Any = reference_usage_counts(usage)
+    except Exception as exc:  # the line is malformed either way, with the same error
+        expected = type(exc)
+    try:
+        found: Any = usage_counts(usage)
+    except Exception as exc:
+        found = type(exc)
+    assert found == expected
+    if isinstance(expected, tuple):
+        assert [type(n) for n in found] == [int] * 5

@@ -2,10 +2,11 @@
 
 The body streams to a temp file of this process's own next to `<data>/results/<profile>/<batch>.jsonl`
 while `ingest` parses each complete line into its index row; rows are staged in batches of a few
-thousand and published into the index in one transaction once the body is read. Only when the
-body is whole and holds a line for every request the batch counts does the file get its final
-name and the set its `complete` mark; so a file under its final name is complete, and a cache
-that lost its index (a rebuild, a failed re-download) gets it back from the file (`reindex`).
+thousand and published into the index in one transaction once the body is read, while the file's
+fsync runs in a thread (`background_fsync`). Only when the body is whole, flushed to disk and holds a
+line for every request the batch counts does the file get its final name and the set its `complete`
+mark; so a file under its final name is complete, and a cache that lost its index (a rebuild, a
+failed re-download) gets it back from the file (`reindex`).
 
 One download of a batch at a time (`lock.batch_lock`). A hostile or broken server is bounded (see
 `BodyLimits`): a line longer than LINE_MAX is a malformed line and is never held in memory, the
@@ -21,9 +22,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from batchdeck.core.errors import ApiFailure, BatchdeckError
 from batchdeck.core.ids import check_batch_id, inside
+from batchdeck.core.results.background_fsync import BackgroundFsync
 from batchdeck.core.results.ingest import LINE_MAX, IngestReport, LineIndexer, Progress, ingest
 from batchdeck.core.results.lock import batch_lock
 from batchdeck.core.results.reindex import reindex_file
@@ -109,9 +112,16 @@ def _fetch(
     started = time.monotonic()
     index.begin(batch_id, str(final), ws.now())
     try:
-        expected = _stream_to_disk(ws, batch_id, part, index, report, prices, progress)
-        index.publish(batch_id)
-        totals = index.totals(batch_id)
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            expected = _stream_to_disk(ws, batch_id, fh, index, report, prices, progress)
+            fh.flush()
+            synced = BackgroundFsync(fh.fileno())  # the disk flushes while the rows are published
+            try:
+                index.publish(batch_id)
+                totals = index.totals(batch_id)
+            finally:
+                synced.wait()
         check_complete(report, totals, expected)
         os.replace(part, final)
     except BaseException as exc:
@@ -135,15 +145,14 @@ def _remove_leftovers(final: Path) -> None:
 def _stream_to_disk(
     ws: Workspace,
     batch_id: str,
-    part: Path,
+    fh: BinaryIO,
     index: ResultRepo,
     report: IngestReport,
     prices: PriceBook,
     progress: Progress | None,
 ) -> int:
-    """Write and index the body; the number of requests the batch counts."""
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh, ws.api.stream_results(batch_id) as body:
+    """Write the body to `fh` and stage its rows; the number of requests the batch counts."""
+    with ws.api.stream_results(batch_id) as body:
         limits = BodyLimits(body.expected_rows, time.monotonic())
         indexer = LineIndexer(prices, report)
 
@@ -154,8 +163,6 @@ def _stream_to_disk(
                 yield chunk
 
         ingest(checked(), indexer, lambda rows: index.add(batch_id, rows), progress)
-        fh.flush()
-        os.fsync(fh.fileno())
     return limits.expected
 
 

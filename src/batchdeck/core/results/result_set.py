@@ -43,6 +43,7 @@ def mark_complete(index: ResultRepo, report: IngestReport, totals: Totals, now: 
         cost=report.cost if report.rows else None,
         standard=report.standard_cost if report.rows else None,
         unpriced=report.unpriced,
+        usage=totals.usage,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,8 +90,37 @@ class Database:
             raise
         self.conn.execute("COMMIT")
 
+    @contextmanager
+    def bulk_transaction(self) -> Iterator[sqlite3.Connection]:
+        """`transaction()` for a write of many pages (a download's rows): its commit leaves the WAL
+        checkpoint it would run (copying those pages into the file, and syncing it) to a thread of its
+        own on a connection of its own, so the disk's work overlaps what the caller does next."""
+        (every,) = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()
+        self.conn.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            with self.transaction() as conn:
+                yield conn
+        finally:
+            self.conn.execute(f"PRAGMA wal_autocheckpoint={int(every)}")
+        threading.Thread(target=_checkpoint, args=(self.path,), name="batchdeck-checkpoint").start()
+
     def close(self) -> None:
         self.conn.close()
+
+
+def _checkpoint(path: Path) -> None:
+    """A passive WAL checkpoint of the cache at `path` (readers and writers go on meanwhile). When it
+    cannot run (the file is gone, or busy), the next commit's own checkpoint does the work."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None, timeout=0)
+    except sqlite3.Error:
+        return
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
 
 
 def _statements(script: str) -> list[str]:

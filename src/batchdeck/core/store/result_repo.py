@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from itertools import chain
 from typing import Any
 
@@ -46,15 +46,15 @@ _ONE = f"({', '.join('?' * len(ROW_COLUMNS))})"
 _STAGE_ONE = f"INSERT INTO {STAGE} VALUES {_ONE}"
 _STAGE_MANY = f"INSERT INTO {STAGE} VALUES {', '.join([_ONE] * STAGE_GROUP)}"
 
-# Usage per model of one batch (migration 8), written with its set's `complete` mark: the table spend
-# reports read (`spend_repo`), a few rows per batch. `begin` and `fail` empty it with the rows.
-_USAGE = (
-    "INSERT OR REPLACE INTO result_usage SELECT profile, batch_id, COALESCE(model, ''), SUM(outcome = 'succeeded'), "
-    "SUM(input_tokens), SUM(output_tokens), SUM(cache_write_tokens), SUM(cache_read_tokens), "
-    "COALESCE(SUM(cost_usd), 0.0), SUM(outcome = 'succeeded' AND cost_usd IS NULL), "
-    "ROW_NUMBER() OVER (ORDER BY SUM(outcome = 'succeeded') DESC, COALESCE(model, '') = '', COALESCE(model, '')) = 1 "
-    "FROM results WHERE profile = ? AND batch_id = ? GROUP BY COALESCE(model, '')"
+# A batch's rows summed per (outcome, model) in one scan: its totals (`Totals`) and its usage per model
+# (migration 8's `result_usage`: the table spend reports read, written with the set's `complete` mark;
+# `begin` and `fail` empty it with the rows) both come from these few groups.
+_GROUPS = (
+    "SELECT outcome, COALESCE(model, ''), COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cache_write_tokens), "
+    "SUM(cache_read_tokens), SUM(cost_usd), SUM(cost_usd IS NULL) FROM results "
+    "WHERE profile = ? AND batch_id = ? GROUP BY 1, 2"
 )
+_USAGE = "INSERT OR REPLACE INTO result_usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,26 @@ class ResultRow:
 
 
 @dataclass(frozen=True)
+class ModelUsage:
+    """A batch's `result_usage` row for one model ('' for rows without one): tokens and cost of its succeeded rows."""
+
+    model: str
+    requests: int  # succeeded rows
+    input_tokens: int
+    output_tokens: int
+    cache_write_tokens: int
+    cache_read_tokens: int
+    cost_usd: float  # at batch prices, over rows with a known price
+    unpriced_rows: int  # succeeded rows without a price
+    counted: bool  # the model with most succeeded rows: a spend report by model counts the batch under it
+
+
+@dataclass(frozen=True)
 class Totals:
     outcomes: dict[str, int]
     cost: float  # at batch prices, over rows with a known price
     unpriced: int  # succeeded rows whose model has no price
+    usage: tuple[ModelUsage, ...]  # per model, what `finish` writes to `result_usage`
 
 
 class ResultRepo(Repository):
@@ -135,8 +151,8 @@ class ResultRepo(Repository):
 
     def publish(self, batch_id: str) -> None:
         """The staged rows into `results`, in custom_id order, in one transaction; a repeated custom_id
-        keeps its last line (as inserting line by line did)."""
-        with self.db.transaction() as conn:
+        keeps its last line (as inserting line by line did). Its WAL checkpoint runs beside what follows."""
+        with self.db.bulk_transaction() as conn:
             conn.execute(
                 f"INSERT OR REPLACE INTO results (profile, batch_id, {_COLUMNS}) "
                 f"SELECT ?, ?, {_COLUMNS} FROM {STAGE} ORDER BY custom_id, rowid",
@@ -156,7 +172,9 @@ class ResultRepo(Repository):
         cost: float | None,
         standard: float | None,
         unpriced: int,
+        usage: Iterable[ModelUsage],
     ) -> None:
+        """Mark the set complete with its figures, and write its `usage` per model (`Totals.usage`)."""
         with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE result_sets SET status = 'complete', bytes = ?, rows = ?, malformed = ?, malformed_lines = ?, "
@@ -175,7 +193,7 @@ class ResultRepo(Repository):
                     batch_id,
                 ),
             )
-            conn.execute(_USAGE, (self.profile, batch_id))
+            conn.executemany(_USAGE, [(self.profile, batch_id, *astuple(u)[:-1], int(u.counted)) for u in usage])
 
     def fail(self, batch_id: str, error: str, now: str) -> None:
         self.conn.execute(f"DROP TABLE IF EXISTS {STAGE}")
@@ -225,12 +243,8 @@ class ResultRepo(Repository):
         return [ResultRow(*r) for r in self.db.conn.execute(sql, args)]
 
     def totals(self, batch_id: str) -> Totals:
-        rows = self.db.conn.execute(
-            "SELECT outcome, COUNT(*), SUM(cost_usd), SUM(outcome = 'succeeded' AND cost_usd IS NULL) FROM results "
-            "WHERE profile = ? AND batch_id = ? GROUP BY outcome",
-            (self.profile, batch_id),
-        ).fetchall()
-        return Totals({r[0]: r[1] for r in rows}, sum(r[2] or 0.0 for r in rows), sum(r[3] or 0 for r in rows))
+        """Outcome counts, cost and usage per model of a batch's rows, from one scan of them."""
+        return totals_of(self.db.conn.execute(_GROUPS, (self.profile, batch_id)).fetchall())
 
     def outcome_counts(self, batch_id: str) -> dict[str, int]:
         rows = self.db.conn.execute(
@@ -238,6 +252,32 @@ class ResultRepo(Repository):
             (self.profile, batch_id),
         )
         return {outcome: n for outcome, n in rows}
+
+
+def totals_of(groups: Iterable[Sequence[Any]]) -> Totals:
+    """`Totals` from a batch's rows summed per (outcome, model) (`_GROUPS`).
+
+    Only succeeded rows have a model or a cost, so a model's cost is one group's sum (as summing per
+    model would give it); the batch's cost is the sum of its models' costs, as a spend report adds them."""
+    outcomes: dict[str, int] = {}
+    models: dict[str, list[Any]] = {}
+    for outcome, model, count, input_, output, write, read, cost, no_cost in groups:
+        outcomes[outcome] = outcomes.get(outcome, 0) + count
+        succeeded = outcome == "succeeded"
+        figures = [int(succeeded) * count, input_, output, write, read, cost, int(succeeded) * no_cost]
+        known = models.get(model)
+        if known is None:
+            models[model] = figures
+            continue
+        for i, value in enumerate(figures):
+            if value is not None:
+                known[i] = value if known[i] is None else known[i] + value
+    ranked = sorted(models.items(), key=lambda item: (-item[1][0], item[0] == "", item[0]))
+    usage = tuple(
+        ModelUsage(model, requests, input_, output, write, read, 0.0 if cost is None else cost, unpriced, rank == 0)
+        for rank, (model, (requests, input_, output, write, read, cost, unpriced)) in enumerate(ranked)
+    )
+    return Totals(outcomes, sum(u.cost_usd for u in usage), sum(u.unpriced_rows for u in usage), usage)
 
 
 def _flat(rows: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
