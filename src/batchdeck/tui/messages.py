@@ -12,17 +12,19 @@ from pathlib import Path
 
 from textual.message import Message
 
+from batchdeck.core.batches.browse import ListRead
 from batchdeck.core.batches.changes import ChangeResult
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import counted
 from batchdeck.core.jobs.merged import JobView
 from batchdeck.core.jobs.retry import RetryPlan
+from batchdeck.core.store.batch_pages import Page, Tallies
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.sync.walk import SyncReport
 
 
 class DataLoaded(Message):
-    """The cache's batches after a load (`report` None) or a poll. `number` orders snapshots as they were read
+    """The cache's live and watched batches after a load (`report` None) or a poll. `number` orders snapshots as they were read
     (0: not a cache read, a failed poll); `job_batches` are the batches that belong to a job (None: not read)."""
 
     def __init__(
@@ -34,9 +36,13 @@ class DataLoaded(Message):
         at: datetime | None = None,
         number: int = 0,
         job_batches: frozenset[str] | None = None,
+        tallies: Tallies | None = None,
+        listing: ListRead | None = None,
     ) -> None:
         super().__init__()
-        self.batches = batches
+        self.batches = batches  # live and watched batches, not the whole history
+        self.tallies = tallies  # the whole profile's counts (None: not read)
+        self.listing = listing  # the list's view read with the same data (None: not read)
         self.history = history
         self.state = state
         self.report = report
@@ -188,3 +194,21 @@ class HooksRan(Message):
         super().__init__()
         self.batch_id = batch_id
         self.outcomes = outcomes
+
+
+class RowsRead(Message):
+    """The batch list's view read again (a filter or sort changed): count, column needs, cursor, pages in sight."""
+
+    def __init__(self, read: ListRead) -> None:
+        super().__init__()
+        self.read = read
+
+
+class PageRead(Message):
+    """One more page of the batch list's view, as it scrolled into sight."""
+
+    def __init__(self, generation: int, number: int, page: Page) -> None:
+        super().__init__()
+        self.generation = generation
+        self.number = number
+        self.page = page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.session import Session
+from batchdeck.core.store.batch_pages import Tallies
 from batchdeck.core.sync.walk import SyncReport
 from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.tui.text import literal
@@ -14,13 +15,9 @@ FLASH_STYLE = {"information": "$text-success", "warning": "$text-warning", "erro
 
 
 def status_info(
-    session: Session, batches: list[CachedBatch], report: SyncReport | None, last_success: str | None, readonly: bool
+    session: Session, tallies: Tallies, report: SyncReport | None, last_success: str | None, readonly: bool
 ) -> StatusInfo:
     """What the status line says of the workspace: the profile, the last poll's health, and the counts."""
-    counts: dict[str, int] = {}
-    for batch in batches:
-        if batch.deleted_at is None:
-            counts[batch.processing_status] = counts.get(batch.processing_status, 0) + 1
     profile = session.profile
     failing = report if report and not report.ok else None
     return StatusInfo(
@@ -28,9 +25,9 @@ def status_info(
         last_success=last_success,
         error=failing.error if failing else None,
         error_kind=failing.error_kind if failing else None,
-        counts=counts,
+        counts=dict(tallies.by_status),
         readonly=readonly,
-        failed=sum(1 for b in batches if b.deleted_at is None and b.processing_status == "ended" and b.counts.failed),
+        failed=tallies.failed,
         clock_note=session.clock_note,
         has_key=bool(profile.resolve_key()),
     )
@@ -43,7 +40,7 @@ def one_line(text: str) -> str:
 
 def empty_text(info: StatusInfo, loaded: bool, total: int) -> str:
     """Why the list is empty (Textual markup): `total` counts every batch of the profile, deleted ones too."""
-    if total and (info.quick != "all" or info.filter):
+    if total and (info.quick != "all" or info.filter or info.scope):
         return _no_match_text(info, total)
     if total:
         return f"Every batch here was deleted ({total:,}): [b]f[/b] cycles the quick filter to [b]deleted[/b]."
@@ -67,10 +64,11 @@ def empty_text(info: StatusInfo, loaded: bool, total: int) -> str:
 def _no_match_text(info: StatusInfo, total: int) -> str:
     regex = f" matches [b]/{literal(visible(info.filter))}[/b]" if info.filter else ""
     kind = "" if info.quick == "all" else f"[b]{info.quick}[/b] "
+    kind += f"[b]{literal(visible(info.scope))}[/b] " if info.scope else ""
     what = f"No {kind}batch{regex}" if regex else f"No {kind}batches"
     ways = []
-    if info.filter:
-        ways.append("[b]esc[/b] clears the text filter")
+    if info.filter or info.scope:
+        ways.append("[b]esc[/b] clears the text filter" + (" and the scope" if info.scope else ""))
     if info.quick != "all":
         ways.append("[b]f[/b] cycles the quick filter back to [b]all[/b]")
     return f"{what} (0 of {total:,}). " + "; ".join(ways) + "."

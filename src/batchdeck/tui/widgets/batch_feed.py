@@ -6,6 +6,11 @@ one message; the handlers here, on the UI thread, own all of this state. Polls n
 one is scheduled only when the previous one has finished, quickly while batches are live, slowly when
 none are, backing off on errors (and honouring retry-after). Snapshots are numbered as they are read,
 so a slow reader's older snapshot never replaces a newer one.
+
+A snapshot holds the batches whose state matters between polls, never the whole history: every live batch,
+the ones live in the snapshot before (so an ending is seen), and the ones the screens watch (`watched`: the
+cursor's, the marked, the open details, the live panes); the profile's counts; and the list's view read
+with the same data (`list_request`), so the list and the status line never disagree.
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
+from batchdeck.core import timefmt
+from batchdeck.core.batches.browse import ListRequest, read_list
 from batchdeck.core.batches.changes import ChangeResult, cancel_batch, delete_batch
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.session import Session
+from batchdeck.core.store.batch_pages import BatchPages, Tallies
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.sync.walk import SyncReport
 from batchdeck.core.watch.notify import ending_message, newly_ended, osc9
@@ -43,7 +51,10 @@ class BatchFeed(Widget):
         self.session = session
         self.poll_enabled = poll
         self.schedule = PollSchedule(live_seconds=session.settings.tui.poll_seconds)
-        self.batches: list[CachedBatch] = []  # the newest snapshot
+        self.batches: list[CachedBatch] = []  # the newest snapshot: live and watched batches
+        self.tallies = Tallies({}, 0, 0)  # the whole profile's counts, as of the newest snapshot
+        self.watched: frozenset[str] = frozenset()  # set by the screen: batches it shows outside the list
+        self.list_request: ListRequest | None = None  # set by the screen: the list's view, read with each snapshot
         self.job_batches: frozenset[str] | None = None  # for `J`: which batches have a job (None: not read yet)
         self.history: list[tuple[int, float]] = []
         self.state = SyncState()
@@ -57,37 +68,56 @@ class BatchFeed(Widget):
         self._last_error: str | None = None
         self._skipped_told: set[str] = set()  # malformed batch objects a sync skipped, already reported
 
-    def on_mount(self) -> None:
-        self.load_cache()
-
     # -- workers ------------------------------------------------------------------------------
-    def _snapshot(self, ws: Workspace, report: SyncReport | None) -> DataLoaded:
+    def _asks(self) -> tuple[frozenset[str], ListRequest | None]:
+        """What the next snapshot reads besides the live batches (on the UI thread, as a worker starts)."""
+        return self.watched | {b.id for b in self.batches if b.is_live}, self.list_request
+
+    def _snapshot(
+        self, ws: Workspace, report: SyncReport | None, asks: tuple[frozenset[str], ListRequest | None]
+    ) -> DataLoaded:
         """The cache as it is now (in a worker), numbered when read."""
         number = next(self._numbers)
-        batches, history = ws.batches.query(include_deleted=True), ws.batches.ended_durations()
+        watched, request = asks
+        pages = BatchPages(ws.db, ws.profile.name)
+        now = self.session.clock()
+        listing = read_list(pages, request, timefmt.iso(now)) if request is not None else None
+        batches, history = pages.live_or_among(sorted(watched)), ws.batches.ended_durations()
         jobs = frozenset(ws.jobs.claimed_batches())
-        return DataLoaded(batches, history, ws.batches.sync_state(), report, self.session.clock(), number, jobs)
+        state = ws.batches.sync_state()
+        return DataLoaded(batches, history, state, report, now, number, jobs, pages.tallies(), listing)
 
-    @work(thread=True, group="load", exit_on_error=False)
     def load_cache(self) -> None:
         """Read the cache (no network) and post it."""
+        self._load_cache(self._asks())
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def _load_cache(self, asks: tuple[frozenset[str], ListRequest | None]) -> None:
         with self.session.workspace() as ws:
-            self.post_message(self._snapshot(ws, None))
+            self.post_message(self._snapshot(ws, None, asks))
+
+    def poll_api(self) -> None:
+        self._poll_api(self._asks())
 
     @work(thread=True, group="poll", exit_on_error=False)
-    def poll_api(self) -> None:
+    def _poll_api(self, asks: tuple[frozenset[str], ListRequest | None]) -> None:
         with self.session.workspace() as ws:
             try:
                 report = ws.syncer().sync()
             except BatchdeckError as exc:  # no key: reported like an API failure
                 report = SyncReport(error=str(exc), error_kind=getattr(exc, "kind", "other"))
-            self.post_message(self._snapshot(ws, report))
+            self.post_message(self._snapshot(ws, report, asks))
+
+    def save_meta(self, batch_id: str, field: str, text: str | None) -> None:
+        self._save_meta(batch_id, field, text, self._asks())
 
     @work(thread=True, group="meta", exit_on_error=False)
-    def save_meta(self, batch_id: str, field: str, text: str | None) -> None:
+    def _save_meta(
+        self, batch_id: str, field: str, text: str | None, asks: tuple[frozenset[str], ListRequest | None]
+    ) -> None:
         with self.session.workspace() as ws:
             ws.batches.set_meta(batch_id, ws.now(), **{field: text})
-            self.post_message(self._snapshot(ws, None))
+            self.post_message(self._snapshot(ws, None, asks))
 
     @work(thread=True, group="action", exit_on_error=False)
     def change_batches(self, verb: str, ids: list[str], act: Callable[[Workspace, str], ChangeResult]) -> None:
@@ -128,7 +158,9 @@ class BatchFeed(Widget):
         error = event.worker.error
         if event.state == WorkerState.ERROR and error is not None and event.worker.group == "poll":
             report = SyncReport(error=f"{type(error).__name__}: {error}", error_kind="other")
-            self.post_message(DataLoaded(self.batches, self.history, self.state, report, self.session.clock()))
+            snapshot = DataLoaded(self.batches, self.history, self.state, report, self.session.clock())
+            snapshot.tallies = self.tallies
+            self.post_message(snapshot)
 
     def accept(self, message: DataLoaded) -> bool:
         """Take a load or poll result (the screen calls this first); after a poll, schedule the next one and say
@@ -138,6 +170,8 @@ class BatchFeed(Widget):
         if fresh:
             self._shown_number = max(self._shown_number, message.number)
             self.batches, self.history, self.state = message.batches, message.history, message.state
+            if message.tallies is not None:
+                self.tallies = message.tallies
             if message.job_batches is not None:
                 self.job_batches = message.job_batches
         report = message.report

@@ -33,6 +33,7 @@ class StatusInfo:
     quick: str = "all"
     sort: str = ""
     shown: int = 0
+    scope: str = ""  # the title of a scope the list is restricted to (MainScreen.scope_to)
     marked: int = 0
     clock_note: str | None = None  # "demo clock ×5": ages run faster than the wall clock
     has_key: bool = True  # the profile has an API key (an empty list then says how to set one)
@@ -41,10 +42,11 @@ class StatusInfo:
 def view_text(info: StatusInfo) -> str:
     """The filters and the sort in force, e.g. `showing 33: failed /nightly · sort created ↓`."""
     parts = []
-    if info.quick != "all" or info.filter:
+    if info.quick != "all" or info.filter or info.scope:
+        scope = [f"[b]{literal(visible(info.scope))}[/b]"] if info.scope else []
         quick = [f"[b]{info.quick}[/b]"] if info.quick != "all" else []
         regex = [f"[b]/{literal(visible(info.filter))}[/b]"] if info.filter else []
-        parts.append(f"showing {info.shown:,}: " + " ".join(quick + regex))
+        parts.append(f"showing {info.shown:,}: " + " ".join(scope + quick + regex))
     if info.sort:
         parts.append(f"sort {info.sort}")
     return " · ".join(parts)

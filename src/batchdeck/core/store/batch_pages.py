@@ -1,0 +1,265 @@
+"""The batch list read a page at a time: a view's filters and sort as SQL, keyset pages, counts and tallies.
+
+A view (`BatchView`) is a quick filter (all, live, failed, ended, deleted), the `/` text filter (a
+case-insensitive regex over id, label, note and status, `!` inverting; text that is no regex matches as
+text), a sort, and optionally a scope (a set of batch ids). Rows come in the sort key's order, then newest
+first (created_at DESC, id DESC) in either direction of the key, as the list always sorted them (a stable
+sort of the newest-first list), so rows with equal keys keep one order and a page boundary between them is
+exact: pages follow each other by keyset on (key, created_at, id). The id, created, requests and status
+sorts walk an index (migration 9); label, time, left and cost sort what the filters keep.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.store.batch_repo import BATCH_SELECT
+from batchdeck.core.store.batch_text import TEXT_FUNCTIONS, text_condition
+from batchdeck.core.store.repository import Repository
+
+FAILED = "(b.n_errored + b.n_canceled + b.n_expired)"
+TOTAL = "(b.n_processing + b.n_succeeded + b.n_errored + b.n_canceled + b.n_expired)"
+RANK = (
+    "(CASE WHEN b.deleted_at IS NOT NULL THEN 3 WHEN b.processing_status = 'in_progress' THEN 0 "
+    "WHEN b.processing_status = 'canceling' THEN 1 WHEN b.processing_status = 'ended' THEN 2 ELSE 3 END)"
+)
+LIVE = "b.deleted_at IS NULL AND b.processing_status IN ('in_progress', 'canceling')"
+ENDED_FAILED = f"b.deleted_at IS NULL AND b.processing_status = 'ended' AND {FAILED} > 0"
+
+QUICK_FILTERS: dict[str, str] = {
+    "all": "b.deleted_at IS NULL",
+    "live": LIVE,
+    "failed": ENDED_FAILED,
+    "ended": "b.deleted_at IS NULL AND b.processing_status = 'ended'",
+    "deleted": "b.deleted_at IS NOT NULL",
+}
+
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "id": ("b.id",),
+    "label": (
+        "(CASE WHEN m.label IS NULL THEN '' WHEN m.label GLOB '*[^ -~]*' THEN bd_lower(m.label) ELSE lower(m.label) END)",
+    ),
+    "status": (FAILED, RANK, "b.processing_status"),  # failures first, then where the batch is in its life
+    "requests": (TOTAL,),
+    "created": ("b.created_at",),
+    "time": ("(julianday(COALESCE(b.ended_at, :now)) - julianday(b.created_at))",),
+    # LEFT counts down to the same moment whatever the clock says: expiry while live, archival after
+    "left": (
+        "(CASE WHEN b.deleted_at IS NOT NULL OR b.archived_at IS NOT NULL OR r.status = 'complete' THEN 1e308 "
+        "WHEN b.processing_status IN ('in_progress', 'canceling') AND b.expires_at IS NOT NULL "
+        "THEN julianday(b.expires_at) ELSE julianday(b.created_at) + 29 END)",
+    ),
+    "cost": ("COALESCE(r.cost_usd, -1.0)",),
+}
+_JOINS = BATCH_SELECT[BATCH_SELECT.index("FROM batches b") + len("FROM batches b") :]
+_LISTED = " INDEXED BY batches_listed"  # every column a filter, count or unindexed sort reads (migration 9)
+INDEXED_SORTS = ("id", "created", "requests", "status")  # an index walks them in order (migration 9)
+
+
+def _from(indexed: str = _LISTED) -> str:
+    return f" FROM batches b{indexed}{_JOINS}"
+
+
+TIE_BREAK = ("b.created_at", "b.id")  # always descending: newest first among equal keys
+
+# the short badge's length (`ended · 20 err · 1,049 exp`): what the STATUS column needs for failure counts
+SHORT_BADGE_CHARS = (
+    "(5 + CASE WHEN b.n_errored THEN 7 + length(printf('%,d', b.n_errored)) ELSE 0 END"
+    " + CASE WHEN b.n_expired THEN 7 + length(printf('%,d', b.n_expired)) ELSE 0 END"
+    " + CASE WHEN b.n_canceled THEN 8 + length(printf('%,d', b.n_canceled)) ELSE 0 END)"
+)
+
+
+@dataclass(frozen=True)
+class BatchView:
+    """What the list shows: a quick filter, the `/` text, a sort and its direction, and an optional scope."""
+
+    quick: str = "all"
+    text: str = ""
+    sort: str = "created"
+    descending: bool = True
+    scope: tuple[str, ...] | None = None  # only these batch ids (None: every batch)
+
+
+@dataclass(frozen=True)
+class ViewStats:
+    """A view's row count and what its columns need."""
+
+    count: int
+    badge_chars: int  # the longest short badge with failure counts (0: no row shows failures)
+    label_chars: int  # the longest label of printable ASCII, in characters (= cells)
+    odd_labels: tuple[str, ...]  # labels with other characters (wide, control): the widget measures them
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """The whole profile's counts for the status line (whatever the view)."""
+
+    by_status: dict[str, int]  # not deleted, by processing_status
+    failed: int  # ended with rows that did not succeed, not deleted
+    total: int  # every batch, deleted ones too
+
+
+Key = tuple[Any, ...]  # a row's sort values, then created_at and id
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[CachedBatch]
+    keys: list[Key]
+
+
+def _terms(view: BatchView) -> list[tuple[str, bool]]:
+    """(expression, descending) in order: the sort key, then newest first (the key's columns not repeated)."""
+    keys = SORT_KEYS[view.sort]
+    return [(k, view.descending) for k in keys] + [(t, True) for t in TIE_BREAK if t not in keys]
+
+
+def _after(terms: list[tuple[str, bool]], names: list[str]) -> str:
+    """Rows after the one whose term values are `names` (named parameters), in the terms' order. The first term
+    is also a range bound (`>=` / `<=`), so an index on the terms seeks to it instead of walking from the top."""
+    (expr, desc), name = terms[0], names[0]
+    strict = f"{expr} {'<' if desc else '>'} {name}"
+    if len(terms) == 1:
+        return strict
+    bound = f"{expr} {'<=' if desc else '>='} {name}"
+    return f"{bound} AND ({strict} OR ({expr} = {name} AND ({_after(terms[1:], names[1:])})))"
+
+
+class BatchPages(Repository):
+    """Pages, counts and positions of one view of the profile's batches (SQL of the `batches` table and its joins)."""
+
+    def __init__(self, db: Any, profile: str) -> None:
+        super().__init__(db, profile)
+        for name, (arity, function) in TEXT_FUNCTIONS.items():
+            self.conn.create_function(name, arity, function, deterministic=True)
+
+    def _where(self, view: BatchView) -> tuple[str, dict[str, Any]]:
+        sql = " WHERE b.profile = :profile AND " + QUICK_FILTERS[view.quick]
+        args: dict[str, Any] = {"profile": self.profile}
+        if view.scope is not None:
+            sql += " AND b.id IN (SELECT value FROM json_each(:scope))"
+            args["scope"] = json.dumps(list(view.scope))
+        text_sql, text_args = text_condition(view.text)
+        return sql + text_sql, args | text_args
+
+    @staticmethod
+    def _listed(view: BatchView) -> str:
+        """Count over the narrow index, unless a scope names the few rows to look up."""
+        return _LISTED if view.scope is None else ""
+
+    def stats(self, view: BatchView) -> ViewStats:
+        """The view's count and column needs: one pass over what its filters keep (the sort changes none of it)."""
+        where, args = self._where(view)
+        odd = "m.label GLOB '*[^ -~]*'"
+        count, badge, plain, any_odd = self.conn.execute(
+            f"SELECT COUNT(*), MAX(CASE WHEN {ENDED_FAILED} THEN {SHORT_BADGE_CHARS} END), "
+            f"MAX(CASE WHEN {odd} THEN NULL ELSE length(m.label) END), MAX({odd})" + _from(self._listed(view)) + where,
+            args,
+        ).fetchone()
+        labels: tuple[str, ...] = ()
+        if any_odd:
+            found = self.conn.execute(
+                f"SELECT DISTINCT m.label{_from(self._listed(view))}{where} AND {odd} "
+                "ORDER BY length(m.label) DESC LIMIT 64",
+                args,
+            )
+            labels = tuple(str(r[0]) for r in found)
+        return ViewStats(int(count), int(badge or 0), int(plain or 0), labels)
+
+    def position(self, view: BatchView, now: str, batch_id: str) -> int | None:
+        """How many rows of the view come before this batch (None: the view leaves it out)."""
+        key = self.key_of(view, now, batch_id)
+        if key is None:
+            return None
+        terms = [(e, not d) for e, d in _terms(view)]
+        where, args = self._where(view)
+        where += f" AND ({_after(terms, [f':k{i}' for i in range(len(terms))])})"
+        args |= {"now": now} | {f"k{i}": value for i, value in enumerate(key)}
+        indexed = "" if view.sort in INDEXED_SORTS or view.scope is not None else _LISTED
+        return int(self.conn.execute("SELECT COUNT(*)" + _from(indexed) + where, args).fetchone()[0])
+
+    def page(
+        self,
+        view: BatchView,
+        now: str,
+        limit: int,
+        after: Key | None = None,
+        before: Key | None = None,
+        offset: int = 0,
+    ) -> Page:
+        """Up to `limit` rows of the view in order: after the row keyed `after`, just before the row keyed
+        `before` (still in order), or from `offset` (a jump: the next pages are keyset again). The keys are
+        read first (from an index, never the rows' raw JSON), then the rows of the page by id."""
+        terms = _terms(view)
+        backwards = before is not None
+        where, args = self._where(view)
+        mark = after if after is not None else before
+        if mark is not None:
+            flipped = [(e, not d) for e, d in terms] if backwards else terms
+            where += f" AND ({_after(flipped, [f':k{i}' for i in range(len(terms))])})"
+            args |= {f"k{i}": value for i, value in enumerate(mark)}
+        order = ", ".join(f"{e} {'DESC' if d != backwards else 'ASC'}" for e, d in terms)
+        columns = ", ".join(e for e, _ in terms)
+        indexed = "" if view.sort in INDEXED_SORTS or view.scope is not None else _LISTED
+        sql = f"SELECT {columns}, b.id{_from(indexed)}{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        found = self.conn.execute(sql, args | {"now": now, "limit": limit, "offset": offset}).fetchall()
+        if backwards:
+            found.reverse()
+        keys = [_key(r, len(terms)) for r in found]
+        ids = [str(r[len(terms)]) for r in found]
+        return Page(self._rows(ids), keys)
+
+    def _rows(self, ids: list[str]) -> list[CachedBatch]:
+        """These batches, in this order."""
+        found = self.conn.execute(
+            BATCH_SELECT + " WHERE b.profile = ? AND b.id IN (SELECT value FROM json_each(?))",
+            (self.profile, json.dumps(ids)),
+        )
+        by_id = {b.id: b for b in map(CachedBatch.from_row, found)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def key_of(self, view: BatchView, now: str, batch_id: str) -> Key | None:
+        """The sort values of a batch in this view, or None when the view leaves it out."""
+        where, args = self._where(view)
+        columns = ", ".join(f"{e} AS k{i}" for i, (e, _) in enumerate(_terms(view)))
+        tail = _from("") + where + " AND b.id = :id"
+        row = self.conn.execute(f"SELECT {columns}" + tail, args | {"now": now, "id": batch_id}).fetchone()
+        return None if row is None else _key(row, len(row))
+
+    def tallies(self) -> Tallies:
+        """Counts over the narrow index: by status (in its order, no sort), failed, and all (deleted too)."""
+        listed = f"FROM batches b{_LISTED} WHERE b.profile = ?"
+        by_status = {
+            str(status): int(n)
+            for status, n in self.conn.execute(
+                f"SELECT b.processing_status, COUNT(*) {listed} AND b.deleted_at IS NULL GROUP BY b.processing_status",
+                (self.profile,),
+            )
+        }
+        failed = self.conn.execute(f"SELECT COUNT(*) {listed} AND {ENDED_FAILED}", (self.profile,)).fetchone()[0]
+        total = self.conn.execute(f"SELECT COUNT(*) {listed}", (self.profile,)).fetchone()[0]
+        return Tallies(by_status, int(failed), int(total))
+
+    def live_or_among(self, ids: Sequence[str]) -> list[CachedBatch]:
+        """Every live batch, and these batches whatever their state, newest first."""
+        live = self.conn.execute(
+            BATCH_SELECT + " WHERE b.profile = ? AND b.processing_status IN ('in_progress', 'canceling') "
+            "AND b.deleted_at IS NULL",
+            (self.profile,),
+        ).fetchall()
+        chosen = self.conn.execute(
+            BATCH_SELECT + " WHERE b.profile = ? AND b.id IN (SELECT value FROM json_each(?))",
+            (self.profile, json.dumps(list(ids))),
+        ).fetchall()
+        found = {b.id: b for b in map(CachedBatch.from_row, [*live, *chosen])}
+        return sorted(found.values(), key=lambda b: (b.created_at, b.id), reverse=True)
+
+
+def _key(row: sqlite3.Row, size: int) -> Key:
+    return tuple(row[i] for i in range(size))
