@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import ARCHIVE_DAYS
 from batchdeck.core.store.batch_repo import BATCH_SELECT
 from batchdeck.core.store.batch_text import TEXT_FUNCTIONS, text_condition
 from batchdeck.core.store.repository import Repository
@@ -39,6 +40,12 @@ QUICK_FILTERS: dict[str, str] = {
     "deleted": "b.deleted_at IS NOT NULL",
 }
 
+
+def _ms(days: str) -> str:
+    """A number of days (a julianday, or a difference of two) as whole milliseconds, SQLite's own precision."""
+    return f"CAST(round(86400000 * {days}) AS INTEGER)"
+
+
 SORT_KEYS: dict[str, tuple[str, ...]] = {
     "id": ("b.id",),
     "label": (
@@ -47,12 +54,13 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "status": (FAILED, RANK, "b.processing_status"),  # failures first, then where the batch is in its life
     "requests": (TOTAL,),
     "created": ("b.created_at",),
-    "time": ("(julianday(COALESCE(b.ended_at, :now)) - julianday(b.created_at))",),
+    # in whole milliseconds, so equal durations compare equal (julianday differences are not exact)
+    "time": (_ms("(julianday(COALESCE(b.ended_at, :now)) - julianday(b.created_at))"),),
     # LEFT counts down to the same moment whatever the clock says: expiry while live, archival after
     "left": (
-        "(CASE WHEN b.deleted_at IS NOT NULL OR b.archived_at IS NOT NULL OR r.status = 'complete' THEN 1e308 "
+        "(CASE WHEN b.deleted_at IS NOT NULL OR b.archived_at IS NOT NULL OR r.status = 'complete' THEN 9e18 "
         "WHEN b.processing_status IN ('in_progress', 'canceling') AND b.expires_at IS NOT NULL "
-        "THEN julianday(b.expires_at) ELSE julianday(b.created_at) + 29 END)",
+        f"THEN {_ms('julianday(b.expires_at)')} ELSE {_ms(f'(julianday(b.created_at) + {ARCHIVE_DAYS})')} END)",
     ),
     "cost": ("COALESCE(r.cost_usd, -1.0)",),
 }
