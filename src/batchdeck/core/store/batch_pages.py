@@ -21,6 +21,7 @@ from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import ARCHIVE_DAYS
 from batchdeck.core.store.batch_repo import BATCH_SELECT
 from batchdeck.core.store.batch_text import TEXT_FUNCTIONS, text_condition
+from batchdeck.core.store.db import Database
 from batchdeck.core.store.repository import Repository
 
 FAILED = "(b.n_errored + b.n_canceled + b.n_expired)"
@@ -142,7 +143,7 @@ def _after(terms: list[tuple[str, bool]], names: list[str]) -> str:
 class BatchPages(Repository):
     """Pages, counts and positions of one view of the profile's batches (SQL of the `batches` table and its joins)."""
 
-    def __init__(self, db: Any, profile: str) -> None:
+    def __init__(self, db: Database, profile: str) -> None:
         super().__init__(db, profile)
         for name, (arity, function) in TEXT_FUNCTIONS.items():
             self.conn.create_function(name, arity, function, deterministic=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import NamedTuple
 
 from textual import work
 from textual.notifications import SeverityLevel
@@ -38,6 +39,20 @@ from batchdeck.core.watch.notify import ending_message, newly_ended, osc9
 from batchdeck.core.watch.poll_schedule import PollSchedule
 from batchdeck.core.workspace import Workspace
 from batchdeck.tui.messages import ActionFinished, BatchEnded, DataLoaded
+
+
+class Asks(NamedTuple):
+    """What a snapshot reads besides the live batches, taken on the UI thread as its worker starts."""
+
+    watched: frozenset[str]
+    request: ListRequest | None
+    history: list[tuple[int, float]]  # the turnaround history shown now, kept when nothing ended
+    history_key: tuple[int, int]
+
+
+def _history_key(tallies: Tallies) -> tuple[int, int]:
+    """Changes when batches end, are deleted or are first seen: then the turnaround history is read again."""
+    return tallies.total, tallies.by_status.get("ended", 0)
 
 
 class BatchFeed(Widget):
@@ -69,30 +84,31 @@ class BatchFeed(Widget):
         self._skipped_told: set[str] = set()  # malformed batch objects a sync skipped, already reported
 
     # -- workers ------------------------------------------------------------------------------
-    def _asks(self) -> tuple[frozenset[str], ListRequest | None]:
+    def _asks(self) -> Asks:
         """What the next snapshot reads besides the live batches (on the UI thread, as a worker starts)."""
-        return self.watched | {b.id for b in self.batches if b.is_live}, self.list_request
+        watched = self.watched | {b.id for b in self.batches if b.is_live}
+        return Asks(watched, self.list_request, self.history, _history_key(self.tallies))
 
-    def _snapshot(
-        self, ws: Workspace, report: SyncReport | None, asks: tuple[frozenset[str], ListRequest | None]
-    ) -> DataLoaded:
-        """The cache as it is now (in a worker), numbered when read."""
+    def _snapshot(self, ws: Workspace, report: SyncReport | None, asks: Asks) -> DataLoaded:
+        """The cache as it is now (in a worker), numbered when read. The turnaround history is read again only
+        when batches ended, went or came since the last snapshot (a walk over the whole history)."""
         number = next(self._numbers)
-        watched, request = asks
         pages = BatchPages(ws.db, ws.profile.name)
         now = self.session.clock()
-        listing = read_list(pages, request, timefmt.iso(now)) if request is not None else None
-        batches, history = pages.live_or_among(sorted(watched)), ws.batches.ended_durations()
-        jobs = frozenset(ws.jobs.claimed_batches())
+        tallies = pages.tallies()
+        listing = read_list(pages, asks.request, timefmt.iso(now)) if asks.request is not None else None
+        same = asks.history_key == _history_key(tallies) and tallies.total
+        history = asks.history if same else ws.batches.ended_durations()
+        batches, jobs = pages.live_or_among(sorted(asks.watched)), frozenset(ws.jobs.claimed_batches())
         state = ws.batches.sync_state()
-        return DataLoaded(batches, history, state, report, now, number, jobs, pages.tallies(), listing)
+        return DataLoaded(batches, history, state, report, now, number, jobs, tallies, listing)
 
     def load_cache(self) -> None:
         """Read the cache (no network) and post it."""
         self._load_cache(self._asks())
 
     @work(thread=True, group="load", exit_on_error=False)
-    def _load_cache(self, asks: tuple[frozenset[str], ListRequest | None]) -> None:
+    def _load_cache(self, asks: Asks) -> None:
         with self.session.workspace() as ws:
             self.post_message(self._snapshot(ws, None, asks))
 
@@ -100,7 +116,7 @@ class BatchFeed(Widget):
         self._poll_api(self._asks())
 
     @work(thread=True, group="poll", exit_on_error=False)
-    def _poll_api(self, asks: tuple[frozenset[str], ListRequest | None]) -> None:
+    def _poll_api(self, asks: Asks) -> None:
         with self.session.workspace() as ws:
             try:
                 report = ws.syncer().sync()
@@ -112,9 +128,7 @@ class BatchFeed(Widget):
         self._save_meta(batch_id, field, text, self._asks())
 
     @work(thread=True, group="meta", exit_on_error=False)
-    def _save_meta(
-        self, batch_id: str, field: str, text: str | None, asks: tuple[frozenset[str], ListRequest | None]
-    ) -> None:
+    def _save_meta(self, batch_id: str, field: str, text: str | None, asks: Asks) -> None:
         with self.session.workspace() as ws:
             ws.batches.set_meta(batch_id, ws.now(), **{field: text})
             self.post_message(self._snapshot(ws, None, asks))
