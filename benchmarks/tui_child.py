@@ -5,7 +5,8 @@ Usage: tui_child.py MODE DB_PATH BASE_URL [SECONDS]
 - paint: prints `PAINT <time> <rows>` once the batch list has drawn its first rows
 - keys: after the first paint, presses every sort and quick filter and types a `/` filter, and prints
   `KEY <name> <seconds>` for each key, from the press to the list drawn with the new view
-- idle: runs SECONDS (polling, background downloads on as the demo has them), then exits
+- idle: runs SECONDS (polling, background downloads on as the demo has them), printing `SETTLED <time>` each
+  time the background downloads have finished, then exits
 - demo: `batchdeck demo` itself (its emulator, its job, its folder): prints `PAINT <time> <rows>`
 """
 
@@ -60,6 +61,10 @@ class Probe(tui_app.BatchdeckApp):
         print(f"PAINT {time.time()} {self.main.query_one(BatchList).total}", flush=True)
         if self.exit_on_paint:
             self.exit()
+
+    def on_auto_downloads_done(self) -> None:
+        """The background results downloads have finished: from here on the app only polls."""
+        print(f"SETTLED {time.time()}", flush=True)
 
     def run(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
         super().run(headless=True, size=(120, 40))  # `batchdeck demo` runs it in a terminal

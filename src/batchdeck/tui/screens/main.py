@@ -9,6 +9,7 @@ the results keeper, the resubmitter) live here; their messages bubble up to this
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from itertools import zip_longest
 from typing import ClassVar
@@ -25,7 +26,7 @@ from batchdeck.core.batches.browse import ListRead, ListRequest, read_list, read
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import counted
 from batchdeck.core.session import Session
-from batchdeck.core.store.batch_pages import QUICK_FILTERS, BatchPages, BatchView, Key
+from batchdeck.core.store.batch_pages import QUICK_FILTERS, BatchPages, BatchView
 from batchdeck.core.sync.turnaround import estimate
 from batchdeck.tui.messages import ActionFinished, BatchEnded, DataLoaded, PageRead, RowsRead, Snapshot
 from batchdeck.tui.screens.detail import DetailScreen
@@ -184,9 +185,13 @@ class MainScreen(Screen[None]):
         return ListRequest(self.generation, view, batch_list.current_key(), batch_list.cursor, top, height)
 
     def refresh_rows(self) -> None:
-        """The view changed (a filter, a sort, a scope): read it again, the cursor staying on its batch."""
+        """The view changed (a filter, a sort, a scope): read it again, the cursor staying on its batch (after a
+        sort, the count and column needs of the rows shown still hold)."""
         self.generation += 1
         request = self.list_request()
+        batch_list = self.query_one(BatchList)
+        if batch_list.stats is not None and batch_list.rows_of == request.view.rows_key():
+            request = replace(request, stats=batch_list.stats)
         self.feed.list_request = request
         self.read_rows(request)
         self.update_header()
@@ -202,12 +207,13 @@ class MainScreen(Screen[None]):
         self.post_message(RowsRead(read))
 
     @work(thread=True, group="list-page", exit_on_error=False)
-    def read_more(self, view: BatchView, generation: int, number: int, after: Key | None, before: Key | None) -> None:
-        if generation != self.generation:
+    def read_more(self, view: BatchView, wanted: BatchList.PageWanted) -> None:
+        if wanted.generation != self.generation:
             return
         with self.session.workspace() as ws:
-            page = read_page(BatchPages(ws.db, ws.profile.name), view, timefmt.iso(self.clock()), number, after, before)
-        self.post_message(PageRead(generation, number, page))
+            store, now = BatchPages(ws.db, ws.profile.name), timefmt.iso(self.clock())
+            page = read_page(store, view, now, wanted.number, wanted.after, wanted.before, wanted.ids)
+        self.post_message(PageRead(wanted.generation, wanted.number, page))
 
     def on_rows_read(self, message: RowsRead) -> None:
         if message.read.request.generation == self.generation:
@@ -217,8 +223,7 @@ class MainScreen(Screen[None]):
         self.query_one(BatchList).add_page(message.generation, message.number, message.page)
 
     def on_batch_list_page_wanted(self, message: BatchList.PageWanted) -> None:
-        view = self.list_request().view
-        self.read_more(view, message.generation, message.number, message.after, message.before)
+        self.read_more(self.list_request().view, message)
 
     def on_batch_list_cursor_moved(self) -> None:
         self._watch()

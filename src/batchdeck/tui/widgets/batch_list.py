@@ -23,7 +23,7 @@ from batchdeck.core.batches.browse import PAGE_ROWS, ListRead
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import archive_soon
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.core.store.batch_pages import Key, Page
+from batchdeck.core.store.batch_pages import Key, Page, ViewStats
 from batchdeck.tui.screens.main_text import shown_fields
 from batchdeck.tui.widgets.columns import COLUMNS, STATUS_MIN, cell, fit, label_need, status_class, widths
 from batchdeck.tui.widgets.cursor_view import CursorView
@@ -53,10 +53,13 @@ class BatchList(CursorView):
             self.row = row  # as `ResultList.CursorMoved` names it; never `batch`, Textual's `Widget.batch()`
 
     class PageWanted(Message):
-        def __init__(self, generation: int, number: int, after: Key | None, before: Key | None) -> None:
+        def __init__(
+            self, generation: int, number: int, after: Key | None, before: Key | None, ids: list[str] | None
+        ) -> None:
             super().__init__()
             self.generation = generation
             self.number = number
+            self.ids = ids  # the page's ids, when the view's whole order was read
             self.after = after  # the last key of the page before (None: not here)
             self.before = before  # the first key of the page after
 
@@ -66,6 +69,9 @@ class BatchList(CursorView):
         self.total = 0
         self.generation = 0
         self.pages: dict[int, Page] = {}
+        self.order: tuple[str, ...] | None = None  # the view's ids in order, when it was read whole
+        self.stats: ViewStats | None = None  # of the view shown, and which rows it keeps (BatchView.rows_key)
+        self.rows_of: tuple[object, ...] = ()
         self.requested: set[int] = set()
         self.marked_rows: dict[str, CachedBatch] = {}  # each marked batch as last seen
         self.label_width = 0
@@ -95,6 +101,8 @@ class BatchList(CursorView):
         ) and all(n in self.pages and _drawn(self.pages[n]) == _drawn(p) for n, p in read.pages.items())
         self.generation, self.total = generation, stats.count
         self.label_width, self.status_width = label, status
+        self.order = read.order
+        self.stats, self.rows_of = stats, read.request.view.rows_key()
         if same:  # the pages out of sight may have changed: read them again when they come into sight
             self.pages = dict(read.pages)
             self.requested = set(self.pages)
@@ -231,6 +239,7 @@ class BatchList(CursorView):
                     number,
                     after.keys[-1] if after and after.keys else None,
                     before.keys[0] if before and before.keys else None,
+                    None if self.order is None else list(self.order[number * PAGE_ROWS : (number + 1) * PAGE_ROWS]),
                 )
             )
 
