@@ -43,6 +43,7 @@ class DataLoaded(Message):
         self.batches = batches  # live and watched batches, not the whole history
         self.tallies = tallies  # the whole profile's counts (None: not read)
         self.listing = listing  # the list's view read with the same data (None: not read)
+        self.history_key: tuple[int, int] | None = None  # the counts `history` was read at (None: not read now)
         self.history = history
         self.state = state
         self.report = report
@@ -212,3 +213,12 @@ class PageRead(Message):
         self.generation = generation
         self.number = number
         self.page = page
+
+
+class HistoryRead(Message):
+    """The turnaround history, read just after the first load (which paints the rows without it)."""
+
+    def __init__(self, history: list[tuple[int, float]], key: tuple[int, int]) -> None:
+        super().__init__()
+        self.history = history
+        self.key = key

@@ -137,6 +137,11 @@ class MainScreen(Screen[None]):
         if first and feed.poll_enabled:
             feed.poll_now()
 
+    def on_history_read(self) -> None:
+        """The history the first load left out: the live panes and the details can say how long batches take."""
+        self.sync_live_panes()
+        self.signals.snapshot.publish(Snapshot(self.feed.batches, self.feed.history, self.feed.job_batches))
+
     def on_cache_changed(self) -> None:
         self.feed.load_cache()
 

@@ -38,7 +38,7 @@ from batchdeck.core.sync.walk import SyncReport
 from batchdeck.core.watch.notify import ending_message, newly_ended, osc9
 from batchdeck.core.watch.poll_schedule import PollSchedule
 from batchdeck.core.workspace import Workspace
-from batchdeck.tui.messages import ActionFinished, BatchEnded, DataLoaded
+from batchdeck.tui.messages import ActionFinished, BatchEnded, DataLoaded, HistoryRead
 
 
 class Asks(NamedTuple):
@@ -47,7 +47,7 @@ class Asks(NamedTuple):
     watched: frozenset[str]
     request: ListRequest | None
     history: list[tuple[int, float]]  # the turnaround history shown now, kept when nothing ended
-    history_key: tuple[int, int]
+    history_key: tuple[int, int] | None  # None: never read (the first load paints before reading it)
 
 
 def _history_key(tallies: Tallies) -> tuple[int, int]:
@@ -72,6 +72,7 @@ class BatchFeed(Widget):
         self.list_request: ListRequest | None = None  # set by the screen: the list's view, read with each snapshot
         self.job_batches: frozenset[str] | None = None  # for `J`: which batches have a job (None: not read yet)
         self.history: list[tuple[int, float]] = []
+        self.history_key: tuple[int, int] | None = None  # the counts the history was read at (see _history_key)
         self.state = SyncState()
         self.last_report: SyncReport | None = None
         self.poll_again = False
@@ -87,7 +88,7 @@ class BatchFeed(Widget):
     def _asks(self) -> Asks:
         """What the next snapshot reads besides the live batches (on the UI thread, as a worker starts)."""
         watched = self.watched | {b.id for b in self.batches if b.is_live}
-        return Asks(watched, self.list_request, self.history, _history_key(self.tallies))
+        return Asks(watched, self.list_request, self.history, self.history_key)
 
     def _snapshot(self, ws: Workspace, report: SyncReport | None, asks: Asks) -> DataLoaded:
         """The cache as it is now (in a worker), numbered when read. The turnaround history is read again only
@@ -97,11 +98,17 @@ class BatchFeed(Widget):
         now = self.session.clock()
         tallies = pages.tallies()
         listing = read_list(pages, asks.request, timefmt.iso(now)) if asks.request is not None else None
-        same = asks.history_key == _history_key(tallies) and tallies.total
-        history = asks.history if same else ws.batches.ended_durations()
+        if (asks.history_key is None and report is None) or (
+            asks.history_key == _history_key(tallies) and tallies.total
+        ):  # the first load: rows first, the history right after
+            history = asks.history
+        else:
+            history = ws.batches.ended_durations()
         batches, jobs = pages.live_or_among(sorted(asks.watched)), frozenset(ws.jobs.claimed_batches())
         state = ws.batches.sync_state()
-        return DataLoaded(batches, history, state, report, now, number, jobs, tallies, listing)
+        snapshot = DataLoaded(batches, history, state, report, now, number, jobs, tallies, listing)
+        snapshot.history_key = None if history is asks.history else _history_key(tallies)
+        return snapshot
 
     def load_cache(self) -> None:
         """Read the cache (no network) and post it."""
@@ -110,7 +117,11 @@ class BatchFeed(Widget):
     @work(thread=True, group="load", exit_on_error=False)
     def _load_cache(self, asks: Asks) -> None:
         with self.session.workspace() as ws:
-            self.post_message(self._snapshot(ws, None, asks))
+            snapshot = self._snapshot(ws, None, asks)
+            self.post_message(snapshot)
+            if asks.history_key is None:  # the first load painted without the history: read it now
+                history = ws.batches.ended_durations()
+                self.post_message(HistoryRead(history, _history_key(snapshot.tallies or Tallies({}, 0, 0))))
 
     def poll_api(self) -> None:
         self._poll_api(self._asks())
@@ -157,6 +168,11 @@ class BatchFeed(Widget):
         self.polling = True
         self.poll_api()
 
+    def on_history_read(self, message: HistoryRead) -> None:
+        """The turnaround history the first load left out (it goes on up to the screen, which redraws the panes)."""
+        if self.history_key is None:
+            self.history, self.history_key = message.history, message.key
+
     def toggle_pause(self) -> bool:
         self.paused = not self.paused
         if self.paused and self._timer is not None:
@@ -184,6 +200,8 @@ class BatchFeed(Widget):
         if fresh:
             self._shown_number = max(self._shown_number, message.number)
             self.batches, self.history, self.state = message.batches, message.history, message.state
+            if message.history_key is not None:
+                self.history_key = message.history_key
             if message.tallies is not None:
                 self.tallies = message.tallies
             if message.job_batches is not None:
