@@ -41,6 +41,10 @@ FIELDS = (
     "COALESCE(m.note, '')",
 )
 HAYSTACK = f" || char({ord(SEPARATOR)}) || ".join(FIELDS)
+TEXT_HAYSTACK = f" || char({ord(SEPARATOR)}) || ".join((FIELDS[0], FIELDS[1], FIELDS[4]))  # without the status
+STATUS_LETTERS = set("deleted in progress canceling ended · 0123456789, errored expired canceled")
+"""Every character a status text can hold: text with another cannot match one, and the statuses (built with
+printf for each row) are left out of the search."""
 
 
 @lru_cache(maxsize=8)
@@ -81,10 +85,11 @@ def text_condition(pattern: str) -> tuple[str, dict[str, Any]]:
     except (re.error, OverflowError, RecursionError):  # not a usable regex: match it as plain text
         plain = True
     needle = pattern.lower()
+    haystack = HAYSTACK if plain and set(needle) <= STATUS_LETTERS else TEXT_HAYSTACK
     if plain and needle.isascii():
-        test = f"instr(lower({HAYSTACK}), :needle) > 0"
+        test = f"instr(lower({haystack}), :needle) > 0"
     elif plain:
-        test = f"bd_contains(:needle, {HAYSTACK})"
+        test = f"bd_contains(:needle, {haystack})"
     else:
         test = f"bd_regexp(:pattern, {HAYSTACK})"
     return f" AND {'NOT ' if invert else ''}({test})", {"needle": needle, "pattern": pattern}

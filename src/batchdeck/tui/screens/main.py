@@ -8,28 +8,24 @@ the results keeper, the resubmitter) live here; their messages bubble up to this
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from itertools import zip_longest
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from batchdeck.core import timefmt
-from batchdeck.core.batches.browse import ListRead, ListRequest, read_list, read_page
+from batchdeck.core.batches.browse import ListRead
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import counted
 from batchdeck.core.session import Session
-from batchdeck.core.store.batch_pages import QUICK_FILTERS, BatchPages, BatchView
+from batchdeck.core.store.batch_pages import QUICK_FILTERS
 from batchdeck.core.sync.turnaround import estimate
-from batchdeck.tui.messages import ActionFinished, BatchEnded, DataLoaded, PageRead, RowsRead, Snapshot
+from batchdeck.tui.messages import ActionFinished, BatchEnded, DataLoaded, Snapshot
 from batchdeck.tui.screens.detail import DetailScreen
+from batchdeck.tui.screens.main_rows import MainRows
 from batchdeck.tui.screens.main_text import FLASH_STYLE, empty_text, one_line, status_info
 from batchdeck.tui.signals import Downloads, Signals
 from batchdeck.tui.text import literal
@@ -37,7 +33,6 @@ from batchdeck.tui.widgets.batch_feed import BatchFeed
 from batchdeck.tui.widgets.batch_list import BatchList, header_text
 from batchdeck.tui.widgets.columns import SORTABLE, cell_text
 from batchdeck.tui.widgets.live_area import LiveArea
-from batchdeck.tui.widgets.live_pane import LivePane
 from batchdeck.tui.widgets.resubmitter import Resubmitter
 from batchdeck.tui.widgets.results_keeper import ResultsKeeper
 from batchdeck.tui.widgets.status_line import StatusInfo, StatusLine
@@ -45,7 +40,7 @@ from batchdeck.tui.widgets.status_line import StatusInfo, StatusLine
 TIME_COLUMNS = ("created", "time", "left")  # the cells that change with the clock alone
 
 
-class MainScreen(Screen[None]):
+class MainScreen(MainRows):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Details"),
         Binding("o", "app.open_results", "Results"),
@@ -180,87 +175,6 @@ class MainScreen(Screen[None]):
             self.tick()
             self.update_empty()
         self.sync_live_panes()
-
-    # -- the list's rows ----------------------------------------------------------------------
-    def list_request(self) -> ListRequest:
-        """The view as the screen shows it now, the cursor's batch, and the window."""
-        batch_list = self.query_one(BatchList)
-        view = BatchView(self.quick, self.text_filter, self.sort, self.descending, self.scope and self.scope[1])
-        top, height = batch_list.scroll_offset.y, batch_list.size.height
-        return ListRequest(self.generation, view, batch_list.current_key(), batch_list.cursor, top, height)
-
-    def refresh_rows(self) -> None:
-        """The view changed (a filter, a sort, a scope): read it again, the cursor staying on its batch (after a
-        sort, the count and column needs of the rows shown still hold)."""
-        self.generation += 1
-        request = self.list_request()
-        batch_list = self.query_one(BatchList)
-        if batch_list.stats is not None and batch_list.rows_of == request.view.rows_key():
-            request = replace(request, stats=batch_list.stats)
-        self.feed.list_request = request
-        self.read_rows(request)
-        self.update_header()
-        self.tick()
-
-    @work(thread=True, exclusive=True, group="list-read", exit_on_error=False)
-    def read_rows(self, request: ListRequest) -> None:
-        """The view's count, column needs, the cursor's row and the pages in sight (`core.batches.browse`)."""
-        if request.generation != self.generation:
-            return  # the user typed on: the newest view's read follows
-        with self.session.workspace() as ws:
-            read = read_list(BatchPages(ws.db, ws.profile.name), request, timefmt.iso(self.clock()))
-        self.post_message(RowsRead(read))
-
-    @work(thread=True, group="list-page", exit_on_error=False)
-    def read_more(self, view: BatchView, wanted: BatchList.PageWanted) -> None:
-        if wanted.generation != self.generation:
-            return
-        with self.session.workspace() as ws:
-            store, now = BatchPages(ws.db, ws.profile.name), timefmt.iso(self.clock())
-            page = read_page(store, view, now, wanted.number, wanted.after, wanted.before, wanted.ids)
-        self.post_message(PageRead(wanted.generation, wanted.number, page))
-
-    def on_rows_read(self, message: RowsRead) -> None:
-        if message.read.request.generation == self.generation:
-            self.show_rows(message.read)
-
-    def on_page_read(self, message: PageRead) -> None:
-        self.query_one(BatchList).add_page(message.generation, message.number, message.page)
-
-    def on_batch_list_page_wanted(self, message: BatchList.PageWanted) -> None:
-        self.read_more(self.list_request().view, message)
-
-    def on_batch_list_cursor_moved(self) -> None:
-        self._watch()
-
-    def show_rows(self, read: ListRead) -> None:
-        batch_list = self.query_one(BatchList)
-        if batch_list.total and read.request.keep != batch_list.current_key():
-            self.read_rows(self.list_request())  # the cursor moved since the read began: read where it is now
-            return
-        self.loaded = True
-        if batch_list.show(read):
-            self.update_header()
-            self.update_empty()
-            self.tick()
-        else:  # a quiet poll repaints nothing but the ages
-            self.tick()
-            self.update_empty()
-        self._watch()
-
-    def _watch(self) -> None:
-        """Tell the feed which batches the screens show outside the list's pages, and the list's view now."""
-        batch_list = self.query_one(BatchList)
-        shown = {pane.shown_batch.id for pane in self.live_area.query(LivePane)}
-        shown |= {s.shown_batch.id for s in self.app.screen_stack if isinstance(s, DetailScreen)}
-        current = batch_list.current_key()
-        self.feed.watched = frozenset(batch_list.marked | shown | ({current} if current else set()))
-        self.feed.list_request = self.list_request()
-
-    def scope_to(self, title: str, batch_ids: Sequence[str]) -> None:
-        """Show only these batches (named `title` in the status line) until esc."""
-        self.scope = (title, tuple(batch_ids))
-        self.refresh_rows()
 
     def update_empty(self) -> None:
         """Over an empty list, a line that says why and what to do."""

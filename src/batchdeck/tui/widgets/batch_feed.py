@@ -199,9 +199,9 @@ class BatchFeed(Widget):
         fresh = message.number == 0 or message.number > self._shown_number
         if fresh:
             self._shown_number = max(self._shown_number, message.number)
-            self.batches, self.history, self.state = message.batches, message.history, message.state
-            if message.history_key is not None:
-                self.history_key = message.history_key
+            self.batches, self.state = message.batches, message.state
+            if message.history_key is not None:  # read with this snapshot (otherwise it only echoes what was asked)
+                self.history, self.history_key = message.history, message.history_key
             if message.tallies is not None:
                 self.tallies = message.tallies
             if message.job_batches is not None:
