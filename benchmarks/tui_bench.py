@@ -7,7 +7,8 @@ same run, so a loaded machine moves both. Goals (the run exits 1 when one is mis
 1. First painted list with 10,000 cached batches (median of 3): <= 2x the floor.
 2. The same with 100,000: <= 1.2x the 10,000 figure (history size must not matter).
 3. Each sort and quick filter key, and each character typed into `/`, on 100,000 batches, from the press
-   to the list drawn with the new view: median <= 100 ms (the slowest is reported too).
+   to the list drawn with the new view: median <= 100 ms (the slowest is reported too, and an unbound key's
+   press-to-repaint through Pilot, the floor of this measure).
 4. `batchdeck demo` from process start to its first painted row: <= 1.5 s (its emulator, job and folder
    included; the floor is shown beside it).
 5. Idle CPU with the demo workspace's 5 live batches polling, measured once background work (the results
@@ -107,6 +108,8 @@ def main() -> int:
         keys = key_times(home / "cache-100000.db")
         demo = statistics.median(child("demo", home / "unused.db")[0] for _ in range(3))
         cpu, settle_cpu, settle_wall = idle_cpu(home)
+    noop = statistics.median(t for k, t in keys.items() if k.startswith("noop"))
+    keys = {k: t for k, t in keys.items() if not k.startswith("noop")}
     key_median, (slowest, slow_key) = statistics.median(keys.values()), max((t, k) for k, t in keys.items())
     print(f"Textual's floor (one-widget app), first paint: {floor:.2f} s")
     print(f"first painted list, 10,000 cached batches: {paint10:.2f} s = {paint10 / floor:.2f}x the floor (goal <= 2x)")
@@ -116,7 +119,8 @@ def main() -> int:
     )
     print(
         f"keys on 100,000 batches ({len(keys)} presses: 8 sorts, reverse, 5 quick filters, `/` and 9 characters): "
-        f"median {1000 * key_median:.0f} ms (goal <= {1000 * KEY_GOAL:.0f} ms), slowest {1000 * slowest:.0f} ms ({slow_key})"
+        f"median {1000 * key_median:.0f} ms (goal <= {1000 * KEY_GOAL:.0f} ms), slowest {1000 * slowest:.0f} ms ({slow_key}); "
+        f"an unbound key, pressed and repainted through Pilot: {1000 * noop:.0f} ms"
     )
     print(
         f"`batchdeck demo`, process start to first painted row: {demo:.2f} s (goal <= {DEMO_GOAL} s), {demo / floor:.2f}x the floor"
