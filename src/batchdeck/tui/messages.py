@@ -216,7 +216,7 @@ class PageRead(Message):
 
 
 class HistoryRead(Message):
-    """The turnaround history, read just after the first load (which paints the rows without it)."""
+    """The turnaround history, read once the first load's rows are painted (when no poll reads it)."""
 
     def __init__(self, history: list[tuple[int, float]], key: tuple[int, int]) -> None:
         super().__init__()

@@ -129,8 +129,8 @@ class MainScreen(MainRows):
         self.signals.snapshot.publish(Snapshot(feed.batches, feed.history, feed.job_batches))
         if message.report is not None and message.report.ok and not feed.paused:
             self.keeper.start_auto_downloads()
-        if first and feed.poll_enabled:
-            feed.poll_now()
+        if first:  # once the rows are painted: the first poll (or, without polling, the history)
+            self.call_after_refresh(feed.after_first_paint)
 
     def on_history_read(self) -> None:
         """The history the first load left out: the live panes and the details can say how long batches take."""

@@ -117,11 +117,21 @@ class BatchFeed(Widget):
     @work(thread=True, group="load", exit_on_error=False)
     def _load_cache(self, asks: Asks) -> None:
         with self.session.workspace() as ws:
-            snapshot = self._snapshot(ws, None, asks)
-            self.post_message(snapshot)
-            if asks.history_key is None:  # the first load painted without the history: read it now
-                history = ws.batches.ended_durations()
-                self.post_message(HistoryRead(history, _history_key(snapshot.tallies or Tallies({}, 0, 0))))
+            self.post_message(self._snapshot(ws, None, asks))
+
+    def after_first_paint(self) -> None:
+        """The rows are on screen: now the work the first load left out. The first poll reads the turnaround
+        history with its snapshot; without polling, it is read on its own."""
+        if self.poll_enabled:
+            self.poll_now()
+        elif self.history_key is None:
+            self._read_history()
+
+    @work(thread=True, group="history", exit_on_error=False)
+    def _read_history(self) -> None:
+        with self.session.workspace() as ws:
+            tallies = BatchPages(ws.db, ws.profile.name).tallies()
+            self.post_message(HistoryRead(ws.batches.ended_durations(), _history_key(tallies)))
 
     def poll_api(self) -> None:
         self._poll_api(self._asks())
