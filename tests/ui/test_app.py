@@ -45,7 +45,8 @@ async def test_cached_batches_show_before_the_network_answers(demo: Emulator, tm
     app = BatchdeckApp(session)
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: len(rows(app)) > 0)
-        assert app.main.feed.polling and app.main.feed.polls_done == 0
+        await wait_for(pilot, lambda: app.main.feed.polling)  # the first poll starts once the rows are painted
+        assert app.main.feed.polls_done == 0
         assert len(rows(app)) == len(demo.store.all_batches())
         demo.faults.clear()
 

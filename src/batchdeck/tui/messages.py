@@ -12,6 +12,7 @@ from pathlib import Path
 
 from textual.message import Message
 
+from batchdeck.core.batches.browse import ListRead
 from batchdeck.core.batches.changes import ChangeResult
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import counted
@@ -19,12 +20,13 @@ from batchdeck.core.jobs.merged import JobView
 from batchdeck.core.jobs.retry import RetryPlan
 from batchdeck.core.spend.budget import BudgetStatus
 from batchdeck.core.spend.report import SpendReport
+from batchdeck.core.store.batch_pages import Page, Tallies
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.sync.report import SyncReport
 
 
 class DataLoaded(Message):
-    """The cache's batches after a load (`report` None) or a poll. `number` orders snapshots as they were read
+    """The cache's live and watched batches after a load (`report` None) or a poll. `number` orders snapshots as they were read
     (0: not a cache read, a failed poll); `job_batches` are the batches that belong to a job (None: not read)."""
 
     def __init__(
@@ -36,9 +38,14 @@ class DataLoaded(Message):
         at: datetime | None = None,
         number: int = 0,
         job_batches: frozenset[str] | None = None,
+        tallies: Tallies | None = None,
+        listing: ListRead | None = None,
     ) -> None:
         super().__init__()
-        self.batches = batches
+        self.batches = batches  # live and watched batches, not the whole history
+        self.tallies = tallies  # the whole profile's counts (None: not read)
+        self.listing = listing  # the list's view read with the same data (None: not read)
+        self.history_key: tuple[int, int] | None = None  # the counts `history` was read at (None: not read now)
         self.history = history
         self.state = state
         self.report = report
@@ -226,3 +233,30 @@ class BudgetLoaded(Message):
     def __init__(self, status: BudgetStatus) -> None:
         super().__init__()
         self.status = status
+
+
+class RowsRead(Message):
+    """The batch list's view read again (a filter or sort changed): count, column needs, cursor, pages in sight."""
+
+    def __init__(self, read: ListRead) -> None:
+        super().__init__()
+        self.read = read
+
+
+class PageRead(Message):
+    """One more page of the batch list's view, as it scrolled into sight."""
+
+    def __init__(self, generation: int, number: int, page: Page) -> None:
+        super().__init__()
+        self.generation = generation
+        self.number = number
+        self.page = page
+
+
+class HistoryRead(Message):
+    """The turnaround history, read once the first load's rows are painted (when no poll reads it)."""
+
+    def __init__(self, history: list[tuple[int, float]], key: tuple[int, int]) -> None:
+        super().__init__()
+        self.history = history
+        self.key = key

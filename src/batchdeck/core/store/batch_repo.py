@@ -25,6 +25,7 @@ SELECT b.*, m.label, m.note, m.tags, m.source_file, m.created_by, m.parent_batch
 FROM batches b LEFT JOIN batch_meta m ON m.profile = b.profile AND m.batch_id = b.id
 LEFT JOIN result_sets r ON r.profile = b.profile AND r.batch_id = b.id
 """
+BATCH_SELECT = _SELECT  # a batch with its metadata and results columns (core.store.batch_pages reads pages of it)
 _UPSERT = """
 INSERT INTO batches (profile, id, processing_status, n_processing, n_succeeded, n_errored, n_canceled,
     n_expired, created_at, expires_at, ended_at, cancel_initiated_at, archived_at, results_url, raw_json,

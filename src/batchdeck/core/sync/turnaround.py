@@ -6,6 +6,7 @@ The API reports no progress until a batch ends, so live views show this instead 
 
 from __future__ import annotations
 
+import heapq
 import math
 import statistics
 from collections.abc import Sequence
@@ -31,7 +32,8 @@ def estimate(history: Sequence[tuple[int, float]], size: int) -> Turnaround | No
     size = max(size, 1)
     similar = [(n, s) for n, s in usable if size / 3 <= n <= size * 3]
     if not similar:  # nothing of a like size: the nearest few, and `based_on` says how thin it is
-        similar = sorted(usable, key=lambda h: abs(math.log(h[0]) - math.log(size)))[:MIN_SAMPLES]
+        target = math.log(size)  # nsmallest: sorted(...)[:n] without sorting a long history
+        similar = heapq.nsmallest(MIN_SAMPLES, usable, key=lambda h: abs(math.log(h[0]) - target))
     seconds = sorted(s for _, s in similar)
     slow = seconds[min(len(seconds) - 1, math.ceil(0.9 * len(seconds)) - 1)]
     return Turnaround(

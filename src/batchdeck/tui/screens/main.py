@@ -8,7 +8,6 @@ the results keeper, the resubmitter) live here; their messages bubble up to this
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from itertools import zip_longest
 from typing import ClassVar
@@ -16,17 +15,18 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from batchdeck.core.batches.browse import ListRead
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import counted
 from batchdeck.core.session import Session
+from batchdeck.core.store.batch_pages import QUICK_FILTERS
 from batchdeck.core.sync.turnaround import estimate
-from batchdeck.tui.filtering import QUICK_FILTERS, visible_rows
 from batchdeck.tui.messages import ActionFinished, BatchEnded, BudgetLoaded, DataLoaded, Snapshot
 from batchdeck.tui.screens.detail import DetailScreen
-from batchdeck.tui.screens.main_text import FLASH_STYLE, empty_text, one_line, shown_fields, status_info
+from batchdeck.tui.screens.main_rows import MainRows
+from batchdeck.tui.screens.main_text import FLASH_STYLE, empty_text, one_line, status_info
 from batchdeck.tui.signals import Downloads, Signals
 from batchdeck.tui.text import literal
 from batchdeck.tui.widgets.batch_feed import BatchFeed
@@ -42,7 +42,7 @@ from batchdeck.tui.widgets.status_line import StatusInfo, StatusLine
 TIME_COLUMNS = ("created", "time", "left")  # the cells that change with the clock alone
 
 
-class MainScreen(Screen[None]):
+class MainScreen(MainRows):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Details"),
         Binding("o", "app.open_results", "Results"),
@@ -85,15 +85,14 @@ class MainScreen(Screen[None]):
             profile=session.profile.name, readonly=readonly, sort="created ↓", clock_note=session.clock_note
         )
         self.loaded = False  # the cache has been read once (until then an empty list means nothing)
-        self._time_cells: list[tuple[str, ...]] = []  # the visible rows' time cells at the last tick
+        self._time_cells: list[tuple[str, ...] | None] = []  # the visible rows' time cells at the last tick
         self.quick = "all"
         self.text_filter = ""
         self.sort = "created"
         self.descending = True
-        self.batches: list[CachedBatch] = []
-        self.scope: tuple[str, frozenset[str]] | None = None  # (what it is, its batch ids): see scope_to
+        self.scope: tuple[str, tuple[str, ...]] | None = None  # (title, batch ids): see scope_to
         self.budget = ""  # the status line's budget markup (BudgetWatch)
-        self.history: list[tuple[int, float]] = []
+        self.generation = 0  # of the list's view: a read of an older view is not shown
         self.polled_at: datetime | None = None
 
     def compose(self) -> ComposeResult:
@@ -116,7 +115,8 @@ class MainScreen(Screen[None]):
         self.query_one("#filter-input", Input).display = False
         self.query_one(BatchList).focus()
         self.set_interval(1.0, self.tick)
-        self.refresh_rows()  # data that arrived before the widgets existed
+        self._watch()  # the feed's first snapshot reads the list's view with it
+        self.feed.load_cache()
         self.sync_live_panes()
         self.watch(self.feed, "polling", self.set_syncing, init=False)
 
@@ -125,23 +125,28 @@ class MainScreen(Screen[None]):
         """A load or a poll: the feed takes it (an older snapshot than the one shown is dropped), the list and
         the status line show the newest snapshot, and the screens that show batches hear of it."""
         feed = self.feed
-        first = not feed.batches and message.report is None
+        first = not self.loaded and message.report is None
         if not feed.accept(message) and message.report is None:
             return  # an older snapshot than the one shown: nothing to do
-        report, batches = feed.last_report, feed.batches  # the newest snapshot, which may not be this message's
-        info = status_info(self.session, batches, report, message.state.last_success_at, self.info.readonly)
+        report = feed.last_report  # the newest snapshot's, which may not be this message's
+        info = status_info(self.session, feed.tallies, report, feed.state.last_success_at, self.info.readonly)
         info.syncing, info.paused = feed.polling, feed.paused
-        self.show_data(batches, feed.history, message.at if message.report else None, info)
-        self.signals.snapshot.publish(Snapshot(batches, feed.history, feed.job_batches))
+        self.show_data(message.listing, message.at if message.report else None, info)
+        self.signals.snapshot.publish(Snapshot(feed.batches, feed.history, feed.job_batches))
         if message.report is not None and message.report.ok and not feed.paused:
             self.keeper.start_auto_downloads()
-        if first and feed.poll_enabled:
-            feed.poll_now()
+        if first:  # once the rows are painted: the first poll (or, without polling, the history)
+            self.call_after_refresh(feed.after_first_paint)
         self.budget_watch.check()
 
     def on_budget_loaded(self, message: BudgetLoaded) -> None:
         self.budget = budget_markup(message.status)
         self.tick()
+
+    def on_history_read(self) -> None:
+        """The history the first load left out: the live panes and the details can say how long batches take."""
+        self.sync_live_panes()
+        self.signals.snapshot.publish(Snapshot(self.feed.batches, self.feed.history, self.feed.job_batches))
 
     def on_cache_changed(self) -> None:
         self.feed.load_cache()
@@ -167,46 +172,34 @@ class MainScreen(Screen[None]):
         self.action_clear_marks()
         self.feed.poll_now()
 
-    def show_data(
-        self, batches: list[CachedBatch], history: list[tuple[int, float]], polled_at: datetime | None, info: StatusInfo
-    ) -> None:
-        changed = [shown_fields(b) for b in batches] != [shown_fields(b) for b in self.batches]
-        self.batches, self.history = batches, history
+    def show_data(self, listing: ListRead | None, polled_at: datetime | None, info: StatusInfo) -> None:
         self.loaded = True
         if polled_at is not None:
             self.polled_at = polled_at
         self.info = info
-        if not self.query(BatchList):  # not composed yet (on_mount draws this data) or torn down at exit
+        if not self.query(BatchList):  # not composed yet or torn down at exit
             return
-        if changed:  # a quiet poll repaints nothing but the ages
-            self.refresh_rows()
-        else:
+        if listing is not None and listing.request.generation == self.generation:
+            self.show_rows(listing)
+        else:  # no read of the list came with it, or one of a view since changed: read the view again
+            self.read_rows(self.list_request())
             self.tick()
             self.update_empty()
         self.sync_live_panes()
-
-    def refresh_rows(self) -> None:
-        now = self.clock()
-        batches = self.batches if self.scope is None else [b for b in self.batches if b.id in self.scope[1]]
-        rows = visible_rows(batches, self.quick, self.text_filter, self.sort, self.descending, now)
-        self.query_one(BatchList).set_rows(rows)
-        self.update_header()
-        self.update_empty()
-        self.tick()
 
     def update_empty(self) -> None:
         """Over an empty list, a line that says why and what to do."""
         self._fill_view_state()
         empty = self.query_one("#list-empty", Static)
-        empty.display = not self.query_one(BatchList).rows
+        empty.display = not self.query_one(BatchList).total
         if empty.display:
-            empty.update(empty_text(self.info, self.loaded, len(self.batches)))
+            empty.update(empty_text(self.info, self.loaded, self.feed.tallies.total))
 
     def _fill_view_state(self) -> None:
         """What the status line says of the view comes from the screen, whatever data arrived since."""
         batch_list = self.query_one(BatchList)
         info = self.info
-        info.quick, info.filter, info.shown = self.quick, self.text_filter, len(batch_list.rows)
+        info.quick, info.filter, info.shown = self.quick, self.text_filter, batch_list.total
         info.scope = self.scope[0] if self.scope else ""
         info.budget = self.budget
         info.sort = f"{self.sort} {'↓' if self.descending else '↑'}"
@@ -253,24 +246,22 @@ class MainScreen(Screen[None]):
         """Ages and countdowns move between polls: repaint only the visible rows whose time cells changed."""
         batch_list = self.query_one(BatchList)
         top = batch_list.scroll_offset.y
-        cells = [
-            (b.id, *(cell_text(b, key, now) for key in TIME_COLUMNS))
-            for b in batch_list.rows[top : top + batch_list.size.height]
-        ]
+        in_view = (batch_list.row_at(i) for i in range(top, min(top + batch_list.size.height, batch_list.total)))
+        cells = [(b.id, *(cell_text(b, key, now) for key in TIME_COLUMNS)) if b else None for b in in_view]
         for y, (before, after) in enumerate(zip_longest(self._time_cells, cells)):
             if before != after:
                 batch_list.refresh_line(top + y)  # a row index: refresh_line subtracts the scroll
         self._time_cells = cells
 
     def sync_live_panes(self) -> None:
-        self.live_area.sync(self.batches, self.history, self.polled_at)
+        self.live_area.sync(self.feed.batches, self.feed.history, self.polled_at)
 
     # -- actions ------------------------------------------------------------------------------
     def current(self) -> CachedBatch | None:
         return self.query_one(BatchList).current
 
     def selection(self) -> list[CachedBatch]:
-        return self.query_one(BatchList).selection(self.batches)
+        return self.query_one(BatchList).selection({b.id: b for b in self.feed.batches})
 
     def set_syncing(self, syncing: bool) -> None:
         self.info.syncing = syncing
@@ -280,12 +271,13 @@ class MainScreen(Screen[None]):
         batch = self.query_one(BatchList).current
         if batch is not None:
             self.app.push_screen(self.detail_screen(batch))
+            self._watch()  # the details follow this batch's snapshots
 
     def detail_screen(self, batch: CachedBatch) -> DetailScreen:
         """Every field of `batch`; it follows the snapshots this screen publishes."""
         jobs = self.feed.job_batches
         in_job = None if jobs is None else batch.id in jobs
-        guess = estimate(self.history, batch.counts.total)
+        guess = estimate(self.feed.history, batch.counts.total)
         return DetailScreen(batch, guess, self.clock, self.info.readonly, in_job, self.signals)
 
     def action_filter(self) -> None:
@@ -302,11 +294,6 @@ class MainScreen(Screen[None]):
         self.query_one(BatchList).focus()
         event.input.display = bool(event.value.strip())
         self.set_class(event.input.display, "-filtering")
-
-    def scope_to(self, title: str, batch_ids: Iterable[str]) -> None:
-        """List only these batches (a Spend screen group), named `title` in the status line, until esc."""
-        self.scope = (title, frozenset(batch_ids))
-        self.refresh_rows()
 
     def action_clear_filter(self) -> None:
         """esc: the text filter goes first, then the scope."""
@@ -337,10 +324,12 @@ class MainScreen(Screen[None]):
 
     def action_mark(self) -> None:
         self.query_one(BatchList).toggle_mark()
+        self._watch()
         self.tick()
 
     def action_clear_marks(self) -> None:
         self.query_one(BatchList).clear_marks()
+        self._watch()
         self.tick()
 
     def action_toggle_live(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.session import Session
+from batchdeck.core.store.batch_pages import Tallies
 from batchdeck.core.sync.report import SyncReport
 from batchdeck.core.terminal_text import visible, visible_block
 from batchdeck.tui.text import literal
@@ -14,13 +15,9 @@ FLASH_STYLE = {"information": "$text-success", "warning": "$text-warning", "erro
 
 
 def status_info(
-    session: Session, batches: list[CachedBatch], report: SyncReport | None, last_success: str | None, readonly: bool
+    session: Session, tallies: Tallies, report: SyncReport | None, last_success: str | None, readonly: bool
 ) -> StatusInfo:
     """What the status line says of the workspace: the profile, the last poll's health, and the counts."""
-    counts: dict[str, int] = {}
-    for batch in batches:
-        if batch.deleted_at is None:
-            counts[batch.processing_status] = counts.get(batch.processing_status, 0) + 1
     profile = session.profile
     failing = report if report and not report.ok else None
     return StatusInfo(
@@ -28,9 +25,9 @@ def status_info(
         last_success=last_success,
         error=failing.error if failing else None,
         error_kind=failing.error_kind if failing else None,
-        counts=counts,
+        counts=dict(tallies.by_status),
         readonly=readonly,
-        failed=sum(1 for b in batches if b.deleted_at is None and b.processing_status == "ended" and b.counts.failed),
+        failed=tallies.failed,
         clock_note=session.clock_note,
         has_key=bool(profile.resolve_key()),
     )

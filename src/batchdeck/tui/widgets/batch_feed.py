@@ -6,12 +6,18 @@ one message; the handlers here, on the UI thread, own all of this state. Polls n
 one is scheduled only when the previous one has finished, quickly while batches are live, slowly when
 none are, backing off on errors (and honouring retry-after). Snapshots are numbered as they are read,
 so a slow reader's older snapshot never replaces a newer one.
+
+A snapshot holds the batches whose state matters between polls, never the whole history: every live batch,
+the ones live in the snapshot before (so an ending is seen), and the ones the screens watch (`watched`: the
+cursor's, the marked, the open details, the live panes); the profile's counts; and the list's view read
+with the same data (`list_request`), so the list and the status line never disagree.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import NamedTuple
 
 from textual import work
 from textual.notifications import SeverityLevel
@@ -20,16 +26,33 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
+from batchdeck.core import timefmt
+from batchdeck.core.batches.browse import ListRequest, read_list
 from batchdeck.core.batches.changes import ChangeResult, cancel_batch, delete_batch
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.session import Session
+from batchdeck.core.store.batch_pages import BatchPages, Tallies
 from batchdeck.core.store.batch_repo import SyncState
 from batchdeck.core.sync.report import SyncReport
 from batchdeck.core.watch.notify import ending_message, newly_ended, osc9
 from batchdeck.core.watch.poll_schedule import PollSchedule
 from batchdeck.core.workspace import Workspace
-from batchdeck.tui.messages import ActionFinished, BatchEnded, DataLoaded
+from batchdeck.tui.messages import ActionFinished, BatchEnded, DataLoaded, HistoryRead
+
+
+class Asks(NamedTuple):
+    """What a snapshot reads besides the live batches, taken on the UI thread as its worker starts."""
+
+    watched: frozenset[str]
+    request: ListRequest | None
+    history: list[tuple[int, float]]  # the turnaround history shown now, kept when nothing ended
+    history_key: tuple[int, int] | None  # None: never read (the first load paints before reading it)
+
+
+def _history_key(tallies: Tallies) -> tuple[int, int]:
+    """Changes when batches end, are deleted or are first seen: then the turnaround history is read again."""
+    return tallies.total, tallies.by_status.get("ended", 0)
 
 
 class BatchFeed(Widget):
@@ -43,9 +66,13 @@ class BatchFeed(Widget):
         self.session = session
         self.poll_enabled = poll
         self.schedule = PollSchedule(live_seconds=session.settings.tui.poll_seconds)
-        self.batches: list[CachedBatch] = []  # the newest snapshot
+        self.batches: list[CachedBatch] = []  # the newest snapshot: live and watched batches
+        self.tallies = Tallies({}, 0, 0)  # the whole profile's counts, as of the newest snapshot
+        self.watched: frozenset[str] = frozenset()  # set by the screen: batches it shows outside the list
+        self.list_request: ListRequest | None = None  # set by the screen: the list's view, read with each snapshot
         self.job_batches: frozenset[str] | None = None  # for `J`: which batches have a job (None: not read yet)
         self.history: list[tuple[int, float]] = []
+        self.history_key: tuple[int, int] | None = None  # the counts the history was read at (see _history_key)
         self.state = SyncState()
         self.last_report: SyncReport | None = None
         self.poll_again = False
@@ -57,37 +84,75 @@ class BatchFeed(Widget):
         self._last_error: str | None = None
         self._skipped_told: set[str] = set()  # malformed batch objects a sync skipped, already reported
 
-    def on_mount(self) -> None:
-        self.load_cache()
-
     # -- workers ------------------------------------------------------------------------------
-    def _snapshot(self, ws: Workspace, report: SyncReport | None) -> DataLoaded:
-        """The cache as it is now (in a worker), numbered when read."""
-        number = next(self._numbers)
-        batches, history = ws.batches.query(include_deleted=True), ws.batches.ended_durations()
-        jobs = frozenset(ws.jobs.claimed_batches())
-        return DataLoaded(batches, history, ws.batches.sync_state(), report, self.session.clock(), number, jobs)
+    def _asks(self) -> Asks:
+        """What the next snapshot reads besides the live batches (on the UI thread, as a worker starts)."""
+        watched = self.watched | {b.id for b in self.batches if b.is_live}
+        return Asks(watched, self.list_request, self.history, self.history_key)
 
-    @work(thread=True, group="load", exit_on_error=False)
+    def _snapshot(self, ws: Workspace, report: SyncReport | None, asks: Asks) -> DataLoaded:
+        """The cache as it is now (in a worker), numbered when read. The turnaround history is read again only
+        when batches ended, went or came since the last snapshot (a walk over the whole history)."""
+        number = next(self._numbers)
+        pages = BatchPages(ws.db, ws.profile.name)
+        now = self.session.clock()
+        tallies = pages.tallies()
+        listing = read_list(pages, asks.request, timefmt.iso(now)) if asks.request is not None else None
+        if (asks.history_key is None and report is None) or (
+            asks.history_key == _history_key(tallies) and tallies.total
+        ):  # the first load: rows first, the history right after
+            history = asks.history
+        else:
+            history = ws.batches.ended_durations()
+        batches, jobs = pages.live_or_among(sorted(asks.watched)), frozenset(ws.jobs.claimed_batches())
+        state = ws.batches.sync_state()
+        snapshot = DataLoaded(batches, history, state, report, now, number, jobs, tallies, listing)
+        snapshot.history_key = None if history is asks.history else _history_key(tallies)
+        return snapshot
+
     def load_cache(self) -> None:
         """Read the cache (no network) and post it."""
+        self._load_cache(self._asks())
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def _load_cache(self, asks: Asks) -> None:
         with self.session.workspace() as ws:
-            self.post_message(self._snapshot(ws, None))
+            self.post_message(self._snapshot(ws, None, asks))
+
+    def after_first_paint(self) -> None:
+        """The rows are on screen: now the work the first load left out. The first poll reads the turnaround
+        history with its snapshot; without polling, it is read on its own."""
+        if self.poll_enabled:
+            self.poll_now()
+        elif self.history_key is None:
+            self._read_history()
+
+    @work(thread=True, group="history", exit_on_error=False)
+    def _read_history(self) -> None:
+        with self.session.workspace() as ws:
+            tallies = BatchPages(ws.db, ws.profile.name).tallies()
+            self.post_message(HistoryRead(ws.batches.ended_durations(), _history_key(tallies)))
+
+    def poll_api(self) -> None:
+        self._poll_api(self._asks())
 
     @work(thread=True, group="poll", exit_on_error=False)
-    def poll_api(self) -> None:
+    def _poll_api(self, asks: Asks) -> None:
         with self.session.workspace() as ws:
             try:
                 report = ws.syncer().sync()
             except BatchdeckError as exc:  # no key: reported like an API failure
                 report = SyncReport(error=str(exc), error_kind=getattr(exc, "kind", "other"))
-            self.post_message(self._snapshot(ws, report))
+            self.post_message(self._snapshot(ws, report, asks))
+
+    def save_meta(self, batch_id: str, field: str, text: str | None) -> None:
+        self._save_meta(batch_id, field, text, self._asks())
 
     @work(thread=True, group="meta", exit_on_error=False)
-    def save_meta(self, batch_id: str, field: str, text: str | None) -> None:
+    def _save_meta(self, batch_id: str, field: str, text: str | None, asks: Asks) -> None:
         with self.session.workspace() as ws:
             ws.batches.set_meta(batch_id, ws.now(), **{field: text})
-            self.post_message(self._snapshot(ws, None))
+            self.post_message(self._snapshot(ws, None, asks))
 
     @work(thread=True, group="action", exit_on_error=False)
     def change_batches(self, verb: str, ids: list[str], act: Callable[[Workspace, str], ChangeResult]) -> None:
@@ -113,6 +178,11 @@ class BatchFeed(Widget):
         self.polling = True
         self.poll_api()
 
+    def on_history_read(self, message: HistoryRead) -> None:
+        """The turnaround history the first load left out (it goes on up to the screen, which redraws the panes)."""
+        if self.history_key is None:
+            self.history, self.history_key = message.history, message.key
+
     def toggle_pause(self) -> bool:
         self.paused = not self.paused
         if self.paused and self._timer is not None:
@@ -128,7 +198,9 @@ class BatchFeed(Widget):
         error = event.worker.error
         if event.state == WorkerState.ERROR and error is not None and event.worker.group == "poll":
             report = SyncReport(error=f"{type(error).__name__}: {error}", error_kind="other")
-            self.post_message(DataLoaded(self.batches, self.history, self.state, report, self.session.clock()))
+            snapshot = DataLoaded(self.batches, self.history, self.state, report, self.session.clock())
+            snapshot.tallies = self.tallies
+            self.post_message(snapshot)
 
     def accept(self, message: DataLoaded) -> bool:
         """Take a load or poll result (the screen calls this first); after a poll, schedule the next one and say
@@ -137,7 +209,11 @@ class BatchFeed(Widget):
         fresh = message.number == 0 or message.number > self._shown_number
         if fresh:
             self._shown_number = max(self._shown_number, message.number)
-            self.batches, self.history, self.state = message.batches, message.history, message.state
+            self.batches, self.state = message.batches, message.state
+            if message.history_key is not None:  # read with this snapshot (otherwise it only echoes what was asked)
+                self.history, self.history_key = message.history, message.history_key
+            if message.tallies is not None:
+                self.tallies = message.tallies
             if message.job_batches is not None:
                 self.job_batches = message.job_batches
         report = message.report

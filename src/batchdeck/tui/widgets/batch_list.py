@@ -1,13 +1,15 @@
-"""The batch list: a line-rendered view that draws only the visible rows (10,000 rows stay instant).
+"""The batch list: a line-rendered view of any number of cached batches, drawn from 256-row pages.
 
-Rows are `CachedBatch` objects already filtered and sorted by the screen; this widget owns the
-cursor and the marks, draws lines with the Line API, and posts `CursorMoved` when the cursor
-changes.
+The screen reads the view (count, column needs, the cursor's row and the pages in sight) from SQLite in a
+thread worker and hands it to `show`; rows further away are asked for with `PageWanted` as they scroll
+into sight, and a placeholder is drawn until they arrive. Each view change starts a new generation, so a
+page of an older view is never shown. This widget owns the cursor and the marks (kept with the row as it
+was marked, so a mark hidden by a filter still acts), and posts `CursorMoved` when the cursor changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 
@@ -17,11 +19,16 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
+from batchdeck.core.batches.browse import PAGE_ROWS, ListRead
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import archive_soon
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.tui.widgets.columns import COLUMNS, STATUS_MIN, cell, fit, label_need, status_class, status_need, widths
+from batchdeck.core.store.batch_pages import Key, Page, ViewStats
+from batchdeck.tui.screens.main_text import shown_fields
+from batchdeck.tui.widgets.columns import COLUMNS, STATUS_MIN, cell, fit, label_need, status_class, widths
 from batchdeck.tui.widgets.cursor_view import CursorView
+
+PAGES_KEPT = 64  # 16,384 rows: a few screens either way of wherever the user is
 
 
 class BatchList(CursorView):
@@ -45,48 +52,128 @@ class BatchList(CursorView):
             super().__init__()
             self.row = row  # as `ResultList.CursorMoved` names it; never `batch`, Textual's `Widget.batch()`
 
+    class PageWanted(Message):
+        def __init__(
+            self, generation: int, number: int, after: Key | None, before: Key | None, ids: list[str] | None
+        ) -> None:
+            super().__init__()
+            self.generation = generation
+            self.number = number
+            self.ids = ids  # the page's ids, when the view's whole order was read
+            self.after = after  # the last key of the page before (None: not here)
+            self.before = before  # the first key of the page after
+
     def __init__(self, clock: Clock = utcnow, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.clock = clock
-        self.rows: Sequence[CachedBatch] = ()
+        self.total = 0
+        self.generation = 0
+        self.pages: dict[int, Page] = {}
+        self.order: tuple[str, ...] | None = None  # the view's ids in order, when it was read whole
+        self.stats: ViewStats | None = None  # of the view shown, and which rows it keeps (BatchView.rows_key)
+        self.rows_of: tuple[object, ...] = ()
+        self.requested: set[int] = set()
+        self.marked_rows: dict[str, CachedBatch] = {}  # each marked batch as last seen
         self.label_width = 0
         self.status_width = STATUS_MIN
         self.cursor = 0
 
     def row_count(self) -> int:
-        return len(self.rows)
+        return self.total
 
     def cursor_moved(self) -> None:
         self.post_message(self.CursorMoved(self.current))
 
     # -- data ---------------------------------------------------------------------------------
-    def set_rows(self, rows: Sequence[CachedBatch]) -> None:
-        """Show these rows; the cursor stays on the same batch when it is still there."""
-        current = self.current
-        self.rows = rows
-        if current is not None:
-            index = next((i for i, b in enumerate(rows) if b.id == current.id), None)
-            self.cursor = index if index is not None else min(self.cursor, max(0, len(rows) - 1))
-        self.cursor = min(self.cursor, max(0, len(rows) - 1))
-        self.label_width = label_need(rows)
-        self.status_width = status_need(rows)
-        self.virtual_size = Size(0, len(rows))  # no horizontal scrolling: the columns fit the width
+    def show(self, read: ListRead) -> bool:
+        """Show a read of the view: its count, widths, the cursor's row and the pages in sight. Returns whether
+        anything drawn changed (a quiet poll's read of the same rows repaints nothing)."""
+        stats = read.stats
+        label = label_need(stats.label_chars, stats.odd_labels)
+        status = stats.badge_chars or STATUS_MIN
+        generation = read.request.generation
+        same = (generation, stats.count, read.cursor, label, status) == (
+            self.generation,
+            self.total,
+            self.cursor,
+            self.label_width,
+            self.status_width,
+        ) and all(n in self.pages and _drawn(self.pages[n]) == _drawn(p) for n, p in read.pages.items())
+        self.generation, self.total = generation, stats.count
+        self.label_width, self.status_width = label, status
+        self.order = read.order
+        self.stats, self.rows_of = stats, read.request.view.rows_key()
+        if same:  # the pages out of sight may have changed: read them again when they come into sight
+            self.pages = dict(read.pages)
+            self.requested = set(self.pages)
+            return False
+        self.pages, self.requested = dict(read.pages), set(read.pages)
+        self.cursor = read.cursor
+        for batch_id in self.marked_rows.keys() & {b.id for p in self.pages.values() for b in p.rows}:
+            self.marked_rows[batch_id] = next(b for p in self.pages.values() for b in p.rows if b.id == batch_id)
+        self.virtual_size = Size(0, self.total)  # no horizontal scrolling: the columns fit the width
         self.show_cursor()  # the same batch may now sit far from the window (a sort, a poll)
         self.post_message(self.CursorMoved(self.current))
+        return True
+
+    def add_page(self, generation: int, number: int, page: Page) -> None:
+        if generation != self.generation:
+            return  # a page of an earlier view
+        self.pages[number] = page
+        if len(self.pages) > PAGES_KEPT:  # keep memory flat on long scrolls: drop the pages furthest away
+            here = self.cursor // PAGE_ROWS
+            for far in sorted(self.pages, key=lambda n: -abs(n - here))[: len(self.pages) - PAGES_KEPT]:
+                del self.pages[far]
+                self.requested.discard(far)
+        self.refresh()
+        if number == self.cursor // PAGE_ROWS:
+            self.post_message(self.CursorMoved(self.current))
+
+    def row_at(self, index: int) -> CachedBatch | None:
+        page = self.pages.get(index // PAGE_ROWS)
+        if page is None or not 0 <= index < self.total:
+            return None
+        offset = index % PAGE_ROWS
+        return page.rows[offset] if offset < len(page.rows) else None
+
+    @property
+    def rows(self) -> list[CachedBatch]:
+        """The rows read so far from the top of the list, in order (every row of a list of a page or two)."""
+        out: list[CachedBatch] = []
+        number = 0
+        while number in self.pages:
+            out += self.pages[number].rows
+            number += 1
+        return out[: self.total]
 
     @property
     def current(self) -> CachedBatch | None:
-        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
-
-    def selection(self, everything: Sequence[CachedBatch]) -> list[CachedBatch]:
-        """The marked batches (hidden by a filter or not), or the cursor row when nothing is marked."""
-        if self.marked:
-            return [b for b in everything if b.id in self.marked]
-        return [self.current] if self.current else []
+        return self.row_at(self.cursor)
 
     def current_key(self) -> str | None:
         batch = self.current
         return batch.id if batch is not None else None
+
+    def toggle_mark(self) -> None:
+        batch = self.current
+        if batch is not None:
+            if batch.id in self.marked:
+                self.marked_rows.pop(batch.id, None)
+            else:
+                self.marked_rows[batch.id] = batch
+        super().toggle_mark()
+
+    def clear_marks(self) -> None:
+        self.marked_rows.clear()
+        super().clear_marks()
+
+    def selection(self, fresh: Mapping[str, CachedBatch]) -> list[CachedBatch]:
+        """The marked batches (hidden by a filter or not; as `fresh` has them when it has them), newest first,
+        or the cursor row when nothing is marked."""
+        if self.marked:
+            chosen = [fresh.get(i) or self.marked_rows[i] for i in self.marked if i in fresh or i in self.marked_rows]
+            return sorted(chosen, key=lambda b: (b.created_at, b.id), reverse=True)
+        return [self.current] if self.current else []
 
     # -- drawing ------------------------------------------------------------------------------
     @property
@@ -98,9 +185,15 @@ class BatchList(CursorView):
         index = self.scroll_offset.y + y
         width = self.content_width
         base = self.rich_style
-        if index >= len(self.rows):
+        if index >= self.total:
             return Strip.blank(width, base)
-        batch = self.rows[index]
+        batch = self.row_at(index)
+        if batch is None:  # its page is on its way; the cursor shows here too, as on any row
+            self._want(index // PAGE_ROWS)
+            cursor = self.get_component_rich_style("batch-list--cursor", partial=True)
+            dim = self.get_component_rich_style("batch-list--dim", partial=True)
+            style = base + (cursor if index == self.cursor and self.has_focus else Style())
+            return Strip([Segment("  …", style + dim)]).adjust_cell_length(width, style)
         overlay = Style()
         if batch.id in self.marked:
             overlay += self.get_component_rich_style("batch-list--marked", partial=True)
@@ -135,6 +228,24 @@ class BatchList(CursorView):
             out.append(Segment(cell(batch, column, size, now), base + tint + overlay))
             out.append(Segment(" ", base + overlay))
         return out[:-1]
+
+    def _want(self, number: int) -> None:
+        if number not in self.requested:
+            self.requested.add(number)
+            after, before = self.pages.get(number - 1), self.pages.get(number + 1)
+            self.post_message(
+                self.PageWanted(
+                    self.generation,
+                    number,
+                    after.keys[-1] if after and after.keys else None,
+                    before.keys[0] if before and before.keys else None,
+                    None if self.order is None else list(self.order[number * PAGE_ROWS : (number + 1) * PAGE_ROWS]),
+                )
+            )
+
+
+def _drawn(page: Page) -> list[tuple[object, ...]]:
+    return [shown_fields(b) for b in page.rows]
 
 
 def header_text(

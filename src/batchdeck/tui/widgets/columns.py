@@ -1,11 +1,11 @@
-"""The batch list's columns: widths for a terminal width, cell text, sort keys, and a style class per cell."""
+"""The batch list's columns: widths for a terminal width, cell text, and a style class per cell (the sorts are SQL:
+core.store.batch_pages)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
@@ -37,7 +37,6 @@ SORTABLE = tuple(c.key for c in COLUMNS)
 MARK_WIDTH = 2
 STATUS_MIN = len("in progress")
 LABEL_MAX = 24
-STATUS_RANK = {"in_progress": 0, "canceling": 1, "ended": 2}  # then deleted
 
 
 NARROW = 90  # below this, COST (the least needed column) gives its room to STATUS
@@ -120,16 +119,10 @@ def cost_cell(batch: CachedBatch) -> str:
     return f"${cost:,.0f}" if cost >= 1000 else f"${cost:.2f}" if cost >= 0.01 or cost == 0 else "<$0.01"
 
 
-def label_need(rows: Sequence[CachedBatch]) -> int:
-    """Cells the LABEL column wants: its longest label as drawn (wide characters count twice), capped."""
-    return min(LABEL_MAX, max((cells(shown(b.label)) for b in rows if b.label), default=0))
-
-
-def status_need(rows: Sequence[CachedBatch]) -> int:
-    """Cells the STATUS column needs so every badge keeps its failure counts (in their short form); badges
-    without failures are never longer than STATUS_MIN, and every badge character takes one cell."""
-    failed = (b for b in rows if b.counts.failed and b.processing_status == "ended" and not b.deleted_at)
-    return max((len(status_badge(b, short=True)) for b in failed), default=STATUS_MIN)
+def label_need(plain_chars: int, odd_labels: Sequence[str] = ()) -> int:
+    """Cells the LABEL column wants: its longest label as drawn (wide characters count twice), capped. The view's
+    longest printable ASCII label is `plain_chars` long (a cell a character); other labels are measured here."""
+    return min(LABEL_MAX, max(plain_chars, *(cells(shown(label)) for label in odd_labels), 0))
 
 
 def status_cell(batch: CachedBatch, width: int) -> str:
@@ -160,26 +153,6 @@ def cell_text(batch: CachedBatch, key: str, now: datetime) -> str:
     if key == "left":
         return left_text(batch, now)
     return cost_cell(batch)
-
-
-def sort_key(key: str, now: datetime) -> Callable[[CachedBatch], Any]:
-    keys: dict[str, Callable[[CachedBatch], Any]] = {
-        "id": lambda b: b.id,
-        "label": lambda b: (b.label or "").lower(),
-        "status": status_order,
-        "requests": lambda b: b.counts.total,
-        "created": lambda b: b.created_at,
-        "time": lambda b: b.duration_seconds(now),
-        "left": lambda b: seconds_left(b, now),
-        "cost": lambda b: b.cost_usd if b.cost_usd is not None else -1.0,
-    }
-    return keys[key]
-
-
-def status_order(batch: CachedBatch) -> tuple[int, int, str]:
-    """STATUS sorts by how many rows failed, then by where the batch is in its life (not by badge text)."""
-    rank = len(STATUS_RANK) if batch.deleted_at else STATUS_RANK.get(batch.processing_status, len(STATUS_RANK))
-    return batch.counts.failed, rank, batch.processing_status
 
 
 def fit(text: str, width: int, right: bool = False) -> str:

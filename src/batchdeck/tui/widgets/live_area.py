@@ -9,7 +9,7 @@ from textual.containers import Container
 
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.clock import Clock
-from batchdeck.core.sync.turnaround import estimate
+from batchdeck.core.sync.turnaround import Turnaround, estimate
 from batchdeck.tui.widgets.live_pane import LivePane
 
 
@@ -17,6 +17,8 @@ class LiveArea(Container):
     def __init__(self, clock: Clock, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
+        self._history: list[tuple[int, float]] | None = None  # the history the guesses below were worked out from
+        self._guesses: dict[int, Turnaround | None] = {}
 
     def sync(self, batches: list[CachedBatch], history: list[tuple[int, float]], polled_at: datetime | None) -> None:
         """A pane for every live batch; panes of batches that ended stay, showing the outcome."""
@@ -25,13 +27,22 @@ class LiveArea(Container):
         for batch_id, pane in existing.items():
             if batch_id in by_id:
                 batch = by_id[batch_id]
-                pane.update_batch(batch, estimate(history, batch.counts.total), polled_at)
+                pane.update_batch(batch, self._estimate(history, batch.counts.total), polled_at)
         new = [LivePane(b, self.clock) for b in batches if b.is_live and b.id not in existing]
         for pane in new:
-            pane.guess, pane.polled_at = estimate(history, pane.shown_batch.counts.total), polled_at
+            pane.guess, pane.polled_at = self._estimate(history, pane.shown_batch.counts.total), polled_at
         if new:
             self.mount(*new)
         self.display = bool(existing or new) and not self.has_class("-hidden")
+
+    def _estimate(self, history: list[tuple[int, float]], size: int) -> Turnaround | None:
+        """The turnaround for a size, worked out once per history read (a long history takes a while to walk, and
+        the feed hands the same list back until batches end)."""
+        if history is not self._history:
+            self._history, self._guesses = history, {}
+        if size not in self._guesses:
+            self._guesses[size] = estimate(history, size)
+        return self._guesses[size]
 
     def fit(self, width: int) -> None:
         """As many panes side by side as fit at 40 columns each (one to four)."""

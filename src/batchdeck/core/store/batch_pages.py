@@ -1,0 +1,300 @@
+"""The batch list read a page at a time: a view's filters and sort as SQL, keyset pages, counts and tallies.
+
+A view (`BatchView`) is a quick filter (all, live, failed, ended, deleted), the `/` text filter (a
+case-insensitive regex over id, label, note and status, `!` inverting; text that is no regex matches as
+text), a sort, and optionally a scope (a set of batch ids). Rows come in the sort key's order, then newest
+first (created_at DESC, id DESC) in either direction of the key, as the list always sorted them (a stable
+sort of the newest-first list), so rows with equal keys keep one order and a page boundary between them is
+exact: pages follow each other by keyset on (key, created_at, id). The id, created, requests and status
+sorts walk an index (migration 9); label, time, left and cost sort what the filters keep.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import ARCHIVE_DAYS
+from batchdeck.core.store.batch_repo import BATCH_SELECT
+from batchdeck.core.store.batch_text import TEXT_FUNCTIONS, text_condition
+from batchdeck.core.store.db import Database
+from batchdeck.core.store.repository import Repository
+
+FAILED = "(b.n_errored + b.n_canceled + b.n_expired)"
+TOTAL = "(b.n_processing + b.n_succeeded + b.n_errored + b.n_canceled + b.n_expired)"
+RANK = (
+    "(CASE WHEN b.deleted_at IS NOT NULL THEN 3 WHEN b.processing_status = 'in_progress' THEN 0 "
+    "WHEN b.processing_status = 'canceling' THEN 1 WHEN b.processing_status = 'ended' THEN 2 ELSE 3 END)"
+)
+LIVE = "b.deleted_at IS NULL AND b.processing_status IN ('in_progress', 'canceling')"
+ENDED_FAILED = f"b.deleted_at IS NULL AND b.processing_status = 'ended' AND {FAILED} > 0"
+
+QUICK_FILTERS: dict[str, str] = {
+    "all": "b.deleted_at IS NULL",
+    "live": LIVE,
+    "failed": ENDED_FAILED,
+    "ended": "b.deleted_at IS NULL AND b.processing_status = 'ended'",
+    "deleted": "b.deleted_at IS NOT NULL",
+}
+
+
+def _ms(days: str) -> str:
+    """A number of days (a julianday, or a difference of two) as whole milliseconds, SQLite's own precision."""
+    return f"CAST(round(86400000 * {days}) AS INTEGER)"
+
+
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "id": ("b.id",),
+    "label": (
+        "(CASE WHEN m.label IS NULL THEN '' WHEN m.label GLOB '*[^ -~]*' THEN bd_lower(m.label) ELSE lower(m.label) END)",
+    ),
+    "status": (FAILED, RANK, "b.processing_status"),  # failures first, then where the batch is in its life
+    "requests": (TOTAL,),
+    "created": ("b.created_at",),
+    # in whole milliseconds, so equal durations compare equal (julianday differences are not exact)
+    "time": (_ms("(julianday(COALESCE(b.ended_at, :now)) - julianday(b.created_at))"),),
+    # LEFT counts down to the same moment whatever the clock says: expiry while live, archival after
+    "left": (
+        "(CASE WHEN b.deleted_at IS NOT NULL OR b.archived_at IS NOT NULL OR r.status = 'complete' THEN 9e18 "
+        "WHEN b.processing_status IN ('in_progress', 'canceling') AND b.expires_at IS NOT NULL "
+        f"THEN {_ms('julianday(b.expires_at)')} ELSE {_ms(f'(julianday(b.created_at) + {ARCHIVE_DAYS})')} END)",
+    ),
+    "cost": ("COALESCE(r.cost_usd, -1.0)",),
+}
+_JOINS = BATCH_SELECT[BATCH_SELECT.index("FROM batches b") + len("FROM batches b") :]
+_LISTED = " INDEXED BY batches_listed"  # every column a filter, count or unindexed sort reads (migration 9)
+ROW_VALUES = True  # a one-direction keyset as a row value: an index seeks to it
+INDEXED_SORTS = ("id", "created", "requests", "status")  # an index walks them in order (migration 9)
+
+
+def _from(indexed: str = _LISTED) -> str:
+    return f" FROM batches b{indexed}{_JOINS}"
+
+
+TIE_BREAK = ("b.created_at", "b.id")  # always descending: newest first among equal keys
+
+# the short badge's length (`ended · 20 err · 1,049 exp`): what the STATUS column needs for failure counts
+SHORT_BADGE_CHARS = (
+    "(5 + CASE WHEN b.n_errored THEN 7 + length(printf('%,d', b.n_errored)) ELSE 0 END"
+    " + CASE WHEN b.n_expired THEN 7 + length(printf('%,d', b.n_expired)) ELSE 0 END"
+    " + CASE WHEN b.n_canceled THEN 8 + length(printf('%,d', b.n_canceled)) ELSE 0 END)"
+)
+
+
+@dataclass(frozen=True)
+class BatchView:
+    """What the list shows: a quick filter, the `/` text, a sort and its direction, and an optional scope."""
+
+    quick: str = "all"
+    text: str = ""
+    sort: str = "created"
+    descending: bool = True
+    scope: tuple[str, ...] | None = None  # only these batch ids (None: every batch)
+
+    def rows_key(self) -> tuple[object, ...]:
+        """What decides which rows the view keeps (its sort only orders them)."""
+        return self.quick, self.text, self.scope
+
+
+@dataclass(frozen=True)
+class ViewStats:
+    """A view's row count and what its columns need."""
+
+    count: int
+    badge_chars: int  # the longest short badge with failure counts (0: no row shows failures)
+    label_chars: int  # the longest label of printable ASCII, in characters (= cells)
+    odd_labels: tuple[str, ...]  # labels with other characters (wide, control): the widget measures them
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """The whole profile's counts for the status line (whatever the view)."""
+
+    by_status: dict[str, int]  # not deleted, by processing_status
+    failed: int  # ended with rows that did not succeed, not deleted
+    total: int  # every batch, deleted ones too
+
+
+Key = tuple[Any, ...]  # a row's sort values, then created_at and id
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[CachedBatch]
+    keys: list[Key]
+
+
+def _terms(view: BatchView) -> list[tuple[str, bool]]:
+    """(expression, descending) in order: the sort key, then newest first (the key's columns not repeated)."""
+    keys = SORT_KEYS[view.sort]
+    return [(k, view.descending) for k in keys] + [(t, True) for t in TIE_BREAK if t not in keys]
+
+
+def _after(terms: list[tuple[str, bool]], names: list[str]) -> str:
+    """Rows after the one whose term values are `names` (named parameters), in the terms' order. The first term
+    is also a range bound (`>=` / `<=`), so an index on the terms seeks to it instead of walking from the top."""
+    if (
+        ROW_VALUES and len(terms) > 1 and len({desc for _, desc in terms}) == 1
+    ):  # one direction: a row value, which an index seeks
+        row, values = ", ".join(e for e, _ in terms), ", ".join(names)
+        return f"({row}) {'<' if terms[0][1] else '>'} ({values})"
+    (expr, desc), name = terms[0], names[0]
+    strict = f"{expr} {'<' if desc else '>'} {name}"
+    if len(terms) == 1:
+        return strict
+    bound = f"{expr} {'<=' if desc else '>='} {name}"
+    return f"{bound} AND ({strict} OR ({expr} = {name} AND ({_after(terms[1:], names[1:])})))"
+
+
+class BatchPages(Repository):
+    """Pages, counts and positions of one view of the profile's batches (SQL of the `batches` table and its joins)."""
+
+    def __init__(self, db: Database, profile: str) -> None:
+        super().__init__(db, profile)
+        for name, (arity, function) in TEXT_FUNCTIONS.items():
+            self.conn.create_function(name, arity, function, deterministic=True)
+
+    def _where(self, view: BatchView) -> tuple[str, dict[str, Any]]:
+        sql = " WHERE b.profile = :profile AND " + QUICK_FILTERS[view.quick]
+        args: dict[str, Any] = {"profile": self.profile}
+        if view.scope is not None:
+            sql += " AND b.id IN (SELECT value FROM json_each(:scope))"
+            args["scope"] = json.dumps(list(view.scope))
+        text_sql, text_args = text_condition(view.text)
+        return sql + text_sql, args | text_args
+
+    @staticmethod
+    def _listed(view: BatchView) -> str:
+        """Count over the narrow index, unless a scope names the few rows to look up."""
+        return _LISTED if view.scope is None else ""
+
+    def stats(self, view: BatchView) -> ViewStats:
+        """The view's count and column needs: one pass over what its filters keep (the sort changes none of it)."""
+        where, args = self._where(view)
+        odd = "m.label GLOB '*[^ -~]*'"
+        count, badge, plain, any_odd = self.conn.execute(
+            f"SELECT COUNT(*), MAX(CASE WHEN {ENDED_FAILED} THEN {SHORT_BADGE_CHARS} END), "
+            f"MAX(CASE WHEN {odd} THEN NULL ELSE length(m.label) END), MAX({odd})" + _from(self._listed(view)) + where,
+            args,
+        ).fetchone()
+        labels: tuple[str, ...] = ()
+        if any_odd:
+            found = self.conn.execute(
+                f"SELECT DISTINCT m.label{_from(self._listed(view))}{where} AND {odd} "
+                "ORDER BY length(m.label) DESC LIMIT 64",
+                args,
+            )
+            labels = tuple(str(r[0]) for r in found)
+        return ViewStats(int(count), int(badge or 0), int(plain or 0), labels)
+
+    def position(self, view: BatchView, now: str, batch_id: str) -> int | None:
+        """How many rows of the view come before this batch (None: the view leaves it out)."""
+        key = self.key_of(view, now, batch_id)
+        return None if key is None else self.rows_before(view, now, key)
+
+    def rows_before(self, view: BatchView, now: str, key: Key) -> int:
+        """How many rows of the view come before the row keyed `key`."""
+        terms = [(e, not d) for e, d in _terms(view)]
+        where, args = self._where(view)
+        where += f" AND ({_after(terms, [f':k{i}' for i in range(len(terms))])})"
+        args |= {"now": now} | {f"k{i}": value for i, value in enumerate(key)}
+        indexed = "" if view.sort in INDEXED_SORTS or view.scope is not None else _LISTED
+        return int(self.conn.execute("SELECT COUNT(*)" + _from(indexed) + where, args).fetchone()[0])
+
+    def page(
+        self,
+        view: BatchView,
+        now: str,
+        limit: int,
+        after: Key | None = None,
+        before: Key | None = None,
+        offset: int = 0,
+    ) -> Page:
+        """Up to `limit` rows of the view in order: after the row keyed `after`, just before the row keyed
+        `before` (still in order), or from `offset` (a jump: the next pages are keyset again). The keys are
+        read first (from an index, never the rows' raw JSON), then the rows of the page by id."""
+        terms = _terms(view)
+        backwards = before is not None
+        where, args = self._where(view)
+        mark = after if after is not None else before
+        if mark is not None:
+            flipped = [(e, not d) for e, d in terms] if backwards else terms
+            where += f" AND ({_after(flipped, [f':k{i}' for i in range(len(terms))])})"
+            args |= {f"k{i}": value for i, value in enumerate(mark)}
+        order = ", ".join(f"{e} {'DESC' if d != backwards else 'ASC'}" for e, d in terms)
+        columns = ", ".join(e for e, _ in terms)
+        indexed = "" if view.sort in INDEXED_SORTS or view.scope is not None else _LISTED
+        sql = f"SELECT {columns}, b.id{_from(indexed)}{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        found = self.conn.execute(sql, args | {"now": now, "limit": limit, "offset": offset}).fetchall()
+        if backwards:
+            found.reverse()
+        keys = [_key(r, len(terms)) for r in found]
+        ids = [str(r[len(terms)]) for r in found]
+        return Page(self.rows(ids), keys)
+
+    def ordered(self, view: BatchView, now: str) -> tuple[list[str], ViewStats]:
+        """Every id of the view in order, and its stats, from one pass and one sort: for a sort no index walks,
+        or a text filter an index walk would test row by row (pages are then read by id)."""
+        where, args = self._where(view)
+        order = ", ".join(f"{e} {'DESC' if d else 'ASC'}" for e, d in _terms(view))
+        found = self.conn.execute(
+            f"SELECT b.id, CASE WHEN {ENDED_FAILED} THEN {SHORT_BADGE_CHARS} END, m.label"
+            + _from(self._listed(view))
+            + where
+            + f" ORDER BY {order}",
+            args | {"now": now},
+        ).fetchall()
+        labels = {str(r[2]) for r in found if r[2]}
+        plain = [label for label in labels if label.isascii() and label.isprintable()]
+        odd = sorted(labels.difference(plain), key=len, reverse=True)[:64]
+        badge = max((int(r[1]) for r in found if r[1] is not None), default=0)
+        stats = ViewStats(len(found), badge, max(map(len, plain), default=0), tuple(odd))
+        return [str(r[0]) for r in found], stats
+
+    def rows(self, ids: Sequence[str]) -> list[CachedBatch]:
+        """These batches, in this order."""
+        found = self.conn.execute(
+            BATCH_SELECT + " WHERE b.profile = ? AND b.id IN (SELECT value FROM json_each(?))",
+            (self.profile, json.dumps(list(ids))),
+        )
+        by_id = {b.id: b for b in map(CachedBatch.from_row, found)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def key_of(self, view: BatchView, now: str, batch_id: str) -> Key | None:
+        """The sort values of a batch in this view, or None when the view leaves it out."""
+        where, args = self._where(view)
+        columns = ", ".join(f"{e} AS k{i}" for i, (e, _) in enumerate(_terms(view)))
+        tail = _from("") + where + " AND b.id = :id"
+        row = self.conn.execute(f"SELECT {columns}" + tail, args | {"now": now, "id": batch_id}).fetchone()
+        return None if row is None else _key(row, len(row))
+
+    def tallies(self) -> Tallies:
+        """Counts over the narrow index: by status (in its order, no sort), failed, and all (deleted too)."""
+        listed = f"FROM batches b{_LISTED} WHERE b.profile = ?"
+        by_status = {
+            str(status): int(n)
+            for status, n in self.conn.execute(
+                f"SELECT b.processing_status, COUNT(*) {listed} AND b.deleted_at IS NULL GROUP BY b.processing_status",
+                (self.profile,),
+            )
+        }
+        failed = self.conn.execute(f"SELECT COUNT(*) {listed} AND {ENDED_FAILED}", (self.profile,)).fetchone()[0]
+        total = self.conn.execute(f"SELECT COUNT(*) {listed}", (self.profile,)).fetchone()[0]
+        return Tallies(by_status, int(failed), int(total))
+
+    def live_or_among(self, ids: Sequence[str]) -> list[CachedBatch]:
+        """Every live batch, and these batches whatever their state, newest first (the live ones found in the
+        narrow index: the planner, left to itself, reads every row's raw JSON for five)."""
+        live = self.conn.execute(
+            f"SELECT b.id FROM batches b{_LISTED} WHERE b.profile = ? AND {LIVE}", (self.profile,)
+        ).fetchall()
+        found = self.rows(sorted({*ids, *(str(r[0]) for r in live)}))
+        return sorted(found, key=lambda b: (b.created_at, b.id), reverse=True)
+
+
+def _key(row: sqlite3.Row, size: int) -> Key:
+    return tuple(row[i] for i in range(size))

@@ -1,0 +1,237 @@
+"""The batch list's paged query: every sort and filter in SQL gives the rows the list showed when it sorted and
+filtered in Python (the reference below is that code), page after page, with many equal sort keys."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from batchdeck.core import timefmt
+from batchdeck.core.batches.browse import PAGE_ROWS, ListRequest, read_list, read_page
+from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import archive_remaining, status_badge
+from batchdeck.core.store.batch_pages import QUICK_FILTERS, SORT_KEYS, BatchPages, BatchView
+from batchdeck.core.store.batch_repo import BatchRepo
+from batchdeck.core.store.db import Database
+from batchdeck.core.store.result_repo import ResultRepo
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+NOW_TEXT = timefmt.iso(NOW)
+LABELS = (None, "nightly", "Nightly-2", "ärger", "日本語ラベル", "a\x1bb", "", "zeta")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def batch_object(i: int) -> dict[str, Any]:
+    """Batches in groups of three created at the same moment, in every state, many with equal counts."""
+    created = NOW - timedelta(hours=2 * (i // 3))
+    status = ("in_progress", "canceling", "ended", "ended", "ended")[i % 5]
+    live = status != "ended"
+    errored, expired, canceled = (i % 4 == 1) * 3, (i % 7 == 2) * 1500, (i % 6 == 3) * 2
+    return {
+        "id": f"msgbatch_{i:04d}x",
+        "processing_status": status,
+        "request_counts": {
+            "processing": 5 if live else 0,
+            "succeeded": 0 if live else 10 - (i % 3),
+            "errored": 0 if live else errored,
+            "expired": 0 if live else expired,
+            "canceled": 0 if live else canceled,
+        },
+        "created_at": _iso(created),
+        "expires_at": _iso(created + timedelta(days=1)),
+        "ended_at": None if live else _iso(created + timedelta(minutes=10 * (i % 4))),
+        "cancel_initiated_at": None,
+        "archived_at": _iso(created + timedelta(days=29)) if i % 11 == 0 and not live else None,
+        "results_url": None,
+    }
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> BatchPages:
+    db = Database(tmp_path / "cache.db")
+    repo, results = BatchRepo(db, "p"), ResultRepo(db, "p")
+    repo.store([batch_object(i) for i in range(90)], NOW_TEXT)
+    repo.mark_deleted([f"msgbatch_{i:04d}x" for i in range(2, 90, 17)], NOW_TEXT)
+    for i in range(90):
+        label = LABELS[i % len(LABELS)]
+        if label is not None:
+            repo.set_meta(f"msgbatch_{i:04d}x", NOW_TEXT, label=label, note="watch me" if i % 9 == 0 else None)
+    for i in range(2, 90, 5):  # ended batches with saved results: LEFT says "saved", COST has a value
+        batch_id = f"msgbatch_{i:04d}x"
+        results.begin(batch_id, "/tmp/x", NOW_TEXT)
+        cost = round((i % 4) * 0.25, 2)
+        results.finish(
+            batch_id, NOW_TEXT, size=1, rows=1, malformed_lines=[], malformed=0, cost=cost, standard=None, unpriced=0
+        )
+    repo.set_meta("msgbatch_0001x", NOW_TEXT, label="other")  # from here the reference reads the cache as stored
+    return BatchPages(db, "p")
+
+
+# -- the reference: what the list did in Python before it read pages ------------------------------
+REFERENCE_QUICK: dict[str, Callable[[CachedBatch], bool]] = {
+    "all": lambda b: b.deleted_at is None,
+    "live": lambda b: b.is_live,
+    "failed": lambda b: b.deleted_at is None and b.processing_status == "ended" and b.counts.failed > 0,
+    "ended": lambda b: b.deleted_at is None and b.processing_status == "ended",
+    "deleted": lambda b: b.deleted_at is not None,
+}
+
+
+def reference_match(pattern: str) -> Callable[[CachedBatch], bool]:
+    invert = pattern.startswith("!")
+    pattern = pattern[1:] if invert else pattern
+    try:
+        regex = re.compile(pattern, re.IGNORECASE)
+        search: Callable[[str], bool] = lambda text: regex.search(text) is not None  # noqa: E731
+    except re.error:
+        needle = pattern.lower()
+        search = lambda text: needle in text.lower()  # noqa: E731
+    return lambda b: (
+        any(search(t) for t in (b.id, b.label or "", status_badge(b), b.status_text(), b.note or "")) != invert
+    )
+
+
+def seconds_left(b: CachedBatch) -> float:
+    if b.deleted_at or b.archived_at or b.results_saved:
+        return float("inf")
+    if b.is_live and b.expires_at:
+        return (timefmt.parse(b.expires_at) - NOW).total_seconds()
+    return archive_remaining(b, NOW)
+
+
+RANK = {"in_progress": 0, "canceling": 1, "ended": 2}
+REFERENCE_SORT: dict[str, Callable[[CachedBatch], Any]] = {
+    "id": lambda b: b.id,
+    "label": lambda b: (b.label or "").lower(),
+    "status": lambda b: (b.counts.failed, 3 if b.deleted_at else RANK.get(b.processing_status, 3), b.processing_status),
+    "requests": lambda b: b.counts.total,
+    "created": lambda b: b.created_at,
+    "time": lambda b: round(b.duration_seconds(NOW), 3),  # SQLite's julianday keeps milliseconds
+    "left": seconds_left,
+    "cost": lambda b: b.cost_usd if b.cost_usd is not None else -1.0,
+}
+
+
+def everything(store: BatchPages) -> list[CachedBatch]:
+    rows = store.conn.execute(
+        "SELECT b.*, m.label, m.note, r.status AS results_status, r.cost_usd FROM batches b "
+        "LEFT JOIN batch_meta m ON m.batch_id = b.id LEFT JOIN result_sets r ON r.batch_id = b.id "
+        "ORDER BY b.created_at DESC, b.id DESC"
+    )
+    return [CachedBatch.from_row(r) for r in rows]
+
+
+def expected(store: BatchPages, view: BatchView) -> list[str]:
+    rows = [b for b in everything(store) if REFERENCE_QUICK[view.quick](b)]
+    if view.text:
+        rows = [b for b in rows if reference_match(view.text)(b)]
+    if view.scope is not None:
+        rows = [b for b in rows if b.id in view.scope]
+    rows.sort(key=REFERENCE_SORT[view.sort], reverse=view.descending)  # stable: newest first among equals
+    return [b.id for b in rows]
+
+
+def walk(store: BatchPages, view: BatchView, size: int) -> list[str]:
+    """Every row, page after page by keyset."""
+    ids: list[str] = []
+    page = store.page(view, NOW_TEXT, size)
+    while page.rows:
+        ids += [b.id for b in page.rows]
+        page = store.page(view, NOW_TEXT, size, after=page.keys[-1])
+    return ids
+
+
+def walk_back(store: BatchPages, view: BatchView, size: int, count: int) -> list[str]:
+    """Every row, from the last page up, each page read before the one after it."""
+    last = store.page(view, NOW_TEXT, size, offset=(count - 1) // size * size)
+    pages = [last]
+    while pages[0].rows and len(pages) * size < count + size:
+        pages.insert(0, store.page(view, NOW_TEXT, size, before=pages[0].keys[0]))
+    return [b.id for p in pages for b in p.rows]
+
+
+# -- tests ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("sort", list(SORT_KEYS))
+@pytest.mark.parametrize("descending", [True, False])
+def test_every_sort_pages_through_equal_keys_as_the_list_sorted(store: BatchPages, sort: str, descending: bool) -> None:
+    view = BatchView("all", "", sort, descending)
+    want = expected(store, view)
+    assert len(want) > 60
+    for size in (4, 7, 256):  # 4 and 7 cut through runs of equal keys (three batches share each created_at)
+        assert walk(store, view, size) == want
+    assert walk_back(store, view, 7, len(want)) == want
+    assert [b.id for b in store.page(view, NOW_TEXT, 10, offset=20).rows] == want[20:30]
+    assert store.stats(view).count == len(want)
+    for index in (0, 1, 2, 33, len(want) - 1):
+        assert store.position(view, NOW_TEXT, want[index]) == index
+
+
+@pytest.mark.parametrize("quick", list(QUICK_FILTERS))
+@pytest.mark.parametrize(
+    "text",
+    ["", "nightly", "NIGHT", "^nightly$", "!ended", "1,500 expired", "1500 expired", "ärg", "日本", "watch", "[", "!"],
+)
+def test_every_filter_keeps_what_the_list_kept(store: BatchPages, quick: str, text: str) -> None:
+    for sort in ("created", "status", "label"):
+        view = BatchView(quick, text, sort, True)
+        want = expected(store, view)
+        assert walk(store, view, 5) == want, (quick, text, sort)
+        assert store.stats(view).count == len(want)
+
+
+def test_a_scope_is_one_more_condition(store: BatchPages) -> None:
+    ids = ("msgbatch_0004x", "msgbatch_0009x", "msgbatch_0010x", "msgbatch_0002x", "msgbatch_9999x")
+    for view in (BatchView(scope=ids), BatchView("failed", "", "requests", False, ids), BatchView(scope=())):
+        want = expected(store, view)
+        assert walk(store, view, 2) == want
+        assert store.stats(view).count == len(want)
+    assert len(expected(store, BatchView(scope=ids))) == 3  # 0002 is deleted, 9999 unknown
+
+
+def test_counts_and_column_needs_come_from_sql(store: BatchPages) -> None:
+    batches = everything(store)
+    kept = [b for b in batches if b.deleted_at is None]
+    tallies = store.tallies()
+    assert tallies.total == len(batches) == 90
+    assert tallies.by_status == {
+        s: sum(b.processing_status == s for b in kept) for s in ("in_progress", "canceling", "ended")
+    }
+    assert tallies.failed == sum(REFERENCE_QUICK["failed"](b) for b in batches) > 0
+    stats = store.stats(BatchView())
+    failed = [b for b in kept if REFERENCE_QUICK["failed"](b)]
+    assert stats.badge_chars == max(len(status_badge(b, short=True)) for b in failed)
+    plain = [b.label for b in kept if b.label and b.label.isascii() and b.label.isprintable()]
+    assert stats.label_chars == max(len(label) for label in plain)
+    assert set(stats.odd_labels) == {
+        b.label for b in kept if b.label and not (b.label.isascii() and b.label.isprintable())
+    }
+    assert store.stats(BatchView("live")).badge_chars == 0  # no live row shows failure counts
+
+
+def test_a_read_keeps_the_cursor_on_its_batch_and_reads_the_pages_in_sight(tmp_path: Path) -> None:
+    db = Database(tmp_path / "cache.db")
+    BatchRepo(db, "p").store([batch_object(i) for i in range(700)], NOW_TEXT)
+    store = BatchPages(db, "p")
+    view = BatchView(sort="requests")
+    want = expected(store, view)
+    keep = want[600]
+    read = read_list(store, ListRequest(3, view, keep, cursor=5, top=590, height=30), NOW_TEXT)
+    assert read.cursor == 600 and read.stats.count == 700
+    assert sorted(read.pages) == [2]
+    assert [b.id for b in read.pages[2].rows] == want[2 * PAGE_ROWS : 3 * PAGE_ROWS]
+    straddling = read_list(store, ListRequest(3, view, want[250], top=240, height=30), NOW_TEXT)
+    assert sorted(straddling.pages) == [0, 1]
+    assert [b.id for n in (0, 1) for b in straddling.pages[n].rows] == want[: 2 * PAGE_ROWS]
+    after = read_page(store, view, NOW_TEXT, 2, after=straddling.pages[1].keys[-1])
+    assert [b.id for b in after.rows] == want[2 * PAGE_ROWS :]
+    ended = "msgbatch_0602x"  # ended: the live view leaves it out
+    gone = read_list(store, ListRequest(4, BatchView("live"), ended, cursor=500), NOW_TEXT)
+    assert gone.cursor == gone.stats.count - 1  # the batch left the view: the cursor stays in the list
