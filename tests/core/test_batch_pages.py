@@ -69,7 +69,16 @@ def store(tmp_path: Path) -> BatchPages:
         results.begin(batch_id, "/tmp/x", NOW_TEXT)
         cost = round((i % 4) * 0.25, 2)
         results.finish(
-            batch_id, NOW_TEXT, size=1, rows=1, malformed_lines=[], malformed=0, cost=cost, standard=None, unpriced=0
+            batch_id,
+            NOW_TEXT,
+            size=1,
+            rows=1,
+            malformed_lines=[],
+            malformed=0,
+            cost=cost,
+            standard=None,
+            unpriced=0,
+            usage=(),
         )
     repo.set_meta("msgbatch_0001x", NOW_TEXT, label="other")  # from here the reference reads the cache as stored
     return BatchPages(db, "p")
