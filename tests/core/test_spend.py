@@ -211,7 +211,7 @@ def test_cli_table_csv_and_unknown(month: Month, capsys: pytest.CaptureFixture[s
     assert columns.split()[:4] == ["label", "cost", "standard", "saved"] and "unpriced" in columns
     assert any(r.startswith("ad␛[2Jhoc") for r in rows) and "\x1b" not in out
     assert any(r.startswith("total ") for r in rows)
-    assert "1 ended batch(es) of unknown cost" in out and month.unsaved in out and "not saved" in out
+    assert "1 ended batch of unknown cost" in out and month.unsaved in out and "not saved" in out
     code, out, err = run_cli(capsys, "spend", *NOV, "--by", "label", "--csv")
     assert code == 0 and "unknown cost" in err
     parsed = list(csv.reader(io.StringIO(out)))

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from batchdeck.commands.common import print_json, say, warn
+from batchdeck.core.batches.phrases import counted
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.results.export import spreadsheet_safe
 from batchdeck.core.spend.figures import COUNTS, MONEY, Figures
@@ -74,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
     elif args.csv:
         write_csv(report)
         if report.unknown.batches:
-            warn(f"{report.unknown.batches} ended batch(es) of unknown cost are not in these figures (see --json)")
+            n = report.unknown.batches
+            warn(
+                f"{counted(n, 'ended batch', 'ended batches')} of unknown cost {'is' if n == 1 else 'are'} not in these figures (see --json)"
+            )
     else:
         say(render(report, profile))
     return 0
@@ -128,8 +132,8 @@ def _unknown_lines(unknown: UnknownSpend) -> list[str]:
     if not unknown.batches:
         return []
     lines = [
-        f"{unknown.batches} ended batch(es) of unknown cost ({unknown.requests:,} succeeded requests), not in the "
-        "figures above: their results were not saved"
+        f"{counted(unknown.batches, 'ended batch', 'ended batches')} of unknown cost ({counted(unknown.requests, 'succeeded request')}), "
+        "not in the figures above: their results were not saved"
     ]
     for item in unknown.items[:UNKNOWN_SHOWN]:
         label = f"  {visible(item.label)}" if item.label else ""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from batchdeck.core.batches.phrases import counted
 from batchdeck.core.spend.estimate import CostEstimate, estimate_totals
 from batchdeck.core.spend.report import spend_report
 from batchdeck.core.spend.span import SpendRange
@@ -81,7 +82,7 @@ class BudgetStatus:
             text += " spent (no budget set: budget.monthly_usd)"
         parts = [text]
         if self.unknown_batches:
-            parts.append(f"{self.unknown_batches} ended batch(es) of unknown cost")
+            parts.append(f"{counted(self.unknown_batches, 'ended batch', 'ended batches')} of unknown cost")
         if self.live.batches:
             parts.append(self.live.text())
         return " · ".join(parts)
