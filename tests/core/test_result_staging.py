@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import random
 import sqlite3
 import threading
@@ -10,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from batchdeck.core.errors import BatchdeckError
+from batchdeck.core.results.ingest import IngestReport, LineIndexer, ingest
+from batchdeck.core.spend.pricing import PriceBook, Usage
 from batchdeck.core.store import db as db_module
 from batchdeck.core.store.db import Database
 from batchdeck.core.store.result_repo import STAGE_GROUP, ResultRepo
@@ -17,8 +22,12 @@ from batchdeck.core.store.result_repo import STAGE_GROUP, ResultRepo
 BATCH = "msgbatch_01stagingtest"
 
 
+PRICES = PriceBook({"claude-ünïcode": {"input": 0.7, "output": 2.9, "cache_read": 0.03}})
+
+
 def row(custom_id: str, outcome: str = "canceled", offset: int = 0) -> tuple[Any, ...]:
-    return (custom_id, outcome, None, None, None, None, 0, 0, 0, 0, None, offset, 10)
+    """A staged row (`STAGE_COLUMNS`) of a result that is not billed."""
+    return (custom_id, outcome, None, None, None, None, 0, 0, 0, 0, 0, offset, 10)
 
 
 def test_staged_rows_show_only_once_published_in_custom_id_order(tmp_path: Path) -> None:
@@ -28,7 +37,7 @@ def test_staged_rows_show_only_once_published_in_custom_id_order(tmp_path: Path)
     index.add(BATCH, rows[:150])
     index.add(BATCH, iter(rows[150:]))
     assert index.rows(BATCH) == []
-    index.publish(BATCH)
+    index.publish(BATCH, PRICES)
     found = index.rows(BATCH)
     assert [r.custom_id for r in found] == sorted(r[0] for r in rows) and len(found) == 2 * STAGE_GROUP + 7
     assert found[0].line_offset == 0 and found[-1].line_offset == 2 * STAGE_GROUP + 6
@@ -39,7 +48,7 @@ def test_a_repeated_custom_id_keeps_its_last_line(tmp_path: Path) -> None:
     index.begin(BATCH, "x", "now")
     index.add(BATCH, [row("a", "errored", 0), row("b", offset=10)])
     index.add(BATCH, [row("a", "expired", 20)])
-    index.publish(BATCH)
+    index.publish(BATCH, PRICES)
     assert [(r.custom_id, r.outcome, r.line_offset) for r in index.rows(BATCH)] == [
         ("a", "expired", 20),
         ("b", "canceled", 10),
@@ -57,7 +66,7 @@ def test_staging_needs_no_write_lock_on_the_cache(tmp_path: Path) -> None:
     other.execute("INSERT INTO sync_state (profile) VALUES ('someone else')")
     index.add(BATCH, [row(f"r{i}") for i in range(500)])
     other.execute("COMMIT")
-    index.publish(BATCH)
+    index.publish(BATCH, PRICES)
     assert len(index.rows(BATCH)) == 500
 
 
@@ -68,7 +77,7 @@ def test_a_failed_download_leaves_nothing_staged_for_the_next(tmp_path: Path) ->
     index.fail(BATCH, "cut off", "now")
     index.begin(BATCH, "x", "now")
     index.add(BATCH, [row("fresh")])
-    index.publish(BATCH)
+    index.publish(BATCH, PRICES)
     assert [r.custom_id for r in index.rows(BATCH)] == ["fresh"]
 
 
@@ -96,23 +105,22 @@ OLD_USAGE = (
 )
 
 
-def succeeded(custom_id: str, model: str | None, n: int, cost: float | None, offset: int = 0) -> tuple[Any, ...]:
-    return (custom_id, "succeeded", None, None, "end_turn", model, n, 2 * n, n % 7, n % 5, cost, offset, 10)
+def succeeded(custom_id: str, model: str | None, n: int, offset: int = 0) -> tuple[Any, ...]:
+    return (custom_id, "succeeded", None, None, "end_turn", model, n, 2 * n, n % 7, n % 3, n % 5, offset, 10)
 
 
 def mixed_rows(seed: int) -> list[tuple[Any, ...]]:
-    """Several models (one unpriced, one empty, one missing), every outcome, awkward costs, a repeated custom_id."""
+    """Several models (one unpriced, one empty, one missing), every outcome, a repeated custom_id."""
     rng = random.Random(seed)
     models = ["claude-opus-4-1", "claude-haiku-4-5-20251001", "claude-ünïcode", "claude-unheard-of", "", None]
     rows: list[tuple[Any, ...]] = []
     for i in range(3000):
         model = rng.choice(models)
-        cost = None if model in ("claude-unheard-of", "", None) else rng.choice([0.1, 0.2, 1e-9, 3.3e-7, rng.random()])
         if rng.random() < 0.1:
             rows.append(row(f"r{i:05d}", rng.choice(["errored", "canceled", "expired"]), offset=i))
         else:
-            rows.append(succeeded(f"r{i:05d}", model, rng.randrange(10**6), cost, offset=i))
-    rows.append(succeeded("r00007", "claude-opus-4-1", 5, 0.7, offset=9999))  # the last line wins
+            rows.append(succeeded(f"r{i:05d}", model, rng.choice([rng.randrange(10**6), 1, 0]), offset=i))
+    rows.append(succeeded("r00007", "claude-opus-4-1", 5, offset=9999))  # the last line wins
     rng.shuffle(rows[:-1])
     return rows
 
@@ -122,7 +130,7 @@ def test_totals_and_usage_from_one_scan_equal_the_separate_queries(tmp_path: Pat
     index = ResultRepo(Database(tmp_path / "cache.db"), "p")
     index.begin(BATCH, "x", "now")
     index.add(BATCH, mixed_rows(seed))
-    index.publish(BATCH)
+    index.publish(BATCH, PRICES)
     conn = index.db.conn
     old = conn.execute(OLD_TOTALS, ("p", BATCH)).fetchall()
     expected_usage = [tuple(r) for r in conn.execute(OLD_USAGE, ("p", BATCH))]
@@ -143,7 +151,7 @@ def test_totals_and_usage_from_one_scan_equal_the_separate_queries(tmp_path: Pat
 def test_a_batch_with_no_rows_has_zero_totals_and_no_usage(tmp_path: Path) -> None:
     index = ResultRepo(Database(tmp_path / "cache.db"), "p")
     index.begin(BATCH, "x", "now")
-    index.publish(BATCH)
+    index.publish(BATCH, PRICES)
     totals = index.totals(BATCH)
     assert (totals.outcomes, totals.cost, totals.unpriced, totals.usage) == ({}, 0, 0, ())
 
@@ -159,7 +167,7 @@ def test_publish_leaves_its_checkpoint_to_a_thread_and_restores_the_setting(
     asked: list[Path] = []
     monkeypatch.setattr(db_module, "_checkpoint", asked.append)
     size = path.stat().st_size
-    index.publish(BATCH)
+    index.publish(BATCH, PRICES)
     for thread in threading.enumerate():
         if thread.name == "batchdeck-checkpoint":
             thread.join(10)
@@ -179,3 +187,116 @@ def test_a_refused_bulk_transaction_restores_the_checkpoint_setting(tmp_path: Pa
         conn.execute("INSERT INTO no_such_table VALUES (1)")
     assert not db.conn.in_transaction
     assert db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+
+
+# Prices as a config may set them: an override of a default, a new model, a partial override, and
+# values a config accepts that no price should have (SQLite, like the binding of a NaN, stores no NaN).
+BOOK = PriceBook(
+    {
+        "claude-sonnet-4-5": {"input": 2.5, "output": 12.1, "cache_read": 0.33},
+        "claude-custom-1": {"input": 0.3, "output": 1.7, "cache_read": 0.07},
+        "claude-haiku-3-5": {"input": 0.1},
+        "claude-inf": {"input": float("inf")},
+        "claude-nan": {"output": float("nan")},
+    }
+)
+MODELS = [
+    "claude-opus-4-1",  # integer prices
+    "claude-haiku-4-5-20251001",  # a dated id: its alias's price
+    "claude-haiku-4-5-"
+    + "\uff12\uff10\uff12\uff15\uff11\uff10\uff10\uff11",  # fullwidth: 8 digits to str.isdigit, the alias
+    "claude-sonnet-4-5",
+    "claude-sonnet-4-5-20250929",  # a dated id of an overridden model
+    "claude-custom-1",
+    "claude-haiku-3-5",
+    "claude-inf",
+    "claude-nan",
+    "claude-unheard-of",
+    "claude-unheard-of-20251001",
+    "",
+    None,
+]
+BIG = 2**63 - 1
+USAGES: list[Any] = [
+    None,
+    {},
+    {"input_tokens": 0, "output_tokens": 0},
+    {"input_tokens": 1200, "output_tokens": 345},
+    {"input_tokens": 3, "output_tokens": 7, "cache_creation_input_tokens": 1000, "cache_read_input_tokens": 77},
+    {
+        "input_tokens": 10,
+        "output_tokens": 20,
+        "cache_creation_input_tokens": 1000,
+        "cache_read_input_tokens": 77,
+        "cache_creation": {"ephemeral_5m_input_tokens": 700, "ephemeral_1h_input_tokens": 300},
+    },
+    {"cache_creation_input_tokens": 5, "cache_creation": {"ephemeral_1h_input_tokens": 9}},  # 1h above the total
+    {"input_tokens": "12", "output_tokens": 3.9, "cache_read_input_tokens": True},  # int(value or 0)
+    {"input_tokens": -5, "output_tokens": 1},
+    {"input_tokens": 2**53 + 1, "output_tokens": 10**17 + 3, "cache_read_input_tokens": 123456789123456789},
+    {"input_tokens": BIG, "output_tokens": BIG, "cache_creation_input_tokens": BIG, "cache_read_input_tokens": BIG},
+    {"cache_creation_input_tokens": BIG, "cache_creation": {"ephemeral_1h_input_tokens": BIG - 1}},
+    {"input_tokens": -BIG - 1, "cache_creation_input_tokens": 3, "cache_creation": {"ephemeral_1h_input_tokens": -7}},
+]
+
+
+def result_line(custom_id: str, model: str | None, usage: Any) -> bytes:
+    message = {"model": model, "stop_reason": "end_turn", "content": [], "usage": usage}
+    return json.dumps({"custom_id": custom_id, "result": {"type": "succeeded", "message": message}}).encode() + b"\n"
+
+
+def test_publish_prices_each_row_exactly_as_batch_cost(tmp_path: Path) -> None:
+    """The cost SQLite computes is `PriceBook.batch_cost`'s float, bit for bit, for every model and usage."""
+    lines = {f"m{m:02d}u{u:02d}": (model, usage) for m, model in enumerate(MODELS) for u, usage in enumerate(USAGES)}
+    body = b"".join(result_line(custom_id, model, usage) for custom_id, (model, usage) in lines.items())
+    index = ResultRepo(Database(tmp_path / "cache.db"), "p")
+    index.begin(BATCH, "x", "now")
+    report = IngestReport(BATCH, Path("x"))
+    ingest([body[i : i + 4096] for i in range(0, len(body), 4096)], LineIndexer(report), lambda r: index.add(BATCH, r))
+    index.publish(BATCH, BOOK)
+    rows = {r.custom_id: r for r in index.rows(BATCH)}
+    assert len(rows) == len(lines) and report.malformed == 0
+    priced = 0
+    for custom_id, (model, usage) in lines.items():
+        found, usage_ = rows[custom_id], Usage.from_api(usage or {})
+        expected = BOOK.batch_cost(model, usage_)
+        if expected is not None and math.isnan(expected):
+            expected = None  # what storing the float gave: SQLite holds no NaN
+        assert found.cost_usd == expected or (found.cost_usd, expected) == (None, None), (custom_id, model, usage)
+        assert type(found.cost_usd) is type(expected)
+        assert (found.input_tokens, found.output_tokens, found.cache_read_tokens) == (
+            usage_.input,
+            usage_.output,
+            usage_.cache_read,
+        )
+        assert found.cache_write_tokens == usage_.cache_write_5m + usage_.cache_write_1h
+        priced += expected is not None
+    assert priced > len(USAGES) * 7  # most models priced: not a vacuous comparison
+
+
+@pytest.mark.parametrize(
+    "usage",
+    [
+        {"input_tokens": 2**63},  # beyond SQLite's integers
+        {"cache_creation_input_tokens": 2**63 - 1, "cache_creation": {"ephemeral_1h_input_tokens": -1}},
+        {"cache_creation_input_tokens": 2**62, "cache_creation": {"ephemeral_1h_input_tokens": -(2**62)}},  # 5m: 2**63
+    ],
+)
+def test_a_count_the_cache_cannot_hold_fails_the_staging_clearly(tmp_path: Path, usage: dict[str, Any]) -> None:
+    """Never stored rounded or as a REAL unseen: refused with one clear line, and nothing is left open."""
+    index = ResultRepo(Database(tmp_path / "cache.db"), "p")
+    index.begin(BATCH, "x", "now")
+    indexer = LineIndexer(IngestReport(BATCH, Path("x")))
+    staged = indexer.feed(result_line("huge", "claude-opus-4-1", usage))
+    with pytest.raises(BatchdeckError, match="counts more tokens than the cache can hold"):
+        index.add(BATCH, staged)
+    assert not index.db.conn.in_transaction
+
+
+def test_a_count_of_infinity_is_a_malformed_line() -> None:
+    report = IngestReport(BATCH, Path("x"))
+    indexer = LineIndexer(report)
+    rows = indexer.feed(
+        b'{"custom_id":"inf","result":{"type":"succeeded","message":{"usage":{"input_tokens":1e400}}}}\n'
+    )
+    assert rows == [] and (report.malformed, report.malformed_lines) == (1, [1])

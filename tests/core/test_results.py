@@ -178,7 +178,7 @@ def test_a_failed_fsync_keeps_nothing_and_a_retry_completes(
 
 def test_malformed_lines_are_counted_with_line_numbers() -> None:
     report = IngestReport("b", Path("x"))
-    indexer = LineIndexer(PriceBook(), report)
+    indexer = LineIndexer(report)
     good = b'{"custom_id":"a","result":{"type":"canceled"}}\n'
     stream = [good, b'{"custom_id": "b", "res', b'ult": 5}\n', b"not json\n", good.replace(b'"a"', b'"c"')[:-1]]
     rows = [row for chunk in stream for row in indexer.feed(chunk)] + list(indexer.finish())

@@ -116,10 +116,10 @@ def keep_results(ws: Workspace, batch_id: str, body: bytes) -> None:
     path.write_bytes(body)
     index = ws.results
     report = IngestReport(batch_id, path)
-    indexer = LineIndexer(ws.prices(), report)
+    indexer = LineIndexer(report)
     index.begin(batch_id, str(path), ws.now())
     index.add(batch_id, [*indexer.feed(body), *indexer.finish()])
-    index.publish(batch_id)
+    index.publish(batch_id, ws.prices())
     totals = index.totals(batch_id)
     index.finish(
         batch_id,

@@ -1,5 +1,6 @@
-"""The fast line path (`core.results.json_line.parse_line`, `usage_counts`, `batch_cost_of`) gives exactly
-what `json.loads` and the `Usage`/`batch_cost` path give: the same objects, the same errors, the same rows."""
+"""The fast line path (`core.results.json_line.parse_line`, `usage_counts`) gives exactly
+what `json.loads` and the `Usage` path give: the same objects, the same errors, the same staged rows (their
+cost is `publish`'s, held equal to `batch_cost` in tests/core/test_result_staging.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ import pytest
 
 from batchdeck.core.results.ingest import IngestReport, LineIndexer, ingest
 from batchdeck.core.results.json_line import parse_line
-from batchdeck.core.spend.pricing import BATCH_DISCOUNT, PriceBook, Usage, usage_counts
-
-PRICES = PriceBook({"claude-custom-1": {"input": 0.3, "output": 1.7, "cache_read": 0.07}})
+from batchdeck.core.spend.pricing import Usage, usage_counts
 
 # Lines as bytes, each meant to stress one way the fast path could part from json.loads.
 TRICKY_PARSE = [
@@ -113,27 +112,13 @@ TRICKY_ROWS: list[dict[str, Any]] = [
 
 
 def reference_row(obj: dict[str, Any], offset: int, length: int) -> tuple[Any, ...]:
-    """The row the way it was built before the fast path: a Usage, and the cost from its fields."""
+    """The staged row the way it was built before the fast path: a Usage, its fields (the cost is
+    `publish`'s, checked against `batch_cost` in tests/core/test_result_staging.py)."""
     result = obj["result"]
     if result["type"] == "succeeded":
         message = result["message"]
         usage = Usage.from_api(message.get("usage") or {})
-        price = PRICES.price(message.get("model"))
-        cost = None
-        if price is not None:  # the formula as written before the fast path, term by term
-            cost = (
-                (
-                    usage.input * price.input
-                    + usage.output * price.output
-                    + usage.cache_write_5m * price.cache_write_5m
-                    + usage.cache_write_1h * price.cache_write_1h
-                    + usage.cache_read * price.cache_read
-                )
-                / 1e6
-                * BATCH_DISCOUNT
-            )
-        writes = usage.cache_write_5m + usage.cache_write_1h
-        tokens = (usage.input, usage.output, writes, usage.cache_read)
+        tokens = (usage.input, usage.output, usage.cache_write_5m, usage.cache_write_1h, usage.cache_read)
         return (
             obj["custom_id"],
             "succeeded",
@@ -142,7 +127,6 @@ def reference_row(obj: dict[str, Any], offset: int, length: int) -> tuple[Any, .
             message["stop_reason"],
             message["model"],
             *tokens,
-            cost,
             offset,
             length,
         )
@@ -159,7 +143,7 @@ def reference_row(obj: dict[str, Any], offset: int, length: int) -> tuple[Any, .
         0,
         0,
         0,
-        None,
+        0,
         offset,
         length,
     )
@@ -171,23 +155,18 @@ def test_rows_match_full_parsing_on_tricky_lines(ensure_ascii: bool) -> None:
     body = b"".join(lines)
     report = IngestReport("msgbatch_x", Path("x"))
     rows: list[tuple[Any, ...]] = []
-    ingest([body[i : i + 97] for i in range(0, len(body), 97)], LineIndexer(PRICES, report), rows.extend)
+    ingest([body[i : i + 97] for i in range(0, len(body), 97)], LineIndexer(report), rows.extend)
     expected, offset = [], 0
     for line in lines:
         expected.append(reference_row(json.loads(line), offset, len(line)))
         offset += len(line)
-    assert rows == expected  # exact: the same floats, not approximately
+    assert rows == expected
     assert report.rows == len(TRICKY_ROWS) and report.malformed == 0
-    costs = [r[10] for r in rows]
-    assert costs[7] is None and costs[8] is None and all(c > 0 for c in costs[:5])  # priced where a price exists
 
 
-def test_usage_counts_and_batch_cost_of_are_usage_and_batch_cost() -> None:
+def test_usage_counts_are_usage() -> None:
     for usage in (CACHE_USAGE, {}, {"input_tokens": "12", "output_tokens": 3.9, "cache_creation_input_tokens": 2}):
-        counts = usage_counts(usage)
-        assert Usage(*counts) == Usage.from_api(usage)
-        for model in ("claude-opus-4-1", "claude-haiku-4-5-20251001", "claude-custom-1", "nope", None):
-            assert PRICES.batch_cost_of(model, counts) == PRICES.batch_cost(model, Usage.from_api(usage))
+        assert Usage(*usage_counts(usage)) == Usage.from_api(usage)
     assert usage_counts(CACHE_USAGE) == (10, 20, 700, 300, 77)
 
 

@@ -10,10 +10,7 @@ import pytest
 
 from batchdeck.core.results import ingest as ingest_mod
 from batchdeck.core.results.ingest import FLUSH_ROWS, MALFORMED_KEPT, IngestReport, LineIndexer, index_row, ingest
-from batchdeck.core.spend.pricing import PriceBook
-from batchdeck.core.store.result_repo import ROW_COLUMNS
-
-PRICES = PriceBook()
+from batchdeck.core.store.result_repo import STAGE_COLUMNS
 
 
 def line(custom_id: str, outcome: str = "succeeded", **extra: Any) -> bytes:
@@ -31,12 +28,12 @@ def line(custom_id: str, outcome: str = "succeeded", **extra: Any) -> bytes:
 def rows_of(chunks: list[bytes], line_max: int = ingest_mod.LINE_MAX) -> tuple[list[tuple[Any, ...]], IngestReport]:
     report = IngestReport("msgbatch_x", Path("x.jsonl"))
     found: list[tuple[Any, ...]] = []
-    ingest(chunks, LineIndexer(PRICES, report, line_max), found.extend)
+    ingest(chunks, LineIndexer(report, line_max), found.extend)
     return found, report
 
 
 def as_dicts(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    return [dict(zip(ROW_COLUMNS, r, strict=True)) for r in rows]
+    return [dict(zip(STAGE_COLUMNS, r, strict=True)) for r in rows]
 
 
 def test_one_row_per_line_with_its_columns_and_place_in_the_body() -> None:
@@ -46,8 +43,8 @@ def test_one_row_per_line_with_its_columns_and_place_in_the_body() -> None:
     a, b, c, d = as_dicts(rows)
     assert (a["outcome"], a["model"], a["stop_reason"]) == ("succeeded", "claude-haiku-4-5", "end_turn")
     assert (a["input_tokens"], a["output_tokens"], a["cache_read_tokens"]) == (1_000_000, 2_000_000, 7)
-    assert a["cost_usd"] == pytest.approx((1 + 2 * 5 + 7e-6 * 0.10) * 0.5)  # batch prices: half of standard
-    assert (b["outcome"], b["error_type"], b["error_message"], b["cost_usd"]) == (
+    assert (a["cache_write_5m"], a["cache_write_1h"]) == (0, 0)  # priced when published (test_result_staging)
+    assert (b["outcome"], b["error_type"], b["error_message"], b["model"]) == (
         "errored",
         "overloaded_error",
         "busy",
@@ -61,7 +58,7 @@ def test_one_row_per_line_with_its_columns_and_place_in_the_body() -> None:
 
 
 def test_an_error_without_its_envelope_still_gives_its_type() -> None:
-    row = index_row({"custom_id": "e", "result": {"type": "errored", "error": {"type": "api_error"}}}, PRICES, 0, 1)
+    row = index_row({"custom_id": "e", "result": {"type": "errored", "error": {"type": "api_error"}}}, 0, 1)
     assert row[:4] == ("e", "errored", "api_error", None)
 
 
@@ -105,9 +102,7 @@ def test_rows_are_handed_on_in_batches_with_progress() -> None:
     report = IngestReport("msgbatch_x", Path("x.jsonl"))
     batches: list[int] = []
     progress: list[tuple[int, int]] = []
-    ingest(
-        body, LineIndexer(PRICES, report), lambda rows: batches.append(len(rows)), lambda b, r: progress.append((b, r))
-    )
+    ingest(body, LineIndexer(report), lambda rows: batches.append(len(rows)), lambda b, r: progress.append((b, r)))
     assert batches == [FLUSH_ROWS, FLUSH_ROWS, 1]
     assert progress[-1] == (sum(map(len, body)), 2 * FLUSH_ROWS + 1) and len(progress) == 3
 

@@ -114,11 +114,11 @@ def _fetch(
     try:
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            expected = _stream_to_disk(ws, batch_id, fh, index, report, prices, progress)
+            expected = _stream_to_disk(ws, batch_id, fh, index, report, progress)
             fh.flush()
             synced = BackgroundFsync(fh.fileno())  # the disk flushes while the rows are published
             try:
-                index.publish(batch_id)
+                index.publish(batch_id, prices)
                 totals = index.totals(batch_id)
             finally:
                 synced.wait()
@@ -148,13 +148,12 @@ def _stream_to_disk(
     fh: BinaryIO,
     index: ResultRepo,
     report: IngestReport,
-    prices: PriceBook,
     progress: Progress | None,
 ) -> int:
     """Write the body to `fh` and stage its rows; the number of requests the batch counts."""
     with ws.api.stream_results(batch_id) as body:
         limits = BodyLimits(body.expected_rows, time.monotonic())
-        indexer = LineIndexer(prices, report)
+        indexer = LineIndexer(report)
 
         def checked() -> Iterator[bytes]:
             for chunk in body:

@@ -2,7 +2,7 @@
 
 No network, no files, no database: `LineIndexer` cuts a stream of chunks into lines (wherever the
 chunks break), parses each line once (`json_line`) and gives its index row (custom_id, outcome,
-error, stop_reason, model, tokens, cost, and where the line sits in the body); `ingest` drives it over a stream and
+error, stop_reason, model, tokens, and where the line sits in the body; `publish` prices it); `ingest` drives it over a stream and
 hands the rows on in batches of FLUSH_ROWS, so memory stays flat whatever the size. A line that
 does not parse, or is longer than LINE_MAX (never held in memory), is counted as malformed with
 its line number; a body that ends inside such a line was cut.
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from batchdeck.core.results.json_line import parse_line
-from batchdeck.core.spend.pricing import PriceBook, usage_counts
+from batchdeck.core.spend.pricing import usage_counts
 
 FLUSH_ROWS = 5_000
 MALFORMED_KEPT = 50
@@ -50,8 +50,8 @@ class IngestReport:
         return text
 
 
-def index_row(obj: dict[str, Any], prices: PriceBook, offset: int, length: int) -> tuple[Any, ...]:
-    """The index columns of one result line (see `result_repo.ROW_COLUMNS`)."""
+def index_row(obj: dict[str, Any], offset: int, length: int) -> tuple[Any, ...]:
+    """The staged row of one result line (see `result_repo.STAGE_COLUMNS`): its cost is `publish`'s."""
     custom_id = obj["custom_id"]
     result = obj["result"]
     outcome = result["type"]
@@ -60,6 +60,8 @@ def index_row(obj: dict[str, Any], prices: PriceBook, offset: int, length: int) 
     if outcome == "succeeded":
         message = result.get("message") or {}
         model = message.get("model")
+        if type(model) is not str and model is not None:
+            raise TypeError("model must be a string")  # a malformed line, as it was when priced here
         counts = usage_counts(message.get("usage") or {})
         return (
             custom_id,
@@ -70,9 +72,9 @@ def index_row(obj: dict[str, Any], prices: PriceBook, offset: int, length: int) 
             model,
             counts[0],
             counts[1],
-            counts[2] + counts[3],
+            counts[2],
+            counts[3],
             counts[4],
-            prices.batch_cost_of(model, counts),
             offset,
             length,
         )
@@ -82,7 +84,7 @@ def index_row(obj: dict[str, Any], prices: PriceBook, offset: int, length: int) 
         nested = envelope.get("error")
         inner = nested if isinstance(nested, dict) else envelope
         error_type, error_message = inner.get("type"), inner.get("message")
-    return (custom_id, outcome, error_type, error_message, None, None, 0, 0, 0, 0, None, offset, length)
+    return (custom_id, outcome, error_type, error_message, None, None, 0, 0, 0, 0, 0, offset, length)
 
 
 class LineIndexer:
@@ -92,8 +94,7 @@ class LineIndexer:
     at its end. A line longer than `line_max` is dropped as it arrives (a malformed line).
     """
 
-    def __init__(self, prices: PriceBook, report: IngestReport, line_max: int = LINE_MAX) -> None:
-        self.prices = prices
+    def __init__(self, report: IngestReport, line_max: int = LINE_MAX) -> None:
         self.report = report
         self.line_max = line_max
         self.parts: list[bytes] = []  # the pieces of the line under way (none once it is too long)
@@ -144,7 +145,7 @@ class LineIndexer:
     def _index(self, lines: list[bytes], rows: list[tuple[Any, ...]], first_size: int) -> None:
         """Index whole lines, appending their rows; `first_size` is the first one's size in the body
         (with its newline), which says it was too long when its pieces were dropped."""
-        prices, line_max, report = self.prices, self.line_max, self.report
+        line_max, report = self.line_max, self.report
         offset, number, found = self.offset, self.line_number, len(rows)
         for raw in lines:
             number += 1
@@ -153,8 +154,8 @@ class LineIndexer:
                 if size > line_max:
                     raise ValueError("line too long")
                 if raw[:1] == b"{" or raw.strip():
-                    rows.append(index_row(parse_line(raw), prices, offset, size))
-            except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                    rows.append(index_row(parse_line(raw), offset, size))
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
                 report.malformed += 1
                 if len(report.malformed_lines) < MALFORMED_KEPT:
                     report.malformed_lines.append(number)

@@ -37,8 +37,8 @@ def reindex_file(
     started = time.monotonic()
     index.begin(batch_id, str(path), now)
     try:
-        ingest(_file_chunks(path), LineIndexer(prices, report), lambda rows: index.add(batch_id, rows))
-        index.publish(batch_id)
+        ingest(_file_chunks(path), LineIndexer(report), lambda rows: index.add(batch_id, rows))
+        index.publish(batch_id, prices)
         totals = index.totals(batch_id)
         if expected is not None:
             check_complete(report, totals, expected)

@@ -36,8 +36,15 @@ class Price:
 
     @cached_property
     def rates(self) -> Rates:
-        """Per-token-kind prices in `usage_counts` order."""
-        return (self.input, self.output, self.cache_write_5m, self.cache_write_1h, self.cache_read)
+        """Per-token-kind prices in `usage_counts` order, as floats: a count times a rate is then the same
+        double in Python as in SQLite (which prices ingest's rows, `result_repo.publish`), whatever the count."""
+        return (
+            float(self.input),
+            float(self.output),
+            float(self.cache_write_5m),
+            float(self.cache_write_1h),
+            float(self.cache_read),
+        )
 
 
 _TABLE: tuple[tuple[tuple[str, ...], Price], ...] = (
@@ -98,7 +105,8 @@ def usage_counts(usage: Mapping[str, Any]) -> Counts:
 
 
 def _standard(price: Price, counts: Counts) -> float:
-    """Standard cost in USD of token counts at `price` (the one formula)."""
+    """Standard cost in USD of token counts at `price` (the one formula: `result_repo._COST` is it in SQL, term
+    by term in this order, for ingest's rows; tests/core/test_result_staging.py holds them equal)."""
     input_, output, write_5m, write_1h, read = counts
     p_input, p_output, p_write_5m, p_write_1h, p_read = price.rates
     return (input_ * p_input + output * p_output + write_5m * p_write_5m + write_1h * p_write_1h + read * p_read) / 1e6
@@ -138,8 +146,3 @@ class PriceBook:
     def batch_cost(self, model: str | None, usage: Usage) -> float | None:
         standard = self.standard_cost(model, usage)
         return None if standard is None else standard * BATCH_DISCOUNT
-
-    def batch_cost_of(self, model: str | None, counts: Counts) -> float | None:
-        """`batch_cost` of `usage_counts(...)`: the same figure, for ingest's hot loop."""
-        price = self.price(model)
-        return None if price is None else _standard(price, counts) * BATCH_DISCOUNT

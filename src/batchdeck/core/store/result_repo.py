@@ -9,17 +9,25 @@ no lock on the cache, no WAL traffic, gone if the process dies) in the order the
 `publish` moves them into `results` in one transaction in custom_id order. Results arrive in no
 order, and inserting them as they come into `results` (clustered on custom_id) touched pages
 all over the table in every transaction: three times the cost of the sort and the ordered insert.
-One download at a time per connection (each thread has its own).
+A staged row carries its token counts (cache writes split by lifetime, `STAGE_COLUMNS`) but no cost:
+`publish` prices every row in the same statement, from a TEMP table of the models the rows name (each
+priced once by the `PriceBook`), with `pricing._standard`'s formula in the same order on the same doubles,
+so the figure is the `PriceBook.batch_cost` one exactly; that arithmetic runs inside SQLite, not per row
+in Python. One download at a time per connection (each thread has its own).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
+from batchdeck.core.errors import BatchdeckError
+from batchdeck.core.spend.pricing import BATCH_DISCOUNT, PriceBook
 from batchdeck.core.store.repository import Repository
 
 ROW_COLUMNS = (
@@ -37,14 +45,50 @@ ROW_COLUMNS = (
     "line_offset",
     "line_length",
 )
+# A staged row (`ResultRepo.add`, `ingest.index_row`): a row's columns but its cost, its cache writes by lifetime.
+STAGE_COLUMNS = (
+    "custom_id",
+    "outcome",
+    "error_type",
+    "error_message",
+    "stop_reason",
+    "model",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_5m",
+    "cache_write_1h",
+    "cache_read_tokens",
+    "line_offset",
+    "line_length",
+)
 STAGE = "temp.results_stage"  # rows of the download under way, private to the connection
+STAGE_MODELS = "temp.results_stage_models"  # the models they name, for `publish` to price
+STAGE_PRICES = "temp.results_stage_prices"  # those models' rates per token (`Price.rates`), by `publish`
 # Rows a statement stages: a third less time than one row a statement, and within the 999
 # parameters a statement that SQLite before 3.32 allows.
-STAGE_GROUP = 999 // len(ROW_COLUMNS)
+STAGE_GROUP = 999 // len(STAGE_COLUMNS)
 _COLUMNS = ", ".join(ROW_COLUMNS)
-_ONE = f"({', '.join('?' * len(ROW_COLUMNS))})"
+_ONE = f"({', '.join('?' * len(STAGE_COLUMNS))})"
 _STAGE_ONE = f"INSERT INTO {STAGE} VALUES {_ONE}"
 _STAGE_MANY = f"INSERT INTO {STAGE} VALUES {', '.join([_ONE] * STAGE_GROUP)}"
+# Every count is an INTEGER (a Python int beyond 64 bits is refused when bound), and so is the
+# cache writes' sum that `publish` stores: SQLite would turn a sum past 2**63 into a REAL unseen, so
+# a row with one is refused here instead (the 5-minute writes are never below 0: no sum under -2**63).
+_WRITES_FIT = "CHECK (cache_write_5m + cache_write_1h <= 9223372036854775807)"
+_MODEL = itemgetter(STAGE_COLUMNS.index("model"))
+# `pricing._standard` times BATCH_DISCOUNT, term by term in its order: each count (an INTEGER) times a
+# REAL rate is a REAL, as Python's int times float is a float, so both compute on the same doubles.
+# A row whose model has no price (or none: not succeeded) joins no rates, and its cost is NULL.
+_COST = (
+    "(s.input_tokens * p.input + s.output_tokens * p.output + s.cache_write_5m * p.write_5m "
+    "+ s.cache_write_1h * p.write_1h + s.cache_read_tokens * p.read) / ? * ?"
+)
+_PUBLISH = (
+    f"INSERT OR REPLACE INTO results (profile, batch_id, {_COLUMNS}) "
+    "SELECT ?, ?, s.custom_id, s.outcome, s.error_type, s.error_message, s.stop_reason, s.model, s.input_tokens, "
+    f"s.output_tokens, s.cache_write_5m + s.cache_write_1h, s.cache_read_tokens, {_COST}, s.line_offset, "
+    f"s.line_length FROM {STAGE} AS s LEFT JOIN {STAGE_PRICES} AS p ON p.model = s.model ORDER BY s.custom_id, s.rowid"
+)
 
 # A batch's rows summed per (outcome, model) in one scan: its totals (`Totals`) and its usage per model
 # (migration 8's `result_usage`: the table spend reports read, written with the set's `complete` mark;
@@ -124,8 +168,11 @@ class Totals:
 class ResultRepo(Repository):
     def begin(self, batch_id: str, path: str, now: str) -> None:
         """Mark a download started, with no rows yet (nor any staged from an earlier one on this connection)."""
-        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({_COLUMNS})")
+        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({', '.join(STAGE_COLUMNS)}, {_WRITES_FIT})")
         self.conn.execute(f"DELETE FROM {STAGE}")
+        # No column affinity: a model matches its price only when the values are equal, as in a dict.
+        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_MODELS} (model PRIMARY KEY)")
+        self.conn.execute(f"DELETE FROM {STAGE_MODELS}")
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM results WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
             conn.execute("DELETE FROM result_usage WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
@@ -136,29 +183,44 @@ class ResultRepo(Repository):
             )
 
     def add(self, batch_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
-        """Stage rows of the download `begin` started (`batch_id` says which; `publish` makes them rows)."""
+        """Stage rows (`STAGE_COLUMNS`) of the download `begin` started (`batch_id` says which; `publish`
+        makes them rows)."""
         rows = rows if isinstance(rows, Sequence) else list(rows)
         whole = len(rows) - len(rows) % STAGE_GROUP
-        self.conn.execute("BEGIN")  # a write to the TEMP table alone: the cache itself stays unlocked
+        models = [(m,) for m in set(map(_MODEL, rows)) if m is not None]
+        self.conn.execute("BEGIN")  # a write to the TEMP tables alone: the cache itself stays unlocked
         try:
             self.conn.executemany(_STAGE_MANY, (_flat(rows[i : i + STAGE_GROUP]) for i in range(0, whole, STAGE_GROUP)))
             self.conn.executemany(_STAGE_ONE, rows[whole:])
+            self.conn.executemany(f"INSERT OR IGNORE INTO {STAGE_MODELS} VALUES (?)", models)
             self.conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if isinstance(exc, OverflowError | sqlite3.IntegrityError):
+                raise BatchdeckError(f"a result of {batch_id} counts more tokens than the cache can hold") from exc
             raise
 
-    def publish(self, batch_id: str) -> None:
-        """The staged rows into `results`, in custom_id order, in one transaction; a repeated custom_id
-        keeps its last line (as inserting line by line did). Its WAL checkpoint runs beside what follows."""
+    def publish(self, batch_id: str, prices: PriceBook) -> None:
+        """The staged rows into `results`, priced by `prices`, in custom_id order, in one transaction; a
+        repeated custom_id keeps its last line (as inserting line by line did). Its WAL checkpoint runs
+        beside what follows."""
+        self.conn.execute(f"DROP TABLE IF EXISTS {STAGE_PRICES}")
+        self.conn.execute(
+            f"CREATE TEMP TABLE {STAGE_PRICES} (model PRIMARY KEY, input, output, write_5m, write_1h, read) WITHOUT ROWID"
+        )
+        known = ((model, prices.price(model)) for (model,) in self.conn.execute(f"SELECT model FROM {STAGE_MODELS}"))
+        self.conn.executemany(
+            f"INSERT INTO {STAGE_PRICES} VALUES (?, ?, ?, ?, ?, ?)",
+            [(model, *price.rates) for model, price in list(known) if price is not None],
+        )
         with self.db.bulk_transaction() as conn:
-            conn.execute(
-                f"INSERT OR REPLACE INTO results (profile, batch_id, {_COLUMNS}) "
-                f"SELECT ?, ?, {_COLUMNS} FROM {STAGE} ORDER BY custom_id, rowid",
-                (self.profile, batch_id),
-            )
-        self.conn.execute(f"DROP TABLE {STAGE}")
+            conn.execute(_PUBLISH, (self.profile, batch_id, 1e6, BATCH_DISCOUNT))
+        self._drop_stage()
+
+    def _drop_stage(self) -> None:
+        for table in (STAGE, STAGE_MODELS, STAGE_PRICES):
+            self.conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def finish(
         self,
@@ -196,7 +258,7 @@ class ResultRepo(Repository):
             conn.executemany(_USAGE, [(self.profile, batch_id, *astuple(u)[:-1], int(u.counted)) for u in usage])
 
     def fail(self, batch_id: str, error: str, now: str) -> None:
-        self.conn.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        self._drop_stage()
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM results WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
             conn.execute("DELETE FROM result_usage WHERE profile = ? AND batch_id = ?", (self.profile, batch_id))
