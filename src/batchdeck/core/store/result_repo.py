@@ -20,6 +20,7 @@ from dataclasses import astuple, dataclass
 from itertools import chain
 from typing import Any
 
+from batchdeck.core.store.batch_repo import keep_sort_keys
 from batchdeck.core.store.repository import Repository
 
 ROW_COLUMNS = (
@@ -134,6 +135,7 @@ class ResultRepo(Repository):
                 "VALUES (?, ?, 'downloading', ?, ?)",
                 (self.profile, batch_id, path, now),
             )
+            keep_sort_keys(conn, self.profile, [batch_id])
 
     def add(self, batch_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """Stage rows of the download `begin` started (`batch_id` says which; `publish` makes them rows)."""
@@ -194,6 +196,7 @@ class ResultRepo(Repository):
                 ),
             )
             conn.executemany(_USAGE, [(self.profile, batch_id, *astuple(u)[:-1], int(u.counted)) for u in usage])
+            keep_sort_keys(conn, self.profile, [batch_id])
 
     def fail(self, batch_id: str, error: str, now: str) -> None:
         self.conn.execute(f"DROP TABLE IF EXISTS {STAGE}")
@@ -205,6 +208,7 @@ class ResultRepo(Repository):
                 "WHERE profile = ? AND batch_id = ?",
                 (error, now, self.profile, batch_id),
             )
+            keep_sort_keys(conn, self.profile, [batch_id])
 
     def result_set(self, batch_id: str) -> ResultSet | None:
         row = self.db.conn.execute(
