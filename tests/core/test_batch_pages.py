@@ -293,6 +293,12 @@ def test_the_stored_sort_keys_follow_the_label_and_the_results(store: BatchPages
         for descending in (True, False):
             view = BatchView("all", "", sort, descending)
             assert walk(store, view, 7) == expected(store, view)
+    repo.set_meta("msgbatch_0011x", NOW_TEXT, note="Find ME here")  # the `/` filter reads the note as stored
+    repo.set_meta("msgbatch_0012x", NOW_TEXT, label="FIND me too")
+    for text in ("find me", "!find me", "ärger zwei", "ÄRGER"):
+        view = BatchView("all", text)
+        assert walk(store, view, 7) == expected(store, view)
+    assert walk(store, BatchView("all", "find me"), 7) == ["msgbatch_0011x", "msgbatch_0012x"]
 
 
 def test_migration_10_fills_the_sort_keys_of_an_existing_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -331,6 +337,9 @@ def test_migration_10_fills_the_sort_keys_of_an_existing_cache(tmp_path: Path, m
         for descending in (True, False):
             view = BatchView("all", "", sort, descending)
             assert walk(store, view, 4) == expected(store, view)
+    for text in ("nightly", "no label", "ab", "!label"):
+        assert walk(store, BatchView("all", text), 4) == expected(store, BatchView("all", text))
+    assert walk(store, BatchView("all", "no label"), 4) == ["msgbatch_0003x"]
 
 
 def query_plan(store: BatchPages, call: Callable[[], object]) -> list[str]:

@@ -81,6 +81,11 @@ GENERATED = {
 }
 
 
+def _joins(view: BatchView) -> bool:
+    """Whether a view's conditions read the metadata or results tables (a `/` filter other than ASCII text)."""
+    return "m." in text_condition(view.text)[0]
+
+
 def _from(indexed: str = _LISTED, joins: bool = True) -> str:
     """The batches, with their metadata and results joined when a `/` filter or a column reads them."""
     return f" FROM batches b{indexed}{_JOINS if joins else ''}"
@@ -193,7 +198,7 @@ class BatchPages(Repository):
         count, badge, plain, any_odd = self.conn.execute(
             f"SELECT COUNT(*), MAX(CASE WHEN {ENDED_FAILED} THEN {SHORT_BADGE_CHARS} END), "
             f"MAX(CASE WHEN {odd_key} THEN NULL ELSE length(b.label_key) END), MAX({odd_key})"
-            + _from(self._listed(view), bool(view.text))
+            + _from(self._listed(view), _joins(view))
             + where,
             args,
         ).fetchone()
@@ -220,7 +225,7 @@ class BatchPages(Repository):
         args |= {"now": now} | {f"k{i}": value for i, value in enumerate(key)}
         # the narrow index holds every sort's columns: counting it beats a range of an order's index, which
         # reads each row it counts for the filters' columns
-        found = self.conn.execute("SELECT COUNT(*)" + _from(self._listed(view), bool(view.text)) + where, args)
+        found = self.conn.execute("SELECT COUNT(*)" + _from(self._listed(view), _joins(view)) + where, args)
         return int(found.fetchone()[0])
 
     def page(
@@ -248,7 +253,9 @@ class BatchPages(Repository):
         # the few live rows are found in the narrow index and sorted, not sought along an order's whole index
         few = view.quick == "live"
         indexed = "" if (view.sort in INDEXED_SORTS and not few) or view.scope is not None else _LISTED
-        sql = f"SELECT {columns}, b.id{_from(indexed, bool(view.text))}{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        sql = (
+            f"SELECT {columns}, b.id{_from(indexed, _joins(view))}{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        )
         found = self.conn.execute(sql, args | {"now": now, "limit": limit, "offset": offset}).fetchall()
         if backwards:
             found.reverse()

@@ -48,15 +48,18 @@ UPDATE batches SET
     label_key = COALESCE((SELECT {LABEL_KEY} FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id), ''),
     cost_key = COALESCE((SELECT r.cost_usd FROM result_sets r WHERE r.profile = batches.profile AND r.batch_id = batches.id), -1.0),
     results_done = COALESCE((SELECT r.status = 'complete' FROM result_sets r
-        WHERE r.profile = batches.profile AND r.batch_id = batches.id), 0)
+        WHERE r.profile = batches.profile AND r.batch_id = batches.id), 0),
+    meta_text = COALESCE((SELECT lower(COALESCE(m.label, '') || char(31) || COALESCE(m.note, '')) FROM batch_meta m
+        WHERE m.profile = batches.profile AND m.batch_id = batches.id), '')
 WHERE profile = ? AND id IN (SELECT value FROM json_each(?))
 """
 
 
 def keep_sort_keys(conn: sqlite3.Connection, profile: str, ids: Sequence[str]) -> None:
     """Copy these batches' label, cost and whether their results are complete onto their rows, as the list sorts
-    them (`label_key`, `cost_key`, `results_done`, migration 10: the LABEL, COST and LEFT sorts' indexes). Call it
-    in the transaction that changes a label or a result set."""
+    them (`label_key`, `cost_key`, `results_done`, migration 10: the LABEL, COST and LEFT sorts' indexes), and their
+    label and note as the `/` filter tests them (`meta_text`). Call it in the transaction that changes a label, a
+    note or a result set."""
     conn.execute(_SORT_KEYS, (profile, json.dumps(list(ids))))
 
 
@@ -108,7 +111,7 @@ class BatchRepo(Repository):
             conn.executemany(_UPSERT, [_row(self.profile, b, now) for b in batches])
             ids = json.dumps([b["id"] for b in batches])
             known = conn.execute(  # a new batch labelled first (a submit) or a rebuild's: it sorts by what is known
-                "SELECT batch_id FROM batch_meta WHERE profile = ?1 AND label IS NOT NULL "
+                "SELECT batch_id FROM batch_meta WHERE profile = ?1 "
                 "AND batch_id IN (SELECT value FROM json_each(?2)) "
                 "UNION SELECT batch_id FROM result_sets WHERE profile = ?1 AND batch_id IN (SELECT value FROM json_each(?2))",
                 (self.profile, ids),
@@ -331,7 +334,7 @@ class BatchRepo(Repository):
                 f"UPDATE batch_meta SET {assignments}, updated_at = ? WHERE profile = ? AND batch_id = ?",
                 (*fields.values(), now, self.profile, batch_id),
             )
-            if "label" in fields:
+            if "label" in fields or "note" in fields:
                 keep_sort_keys(conn, self.profile, [batch_id])
 
 

@@ -246,8 +246,9 @@ MIGRATIONS: tuple[str, ...] = (
     #     sought by its first term). What LABEL, COST and LEFT sort on lives in other tables (a label in
     #     batch_meta, a cost and a complete result set in result_sets), so each batch's row keeps a copy as the
     #     list sorts it: `label_key` (the label lowercased, '' for none), `cost_key` (the results' cost, -1 for
-    #     none), `results_done` (its result set is complete). `BatchRepo.keep_sort_keys` writes them with the
-    #     label (`set_meta`), a new batch (`store`) and a result set's change (`ResultRepo`). REQUESTS, STATUS
+    #     none), `results_done` (its result set is complete), and for the `/` filter `meta_text` (label and
+    #     note, ASCII-lowercased as the filter's text test lowers them). `BatchRepo.keep_sort_keys` writes them
+    #     with the label or note (`set_meta`), a new batch (`store`) and a result set's change (`ResultRepo`). REQUESTS, STATUS
     #     and LEFT are generated columns of the row (LEFT counts down to a fixed moment: expiry while live,
     #     archival after, so it orders the same whatever the clock says). Migration 9's expression indexes and
     #     its narrow index give way to these and to a narrow index holding the copies too, from which a view's
@@ -257,6 +258,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE batches ADD COLUMN label_key TEXT NOT NULL DEFAULT '';
     ALTER TABLE batches ADD COLUMN cost_key REAL NOT NULL DEFAULT -1.0;
     ALTER TABLE batches ADD COLUMN results_done INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE batches ADD COLUMN meta_text TEXT NOT NULL DEFAULT '';
     ALTER TABLE batches ADD COLUMN requests_key INTEGER
         GENERATED ALWAYS AS (n_processing + n_succeeded + n_errored + n_canceled + n_expired) VIRTUAL;
     ALTER TABLE batches ADD COLUMN failures_key INTEGER GENERATED ALWAYS AS (n_errored + n_canceled + n_expired) VIRTUAL;
@@ -270,6 +272,9 @@ MIGRATIONS: tuple[str, ...] = (
         ELSE lower(m.label) END FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id)
     WHERE EXISTS (SELECT 1 FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id
         AND m.label IS NOT NULL);
+    UPDATE batches SET meta_text = (SELECT lower(COALESCE(m.label, '') || char(31) || COALESCE(m.note, ''))
+        FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id)
+    WHERE EXISTS (SELECT 1 FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id);
     UPDATE batches SET
         cost_key = (SELECT COALESCE(r.cost_usd, -1.0) FROM result_sets r
             WHERE r.profile = batches.profile AND r.batch_id = batches.id),
@@ -283,7 +288,7 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX batches_by_failures_desc;
     CREATE INDEX batches_listed_keys ON batches (profile, deleted_at, processing_status, n_processing, n_succeeded,
         n_errored, n_canceled, n_expired, created_at, expires_at, ended_at, archived_at, label_key, cost_key,
-        results_done);
+        results_done, meta_text);
     CREATE INDEX batches_by_requests_key ON batches (profile, requests_key ASC, created_at DESC, id DESC);
     CREATE INDEX batches_by_requests_key_desc ON batches (profile, requests_key DESC, created_at DESC, id DESC);
     CREATE INDEX batches_by_failures_key ON batches
