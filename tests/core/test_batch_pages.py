@@ -15,7 +15,8 @@ from batchdeck.core import timefmt
 from batchdeck.core.batches.browse import PAGE_ROWS, ListRequest, read_list, read_page
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import archive_remaining, status_badge
-from batchdeck.core.store.batch_pages import QUICK_FILTERS, SORT_KEYS, BatchPages, BatchView
+from batchdeck.core.store import db as db_module
+from batchdeck.core.store.batch_pages import INDEXED_SORTS, QUICK_FILTERS, SORT_KEYS, BatchPages, BatchView
 from batchdeck.core.store.batch_repo import BatchRepo
 from batchdeck.core.store.db import Database
 from batchdeck.core.store.result_repo import ResultRepo
@@ -244,3 +245,133 @@ def test_a_read_keeps_the_cursor_on_its_batch_and_reads_the_pages_in_sight(tmp_p
     ended = "msgbatch_0602x"  # ended: the live view leaves it out
     gone = read_list(store, ListRequest(4, BatchView("live"), ended, cursor=500), NOW_TEXT)
     assert gone.cursor == gone.stats.count - 1  # the batch left the view: the cursor stays in the list
+
+
+# -- the LABEL sort's stored key (migration 9) -------------------------------------------------------
+def label_keys(store: BatchPages) -> dict[str, str]:
+    return {str(r[0]): str(r[1]) for r in store.conn.execute("SELECT id, label_key FROM batches WHERE profile = 'p'")}
+
+
+def test_the_stored_sort_keys_follow_the_label_and_the_results(store: BatchPages) -> None:
+    repo = BatchRepo(store.db, "p")
+    assert label_keys(store) == {b.id: (b.label or "").lower() for b in everything(store)}
+    repo.set_meta("msgbatch_0003x", NOW_TEXT, label="ÄRGER Zwei")  # changed: Python's lower, not ASCII's
+    repo.set_meta("msgbatch_0005x", NOW_TEXT, label=None)  # cleared
+    repo.set_meta("msgbatch_0007x", NOW_TEXT, note="a note alone")  # the label untouched
+    repo.set_meta("msgbatch_0999x", NOW_TEXT, label="First Then Stored")  # labelled before the batch is cached
+    repo.store([batch_object(999) | {"id": "msgbatch_0999x"}], NOW_TEXT)
+    keys = label_keys(store)
+    assert (keys["msgbatch_0003x"], keys["msgbatch_0005x"]) == ("ärger zwei", "")
+    assert keys["msgbatch_0007x"] == (LABELS[7 % len(LABELS)] or "").lower()
+    assert keys["msgbatch_0999x"] == "first then stored"
+    repo.store([batch_object(3)], NOW_TEXT)  # a sync's update keeps it
+    assert label_keys(store)["msgbatch_0003x"] == "ärger zwei"
+    results = ResultRepo(store.db, "p")
+    results.begin("msgbatch_0004x", "/tmp/z", NOW_TEXT)  # downloading again: no cost, not complete
+    results.begin("msgbatch_0009x", "/tmp/w", NOW_TEXT)
+    results.finish(
+        "msgbatch_0009x",
+        NOW_TEXT,
+        size=1,
+        rows=1,
+        malformed_lines=[],
+        malformed=0,
+        cost=9.5,
+        standard=None,
+        unpriced=0,
+        usage=[],
+    )
+    results.begin("msgbatch_0013x", "/tmp/v", NOW_TEXT)
+    results.fail("msgbatch_0013x", "boom", NOW_TEXT)
+    stored = {str(r[0]): (r[1], r[2]) for r in store.conn.execute("SELECT id, cost_key, results_done FROM batches")}
+    assert (stored["msgbatch_0004x"], stored["msgbatch_0009x"], stored["msgbatch_0013x"]) == (
+        (-1.0, 0),
+        (9.5, 1),
+        (-1.0, 0),
+    )
+    for sort in ("label", "cost", "left"):
+        for descending in (True, False):
+            view = BatchView("all", "", sort, descending)
+            assert walk(store, view, 7) == expected(store, view)
+    repo.set_meta("msgbatch_0011x", NOW_TEXT, note="Find ME here")  # the `/` filter reads the note as stored
+    repo.set_meta("msgbatch_0012x", NOW_TEXT, label="FIND me too")
+    for text in ("find me", "!find me", "ärger zwei", "ÄRGER"):
+        view = BatchView("all", text)
+        assert walk(store, view, 7) == expected(store, view)
+    assert walk(store, BatchView("all", "find me"), 7) == ["msgbatch_0011x", "msgbatch_0012x"]
+
+
+def test_migration_9_fills_the_sort_keys_of_an_existing_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db_module, "SCHEMA_VERSION", 8)  # a cache as migration 8 left it
+    db = Database(tmp_path / "cache.db")
+    BatchRepo(db, "p").store([batch_object(i) for i in range(6)], NOW_TEXT)
+    with db.transaction() as conn:  # written as batchdeck wrote them then (its repositories now keep the copies)
+        conn.executemany(
+            "INSERT INTO batch_meta (profile, batch_id, label, note, updated_at) VALUES ('p', ?, ?, ?, ?)",
+            [
+                ("msgbatch_0001x", "Nightly", None, NOW_TEXT),
+                ("msgbatch_0002x", "日本語ÄB", None, NOW_TEXT),
+                ("msgbatch_0003x", None, "no label", NOW_TEXT),
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO result_sets (profile, batch_id, status, cost_usd, started_at) VALUES ('p', ?, ?, ?, ?)",
+            [("msgbatch_0004x", "complete", 0.5, NOW_TEXT), ("msgbatch_0005x", "downloading", None, NOW_TEXT)],
+        )
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 8
+    db.close()
+    monkeypatch.undo()
+    store = BatchPages(Database(tmp_path / "cache.db"), "p")
+    keys = {
+        str(r[0]): tuple(r[1:]) for r in store.conn.execute("SELECT id, label_key, cost_key, results_done FROM batches")
+    }
+    assert keys == {
+        "msgbatch_0000x": ("", -1.0, 0),
+        "msgbatch_0001x": ("nightly", -1.0, 0),
+        "msgbatch_0002x": ("日本語äb", -1.0, 0),
+        "msgbatch_0003x": ("", -1.0, 0),
+        "msgbatch_0004x": ("", 0.5, 1),
+        "msgbatch_0005x": ("", -1.0, 0),
+    }
+    for sort in ("label", "cost", "left"):
+        for descending in (True, False):
+            view = BatchView("all", "", sort, descending)
+            assert walk(store, view, 4) == expected(store, view)
+    for text in ("nightly", "no label", "ab", "!label"):
+        assert walk(store, BatchView("all", text), 4) == expected(store, BatchView("all", text))
+    assert walk(store, BatchView("all", "no label"), 4) == ["msgbatch_0003x"]
+
+
+def query_plan(store: BatchPages, call: Callable[[], object]) -> list[str]:
+    """The plans of the statements `call` runs that order rows (each as SQLite would run it, values bound)."""
+    ran: list[str] = []
+    store.conn.set_trace_callback(ran.append)
+    try:
+        call()
+    finally:
+        store.conn.set_trace_callback(None)
+    plans = []
+    for sql in (s for s in ran if "ORDER BY" in s and s.lstrip().upper().startswith("SELECT")):
+        plans.append("\n".join(str(r[3]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql)))
+    return plans
+
+
+@pytest.mark.parametrize(
+    ("sort", "quick"),
+    [(s, "all") for s in INDEXED_SORTS] + [(s, "ended") for s in ("label", "cost", "left", "created")],
+)
+@pytest.mark.parametrize("descending", [True, False])
+def test_an_indexed_sort_reads_a_page_by_walking_an_index(
+    store: BatchPages, sort: str, quick: str, descending: bool
+) -> None:
+    """No sort of what the filters keep: the first page, the next and the one before are index walks (the
+    plan without statistics, as the app runs it, is the one SQLite picks for 100,000 rows of this shape)."""
+    view = BatchView(quick, "", sort, descending)
+    first = store.page(view, NOW_TEXT, PAGE_ROWS)
+    plans = query_plan(store, lambda: store.page(view, NOW_TEXT, 4))
+    plans += query_plan(store, lambda: store.page(view, NOW_TEXT, 4, after=first.keys[3]))
+    plans += query_plan(store, lambda: store.page(view, NOW_TEXT, 4, before=first.keys[9]))
+    assert len(plans) == 3
+    for plan in plans:
+        assert "USE TEMP B-TREE" not in plan, plan
+        assert "USING INDEX batches_by" in plan or (sort == "id" and "USING PRIMARY KEY" in plan), plan

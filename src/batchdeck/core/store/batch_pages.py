@@ -6,7 +6,7 @@ text), a sort, and optionally a scope (a set of batch ids). Rows come in the sor
 first (created_at DESC, id DESC) in either direction of the key, as the list always sorted them (a stable
 sort of the newest-first list), so rows with equal keys keep one order and a page boundary between them is
 exact: pages follow each other by keyset on (key, created_at, id). The id, created, requests and status
-sorts walk an index (migration 9); label, time, left and cost sort what the filters keep.
+sorts walk an index (migration 9), and so do label, cost and left (their keys copied onto the row); time, whose live rows' key grows with the clock, sorts what the filters keep.
 """
 
 from __future__ import annotations
@@ -25,11 +25,6 @@ from batchdeck.core.store.db import Database
 from batchdeck.core.store.repository import Repository
 
 FAILED = "(b.n_errored + b.n_canceled + b.n_expired)"
-TOTAL = "(b.n_processing + b.n_succeeded + b.n_errored + b.n_canceled + b.n_expired)"
-RANK = (
-    "(CASE WHEN b.deleted_at IS NOT NULL THEN 3 WHEN b.processing_status = 'in_progress' THEN 0 "
-    "WHEN b.processing_status = 'canceling' THEN 1 WHEN b.processing_status = 'ended' THEN 2 ELSE 3 END)"
-)
 LIVE = "b.deleted_at IS NULL AND b.processing_status IN ('in_progress', 'canceling')"
 ENDED_FAILED = f"b.deleted_at IS NULL AND b.processing_status = 'ended' AND {FAILED} > 0"
 
@@ -49,30 +44,50 @@ def _ms(days: str) -> str:
 
 SORT_KEYS: dict[str, tuple[str, ...]] = {
     "id": ("b.id",),
-    "label": (
-        "(CASE WHEN m.label IS NULL THEN '' WHEN m.label GLOB '*[^ -~]*' THEN bd_lower(m.label) ELSE lower(m.label) END)",
-    ),
-    "status": (FAILED, RANK, "b.processing_status"),  # failures first, then where the batch is in its life
-    "requests": (TOTAL,),
+    "label": ("b.label_key",),  # the label lowercased, '' for none, kept in step by BatchRepo (migration 9)
+    # failures first, then where the batch is in its life (in progress, canceling, ended, deleted), then the status
+    "status": ("b.failures_key", "b.stage_key", "b.processing_status"),
+    "requests": ("b.requests_key",),  # every request of the batch
     "created": ("b.created_at",),
     # in whole milliseconds, so equal durations compare equal (julianday differences are not exact)
     "time": (_ms("(julianday(COALESCE(b.ended_at, :now)) - julianday(b.created_at))"),),
-    # LEFT counts down to the same moment whatever the clock says: expiry while live, archival after
-    "left": (
-        "(CASE WHEN b.deleted_at IS NOT NULL OR b.archived_at IS NOT NULL OR r.status = 'complete' THEN 9e18 "
-        "WHEN b.processing_status IN ('in_progress', 'canceling') AND b.expires_at IS NOT NULL "
-        f"THEN {_ms('julianday(b.expires_at)')} ELSE {_ms(f'(julianday(b.created_at) + {ARCHIVE_DAYS})')} END)",
-    ),
-    "cost": ("COALESCE(r.cost_usd, -1.0)",),
+    # LEFT counts down to the same moment whatever the clock says: expiry while live, archival after (saved
+    # results, deleted: last), in whole milliseconds; a generated column (migration 9)
+    "left": ("b.left_key",),
+    "cost": ("b.cost_key",),  # the results' cost, -1 for none, kept in step (migration 9)
 }
 _JOINS = BATCH_SELECT[BATCH_SELECT.index("FROM batches b") + len("FROM batches b") :]
-_LISTED = " INDEXED BY batches_listed"  # every column a filter, count or unindexed sort reads (migration 9)
+_LISTED = " INDEXED BY batches_listed_keys"  # every column a filter, count or sort reads (migration 9)
 ROW_VALUES = True  # a one-direction keyset as a row value: an index seeks to it
-INDEXED_SORTS = ("id", "created", "requests", "status")  # an index walks them in order (migration 9)
+# an index walks them in order (migrations 9, 10); TIME, whose live rows' key grows with the clock, does not
+INDEXED_SORTS = ("id", "created", "requests", "status", "label", "cost", "left")
 
 
-def _from(indexed: str = _LISTED) -> str:
-    return f" FROM batches b{indexed}{_JOINS}"
+# The generated columns' expressions (migration 9), which a count reads from the narrow index: SQLite reads a
+# virtual generated column from the table, never from an index holding the columns it is made of
+GENERATED = {
+    "b.requests_key": "(b.n_processing + b.n_succeeded + b.n_errored + b.n_canceled + b.n_expired)",
+    "b.failures_key": FAILED,
+    "b.stage_key": (
+        "(CASE WHEN b.deleted_at IS NOT NULL THEN 3 WHEN b.processing_status = 'in_progress' THEN 0 "
+        "WHEN b.processing_status = 'canceling' THEN 1 WHEN b.processing_status = 'ended' THEN 2 ELSE 3 END)"
+    ),
+    "b.left_key": (
+        "(CASE WHEN b.deleted_at IS NOT NULL OR b.archived_at IS NOT NULL OR b.results_done THEN 9e18 "
+        "WHEN b.processing_status IN ('in_progress', 'canceling') AND b.expires_at IS NOT NULL "
+        f"THEN {_ms('julianday(b.expires_at)')} ELSE {_ms(f'(julianday(b.created_at) + {ARCHIVE_DAYS})')} END)"
+    ),
+}
+
+
+def _joins(view: BatchView) -> bool:
+    """Whether a view's conditions read the metadata or results tables (a `/` filter other than ASCII text)."""
+    return "m." in text_condition(view.text)[0]
+
+
+def _from(indexed: str = _LISTED, joins: bool = True) -> str:
+    """The batches, with their metadata and results joined when a `/` filter or a column reads them."""
+    return f" FROM batches b{indexed}{_JOINS if joins else ''}"
 
 
 TIE_BREAK = ("b.created_at", "b.id")  # always descending: newest first among equal keys
@@ -138,8 +153,8 @@ def _after(terms: list[tuple[str, bool]], names: list[str]) -> str:
     """Rows after the one whose term values are `names` (named parameters), in the terms' order. The first term
     is also a range bound (`>=` / `<=`), so an index on the terms seeks to it instead of walking from the top."""
     if (
-        ROW_VALUES and len(terms) > 1 and len({desc for _, desc in terms}) == 1
-    ):  # one direction: a row value, which an index seeks
+        ROW_VALUES and len(terms) > 1 and len({desc for _, desc in terms}) == 1 and terms[0][0].startswith("b.")
+    ):  # one direction over columns: a row value, which an index seeks (an expression's index it would not)
         row, values = ", ".join(e for e, _ in terms), ", ".join(names)
         return f"({row}) {'<' if terms[0][1] else '>'} ({values})"
     (expr, desc), name = terms[0], names[0]
@@ -176,9 +191,14 @@ class BatchPages(Repository):
         """The view's count and column needs: one pass over what its filters keep (the sort changes none of it)."""
         where, args = self._where(view)
         odd = "m.label GLOB '*[^ -~]*'"
+        # the label's length from its sort key, which the narrow index holds (a label of printable ASCII keeps its
+        # length lowercased; one with other characters keeps some, and is then read from batch_meta below)
+        odd_key = "b.label_key GLOB '*[^ -~]*'"
         count, badge, plain, any_odd = self.conn.execute(
             f"SELECT COUNT(*), MAX(CASE WHEN {ENDED_FAILED} THEN {SHORT_BADGE_CHARS} END), "
-            f"MAX(CASE WHEN {odd} THEN NULL ELSE length(m.label) END), MAX({odd})" + _from(self._listed(view)) + where,
+            f"MAX(CASE WHEN {odd_key} THEN NULL ELSE length(b.label_key) END), MAX({odd_key})"
+            + _from(self._listed(view), _joins(view))
+            + where,
             args,
         ).fetchone()
         labels: tuple[str, ...] = ()
@@ -198,12 +218,14 @@ class BatchPages(Repository):
 
     def rows_before(self, view: BatchView, now: str, key: Key) -> int:
         """How many rows of the view come before the row keyed `key`."""
-        terms = [(e, not d) for e, d in _terms(view)]
+        terms = [(GENERATED.get(e, e), not d) for e, d in _terms(view)]
         where, args = self._where(view)
         where += f" AND ({_after(terms, [f':k{i}' for i in range(len(terms))])})"
         args |= {"now": now} | {f"k{i}": value for i, value in enumerate(key)}
-        indexed = "" if view.sort in INDEXED_SORTS or view.scope is not None else _LISTED
-        return int(self.conn.execute("SELECT COUNT(*)" + _from(indexed) + where, args).fetchone()[0])
+        # the narrow index holds every sort's columns: counting it beats a range of an order's index, which
+        # reads each row it counts for the filters' columns
+        found = self.conn.execute("SELECT COUNT(*)" + _from(self._listed(view), _joins(view)) + where, args)
+        return int(found.fetchone()[0])
 
     def page(
         self,
@@ -227,8 +249,12 @@ class BatchPages(Repository):
             args |= {f"k{i}": value for i, value in enumerate(mark)}
         order = ", ".join(f"{e} {'DESC' if d != backwards else 'ASC'}" for e, d in terms)
         columns = ", ".join(e for e, _ in terms)
-        indexed = "" if view.sort in INDEXED_SORTS or view.scope is not None else _LISTED
-        sql = f"SELECT {columns}, b.id{_from(indexed)}{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        # the few live rows are found in the narrow index and sorted, not sought along an order's whole index
+        few = view.quick == "live"
+        indexed = "" if (view.sort in INDEXED_SORTS and not few) or view.scope is not None else _LISTED
+        sql = (
+            f"SELECT {columns}, b.id{_from(indexed, _joins(view))}{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        )
         found = self.conn.execute(sql, args | {"now": now, "limit": limit, "offset": offset}).fetchall()
         if backwards:
             found.reverse()

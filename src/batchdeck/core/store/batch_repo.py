@@ -39,6 +39,30 @@ ON CONFLICT (profile, id) DO UPDATE SET
     results_url = excluded.results_url, raw_json = excluded.raw_json, refreshed_at = excluded.refreshed_at,
     deleted_at = NULL
 """
+LABEL_KEY = (
+    "(CASE WHEN m.label IS NULL THEN '' WHEN m.label GLOB '*[^ -~]*' THEN bd_lower(m.label) ELSE lower(m.label) END)"
+)
+"""A label as the list sorts it: lowercased, '' for none (`bd_lower` is Python's lower, for other than ASCII)."""
+_SORT_KEYS = f"""
+UPDATE batches SET
+    label_key = COALESCE((SELECT {LABEL_KEY} FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id), ''),
+    cost_key = COALESCE((SELECT r.cost_usd FROM result_sets r WHERE r.profile = batches.profile AND r.batch_id = batches.id), -1.0),
+    results_done = COALESCE((SELECT r.status = 'complete' FROM result_sets r
+        WHERE r.profile = batches.profile AND r.batch_id = batches.id), 0),
+    meta_text = COALESCE((SELECT lower(COALESCE(m.label, '') || char(31) || COALESCE(m.note, '')) FROM batch_meta m
+        WHERE m.profile = batches.profile AND m.batch_id = batches.id), '')
+WHERE profile = ? AND id IN (SELECT value FROM json_each(?))
+"""
+
+
+def keep_sort_keys(conn: sqlite3.Connection, profile: str, ids: Sequence[str]) -> None:
+    """Copy these batches' label, cost and whether their results are complete onto their rows, as the list sorts
+    them (`label_key`, `cost_key`, `results_done`, migration 9: the LABEL, COST and LEFT sorts' indexes), and their
+    label and note as the `/` filter tests them (`meta_text`). Call it in the transaction that changes a label, a
+    note or a result set."""
+    conn.execute(_SORT_KEYS, (profile, json.dumps(list(ids))))
+
+
 META_FIELDS = ("label", "note", "tags", "source_file", "created_by", "parent_batch_id")
 
 
@@ -85,6 +109,15 @@ class BatchRepo(Repository):
         """Upsert batches (and, for a sync walk, its progress) in one transaction."""
         with self.db.transaction() as conn:
             conn.executemany(_UPSERT, [_row(self.profile, b, now) for b in batches])
+            ids = json.dumps([b["id"] for b in batches])
+            known = conn.execute(  # a new batch labelled first (a submit) or a rebuild's: it sorts by what is known
+                "SELECT batch_id FROM batch_meta WHERE profile = ?1 "
+                "AND batch_id IN (SELECT value FROM json_each(?2)) "
+                "UNION SELECT batch_id FROM result_sets WHERE profile = ?1 AND batch_id IN (SELECT value FROM json_each(?2))",
+                (self.profile, ids),
+            ).fetchall()
+            if known:
+                keep_sort_keys(conn, self.profile, [str(r[0]) for r in known])
             if cursor is not None or walk_done is not None or head_id is not None:
                 self._ensure_state(conn)
                 if head_id is not None:
@@ -301,6 +334,8 @@ class BatchRepo(Repository):
                 f"UPDATE batch_meta SET {assignments}, updated_at = ? WHERE profile = ? AND batch_id = ?",
                 (*fields.values(), now, self.profile, batch_id),
             )
+            if "label" in fields or "note" in fields:
+                keep_sort_keys(conn, self.profile, [batch_id])
 
 
 def _matches(batch: CachedBatch, statuses: set[str]) -> bool:

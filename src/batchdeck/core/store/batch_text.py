@@ -2,8 +2,10 @@
 
 The status is matched as the badge shows it (`ended · 13,234 canceled`) and without separators
 (`ended · 13234 canceled`); `!` inverts; text that is not a regex matches as text. Plain ASCII text is
-a substring test SQLite does itself (`instr`); a regex or other text calls a registered function once a
-row, over the row's fields joined by a separator no field shows.
+a substring test SQLite does itself (`instr`), over the id, the label and note as the batch row keeps them
+lowercased (`meta_text`, migration 9: no join) and the status only when the text could be in one; a regex
+or other text calls a registered function once a row, over the row's fields joined by a separator no field
+shows.
 """
 
 from __future__ import annotations
@@ -86,8 +88,11 @@ def text_condition(pattern: str) -> tuple[str, dict[str, Any]]:
         plain = True
     needle = pattern.lower()
     haystack = HAYSTACK if plain and set(needle) <= STATUS_LETTERS else TEXT_HAYSTACK
-    if plain and needle.isascii():
-        test = f"instr(lower({haystack}), :needle) > 0"
+    if plain and needle.isascii():  # each field apart: the needle holds no separator, so no match spans two
+        tests = ["instr(lower(b.id), :needle) > 0", "instr(b.meta_text, :needle) > 0"]  # meta_text: lowered
+        if haystack == HAYSTACK:
+            tests += [f"instr(lower({status}), :needle) > 0" for status in FIELDS[2:4]]
+        test = " OR ".join(tests)
     elif plain:
         test = f"bd_contains(:needle, {haystack})"
     else:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from batchdeck.core.config.paths import private_dir
 from batchdeck.core.errors import CacheError
+from batchdeck.core.store.batch_text import TEXT_FUNCTIONS
 from batchdeck.core.store.migrations import LOCAL_TABLES, MIGRATIONS, SCHEMA_VERSION
 
 REBUILD_HINT = "rebuild it with `batchdeck sync --rebuild` (labels, notes and other local data are carried over)"
@@ -52,6 +53,8 @@ class Database:
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
             self.conn.row_factory = sqlite3.Row
+            for name, (arity, function) in TEXT_FUNCTIONS.items():  # a migration and the list's SQL call them
+                self.conn.create_function(name, arity, function, deterministic=True)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA busy_timeout=10000")

@@ -220,26 +220,63 @@ MIGRATIONS: tuple[str, ...] = (
     GROUP BY r.profile, r.batch_id, COALESCE(r.model, '');
     CREATE INDEX batches_by_ended ON batches (profile, ended_at) WHERE ended_at IS NOT NULL;
     """,
-    # 9: the batch list reads pages in SQL (issue 16): an index for each direction of each sort the batches
-    #    table alone can order (created, requests, status by failures), newest first among equal keys, so the
-    #    first page of 100,000 batches is a short index walk, not a sort; and one index holding every column the
-    #    list filters, counts and sorts on, so counting a view reads it instead of the rows' raw JSON.
+    # 9: the batch list reads pages in SQL (issue 16), and every sort but TIME walks an index whose key is a
+    #    column, so the first page of 100,000 batches is a short index walk, not a sort, and a page next to the
+    #    cursor's row seeks to it by row value, even inside a long run of equal keys (an index on an expression
+    #    is only sought by its first term). What LABEL, COST and LEFT sort on lives in other tables (a label in
+    #    batch_meta, a cost and a complete result set in result_sets), so each batch's row keeps a copy as the
+    #    list sorts it: `label_key` (the label lowercased, '' for none), `cost_key` (the results' cost, -1 for
+    #    none), `results_done` (its result set is complete), and for the `/` filter `meta_text` (label and
+    #    note, ASCII-lowercased as the filter's text test lowers them). `BatchRepo.keep_sort_keys` writes them
+    #    with the label or note (`set_meta`), a new batch (`store`) and a result set's change (`ResultRepo`).
+    #    REQUESTS, STATUS and LEFT are generated columns of the row (LEFT counts down to a fixed moment: expiry
+    #    while live, archival after, so it orders the same whatever the clock says). One narrow index holds
+    #    every column the list filters and counts on, copies included, so a view's count and a cursor's
+    #    position in any sort read it instead of the rows' raw JSON. `bd_lower` (Python's lower) is registered
+    #    on every connection (`core.store.db`).
     """
-    CREATE INDEX batches_listed ON batches (profile, deleted_at, processing_status, n_processing, n_succeeded,
-        n_errored, n_canceled, n_expired, created_at, expires_at, ended_at, archived_at);
     CREATE INDEX batches_by_created_asc ON batches (profile, created_at ASC, id DESC);
-    CREATE INDEX batches_by_requests ON batches
-        (profile, (n_processing + n_succeeded + n_errored + n_canceled + n_expired) ASC, created_at DESC, id DESC);
-    CREATE INDEX batches_by_requests_desc ON batches
-        (profile, (n_processing + n_succeeded + n_errored + n_canceled + n_expired) DESC, created_at DESC, id DESC);
-    CREATE INDEX batches_by_failures ON batches (profile, (n_errored + n_canceled + n_expired) ASC,
-        (CASE WHEN deleted_at IS NOT NULL THEN 3 WHEN processing_status = 'in_progress' THEN 0
-        WHEN processing_status = 'canceling' THEN 1 WHEN processing_status = 'ended' THEN 2 ELSE 3 END) ASC,
-        processing_status ASC, created_at DESC, id DESC);
-    CREATE INDEX batches_by_failures_desc ON batches (profile, (n_errored + n_canceled + n_expired) DESC,
-        (CASE WHEN deleted_at IS NOT NULL THEN 3 WHEN processing_status = 'in_progress' THEN 0
-        WHEN processing_status = 'canceling' THEN 1 WHEN processing_status = 'ended' THEN 2 ELSE 3 END) DESC,
-        processing_status DESC, created_at DESC, id DESC);
+    ALTER TABLE batches ADD COLUMN label_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE batches ADD COLUMN cost_key REAL NOT NULL DEFAULT -1.0;
+    ALTER TABLE batches ADD COLUMN results_done INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE batches ADD COLUMN meta_text TEXT NOT NULL DEFAULT '';
+    ALTER TABLE batches ADD COLUMN requests_key INTEGER
+        GENERATED ALWAYS AS (n_processing + n_succeeded + n_errored + n_canceled + n_expired) VIRTUAL;
+    ALTER TABLE batches ADD COLUMN failures_key INTEGER GENERATED ALWAYS AS (n_errored + n_canceled + n_expired) VIRTUAL;
+    ALTER TABLE batches ADD COLUMN stage_key INTEGER GENERATED ALWAYS AS (CASE WHEN deleted_at IS NOT NULL THEN 3 WHEN processing_status = 'in_progress' THEN 0
+        WHEN processing_status = 'canceling' THEN 1 WHEN processing_status = 'ended' THEN 2 ELSE 3 END) VIRTUAL;
+    ALTER TABLE batches ADD COLUMN left_key INTEGER GENERATED ALWAYS AS (CASE WHEN deleted_at IS NOT NULL OR archived_at IS NOT NULL OR results_done THEN 9e18
+        WHEN processing_status IN ('in_progress', 'canceling') AND expires_at IS NOT NULL
+        THEN CAST(round(86400000 * julianday(expires_at)) AS INTEGER)
+        ELSE CAST(round(86400000 * (julianday(created_at) + 29)) AS INTEGER) END) VIRTUAL;
+    UPDATE batches SET label_key = (SELECT CASE WHEN m.label GLOB '*[^ -~]*' THEN bd_lower(m.label)
+        ELSE lower(m.label) END FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id)
+    WHERE EXISTS (SELECT 1 FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id
+        AND m.label IS NOT NULL);
+    UPDATE batches SET meta_text = (SELECT lower(COALESCE(m.label, '') || char(31) || COALESCE(m.note, ''))
+        FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id)
+    WHERE EXISTS (SELECT 1 FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id);
+    UPDATE batches SET
+        cost_key = (SELECT COALESCE(r.cost_usd, -1.0) FROM result_sets r
+            WHERE r.profile = batches.profile AND r.batch_id = batches.id),
+        results_done = (SELECT r.status = 'complete' FROM result_sets r
+            WHERE r.profile = batches.profile AND r.batch_id = batches.id)
+    WHERE EXISTS (SELECT 1 FROM result_sets r WHERE r.profile = batches.profile AND r.batch_id = batches.id);
+    CREATE INDEX batches_listed_keys ON batches (profile, deleted_at, processing_status, n_processing, n_succeeded,
+        n_errored, n_canceled, n_expired, created_at, expires_at, ended_at, archived_at, label_key, cost_key,
+        results_done, meta_text);
+    CREATE INDEX batches_by_requests_key ON batches (profile, requests_key ASC, created_at DESC, id DESC);
+    CREATE INDEX batches_by_requests_key_desc ON batches (profile, requests_key DESC, created_at DESC, id DESC);
+    CREATE INDEX batches_by_failures_key ON batches
+        (profile, failures_key ASC, stage_key ASC, processing_status ASC, created_at DESC, id DESC);
+    CREATE INDEX batches_by_failures_key_desc ON batches
+        (profile, failures_key DESC, stage_key DESC, processing_status DESC, created_at DESC, id DESC);
+    CREATE INDEX batches_by_label ON batches (profile, label_key ASC, created_at DESC, id DESC);
+    CREATE INDEX batches_by_label_desc ON batches (profile, label_key DESC, created_at DESC, id DESC);
+    CREATE INDEX batches_by_cost ON batches (profile, cost_key ASC, created_at DESC, id DESC);
+    CREATE INDEX batches_by_cost_desc ON batches (profile, cost_key DESC, created_at DESC, id DESC);
+    CREATE INDEX batches_by_left ON batches (profile, left_key ASC, created_at DESC, id DESC);
+    CREATE INDEX batches_by_left_desc ON batches (profile, left_key DESC, created_at DESC, id DESC);
     """,
 )
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.spend.pricing import BATCH_DISCOUNT, PriceBook
+from batchdeck.core.store.batch_repo import keep_sort_keys
 from batchdeck.core.store.repository import Repository
 
 ROW_COLUMNS = (
@@ -181,6 +182,7 @@ class ResultRepo(Repository):
                 "VALUES (?, ?, 'downloading', ?, ?)",
                 (self.profile, batch_id, path, now),
             )
+            keep_sort_keys(conn, self.profile, [batch_id])
 
     def add(self, batch_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """Stage rows (`STAGE_COLUMNS`) of the download `begin` started (`batch_id` says which; `publish`
@@ -256,6 +258,7 @@ class ResultRepo(Repository):
                 ),
             )
             conn.executemany(_USAGE, [(self.profile, batch_id, *astuple(u)[:-1], int(u.counted)) for u in usage])
+            keep_sort_keys(conn, self.profile, [batch_id])
 
     def fail(self, batch_id: str, error: str, now: str) -> None:
         self._drop_stage()
@@ -267,6 +270,7 @@ class ResultRepo(Repository):
                 "WHERE profile = ? AND batch_id = ?",
                 (error, now, self.profile, batch_id),
             )
+            keep_sort_keys(conn, self.profile, [batch_id])
 
     def result_set(self, batch_id: str) -> ResultSet | None:
         row = self.db.conn.execute(

@@ -10,11 +10,13 @@ cursor on its batch wherever the batch moved.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 
 from textual import work
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from batchdeck.core import timefmt
 from batchdeck.core.batches.browse import ListRead, ListRequest, read_list, read_page
@@ -27,6 +29,8 @@ from batchdeck.tui.widgets.batch_feed import BatchFeed
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.live_area import LiveArea
 from batchdeck.tui.widgets.live_pane import LivePane
+
+STOP_CHECK_STEPS = 20_000  # SQLite's virtual-machine steps between checks that a list read is still wanted
 
 
 class MainRows(Screen[None]):
@@ -78,8 +82,21 @@ class MainRows(Screen[None]):
         """The view's count, column needs, the cursor's row and the pages in sight (`core.batches.browse`)."""
         if request.generation != self.generation:
             return  # the user typed on: the newest view's read follows
+        worker = get_current_worker()
+
+        def superseded() -> bool:  # a newer view's read has started: this one stops at SQLite's next check
+            return worker.is_cancelled or request.generation != self.generation
+
         with self.session.workspace() as ws:
-            read = read_list(BatchPages(ws.db, ws.profile.name), request, timefmt.iso(self.clock()))
+            ws.db.conn.set_progress_handler(superseded, STOP_CHECK_STEPS)
+            try:
+                read = read_list(BatchPages(ws.db, ws.profile.name), request, timefmt.iso(self.clock()))
+            except sqlite3.OperationalError:
+                if superseded():
+                    return  # interrupted: a query of 100,000 rows need not finish for a view no one will see
+                raise
+            finally:
+                ws.db.conn.set_progress_handler(None, 0)
         self.post_message(RowsRead(read))
 
     @work(thread=True, group="list-page", exit_on_error=False)
