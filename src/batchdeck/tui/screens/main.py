@@ -15,7 +15,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from batchdeck.core.batches.browse import ListRead
 from batchdeck.core.batches.models import CachedBatch
@@ -24,7 +24,6 @@ from batchdeck.core.session import Session
 from batchdeck.core.store.batch_pages import QUICK_FILTERS
 from batchdeck.core.sync.turnaround import estimate
 from batchdeck.tui.messages import ActionFinished, BatchEnded, BudgetLoaded, DataLoaded, Snapshot
-from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.main_rows import MainRows
 from batchdeck.tui.screens.main_text import FLASH_STYLE, empty_text, one_line, status_info
 from batchdeck.tui.signals import Downloads, Signals
@@ -34,6 +33,7 @@ from batchdeck.tui.widgets.batch_list import BatchList, header_text
 from batchdeck.tui.widgets.budget_text import budget_markup
 from batchdeck.tui.widgets.budget_watch import BudgetWatch
 from batchdeck.tui.widgets.columns import SORTABLE, cell_text
+from batchdeck.tui.widgets.key_footer import KeyFooter
 from batchdeck.tui.widgets.live_area import LiveArea
 from batchdeck.tui.widgets.resubmitter import Resubmitter
 from batchdeck.tui.widgets.results_keeper import ResultsKeeper
@@ -105,7 +105,7 @@ class MainScreen(MainRows):
             placeholder="filter: regex over id, label, status (! inverts) · enter keeps · esc clears", id="filter-input"
         )
         yield Static(id="flash")
-        yield Footer()
+        yield KeyFooter()
         yield self.feed
         yield self.keeper
         yield self.resubmitter
@@ -268,17 +268,16 @@ class MainScreen(MainRows):
         self.tick()
 
     def action_open(self) -> None:
+        """Every field of the cursor's batch; the details follow the snapshots this screen publishes."""
+        from batchdeck.tui.screens.detail import DetailScreen  # loaded when first opened, not for the first frame
+
         batch = self.query_one(BatchList).current
         if batch is not None:
-            self.app.push_screen(self.detail_screen(batch))
+            jobs = self.feed.job_batches
+            in_job = None if jobs is None else batch.id in jobs
+            guess = estimate(self.feed.history, batch.counts.total)
+            self.app.push_screen(DetailScreen(batch, guess, self.clock, self.info.readonly, in_job, self.signals))
             self._watch()  # the details follow this batch's snapshots
-
-    def detail_screen(self, batch: CachedBatch) -> DetailScreen:
-        """Every field of `batch`; it follows the snapshots this screen publishes."""
-        jobs = self.feed.job_batches
-        in_job = None if jobs is None else batch.id in jobs
-        guess = estimate(self.feed.history, batch.counts.total)
-        return DetailScreen(batch, guess, self.clock, self.info.readonly, in_job, self.signals)
 
     def action_filter(self) -> None:
         field = self.query_one("#filter-input", Input)
