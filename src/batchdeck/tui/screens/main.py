@@ -39,6 +39,7 @@ from batchdeck.tui.widgets.resubmitter import Resubmitter
 from batchdeck.tui.widgets.results_keeper import ResultsKeeper
 from batchdeck.tui.widgets.status_line import StatusInfo, StatusLine
 
+FOOTER_HELD_AT_MOST = 1.0  # seconds the footer waits for the first rows before it draws its keys
 TIME_COLUMNS = ("created", "time", "left")  # the cells that change with the clock alone
 
 
@@ -105,7 +106,7 @@ class MainScreen(MainRows):
             placeholder="filter: regex over id, label, status (! inverts) · enter keeps · esc clears", id="filter-input"
         )
         yield Static(id="flash")
-        yield KeyFooter()
+        yield KeyFooter(held=True)  # its keys follow the first rows (see release_footer)
         yield self.feed
         yield self.keeper
         yield self.resubmitter
@@ -119,6 +120,12 @@ class MainScreen(MainRows):
         self.feed.load_cache()
         self.sync_live_panes()
         self.watch(self.feed, "polling", self.set_syncing, init=False)
+        self.set_timer(FOOTER_HELD_AT_MOST, self.release_footer)  # should the first read fail
+
+    def release_footer(self) -> None:
+        """The keys in the footer, once the first rows are drawn (they cost the first frame 45 ms)."""
+        for footer in self.query(KeyFooter):  # none once closing
+            footer.release()
 
     # -- data in ------------------------------------------------------------------------------
     def on_data_loaded(self, message: DataLoaded) -> None:
@@ -135,7 +142,8 @@ class MainScreen(MainRows):
         self.signals.snapshot.publish(Snapshot(feed.batches, feed.history, feed.job_batches))
         if message.report is not None and message.report.ok and not feed.paused:
             self.keeper.start_auto_downloads()
-        if first:  # once the rows are painted: the first poll (or, without polling, the history)
+        if first:  # once the rows are painted: the footer's keys, the first poll (or, without polling, the history)
+            self.call_after_refresh(self.release_footer)
             self.call_after_refresh(feed.after_first_paint)
         self.budget_watch.check()
 
