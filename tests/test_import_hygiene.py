@@ -92,3 +92,58 @@ def test_no_command_that_talks_to_the_api_imports_the_sdk(emulator: Emulator, tm
     for command, modules in loaded.items():
         assert "batchdeck.core.api.client" in modules, command  # it did load the API client
         assert [m for m in modules if m.split(".")[0] == "anthropic"] == [], command
+
+
+FIRST_FRAME = """\
+import sys
+from pathlib import Path
+from benchmarks.cached_history import fill
+from batchdeck.core.config.model import Config
+from batchdeck.core.config.profiles import Profile
+from batchdeck.core.session import Session
+from batchdeck.tui.app import BatchdeckApp
+from batchdeck.tui.widgets.batch_list import BatchList
+
+db = Path(sys.argv[1])
+fill(db, "p", 50)
+profile = Profile("p", api_key="k", base_url="http://127.0.0.1:9")
+session = Session(Config(db.parent / "config.toml", profiles={"p": profile}), profile, db_path=db)
+
+
+class FirstFrame(BatchdeckApp):
+    def on_data_loaded(self) -> None:
+        if self.main.query_one(BatchList).row_at(0) is not None:
+            self.call_after_refresh(self.exit)
+
+
+FirstFrame(session, poll=False).run(headless=True, size=(120, 40))
+print("loaded", *sys.modules)
+"""
+LATER = (
+    "batchdeck.tui.screens.detail",
+    "batchdeck.tui.screens.results",
+    "batchdeck.tui.screens.job",
+    "batchdeck.tui.screens.prompt",
+    "batchdeck.tui.screens.help",
+    "batchdeck.tui.screens.retry_preview",
+    "batchdeck.tui.screens.spend",
+    "pygments",
+)
+"""Loaded when a key first asks for them, not for the first frame of the list."""
+
+
+def test_the_first_frame_loads_only_the_list(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME, str(tmp_path / "cache.db")],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(done.stdout.rpartition("loaded ")[2].split())
+    assert "batchdeck.tui.screens.main" in loaded
+    assert sorted(m for m in loaded if m.startswith(LATER)) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from batchdeck.core.stop_signals import STOP_SIGNALS, Stopped, on_stop_signals
 DEMO_SPEED = 5.0
 TEMP_PREFIX = "batchdeck-demo-"  # the demo's folder: $TMPDIR/batchdeck-demo-XXXXXXXX, gone when it exits
 JOB_GRACE = 15.0  # seconds the demo's own job may still take to be submitted once the app has quit
+FIRST_SYNC_WAIT = 30.0  # seconds the app waits for the demo's first sync before it opens on what the cache has
 
 
 def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -80,10 +82,12 @@ def _run_in_folder(args: argparse.Namespace, quit_on: QuitOnSignal) -> None:
         session.clock_note = clock_note(args.speed)
         with session.workspace() as ws:  # the cache exists before the job is written into it
             label_history(ws, emulator)
-        job = submit_in_background(session, emulator, Path(home))
+        synced = threading.Event()  # the first sync runs while Textual loads: the first frame shows the list
+        job = submit_in_background(session, emulator, Path(home), synced)
         try:
             from batchdeck.tui.app import BatchdeckApp  # Textual loads only for the TUI
 
+            synced.wait(FIRST_SYNC_WAIT)
             app = BatchdeckApp(session, readonly=args.readonly or args.readonly_global)
             quit_on.app = app
             app.run()

@@ -1,5 +1,8 @@
 """The demo's own job: a small batch submitted through batchdeck when the demo opens, so that
-`R` (resubmit the failed rows) and `J` (the job view) have something to show without a file."""
+`R` (resubmit the failed rows) and `J` (the job view) have something to show without a file.
+
+The same thread first fills the demo's empty cache with one sync while Textual loads, so the app's first
+frame shows the list (the app's own first poll, after it, finds nothing new but the job)."""
 
 from __future__ import annotations
 
@@ -47,11 +50,23 @@ def write_requests(path: Path, count: int = 120) -> None:
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
 
 
-def submit_in_background(session: Session, emulator: Emulator, home: Path) -> threading.Thread:
-    """Submit the demo job from a thread (the API client takes a moment to load); the TUI's next poll shows it."""
+def submit_in_background(
+    session: Session, emulator: Emulator, home: Path, synced: threading.Event | None = None
+) -> threading.Thread:
+    """Submit the demo job from a thread (the API client takes a moment to load); the TUI's next poll shows it.
+    With `synced`, sync the cache first and set it then (whether the sync worked or not)."""
 
     def work() -> None:
         from batchdeck.core.errors import BatchdeckError
+
+        if synced is not None:
+            try:
+                with session.workspace() as ws:
+                    ws.syncer().sync()  # API failures end up in its report: the app's poll says them
+            except BatchdeckError:
+                pass
+            finally:
+                synced.set()
         from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 
         source = home / "nightly-tickets.jsonl"

@@ -15,7 +15,7 @@ from typing import Any
 from batchdeck.emulator.clock import rfc3339
 from batchdeck.emulator.outcomes import Fate, Rates, draws, fate_of, final_kind
 from batchdeck.emulator.plans import RequestPlan
-from batchdeck.emulator.sources import RequestSource, iter_plans
+from batchdeck.emulator.sources import RequestSource, SyntheticSource, iter_plans
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -49,7 +49,7 @@ class Batch:
     def __post_init__(self) -> None:
         if self.never_finishing is None:
             self.never_finishing = self.rates.expire_rate > 0 and any(
-                math.isinf(fate.finish) for _, fate in self.fates()
+                math.isinf(fate.finish) for fate in self.source.fates(self.rates, self.seed)
             )
 
     @property
@@ -86,19 +86,28 @@ class Batch:
 
     def outcome(self, plan: RequestPlan, fate: Fate) -> str:
         """A row's final outcome; only meaningful once the batch has ended."""
-        finish_time = self.created_at + fate.finish * self.duration
-        ended_at = self.ended_at()
-        return final_kind(fate, finish_time, ended_at, ended_at == self.cancel_end())
+        return self._final(fate, self.ended_at(), self.ended_by_cancel())
+
+    def _final(self, fate: Fate, ended_at: float, by_cancel: bool) -> str:
+        return final_kind(fate, self.created_at + fate.finish * self.duration, ended_at, by_cancel)
 
     def counts(self, now: float) -> dict[str, int]:
         if self.status(now) != "ended":
             return {"processing": self.count, **{k: 0 for k in OUTCOMES}}
         if self.final_counts is None:
-            tally = dict.fromkeys(OUTCOMES, 0)
-            for plan, fate in self.fates():
-                tally[self.outcome(plan, fate)] += 1
-            self.final_counts = tally
+            self.final_counts = self._count_outcomes()
         return {"processing": 0, **self.final_counts}
+
+    def _count_outcomes(self) -> dict[str, int]:
+        """Each row's final outcome, counted: a seeded batch's without generating its rows (the demo's
+        100,000-row batch in a tenth of a second), a client's from its plans."""
+        ended_at, by_cancel = self.ended_at(), self.ended_by_cancel()
+        if isinstance(self.source, SyntheticSource):
+            return self.source.final_counts(self.rates, self.seed, self.created_at, self.duration, ended_at, by_cancel)
+        tally = dict.fromkeys(OUTCOMES, 0)
+        for fate in self.source.fates(self.rates, self.seed):
+            tally[self._final(fate, ended_at, by_cancel)] += 1
+        return tally
 
     def to_api(self, now: float, base_url: str) -> dict[str, Any]:
         """The MessageBatch object, every key present, nulls explicit."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 import struct
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 
 from batchdeck.emulator.plans import RequestPlan
@@ -51,11 +52,31 @@ class Fate:
     validation: bool = False  # failed before execution (the error's request_id is null)
 
 
-def draws(seed: int, custom_id: str) -> tuple[float, float, float]:
-    """Three independent uniform numbers in [0, 1) for this row."""
-    digest = hashlib.blake2b(f"{seed}:{custom_id}".encode(), digest_size=12).digest()
+Draws = tuple[float, float, float]
+
+
+def _uniforms(digest: bytes) -> Draws:
     a, b, c = struct.unpack(">III", digest)
     return a / 2**32, b / 2**32, c / 2**32
+
+
+def draws(seed: int, custom_id: str) -> Draws:
+    """Three independent uniform numbers in [0, 1) for this row."""
+    return _uniforms(hashlib.blake2b(f"{seed}:{custom_id}".encode(), digest_size=12).digest())
+
+
+def prefixed_digests(seed: int, prefix: str, suffixes: Iterable[str]) -> Iterator[bytes]:
+    """The digests `draws(seed, prefix + suffix)` reads, for each suffix, the shared prefix hashed once."""
+    shared = hashlib.blake2b(f"{seed}:{prefix}".encode(), digest_size=12)
+    for suffix in suffixes:
+        row = shared.copy()
+        row.update(suffix.encode())
+        yield row.digest()
+
+
+def prefixed_draws(seed: int, prefix: str, suffixes: Iterable[str]) -> Iterator[Draws]:
+    """`draws(seed, prefix + suffix)` for each suffix."""
+    return map(_uniforms, prefixed_digests(seed, prefix, suffixes))
 
 
 def attempt_rates(rates: Rates, attempt: int) -> Rates:
@@ -69,15 +90,23 @@ def attempt_rates(rates: Rates, attempt: int) -> Rates:
 
 def fate_of(plan: RequestPlan, rates: Rates, seed: int) -> Fate:
     attempt = plan.attempt
-    u_outcome, u_finish, u_kind = draws(seed, plan.custom_id if attempt <= 0 else f"{plan.custom_id}#{attempt}")
-    if plan.error_type is not None:
-        return Fate("errored", u_finish * 0.05, plan.error_type, plan.error_message, validation=True)
+    drawn = draws(seed, plan.custom_id if attempt <= 0 else f"{plan.custom_id}#{attempt}")
+    return fate_from(drawn, rates, attempt, plan.error_type, plan.error_message)
+
+
+def fate_from(
+    drawn: Draws, rates: Rates, attempt: int = 0, error_type: str | None = None, message: str | None = None
+) -> Fate:
+    """The fate of a row given its draws (see `fate_of`): a params error the row carries, or what its rates deal."""
+    u_outcome, u_finish, u_kind = drawn
+    if error_type is not None:
+        return Fate("errored", u_finish * 0.05, error_type, message, validation=True)
     rates = attempt_rates(rates, attempt)
     if u_outcome < rates.expire_rate:
         return Fate("expired", math.inf)
     if u_outcome < rates.expire_rate + rates.error_rate:
-        error_type, message = TRANSIENT_ERRORS[int(u_kind * len(TRANSIENT_ERRORS))]
-        return Fate("errored", u_finish, error_type, message)
+        transient, text = TRANSIENT_ERRORS[int(u_kind * len(TRANSIENT_ERRORS))]
+        return Fate("errored", u_finish, transient, text)
     return Fate("succeeded", u_finish)
 
 
@@ -86,3 +115,37 @@ def final_kind(fate: Fate, finish_time: float, ended_at: float, ended_by_cancel:
     if finish_time <= ended_at:
         return fate.kind
     return "canceled" if ended_by_cancel else "expired"
+
+
+_TWO_WORDS = struct.Struct(">II")
+
+
+def tally_first_attempts(
+    digests: Iterable[bytes],
+    rates: Rates,
+    invalid: Container[int],
+    created_at: float,
+    duration: float,
+    ended_at: float,
+    by_cancel: bool,
+) -> dict[str, int]:
+    """The final counts of a batch's rows on their first attempt, from their draws' digests (rows whose index is
+    in `invalid` carry a params error): for each row exactly what `final_kind(fate_from(draws, rates, 0, error),
+    created_at + fate.finish * duration, ended_at, by_cancel)` says, added up in one tight loop, so the 100,000-row
+    batch of the demo counts in a tenth of a second instead of a second."""
+    tally = {"succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+    late = "canceled" if by_cancel else "expired"
+    expire_below, error_below = rates.expire_rate, rates.expire_rate + rates.error_rate
+    unpack, scale = _TWO_WORDS.unpack_from, 2**32
+    for index, digest in enumerate(digests):
+        word_outcome, word_finish = unpack(digest)
+        if index in invalid:
+            kind, finish = "errored", word_finish / scale * 0.05
+        else:
+            u_outcome = word_outcome / scale
+            if u_outcome < expire_below:
+                kind, finish = "expired", math.inf
+            else:
+                kind, finish = ("errored" if u_outcome < error_below else "succeeded"), word_finish / scale
+        tally[kind if created_at + finish * duration <= ended_at else late] += 1
+    return tally

@@ -11,6 +11,15 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from batchdeck.emulator.catalog import resolve
+from batchdeck.emulator.outcomes import (
+    Fate,
+    Rates,
+    fate_from,
+    fate_of,
+    prefixed_digests,
+    prefixed_draws,
+    tally_first_attempts,
+)
 from batchdeck.emulator.plans import FEATURE_CACHE, FEATURE_THINKING, FEATURE_TOOLS, RequestPlan
 
 TASKS: dict[str, str] = {
@@ -31,6 +40,10 @@ class RequestSource(Protocol):
 
     def plan(self, index: int) -> RequestPlan: ...
 
+    def fates(self, rates: Rates, seed: int) -> Iterator[Fate]:
+        """Each row's fate, in order: `fate_of(self.plan(i), rates, seed)`."""
+        ...
+
     def to_json(self) -> dict[str, Any]: ...
 
 
@@ -48,6 +61,9 @@ class ExplicitSource:
 
     def plan(self, index: int) -> RequestPlan:
         return self._plans[index]
+
+    def fates(self, rates: Rates, seed: int) -> Iterator[Fate]:
+        return (fate_of(plan, rates, seed) for plan in self._plans)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "explicit", "count": self.count}
@@ -81,6 +97,21 @@ class SyntheticSource:
         self._max_output = info.max_output_tokens if info else 0
         self._template = TASKS[spec.task]
 
+    def _invalid(self, index: int) -> tuple[str, int, str | None, str | None]:
+        """(model, max_tokens, error type, error message) of row `index`: the spec's every-Nth bad rows."""
+        spec = self.spec
+        if spec.invalid_every and index % spec.invalid_every == spec.invalid_every - 1:
+            model = spec.model + "-preview"
+            return model, spec.max_tokens, "not_found_error", f"model: {model}"
+        if spec.too_long_every and index % spec.too_long_every == spec.too_long_every - 1:
+            max_tokens = self._max_output * 2
+            message = (
+                f"max_tokens: {max_tokens} > {self._max_output}, which is the maximum allowed "
+                f"number of output tokens for {self._model_id}"
+            )
+            return self._model_id, max_tokens, "invalid_request_error", message
+        return self._model_id, spec.max_tokens, None, None
+
     def plan(self, index: int) -> RequestPlan:
         spec = self.spec
         prompt = self._template.format(
@@ -88,22 +119,10 @@ class SyntheticSource:
             b=_WORDS_B[(index // 3) % len(_WORDS_B)],
             c=_WORDS_C[(index // 7) % len(_WORDS_C)],
         )
-        custom_id = f"{spec.prefix}-{index:06d}"
         input_tokens = len(prompt) // 4 + 20 + (1200 if spec.features & FEATURE_CACHE else 0)
-        error_type = error_message = None
-        model, max_tokens = self._model_id, spec.max_tokens
-        if spec.invalid_every and index % spec.invalid_every == spec.invalid_every - 1:
-            model = spec.model + "-preview"
-            error_type, error_message = "not_found_error", f"model: {model}"
-        elif spec.too_long_every and index % spec.too_long_every == spec.too_long_every - 1:
-            max_tokens = self._max_output * 2
-            error_type = "invalid_request_error"
-            error_message = (
-                f"max_tokens: {max_tokens} > {self._max_output}, which is the maximum allowed "
-                f"number of output tokens for {self._model_id}"
-            )
+        model, max_tokens, error_type, error_message = self._invalid(index)
         return RequestPlan(
-            custom_id,
+            f"{spec.prefix}-{index:06d}",
             model,
             max_tokens,
             input_tokens,
@@ -113,6 +132,29 @@ class SyntheticSource:
             error_type,
             error_message,
         )
+
+    def fates(self, rates: Rates, seed: int) -> Iterator[Fate]:
+        """`fate_of(self.plan(i), rates, seed)` for every row, without building the plans (a synthetic row is
+        always a first attempt)."""
+        drawn = prefixed_draws(seed, f"{self.spec.prefix}-", self._suffixes())
+        return (fate_from(u, rates, 0, *self._invalid(i)[2:]) for i, u in enumerate(drawn))
+
+    def final_counts(
+        self, rates: Rates, seed: int, created_at: float, duration: float, ended_at: float, by_cancel: bool
+    ) -> dict[str, int]:
+        """What the rows' `fates` end as, counted without building a plan or a fate (see `tally_first_attempts`)."""
+        digests = prefixed_digests(seed, f"{self.spec.prefix}-", self._suffixes())
+        invalid = set(self._invalid_rows())
+        return tally_first_attempts(digests, rates, invalid, created_at, duration, ended_at, by_cancel)
+
+    def _suffixes(self) -> Iterator[str]:
+        return (f"{i:06d}" for i in range(self.count))
+
+    def _invalid_rows(self) -> Iterator[int]:
+        spec = self.spec
+        for every in (spec.invalid_every, spec.too_long_every):
+            if every:
+                yield from range(every - 1, self.count, every)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "synthetic", "spec": asdict(self.spec)}

@@ -24,17 +24,12 @@ from batchdeck.tui.batch_keys import BatchKeys
 from batchdeck.tui.crash import crash_report
 from batchdeck.tui.messages import DownloadWanted, ExportFinished, RetryWanted, ScopeWanted
 from batchdeck.tui.palette import batchdeck_commands
-from batchdeck.tui.screens.detail import DetailScreen
-from batchdeck.tui.screens.help import HelpScreen
-from batchdeck.tui.screens.job import JobScreen
 from batchdeck.tui.screens.main import MainScreen
 from batchdeck.tui.screens.main_text import one_line
-from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.signals import Downloads, Signals
 
 # How long a toast stays; the flash line under the list keeps the last message until the next one.
 TOAST_SECONDS: dict[str, float] = {"information": 8.0, "warning": 12.0, "error": 15.0}
-TITLES = {DetailScreen: "Batch details", ResultsScreen: "Results", JobScreen: "Job"}
 
 
 class BatchdeckApp(BatchKeys):
@@ -142,7 +137,13 @@ class BatchdeckApp(BatchKeys):
         self.notify("polling paused (p resumes)" if paused else "polling resumed", timeout=4)
 
     def action_help(self) -> None:
-        title = next((t for kind, t in TITLES.items() if isinstance(self.screen, kind)), self.screen.TITLE or "Batches")
+        from batchdeck.tui.screens.detail import DetailScreen  # the screens a key opens load when first wanted
+        from batchdeck.tui.screens.help import HelpScreen
+        from batchdeck.tui.screens.job import JobScreen
+        from batchdeck.tui.screens.results import ResultsScreen
+
+        titles = {DetailScreen: "Batch details", ResultsScreen: "Results", JobScreen: "Job"}
+        title = next((t for kind, t in titles.items() if isinstance(self.screen, kind)), self.screen.TITLE or "Batches")
         self.push_screen(HelpScreen(self.screen, title))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -1,7 +1,8 @@
 """The keys that act on batches, wherever they are bound (the list, the details, the results, a job): what
 `core.batches.rules` allows is offered; a key pressed for what it refuses says the rule's one line why.
 
-A base of the app (the actions are `app.*` in every screen's bindings); it holds no rule of its own.
+A base of the app (the actions are `app.*` in every screen's bindings); it holds no rule of its own. The
+screens a key opens are imported when it is first pressed: the first frame shows the list alone.
 """
 
 from __future__ import annotations
@@ -21,11 +22,7 @@ from batchdeck.core.session import Session
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.clipboard import copied_text
 from batchdeck.tui.questions import as_now, question
-from batchdeck.tui.screens.detail import DetailScreen
-from batchdeck.tui.screens.job import JobScreen
 from batchdeck.tui.screens.main import MainScreen
-from batchdeck.tui.screens.prompt import PromptScreen
-from batchdeck.tui.screens.results import ResultsScreen
 from batchdeck.tui.signals import Downloads, Signals
 from batchdeck.tui.text import literal
 
@@ -72,6 +69,10 @@ class BatchKeys(App[None]):
             return False  # hidden from the footer, the keys list and the palette
         # the screen under any dialog or the keys list: its footer stays as it was while they are open
         screen = next((s for s in reversed(self.screen_stack) if not isinstance(s, ModalScreen)), self.screen)
+        if screen is self.main:  # the list offers every key (the rule speaks when one is pressed)
+            return True
+        from batchdeck.tui.screens.detail import DetailScreen
+
         if isinstance(screen, DetailScreen):  # one batch: offer only what it allows
             return rules.refusal(rule, screen.shown_batch, in_job=self._in_job(screen.shown_batch)) is None
         return True
@@ -86,6 +87,8 @@ class BatchKeys(App[None]):
 
     def _selection(self) -> list[CachedBatch]:
         """The marked batches, or the one under the cursor, of the screen in front (none on other screens)."""
+        from batchdeck.tui.screens.detail import DetailScreen
+
         screen = self.screen
         return screen.selection() if isinstance(screen, (MainScreen, DetailScreen)) else []
 
@@ -102,6 +105,9 @@ class BatchKeys(App[None]):
         screen = self.screen
         if isinstance(screen, MainScreen):
             return screen.current()
+        from batchdeck.tui.screens.detail import DetailScreen
+        from batchdeck.tui.screens.results import ResultsScreen
+
         return screen.shown_batch if isinstance(screen, (DetailScreen, ResultsScreen)) else None
 
     # -- actions ------------------------------------------------------------------------------
@@ -138,6 +144,8 @@ class BatchKeys(App[None]):
             if text is not None:
                 self.main.feed.save_meta(batch.id, field, text or None)
 
+        from batchdeck.tui.screens.prompt import PromptScreen
+
         # an older cache can hold an id the API check would now refuse: shown, never read as markup
         title = f"{field.capitalize()} for {literal(visible(batch.id))}"
         self.push_screen(PromptScreen(title, getattr(batch, field) or ""), save)
@@ -157,6 +165,8 @@ class BatchKeys(App[None]):
             self.notify(copied_text(what, os.environ), timeout=8, markup=False)
 
     def action_open_results(self) -> None:
+        from batchdeck.tui.screens.results import ResultsScreen
+
         batch = self._current()
         if batch is not None and not isinstance(self.screen, ResultsScreen):
             self.push_screen(ResultsScreen(self.session, batch, self.downloads, self.signals))
@@ -170,6 +180,8 @@ class BatchKeys(App[None]):
         if why:
             self.refuse(why)
             return
+        from batchdeck.tui.screens.results import ResultsScreen
+
         marked = self.screen.marked_ids() if isinstance(self.screen, ResultsScreen) else set()
         self.start_retry(batch.id, tuple(sorted(marked)) or None)
 
@@ -187,6 +199,8 @@ class BatchKeys(App[None]):
         if why:
             self.refuse(why)
             return
+        from batchdeck.tui.screens.job import JobScreen
+
         self.push_screen(JobScreen(self.session, batch.id, self.signals))
 
     def action_export_batches(self) -> None:

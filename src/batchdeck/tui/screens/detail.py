@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from batchdeck.core.batches import rules
 from batchdeck.core.batches.models import CachedBatch
@@ -21,6 +21,7 @@ from batchdeck.core.sync.turnaround import Turnaround, estimate
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.messages import Snapshot
 from batchdeck.tui.signals import Signals
+from batchdeck.tui.widgets.key_footer import KeyFooter
 
 KEYS: tuple[tuple[str, str, str | None], ...] = (
     ("R", "resubmit failed", "resubmit"),
@@ -98,7 +99,7 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
             yield Static(id="detail-body")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show(self.shown_batch, self.guess, self.in_job)

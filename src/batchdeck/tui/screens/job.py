@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from batchdeck.core.batches.phrases import counted, status_badge
 from batchdeck.core.errors import BatchdeckError
@@ -20,6 +20,7 @@ from batchdeck.core.session import Session
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.messages import ExportFinished, JobLoaded, RetryWanted
 from batchdeck.tui.signals import Signals
+from batchdeck.tui.widgets.key_footer import KeyFooter
 
 
 def job_table(view: JobView) -> Table:
@@ -79,7 +80,7 @@ class JobScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
             yield Static(Text(f"Loading the job of {visible(self.target)}…"), id="job-body")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.signals.job.subscribe(self, lambda job_id: self.action_reload())  # a resubmission changed a job

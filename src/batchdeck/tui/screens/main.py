@@ -15,7 +15,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from batchdeck.core.batches.browse import ListRead
 from batchdeck.core.batches.models import CachedBatch
@@ -24,7 +24,6 @@ from batchdeck.core.session import Session
 from batchdeck.core.store.batch_pages import QUICK_FILTERS
 from batchdeck.core.sync.turnaround import estimate
 from batchdeck.tui.messages import ActionFinished, BatchEnded, BudgetLoaded, DataLoaded, Snapshot
-from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.screens.main_rows import MainRows
 from batchdeck.tui.screens.main_text import FLASH_STYLE, empty_text, one_line, status_info
 from batchdeck.tui.signals import Downloads, Signals
@@ -34,11 +33,13 @@ from batchdeck.tui.widgets.batch_list import BatchList, header_text
 from batchdeck.tui.widgets.budget_text import budget_markup
 from batchdeck.tui.widgets.budget_watch import BudgetWatch
 from batchdeck.tui.widgets.columns import SORTABLE, cell_text
+from batchdeck.tui.widgets.key_footer import KeyFooter
 from batchdeck.tui.widgets.live_area import LiveArea
 from batchdeck.tui.widgets.resubmitter import Resubmitter
 from batchdeck.tui.widgets.results_keeper import ResultsKeeper
 from batchdeck.tui.widgets.status_line import StatusInfo, StatusLine
 
+FOOTER_HELD_AT_MOST = 1.0  # seconds the footer waits for the first rows before it draws its keys
 TIME_COLUMNS = ("created", "time", "left")  # the cells that change with the clock alone
 
 
@@ -105,7 +106,7 @@ class MainScreen(MainRows):
             placeholder="filter: regex over id, label, status (! inverts) · enter keeps · esc clears", id="filter-input"
         )
         yield Static(id="flash")
-        yield Footer()
+        yield KeyFooter(held=True)  # its keys follow the first rows (see release_footer)
         yield self.feed
         yield self.keeper
         yield self.resubmitter
@@ -119,6 +120,12 @@ class MainScreen(MainRows):
         self.feed.load_cache()
         self.sync_live_panes()
         self.watch(self.feed, "polling", self.set_syncing, init=False)
+        self.set_timer(FOOTER_HELD_AT_MOST, self.release_footer)  # should the first read fail
+
+    def release_footer(self) -> None:
+        """The keys in the footer, once the first rows are drawn (they cost the first frame 45 ms)."""
+        for footer in self.query(KeyFooter):  # none once closing
+            footer.release()
 
     # -- data in ------------------------------------------------------------------------------
     def on_data_loaded(self, message: DataLoaded) -> None:
@@ -135,7 +142,8 @@ class MainScreen(MainRows):
         self.signals.snapshot.publish(Snapshot(feed.batches, feed.history, feed.job_batches))
         if message.report is not None and message.report.ok and not feed.paused:
             self.keeper.start_auto_downloads()
-        if first:  # once the rows are painted: the first poll (or, without polling, the history)
+        if first:  # once the rows are painted: the footer's keys, the first poll (or, without polling, the history)
+            self.call_after_refresh(self.release_footer)
             self.call_after_refresh(feed.after_first_paint)
         self.budget_watch.check()
 
@@ -268,17 +276,16 @@ class MainScreen(MainRows):
         self.tick()
 
     def action_open(self) -> None:
+        """Every field of the cursor's batch; the details follow the snapshots this screen publishes."""
+        from batchdeck.tui.screens.detail import DetailScreen  # loaded when first opened, not for the first frame
+
         batch = self.query_one(BatchList).current
         if batch is not None:
-            self.app.push_screen(self.detail_screen(batch))
+            jobs = self.feed.job_batches
+            in_job = None if jobs is None else batch.id in jobs
+            guess = estimate(self.feed.history, batch.counts.total)
+            self.app.push_screen(DetailScreen(batch, guess, self.clock, self.info.readonly, in_job, self.signals))
             self._watch()  # the details follow this batch's snapshots
-
-    def detail_screen(self, batch: CachedBatch) -> DetailScreen:
-        """Every field of `batch`; it follows the snapshots this screen publishes."""
-        jobs = self.feed.job_batches
-        in_job = None if jobs is None else batch.id in jobs
-        guess = estimate(self.feed.history, batch.counts.total)
-        return DetailScreen(batch, guess, self.clock, self.info.readonly, in_job, self.signals)
 
     def action_filter(self) -> None:
         field = self.query_one("#filter-input", Input)

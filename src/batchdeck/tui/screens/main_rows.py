@@ -24,7 +24,6 @@ from batchdeck.core.clock import Clock
 from batchdeck.core.session import Session
 from batchdeck.core.store.batch_pages import BatchPages, BatchView
 from batchdeck.tui.messages import PageRead, RowsRead
-from batchdeck.tui.screens.detail import DetailScreen
 from batchdeck.tui.widgets.batch_feed import BatchFeed
 from batchdeck.tui.widgets.batch_list import BatchList
 from batchdeck.tui.widgets.live_area import LiveArea
@@ -140,7 +139,10 @@ class MainRows(Screen[None]):
         """Tell the feed which batches the screens show outside the list's pages, and the list's view now."""
         batch_list = self.query_one(BatchList)
         shown = {pane.shown_batch.id for pane in self.live_area.query(LivePane)}
-        shown |= {s.shown_batch.id for s in self.app.screen_stack if isinstance(s, DetailScreen)}
+        if any(s is not self and s.id != "_default" for s in self.app.screen_stack):  # a screen over the list
+            from batchdeck.tui.screens.detail import DetailScreen  # (not loaded for the first frame)
+
+            shown |= {s.shown_batch.id for s in self.app.screen_stack if isinstance(s, DetailScreen)}
         current = batch_list.current_key()
         self.feed.watched = frozenset(batch_list.marked | shown | ({current} if current else set()))
         self.feed.list_request = self.list_request()

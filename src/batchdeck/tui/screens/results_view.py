@@ -16,7 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import counted, results_text
@@ -37,6 +37,7 @@ from batchdeck.tui.screens.results_text import (
     title_text,
 )
 from batchdeck.tui.signals import Downloads, Signals
+from batchdeck.tui.widgets.key_footer import KeyFooter
 from batchdeck.tui.widgets.result_list import ResultList
 from batchdeck.tui.widgets.result_pane import ResultPane
 
@@ -75,7 +76,7 @@ class ResultsView(Screen[None]):
             yield ResultList(id="result-list")
             yield ResultPane(id="result-pane")
         yield Static(id="results-state")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#results-search", Input).display = False

@@ -16,7 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from batchdeck.core.session import Session
 from batchdeck.core.spend.report import group_batch_ids, spend_report
@@ -44,6 +44,7 @@ from batchdeck.tui.screens.spend_text import (
     usage_line,
 )
 from batchdeck.tui.signals import Signals
+from batchdeck.tui.widgets.key_footer import KeyFooter
 from batchdeck.tui.widgets.spend_chart import PAID_MARKER, SAVED_MARKER, SpendChart
 
 
@@ -80,7 +81,7 @@ class SpendScreen(Screen[None]):
         yield Static(id="spend-legend")
         yield SpendChart(id="spend-chart")
         yield SpendTable(id="spend-table", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(SpendTable).focus()

@@ -20,8 +20,6 @@ from batchdeck.core.jobs.retry import RetryPlan
 from batchdeck.core.session import Session
 from batchdeck.core.terminal_text import visible
 from batchdeck.tui.messages import CacheChanged, PollWanted, RetryPlanned, RetrySent
-from batchdeck.tui.screens.prompt import PromptScreen
-from batchdeck.tui.screens.retry_preview import RetryPreview
 from batchdeck.tui.signals import Signals
 from batchdeck.tui.text import literal
 
@@ -80,6 +78,8 @@ class Resubmitter(Widget):
 
     # -- what came back -----------------------------------------------------------------------
     def on_retry_planned(self, message: RetryPlanned) -> None:
+        from batchdeck.tui.screens.retry_preview import RetryPreview  # its dialogs load when a resubmission starts
+
         preview = self.app.screen if isinstance(self.app.screen, RetryPreview) else None
         if message.error:
             self.notify(message.error, title="Cannot resubmit", severity="error", timeout=20, markup=False)
@@ -111,6 +111,8 @@ class Resubmitter(Widget):
 
     def _ask_for_file(self, batch_id: str, only: tuple[str, ...] | None) -> None:
         """A batch made elsewhere: its requests are only in the user's own file."""
+
+        from batchdeck.tui.screens.prompt import PromptScreen
 
         def chosen(path: str | None) -> None:
             if path:
