@@ -25,6 +25,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from batchdeck.core.results.ingest import IngestReport
+from batchdeck.core.results.result_set import mark_complete
+from batchdeck.core.spend.pricing import PriceBook
 from batchdeck.core.spend.report import BREAKDOWNS, spend_report
 from batchdeck.core.spend.span import SpendRange
 from batchdeck.core.timefmt import iso
@@ -35,7 +38,7 @@ ROWS = 10
 GOAL_MS = 100.0
 TIMES = 10
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-MODELS = (("claude-haiku-4-5-20251001", 1.0, 5.0), ("claude-sonnet-4-5-20250929", 3.0, 15.0))
+MODELS = ("claude-haiku-4-5-20251001", "claude-sonnet-4-5-20250929")
 
 
 def batch_object(i: int, ended: datetime) -> dict[str, Any]:
@@ -53,31 +56,31 @@ def batch_object(i: int, ended: datetime) -> dict[str, Any]:
     }
 
 
-def result_rows(rng: random.Random) -> tuple[list[tuple[Any, ...]], float]:
-    rows, cost = [], 0.0
+def result_rows(rng: random.Random) -> list[tuple[Any, ...]]:
+    """Staged rows (`ResultRepo.STAGE_COLUMNS`) of one batch: priced by `publish`, as a download's are."""
+    rows = []
     for n in range(ROWS):
-        model, price_in, price_out = MODELS[n % 3 == 0]
+        model = MODELS[n % 3 == 0]
         tokens_in, tokens_out = rng.randint(100, 2000), rng.randint(10, 800)
-        row_cost = 0.5 * (tokens_in * price_in + tokens_out * price_out) / 1e6
-        cost += row_cost
-        rows.append((f"r{n}", "succeeded", None, None, "end_turn", model, tokens_in, tokens_out, 0, 0, row_cost, 0, 1))
-    return rows, cost
+        rows.append((f"r{n}", "succeeded", None, None, "end_turn", model, tokens_in, tokens_out, 0, 0, 0, 0, 1))
+    return rows
 
 
 def build(ws: Workspace) -> None:
+    """10,000 batches whose results are saved the way a download saves them: stage, publish, totals, complete."""
     rng = random.Random(15)
     now = ws.now()
+    prices = PriceBook()
     objects = [batch_object(i, NOW - timedelta(minutes=13 * i)) for i in range(BATCHES)]
     ws.batches.store(objects, now)
     jobs = [ws.jobs.new_job(f"job-{j}", None, None, 0, now).id for j in range(50)]
     for i, obj in enumerate(objects):
         batch_id = obj["id"]
-        rows, cost = result_rows(rng)
         ws.results.begin(batch_id, f"/nowhere/{batch_id}.jsonl", now)
-        ws.results.add(batch_id, rows)
-        ws.results.finish(
-            batch_id, now, size=0, rows=ROWS, malformed_lines=[], malformed=0, cost=cost, standard=2 * cost, unpriced=0
-        )
+        ws.results.add(batch_id, result_rows(rng))
+        ws.results.publish(batch_id, prices)
+        report = IngestReport(batch_id, Path(f"/nowhere/{batch_id}.jsonl"), rows=ROWS)
+        mark_complete(ws.results, report, ws.results.totals(batch_id), now)
         if i % 3:
             ws.batches.set_meta(batch_id, now, label=f"label-{i % 20}")
         if i % 2:
