@@ -58,7 +58,7 @@ async def measure(session: Session) -> dict[str, list[float]]:
     app.main.keeper.auto_download = False
     async with app.run_test(size=(120, 40)) as pilot:
         batch_list = app.main.query_one(BatchList)
-        await until(pilot, lambda: len(batch_list.rows) == BATCHES, timeout=60.0)
+        await until(pilot, lambda: batch_list.total == BATCHES, timeout=60.0)
         for _ in range(RUNS):
             started = time.perf_counter()
             await pilot.press("enter")  # the baseline: Textual pushing a plain screen (batch details)
