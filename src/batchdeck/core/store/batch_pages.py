@@ -316,20 +316,18 @@ class BatchPages(Repository):
         return None if row is None else _key(row, len(row))
 
     def tallies(self) -> Tallies:
-        """Counts over the narrow index in one pass: by status (not deleted), failed, and all (deleted too)."""
-        by_status: dict[str, int] = {}
-        failed = total = 0
-        for status, kept, failing, n in self.conn.execute(
-            f"SELECT b.processing_status, b.deleted_at IS NULL, {ENDED_FAILED}, COUNT(*) "
-            f"FROM batches b{_LISTED} WHERE b.profile = ? GROUP BY 1, 2, 3",
-            (self.profile,),
-        ):
-            total += n
-            if kept:
-                by_status[str(status)] = by_status.get(str(status), 0) + int(n)
-            if failing:
-                failed += int(n)
-        return Tallies(by_status, failed, total)
+        """Counts over the narrow index: by status (in its order, no sort), failed, and all (deleted too)."""
+        listed = f"FROM batches b{_LISTED} WHERE b.profile = ?"
+        by_status = {
+            str(status): int(n)
+            for status, n in self.conn.execute(
+                f"SELECT b.processing_status, COUNT(*) {listed} AND b.deleted_at IS NULL GROUP BY b.processing_status",
+                (self.profile,),
+            )
+        }
+        failed = self.conn.execute(f"SELECT COUNT(*) {listed} AND {ENDED_FAILED}", (self.profile,)).fetchone()[0]
+        total = self.conn.execute(f"SELECT COUNT(*) {listed}", (self.profile,)).fetchone()[0]
+        return Tallies(by_status, int(failed), int(total))
 
     def live_or_among(self, ids: Sequence[str]) -> list[CachedBatch]:
         """Every live batch, and these batches whatever their state, newest first (the live ones found in the
