@@ -226,6 +226,17 @@ def test_counts_and_column_needs_come_from_sql(store: BatchPages) -> None:
     assert store.stats(BatchView("live")).badge_chars == 0  # no live row shows failure counts
 
 
+def test_a_quick_filter_counts_from_the_tallies_read_with_it(store: BatchPages) -> None:
+    """A snapshot reads the tallies and the list together: a quick filter's count is taken from them (no second
+    pass over the index), and equals the count SQL gives; a `/` filter or a scope is counted in SQL."""
+    tallies = store.tallies()
+    for quick in QUICK_FILTERS:
+        view = BatchView(quick)
+        assert store.count(view, tallies) == store.count(view) == store.stats(view).count, quick
+    for view in (BatchView("all", "nightly"), BatchView("ended", scope=("msgbatch_0001x", "msgbatch_0004x"))):
+        assert store.count(view, tallies) == store.stats(view).count
+
+
 def test_a_read_keeps_the_cursor_on_its_batch_and_reads_the_pages_in_sight(tmp_path: Path) -> None:
     db = Database(tmp_path / "cache.db")
     BatchRepo(db, "p").store([batch_object(i) for i in range(700)], NOW_TEXT)

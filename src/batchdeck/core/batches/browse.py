@@ -1,12 +1,14 @@
 """The batch list's rows a page at a time, for a list that shows 100,000 cached batches at once.
 
-As the results browser does, a list never holds every batch: a read gives the view's count, its column
-needs, where the cursor's batch now sits, and the 256-row pages the cursor and the window are on. Later
+As the results browser does, a list never holds every batch: a read gives the view's count, where the
+cursor's batch now sits, and the 256-row pages the cursor and the window are on. Later
 pages come as they scroll into sight: a page next to a known one by keyset (after its neighbour's last
 row, or before its first), which stays quick at any depth; a page far from any known one (End, a
 scrollbar drag) by OFFSET once. A view with a `/` filter is read whole instead, as its ids in order, in
 one pass: its pages are then read by id. Reads are stateless: the list keeps the pages, their keys, and
-a whole order.
+a whole order. A keyset read leaves the column needs to the list, which measures the rows it is given (two
+maximums over every row would cost a read of 100,000 batches more than the rest of it); a view read whole
+measures every row as it reads it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from batchdeck.core.store.batch_pages import BatchPages, BatchView, Key, Page, ViewStats
+from batchdeck.core.store.batch_pages import BatchPages, BatchView, Key, Page, Tallies, ViewStats
 
 PAGE_ROWS = 256
 
@@ -29,7 +31,7 @@ class ListRequest:
     cursor: int = 0  # otherwise the cursor stays at this row (or the last one)
     top: int = 0
     height: int = 0
-    stats: ViewStats | None = None  # the view's stats when only its sort changed (the rows are the same)
+    stats: ViewStats | None = None  # the view's count (and needs) when only its sort changed (the same rows)
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,9 @@ def by_id(view: BatchView) -> bool:
     return bool(view.text)
 
 
-def read_list(store: BatchPages, request: ListRequest, now: str) -> ListRead:
-    """The view's count and needs, the cursor's new row, and the pages it and the window are on."""
+def read_list(store: BatchPages, request: ListRequest, now: str, tallies: Tallies | None = None) -> ListRead:
+    """The view's count (and a whole read's column needs), the cursor's new row, and the pages it and the window
+    are on. `tallies`, read with it, give a quick filter's count without another pass."""
     view = request.view
     order: list[str] | None = None
     if by_id(view):
@@ -57,7 +60,7 @@ def read_list(store: BatchPages, request: ListRequest, now: str) -> ListRead:
         places = {batch_id: index for index, batch_id in enumerate(order)}
         found = places.get(request.keep) if request.keep is not None else None
     else:
-        stats = request.stats or store.stats(view)
+        stats = request.stats or ViewStats(store.count(view, tallies), 0, 0, ())  # needs: the list's
         key = store.key_of(view, now, request.keep) if request.keep is not None else None
         found = store.rows_before(view, now, key) if key is not None else None
     last = max(0, stats.count - 1)

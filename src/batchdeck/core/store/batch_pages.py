@@ -117,7 +117,7 @@ class BatchView:
 
 @dataclass(frozen=True)
 class ViewStats:
-    """A view's row count and what its columns need."""
+    """A view's row count and what its columns need (a keyset read leaves the needs 0: the list measures its rows)."""
 
     count: int
     badge_chars: int  # the longest short badge with failure counts (0: no row shows failures)
@@ -132,6 +132,13 @@ class Tallies:
     by_status: dict[str, int]  # not deleted, by processing_status
     failed: int  # ended with rows that did not succeed, not deleted
     total: int  # every batch, deleted ones too
+
+    def count(self, quick: str) -> int:
+        """The row count of a quick filter's view (no `/` text, no scope)."""
+        kept = sum(self.by_status.values())
+        live = self.by_status.get("in_progress", 0) + self.by_status.get("canceling", 0)
+        ended, deleted = self.by_status.get("ended", 0), self.total - kept
+        return {"all": kept, "live": live, "failed": self.failed, "ended": ended, "deleted": deleted}[quick]
 
 
 Key = tuple[Any, ...]  # a row's sort values, then created_at and id
@@ -210,6 +217,16 @@ class BatchPages(Repository):
             )
             labels = tuple(str(r[0]) for r in found)
         return ViewStats(int(count), int(badge or 0), int(plain or 0), labels)
+
+    def count(self, view: BatchView, tallies: Tallies | None = None) -> int:
+        """The view's row count: from the profile's tallies when they were read with it and the view is a quick
+        filter alone, else one count over the narrow index."""
+        if tallies is not None and not view.text and view.scope is None:
+            return tallies.count(view.quick)
+        where, args = self._where(view)
+        return int(
+            self.conn.execute("SELECT COUNT(*)" + _from(self._listed(view), _joins(view)) + where, args).fetchone()[0]
+        )
 
     def position(self, view: BatchView, now: str, batch_id: str) -> int | None:
         """How many rows of the view come before this batch (None: the view leaves it out)."""

@@ -94,6 +94,8 @@ class MainScreen(MainRows):
         self.scope: tuple[str, tuple[str, ...]] | None = None  # (title, batch ids): see scope_to
         self.budget = ""  # the status line's budget markup (BudgetWatch)
         self.generation = 0  # of the list's view: a read of an older view is not shown
+        self.reading: int | None = None  # the generation whose read is on its way (see MainRows.read_view)
+        self.reread = False  # read the view again once that read lands
         self.polled_at: datetime | None = None
 
     def compose(self) -> ComposeResult:
@@ -138,7 +140,7 @@ class MainScreen(MainRows):
         report = feed.last_report  # the newest snapshot's, which may not be this message's
         info = status_info(self.session, feed.tallies, report, feed.state.last_success_at, self.info.readonly)
         info.syncing, info.paused = feed.polling, feed.paused
-        self.show_data(message.listing, message.at if message.report else None, info)
+        self.show_data(message.listing, message.at if message.report else None, info, _stored(message))
         self.signals.snapshot.publish(Snapshot(feed.batches, feed.history, feed.job_batches))
         if message.report is not None and message.report.ok and not feed.paused:
             self.keeper.start_auto_downloads()
@@ -180,7 +182,13 @@ class MainScreen(MainRows):
         self.action_clear_marks()
         self.feed.poll_now()
 
-    def show_data(self, listing: ListRead | None, polled_at: datetime | None, info: StatusInfo) -> None:
+    def show_data(
+        self, listing: ListRead | None, polled_at: datetime | None, info: StatusInfo, stored: bool = True
+    ) -> None:
+        """A snapshot's list read and status line. A read of a view since changed is not shown: the view is read
+        again, unless its read is already on its way (the view change asked for it; it is read once more after
+        it lands only if this snapshot may have stored data since it began) or the list shows it and the
+        snapshot stored nothing (a failed poll)."""
         self.loaded = True
         if polled_at is not None:
             self.polled_at = polled_at
@@ -189,8 +197,11 @@ class MainScreen(MainRows):
             return
         if listing is not None and listing.request.generation == self.generation:
             self.show_rows(listing)
-        else:  # no read of the list came with it, or one of a view since changed: read the view again
-            self.read_rows(self.list_request())
+        else:  # no read of the list came with it, or one of a view since changed
+            if self.reading == self.generation:
+                self.reread = self.reread or stored
+            elif stored or self.query_one(BatchList).generation != self.generation:
+                self.read_view(self.list_request())
             self.tick()
             self.update_empty()
         self.sync_live_panes()
@@ -344,3 +355,10 @@ class MainScreen(MainRows):
 
     def action_clear_ended_panes(self) -> None:
         self.live_area.clear_ended()
+
+
+def _stored(message: DataLoaded) -> bool:
+    """Whether the snapshot's worker may have written the cache: anything but a poll that failed before it
+    stored a batch."""
+    report = message.report
+    return report is None or not report.error or bool(report.seen_ids or report.deleted)

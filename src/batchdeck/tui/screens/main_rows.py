@@ -46,6 +46,8 @@ class MainRows(Screen[None]):
     descending: bool
     scope: tuple[str, tuple[str, ...]] | None  # (title, batch ids): see scope_to
     generation: int  # of the list's view: a read of an older view is not shown
+    reading: int | None  # the generation whose read_rows is on its way (None: none)
+    reread: bool  # read the view again once that read lands: data was stored since it began
 
     def tick(self) -> None:
         raise NotImplementedError
@@ -72,9 +74,15 @@ class MainRows(Screen[None]):
         if batch_list.stats is not None and batch_list.rows_of == request.view.rows_key():
             request = replace(request, stats=batch_list.stats)
         self.feed.list_request = request
-        self.read_rows(request)
+        self.read_view(request)
         self.update_header()
         self.tick()
+
+    def read_view(self, request: ListRequest) -> None:
+        """Read the view (read_rows), noting that its read is on its way: a snapshot that lands meanwhile with a
+        read of an older view leaves it to this one (see MainScreen.show_data)."""
+        self.reading, self.reread = request.generation, False
+        self.read_rows(request)
 
     @work(thread=True, exclusive=True, group="list-read", exit_on_error=False)
     def read_rows(self, request: ListRequest) -> None:
@@ -109,7 +117,10 @@ class MainRows(Screen[None]):
 
     def on_rows_read(self, message: RowsRead) -> None:
         if message.read.request.generation == self.generation:
+            again, self.reading, self.reread = self.reread, None, False
             self.show_rows(message.read)
+            if again and self.reading is None:  # a snapshot stored data while it was read: read what is there now
+                self.read_view(self.list_request())
 
     def on_page_read(self, message: PageRead) -> None:
         self.query_one(BatchList).add_page(message.generation, message.number, message.page)
@@ -123,7 +134,7 @@ class MainRows(Screen[None]):
     def show_rows(self, read: ListRead) -> None:
         batch_list = self.query_one(BatchList)
         if batch_list.total and read.request.keep != batch_list.current_key():
-            self.read_rows(self.list_request())  # the cursor moved since the read began: read where it is now
+            self.read_view(self.list_request())  # the cursor moved since the read began: read where it is now
             return
         self.loaded = True
         if batch_list.show(read):

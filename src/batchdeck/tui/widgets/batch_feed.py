@@ -97,7 +97,7 @@ class BatchFeed(Widget):
         pages = BatchPages(ws.db, ws.profile.name)
         now = self.session.clock()
         tallies = pages.tallies()
-        listing = read_list(pages, asks.request, timefmt.iso(now)) if asks.request is not None else None
+        listing = read_list(pages, asks.request, timefmt.iso(now), tallies) if asks.request is not None else None
         if (asks.history_key is None and report is None) or (
             asks.history_key == _history_key(tallies) and tallies.total
         ):  # the first load: rows first, the history right after

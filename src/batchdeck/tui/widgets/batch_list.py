@@ -1,7 +1,9 @@
 """The batch list: a line-rendered view of any number of cached batches, drawn from 256-row pages.
 
-The screen reads the view (count, column needs, the cursor's row and the pages in sight) from SQLite in a
-thread worker and hands it to `show`; rows further away are asked for with `PageWanted` as they scroll
+The screen reads the view (count, the cursor's row and the pages in sight) from SQLite in a thread worker
+and hands it to `show`; the LABEL and STATUS columns are as wide as the rows read so far need, and while the
+view keeps the same rows (a sort, a poll, a page scrolled into sight) they only grow, so they never narrow
+under the user's eyes; rows further away are asked for with `PageWanted` as they scroll
 into sight, and a placeholder is drawn until they arrive. Each view change starts a new generation, so a
 page of an older view is never shown. This widget owns the cursor and the marks (kept with the row as it
 was marked, so a mark hidden by a filter still acts), and posts `CursorMoved` when the cursor changes.
@@ -25,7 +27,7 @@ from batchdeck.core.batches.phrases import archive_soon
 from batchdeck.core.clock import Clock, utcnow
 from batchdeck.core.store.batch_pages import Key, Page, ViewStats
 from batchdeck.tui.screens.main_text import shown_fields
-from batchdeck.tui.widgets.columns import COLUMNS, STATUS_MIN, cell, fit, label_need, status_class, widths
+from batchdeck.tui.widgets.columns import COLUMNS, STATUS_MIN, cell, fit, label_need, row_needs, status_class, widths
 from batchdeck.tui.widgets.cursor_view import CursorView
 
 PAGES_KEPT = 64  # 16,384 rows: a few screens either way of wherever the user is
@@ -89,8 +91,11 @@ class BatchList(CursorView):
         """Show a read of the view: its count, widths, the cursor's row and the pages in sight. Returns whether
         anything drawn changed (a quiet poll's read of the same rows repaints nothing)."""
         stats = read.stats
-        label = label_need(stats.label_chars, stats.odd_labels)
-        status = stats.badge_chars or STATUS_MIN
+        label, badge = row_needs(b for page in read.pages.values() for b in page.rows)
+        label = max(label, label_need(stats.label_chars, stats.odd_labels))
+        status = max(badge, stats.badge_chars) or STATUS_MIN
+        if read.request.view.rows_key() == self.rows_of and self.total:  # the same rows (a sort, a poll): only grow
+            label, status = max(label, self.label_width), max(status, self.status_width)
         generation = read.request.generation
         same = (generation, stats.count, read.cursor, label, status) == (
             self.generation,
@@ -120,6 +125,10 @@ class BatchList(CursorView):
         if generation != self.generation:
             return  # a page of an earlier view
         self.pages[number] = page
+        label, badge = row_needs(page.rows)
+        if label > self.label_width or badge > self.status_width:  # the columns only grow as pages come in
+            self.label_width, self.status_width = max(label, self.label_width), max(badge, self.status_width)
+            self.post_message(self.Resized())  # the header follows
         if len(self.pages) > PAGES_KEPT:  # keep memory flat on long scrolls: drop the pages furthest away
             here = self.cursor // PAGE_ROWS
             for far in sorted(self.pages, key=lambda n: -abs(n - here))[: len(self.pages) - PAGES_KEPT]:

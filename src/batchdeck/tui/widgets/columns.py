@@ -3,7 +3,7 @@ core.store.batch_pages)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -123,6 +123,18 @@ def label_need(plain_chars: int, odd_labels: Sequence[str] = ()) -> int:
     """Cells the LABEL column wants: its longest label as drawn (wide characters count twice), capped. The view's
     longest printable ASCII label is `plain_chars` long (a cell a character); other labels are measured here."""
     return min(LABEL_MAX, max(plain_chars, *(cells(shown(label)) for label in odd_labels), 0))
+
+
+def row_needs(rows: Iterable[CachedBatch]) -> tuple[int, int]:
+    """What these rows need of LABEL (cells, capped) and STATUS (the longest short badge with failure counts, 0
+    for none): the SQL view stats' needs, measured on the rows a list holds."""
+    label = badge = 0
+    for batch in rows:
+        if batch.label:
+            label = max(label, cells(shown(batch.label)))
+        if batch.deleted_at is None and batch.processing_status == "ended" and batch.counts.failed:
+            badge = max(badge, len(status_badge(batch, short=True)))
+    return min(LABEL_MAX, label), badge
 
 
 def status_cell(batch: CachedBatch, width: int) -> str:
