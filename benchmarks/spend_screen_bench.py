@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.pilot_wait import until  # noqa: E402
+from benchmarks.pilot_wait import details_screen_ms, until  # noqa: E402
 
 from batchdeck.commands.demo_cmd import demo_session  # noqa: E402
 from batchdeck.core.results.download import download  # noqa: E402
@@ -60,12 +60,7 @@ async def measure(session: Session) -> dict[str, list[float]]:
         batch_list = app.main.query_one(BatchList)
         await until(pilot, lambda: batch_list.total == BATCHES, timeout=60.0)
         for _ in range(RUNS):
-            started = time.perf_counter()
-            await pilot.press("enter")  # the baseline: Textual pushing a plain screen (batch details)
-            await until(pilot, lambda: app.screen is not app.main)
-            record("details screen", started)
-            await pilot.press("escape")
-            await until(pilot, lambda: app.screen is app.main)
+            times.setdefault("details screen", []).append(await details_screen_ms(pilot, app))
             started = time.perf_counter()
             await pilot.press("dollar_sign")
             screen = app.screen
