@@ -114,8 +114,9 @@ class BatchList(CursorView):
             return False
         self.pages, self.requested = dict(read.pages), set(read.pages)
         self.cursor = read.cursor
-        for batch_id in self.marked_rows.keys() & {b.id for p in self.pages.values() for b in p.rows}:
-            self.marked_rows[batch_id] = next(b for p in self.pages.values() for b in p.rows if b.id == batch_id)
+        read_now = {b.id: b for p in self.pages.values() for b in p.rows}
+        for batch_id in self.marked_rows.keys() & read_now.keys():  # marked rows take their fresh copy
+            self.marked_rows[batch_id] = read_now[batch_id]
         self.virtual_size = Size(0, self.total)  # no horizontal scrolling: the columns fit the width
         self.show_cursor()  # the same batch may now sit far from the window (a sort, a poll)
         self.post_message(self.CursorMoved(self.current))
