@@ -4,7 +4,8 @@ Usage: tui_child.py MODE DB_PATH BASE_URL [SECONDS]
 - baseline: Textual's floor, the smallest app painting one widget: prints `PAINT <time>`
 - paint: prints `PAINT <time> <rows>` once the batch list has drawn its first rows
 - keys: after the first paint, presses every sort and quick filter and types a `/` filter, and prints
-  `KEY <name> <seconds>` for each key, from the press to the list drawn with the new view
+  `KEY <name> <seconds>` for each key, from the key event posted to the first frame drawn with the new view
+  (and `floor`: a cursor step, a key and one frame alone)
 - idle: runs SECONDS (polling, background downloads on as the demo has them), printing `SETTLED <time>` each
   time the background downloads have finished, then exits
 - demo: `batchdeck demo` itself (its emulator, its job, its folder): prints `PAINT <time> <rows>`
@@ -16,6 +17,11 @@ import asyncio
 import sys
 import time
 from pathlib import Path
+
+from rich.console import RenderableType
+from textual import events
+from textual._compositor import CompositorUpdate
+from textual.screen import Screen
 
 mode, db_path, base_url = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 
@@ -66,28 +72,56 @@ class Probe(tui_app.BatchdeckApp):
         """The background results downloads have finished: from here on the app only polls."""
         print(f"SETTLED {time.time()}", flush=True)
 
+    pressed: tuple[int, bool] | None = None  # the view's generation when a key was pressed; wants a new view
+    drawn = asyncio.Event()
+    drawn_at = 0.0
+
+    async def press_and_draw(self, key: str, new_view: bool) -> float:
+        """Post the key as the driver would; return when it was posted, once a frame shows what it asked for."""
+        self.drawn = asyncio.Event()
+        self.pressed = (self.main.generation, new_view)
+        started = time.perf_counter()
+        assert self._driver is not None
+        self._driver.send_message(events.Key(key, key if len(key) == 1 else None))
+        await self.drawn.wait()
+        return started
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        super()._display(screen, renderable)
+        if isinstance(renderable, CompositorUpdate):
+            renderable.render_segments(self.console)  # what a terminal's driver would write (headless skips it)
+            if self.pressed is not None and self._shows_view(*self.pressed):
+                self.pressed, self.drawn_at = None, time.perf_counter()
+                self.drawn.set()
+
+    def _shows_view(self, generation: int, new_view: bool) -> bool:
+        """The frame drawn shows the newest view, read and with its cursor row (any frame, for other keys)."""
+        if not new_view:
+            return True
+        batch_list = self.main.query_one(BatchList)
+        caught_up = batch_list.generation == self.main.generation > generation
+        return caught_up and (not batch_list.total or batch_list.current is not None)
+
     def run(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
         super().run(headless=True, size=(120, 40))  # `batchdeck demo` runs it in a terminal
 
 
 async def press_keys(app: Probe) -> None:
-    """Each key, from the press to the list drawn with the view it asked for."""
+    """Each key, from the key event posted (as a terminal's driver posts it) to the first frame drawn with what
+    the key asked for, its terminal bytes rendered as a real driver would."""
     async with app.run_test(size=(120, 40)) as pilot:
         batch_list = app.main.query_one(BatchList)
         while batch_list.row_at(0) is None:
             await asyncio.sleep(0.01)
         await pilot.pause()
-        keys = [("z", f"noop {i}") for i in range(3)]  # an unbound key: what a press and a repaint cost alone
-        keys += [("s", f"sort {i}") for i in range(8)] + [("S", "reverse")]
-        keys += [("f", f"quick {i}") for i in range(5)] + [("slash", "/")]
-        keys += [(c, f"type {c}") for c in "nightly-1"]
-        for key, name in keys:
-            started = time.perf_counter()
-            await pilot.press(key)
-            while batch_list.generation != app.main.generation or (batch_list.total and batch_list.current is None):
-                await asyncio.sleep(0.001)
-            await pilot.pause()
-            print(f"KEY {name.replace(' ', '_')} {time.perf_counter() - started:.4f}", flush=True)
+        keys = [("down", f"floor {i}", False) for i in range(3)]  # a cursor step: a key and one frame alone
+        keys += [("s", f"sort {i}", True) for i in range(8)] + [("S", "reverse", True)]
+        keys += [("f", f"quick {i}", True) for i in range(5)] + [("slash", "/", False)]
+        keys += [(c, f"type {c}", True) for c in "nightly-1"]
+        for key, name, new_view in keys:
+            started = await app.press_and_draw(key, new_view)
+            print(f"KEY {name.replace(' ', '_')} {app.drawn_at - started:.4f}", flush=True)
+            await pilot.pause()  # the next key starts from a settled screen
 
 
 if mode == "demo":
