@@ -15,6 +15,7 @@ from batchdeck.core import timefmt
 from batchdeck.core.batches.browse import PAGE_ROWS, ListRequest, read_list, read_page
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import archive_remaining, status_badge
+from batchdeck.core.store import batch_repo as batch_repo_module
 from batchdeck.core.store import db as db_module
 from batchdeck.core.store.batch_pages import INDEXED_SORTS, QUICK_FILTERS, SORT_KEYS, BatchPages, BatchView
 from batchdeck.core.store.batch_repo import BatchRepo
@@ -187,7 +188,32 @@ def test_every_sort_pages_through_equal_keys_as_the_list_sorted(store: BatchPage
 @pytest.mark.parametrize("quick", list(QUICK_FILTERS))
 @pytest.mark.parametrize(
     "text",
-    ["", "nightly", "NIGHT", "^nightly$", "!ended", "1,500 expired", "1500 expired", "ärg", "日本", "watch", "[", "!"],
+    [
+        *(
+            "",
+            "nightly",
+            "NIGHT",
+            "^nightly$",
+            "!ended",
+            "1,500 expired",
+            "1500 expired",
+            "ärg",
+            "日本",
+            "watch",
+            "[",
+            "!",
+        ),
+        *(
+            "MSGBATCH_0001",
+            "1x",
+            "x\x1fn",
+            "in p",
+            "leted",
+            "ended · 3",
+            "xpired",
+            "d · ",
+        ),  # an id in any case, a separator, statuses
+    ],
 )
 def test_every_filter_keeps_what_the_list_kept(store: BatchPages, quick: str, text: str) -> None:
     for sort in ("created", "status", "label"):
@@ -306,16 +332,29 @@ def test_the_stored_sort_keys_follow_the_label_and_the_results(store: BatchPages
             assert walk(store, view, 7) == expected(store, view)
     repo.set_meta("msgbatch_0011x", NOW_TEXT, note="Find ME here")  # the `/` filter reads the note as stored
     repo.set_meta("msgbatch_0012x", NOW_TEXT, label="FIND me too")
-    for text in ("find me", "!find me", "ärger zwei", "ÄRGER"):
+    for text in ("find me", "!find me", "ärger zwei", "ÄRGER", "0005X", "0003X", "0999X"):  # ids whatever the label
         view = BatchView("all", text)
         assert walk(store, view, 7) == expected(store, view)
     assert walk(store, BatchView("all", "find me"), 7) == ["msgbatch_0011x", "msgbatch_0012x"]
+    assert walk(store, BatchView("all", "0005X"), 7) == ["msgbatch_0005x"]  # its label cleared
+
+
+def test_a_batch_that_ends_takes_its_place_in_time_order(store: BatchPages) -> None:
+    repo, live = BatchRepo(store.db, "p"), batch_object(0)  # in progress: its time grows with the clock
+    assert store.conn.execute("SELECT time_key FROM batches WHERE id = 'msgbatch_0000x'").fetchone()[0] is None
+    ended = live | {"processing_status": "ended", "ended_at": _iso(NOW + timedelta(minutes=7))}
+    repo.store([ended], NOW_TEXT)  # a sync's update: the run time is kept from here on
+    kept = store.conn.execute("SELECT time_key FROM batches WHERE id = 'msgbatch_0000x'").fetchone()[0]
+    assert kept == round(1000 * repo.get("msgbatch_0000x").duration_seconds(NOW))  # type: ignore[union-attr]
+    for descending in (True, False):
+        view = BatchView("all", "", "time", descending)
+        assert walk(store, view, 4) == expected(store, view)
 
 
 def test_migration_9_fills_the_sort_keys_of_an_existing_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(db_module, "SCHEMA_VERSION", 8)  # a cache as migration 8 left it
     db = Database(tmp_path / "cache.db")
-    BatchRepo(db, "p").store([batch_object(i) for i in range(6)], NOW_TEXT)
+    store_as_before(db, [batch_object(i) for i in range(6)])
     with db.transaction() as conn:  # written as batchdeck wrote them then (its repositories now keep the copies)
         conn.executemany(
             "INSERT INTO batch_meta (profile, batch_id, label, note, updated_at) VALUES ('p', ?, ?, ?, ?)",
@@ -353,6 +392,37 @@ def test_migration_9_fills_the_sort_keys_of_an_existing_cache(tmp_path: Path, mo
     assert walk(store, BatchView("all", "no label"), 4) == ["msgbatch_0003x"]
 
 
+def store_as_before(db: Database, batches: list[dict[str, Any]]) -> None:
+    """Batches written as batchdeck wrote them before migration 10: the columns of the API's fields only."""
+    columns = (
+        "profile, id, processing_status, n_processing, n_succeeded, n_errored, n_canceled, n_expired, created_at, "
+        "expires_at, ended_at, cancel_initiated_at, archived_at, results_url, raw_json, first_seen_at, refreshed_at"
+    )
+    with db.transaction() as conn:
+        conn.executemany(
+            f"INSERT INTO batches ({columns}) VALUES ({', '.join('?' * 17)})",
+            [batch_repo_module._row("p", b, NOW_TEXT) for b in batches],
+        )
+
+
+def test_migration_10_keeps_each_ended_batchs_run_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db_module, "SCHEMA_VERSION", 9)  # a cache as migration 9 left it
+    db = Database(tmp_path / "cache.db")
+    store_as_before(db, [batch_object(i) for i in range(40)])
+    db.close()
+    monkeypatch.undo()
+    store = BatchPages(Database(tmp_path / "cache.db"), "p")
+    kept = dict(store.conn.execute("SELECT id, time_key FROM batches").fetchall())
+    for b in everything(store):
+        assert kept[b.id] == (None if b.ended_at is None else round(1000 * b.duration_seconds(NOW)))
+    assert sum(v is None for v in kept.values()) == 16  # the live ones: their time grows with the clock
+    assert walk(store, BatchView("all", "0003X"), 4) == ["msgbatch_0003x"]  # the id, kept lowercased for `/`
+    for descending in (True, False):
+        view = BatchView("all", "", "time", descending)
+        assert walk(store, view, 4) == expected(store, view)
+        assert walk_back(store, view, 5, len(expected(store, view))) == expected(store, view)
+
+
 def query_plan(store: BatchPages, call: Callable[[], object]) -> list[str]:
     """The plans of the statements `call` runs that order rows (each as SQLite would run it, values bound)."""
     ran: list[str] = []
@@ -383,6 +453,46 @@ def test_an_indexed_sort_reads_a_page_by_walking_an_index(
     plans += query_plan(store, lambda: store.page(view, NOW_TEXT, 4, after=first.keys[3]))
     plans += query_plan(store, lambda: store.page(view, NOW_TEXT, 4, before=first.keys[9]))
     assert len(plans) == 3
-    for plan in plans:
-        assert "USE TEMP B-TREE" not in plan, plan
-        assert "USING INDEX batches_by" in plan or (sort == "id" and "USING PRIMARY KEY" in plan), plan
+    for plan, ranges in zip(plans, (1, 3, 3), strict=True):  # a keyset is one range per term (key, created_at, id)
+        lines = plan.splitlines()
+        for line in (line for line in lines if line.startswith(("SEARCH", "SCAN"))):
+            assert "USING INDEX batches_by" in line or (sort == "id" and "USING PRIMARY KEY" in line), plan
+        # only TIME's few rows not ended (sought at its index's NULLs), once a range, are sorted
+        sorted_after = [lines[i - 1] for i, line in enumerate(lines) if "USE TEMP B-TREE" in line]
+        assert len(sorted_after) == (ranges if sort == "time" else 0), plan
+        assert all("USING INDEX batches_by_time (profile=? AND time_key=?" in line for line in sorted_after), plan
+
+
+@pytest.mark.parametrize("sort", ["label", "requests", "status", "cost", "left", "time"])
+@pytest.mark.parametrize("descending", [True, False])
+def test_a_page_next_to_a_row_deep_in_a_run_of_equal_keys_is_sought_not_walked(
+    tmp_path: Path, sort: str, descending: bool
+) -> None:
+    """3,000 batches with the same key (no label, no cost, 10 requests, ended without failures): a page either
+    side of a row in the middle reads a few rows, not the run (work counted in SQLite's VM steps, not time)."""
+    db = Database(tmp_path / "cache.db")
+    same = [batch_object(5 * i + 3) | {"request_counts": {"succeeded": 10}} for i in range(3000)]
+    for b in same:  # one run time, one moment left
+        b["ended_at"], b["created_at"] = _iso(NOW - timedelta(minutes=1)), _iso(NOW - timedelta(minutes=11))
+        b["archived_at"] = None
+    BatchRepo(db, "p").store(same, NOW_TEXT)
+    store = BatchPages(db, "p")
+    view = BatchView("all", "", sort, descending)
+    middle = store.page(view, NOW_TEXT, 1, offset=1500).keys[0]
+    assert len({k[0] for k in store.page(view, NOW_TEXT, 3000).keys}) == 1  # one run of equal keys
+    steps = 0
+
+    def step() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    store.conn.set_progress_handler(step, 100)
+    try:
+        after = store.page(view, NOW_TEXT, 4, after=middle)
+        before = store.page(view, NOW_TEXT, 4, before=middle)
+    finally:
+        store.conn.set_progress_handler(None, 0)
+    want = [b.id for b in store.page(view, NOW_TEXT, 3000).rows]
+    assert [b.id for b in before.rows] + [b.id for b in after.rows] == want[1496:1500] + want[1501:1505]
+    assert steps < 60, steps  # a walk through the run takes thousands

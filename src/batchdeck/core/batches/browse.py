@@ -4,9 +4,9 @@ As the results browser does, a list never holds every batch: a read gives the vi
 cursor's batch now sits, and the 256-row pages the cursor and the window are on. Later
 pages come as they scroll into sight: a page next to a known one by keyset (after its neighbour's last
 row, or before its first), which stays quick at any depth; a page far from any known one (End, a
-scrollbar drag) by OFFSET once. A view with a `/` filter is read whole instead, as its ids in order, in
-one pass: its pages are then read by id. Reads are stateless: the list keeps the pages, their keys, and
-a whole order. A keyset read leaves the column needs to the list, which measures the rows it is given (two
+scrollbar drag) by OFFSET once. A `/` view keeping few rows is read whole instead, as its ids in order:
+its pages are then read by id. A view's count and the cursor's place are one pass when both are wanted.
+Reads are stateless: the list keeps the pages, their keys, and a whole order. A keyset read leaves the column needs to the list, which measures the rows it is given (two
 maximums over every row would cost a read of 100,000 batches more than the rest of it); a view read whole
 measures every row as it reads it.
 """
@@ -14,7 +14,7 @@ measures every row as it reads it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from batchdeck.core.store.batch_pages import BatchPages, BatchView, Key, Page, Tallies, ViewStats
 
@@ -43,11 +43,9 @@ class ListRead:
     order: tuple[str, ...] | None = None  # every id of the view in order, when pages are read by id
 
 
-def by_id(view: BatchView) -> bool:
-    """Whether a view's pages are read by id from its whole order, read at once: a view with a `/` filter, which
-    keyset reads would test row by row three times (to count, to place the cursor, to page) and which keeps few
-    rows as a rule. Other views stay in SQLite: 100,000 ids cost more to bring into Python than to sort there."""
-    return bool(view.text)
+WHOLE_AT_MOST = 1024
+"""A `/` view keeping at most this many rows is read whole, as its ids in order: keyset reads would test each
+row of a long index walk to find so few. One keeping more pages by keyset, as any other view does."""
 
 
 def read_list(store: BatchPages, request: ListRequest, now: str, tallies: Tallies | None = None) -> ListRead:
@@ -55,14 +53,19 @@ def read_list(store: BatchPages, request: ListRequest, now: str, tallies: Tallie
     are on. `tallies`, read with it, give a quick filter's count without another pass."""
     view = request.view
     order: list[str] | None = None
-    if by_id(view):
-        order, stats = store.ordered(view, now)
-        places = {batch_id: index for index, batch_id in enumerate(order)}
-        found = places.get(request.keep) if request.keep is not None else None
-    else:
-        stats = request.stats or ViewStats(store.count(view, tallies), 0, 0, ())  # needs: the list's
-        key = store.key_of(view, now, request.keep) if request.keep is not None else None
+    key = store.key_of(view, now, request.keep) if request.keep is not None else None
+    counted = request.stats is not None or (tallies is not None and not view.text and view.scope is None)
+    if view.text or not counted:  # the count, the cursor's place and a `/` view's few ids: one pass
+        survey = store.survey(view, now, key, WHOLE_AT_MOST if view.text else 0)
+        count, found = survey.count, survey.rows_before
+        if survey.ids is not None:  # the few rows a `/` view keeps, in order, looked up by id
+            order, stats = store.ordered(replace(view, scope=survey.ids), now)
+            found = {batch_id: index for index, batch_id in enumerate(order)}.get(request.keep or "")
+    else:  # a sort or a quick filter: the count is known
+        count = request.stats.count if request.stats is not None else store.count(view, tallies)
         found = store.rows_before(view, now, key) if key is not None else None
+    if order is None:
+        stats = request.stats or ViewStats(count, 0, 0, ())  # column needs: the list's
     last = max(0, stats.count - 1)
     cursor = found if found is not None else min(request.cursor, last)
     top, height = max(0, request.top), max(1, request.height)

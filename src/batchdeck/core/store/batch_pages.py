@@ -5,8 +5,11 @@ case-insensitive regex over id, label, note and status, `!` inverting; text that
 text), a sort, and optionally a scope (a set of batch ids). Rows come in the sort key's order, then newest
 first (created_at DESC, id DESC) in either direction of the key, as the list always sorted them (a stable
 sort of the newest-first list), so rows with equal keys keep one order and a page boundary between them is
-exact: pages follow each other by keyset on (key, created_at, id). The id, created, requests and status
-sorts walk an index (migration 9), and so do label, cost and left (their keys copied onto the row); time, whose live rows' key grows with the clock, sorts what the filters keep.
+exact: pages follow each other by keyset on (key, created_at, id), each keyset a few exact index ranges
+merged in order. The id, created, requests and status sorts walk an index (migration 9), and so do label,
+cost and left (their keys copied onto the row); time's ended rows walk one too (migration 10), and its few
+rows not ended, whose key grows with the clock, are merged in. A view's count and a row's place in it are
+counted over one narrow index holding every column the filters and sorts read.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ def _ms(days: str) -> str:
     return f"CAST(round(86400000 * {days}) AS INTEGER)"
 
 
+RUNNING_TIME = _ms("(julianday(:now) - julianday(b.created_at))")
+"""A batch's run time so far, in whole milliseconds: the TIME sort's key while it has not ended."""
+
 SORT_KEYS: dict[str, tuple[str, ...]] = {
     "id": ("b.id",),
     "label": ("b.label_key",),  # the label lowercased, '' for none, kept in step by BatchRepo (migration 9)
@@ -49,8 +55,9 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "status": ("b.failures_key", "b.stage_key", "b.processing_status"),
     "requests": ("b.requests_key",),  # every request of the batch
     "created": ("b.created_at",),
-    # in whole milliseconds, so equal durations compare equal (julianday differences are not exact)
-    "time": (_ms("(julianday(COALESCE(b.ended_at, :now)) - julianday(b.created_at))"),),
+    # in whole milliseconds, so equal durations compare equal (julianday differences are not exact): an ended
+    # batch's is kept on its row (migration 10), a live one's grows with the clock
+    "time": (f"COALESCE(b.time_key, {RUNNING_TIME})",),
     # LEFT counts down to the same moment whatever the clock says: expiry while live, archival after (saved
     # results, deleted: last), in whole milliseconds; a generated column (migration 9)
     "left": ("b.left_key",),
@@ -58,9 +65,22 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
 }
 _JOINS = BATCH_SELECT[BATCH_SELECT.index("FROM batches b") + len("FROM batches b") :]
 _LISTED = " INDEXED BY batches_listed_keys"  # every column a filter, count or sort reads (migration 9)
-ROW_VALUES = True  # a one-direction keyset as a row value: an index seeks to it
-# an index walks them in order (migrations 9, 10); TIME, whose live rows' key grows with the clock, does not
-INDEXED_SORTS = ("id", "created", "requests", "status", "label", "cost", "left")
+# an index walks them in order (migrations 9, 10); TIME's ended rows walk one, its few others are merged in
+INDEXED_SORTS = ("id", "created", "requests", "status", "label", "cost", "left", "time")
+# the index each sort walks, ascending and descending (migrations 9, 10; ID walks the primary key): named, as
+# the planner without statistics may walk the primary key for a keyset range of ids instead
+SORT_INDEXES = {
+    "created": ("batches_by_created_asc", "batches_by_created"),
+    "requests": ("batches_by_requests_key", "batches_by_requests_key_desc"),
+    "status": ("batches_by_failures_key", "batches_by_failures_key_desc"),
+    "label": ("batches_by_label", "batches_by_label_desc"),
+    "cost": ("batches_by_cost", "batches_by_cost_desc"),
+    "left": ("batches_by_left", "batches_by_left_desc"),
+    "time": ("batches_by_time", "batches_by_time_desc"),
+}
+# TIME's two parts, each with its key as a plain expression: ended rows (`time_key`'s index walked in order),
+# and those not ended (found at that index's NULLs, few, sorted by their time so far)
+TIME_PARTS = (("b.time_key IS NOT NULL", "b.time_key"), ("b.time_key IS NULL", RUNNING_TIME))
 
 
 # The generated columns' expressions (migration 9), which a count reads from the narrow index: SQLite reads a
@@ -145,6 +165,15 @@ Key = tuple[Any, ...]  # a row's sort values, then created_at and id
 
 
 @dataclass(frozen=True)
+class Survey:
+    """One pass over a view: its row count, the rows before a given row, and the ids of a view keeping few."""
+
+    count: int
+    rows_before: int | None  # None: no row was given
+    ids: tuple[str, ...] | None  # None: it keeps more than were asked for
+
+
+@dataclass(frozen=True)
 class Page:
     rows: list[CachedBatch]
     keys: list[Key]
@@ -156,20 +185,39 @@ def _terms(view: BatchView) -> list[tuple[str, bool]]:
     return [(k, view.descending) for k in keys] + [(t, True) for t in TIE_BREAK if t not in keys]
 
 
-def _after(terms: list[tuple[str, bool]], names: list[str]) -> str:
-    """Rows after the one whose term values are `names` (named parameters), in the terms' order. The first term
-    is also a range bound (`>=` / `<=`), so an index on the terms seeks to it instead of walking from the top."""
-    if (
-        ROW_VALUES and len(terms) > 1 and len({desc for _, desc in terms}) == 1 and terms[0][0].startswith("b.")
-    ):  # one direction over columns: a row value, which an index seeks (an expression's index it would not)
-        row, values = ", ".join(e for e, _ in terms), ", ".join(names)
-        return f"({row}) {'<' if terms[0][1] else '>'} ({values})"
-    (expr, desc), name = terms[0], names[0]
-    strict = f"{expr} {'<' if desc else '>'} {name}"
-    if len(terms) == 1:
-        return strict
-    bound = f"{expr} {'<=' if desc else '>='} {name}"
-    return f"{bound} AND ({strict} OR ({expr} = {name} AND ({_after(terms[1:], names[1:])})))"
+def _after(terms: list[tuple[str, bool]], names: list[str]) -> list[str]:
+    """Rows after the one whose term values are `names` (named parameters), in the terms' order, as disjoint
+    conditions in that order: the first term past the row's, or it equal and the second past, and so on. Each is
+    one range of an index on the terms (equal columns, then one bound), which SQLite seeks to exactly: a single
+    test mixing directions would seek by its first term alone and walk a long run of equal keys row by row (most
+    batches have no label, no cost, and 100 requests), and a row value over several of an index's generated
+    columns is sought by the first one only."""
+    return [
+        " AND ".join(
+            [
+                *(f"{e} = {n}" for (e, _), n in zip(terms[:i], names[:i], strict=True)),
+                f"{expr} {'<' if desc else '>'} {names[i]}",
+            ]
+        )
+        for i, (expr, desc) in enumerate(terms)
+    ]
+
+
+def _after_any(terms: list[tuple[str, bool]], names: list[str]) -> str:
+    """`_after` as one test, for a count over the narrow index (which seeks nothing): each run of terms in one
+    direction is one row value, so a key's expression (LEFT's julian days) is computed once or twice a row."""
+    tests: list[str] = []
+    equal: list[str] = []
+    start = 0
+    while start < len(terms):
+        end = start + 1
+        while end < len(terms) and terms[end][1] == terms[start][1]:
+            end += 1
+        row, values = ", ".join(e for e, _ in terms[start:end]), ", ".join(names[start:end])
+        tests.append(" AND ".join([*equal, f"({row}) {'<' if terms[start][1] else '>'} ({values})"]))
+        equal.append(f"({row}) = ({values})")
+        start = end
+    return " OR ".join(f"({test})" for test in tests)
 
 
 class BatchPages(Repository):
@@ -237,12 +285,29 @@ class BatchPages(Repository):
         """How many rows of the view come before the row keyed `key`."""
         terms = [(GENERATED.get(e, e), not d) for e, d in _terms(view)]
         where, args = self._where(view)
-        where += f" AND ({_after(terms, [f':k{i}' for i in range(len(terms))])})"
+        where += f" AND ({_after_any(terms, [f':k{i}' for i in range(len(terms))])})"
         args |= {"now": now} | {f"k{i}": value for i, value in enumerate(key)}
         # the narrow index holds every sort's columns: counting it beats a range of an order's index, which
         # reads each row it counts for the filters' columns
         found = self.conn.execute("SELECT COUNT(*)" + _from(self._listed(view), _joins(view)) + where, args)
         return int(found.fetchone()[0])
+
+    def survey(self, view: BatchView, now: str, key: Key | None, few: int = 0) -> Survey:
+        """In one pass over the narrow index: the view's row count, how many rows come before the row keyed `key`
+        (when given), and, when it keeps at most `few` rows, their ids (in no order)."""
+        terms = [(GENERATED.get(e, e), not d) for e, d in _terms(view)]
+        where, args = self._where(view)
+        names = [f":k{i}" for i in range(len(terms))]
+        before = "NULL" if key is None else f"COALESCE(SUM({_after_any(terms, names)}), 0)"
+        ids = f"CASE WHEN COUNT(*) <= {int(few)} THEN json_group_array(b.id) END" if few else "NULL"
+        args |= {"now": now} | {f"k{i}": value for i, value in enumerate(key or ())}
+        sql = f"SELECT COUNT(*), {before}, {ids}" + _from(self._listed(view), _joins(view)) + where
+        count, rows_before, kept = self.conn.execute(sql, args).fetchone()
+        return Survey(
+            int(count),
+            None if rows_before is None else int(rows_before),
+            None if kept is None else tuple(str(i) for i in json.loads(kept)),
+        )
 
     def page(
         self,
@@ -260,18 +325,30 @@ class BatchPages(Repository):
         backwards = before is not None
         where, args = self._where(view)
         mark = after if after is not None else before
+        names = [f":k{i}" for i in range(len(terms))]
         if mark is not None:
-            flipped = [(e, not d) for e, d in terms] if backwards else terms
-            where += f" AND ({_after(flipped, [f':k{i}' for i in range(len(terms))])})"
             args |= {f"k{i}": value for i, value in enumerate(mark)}
-        order = ", ".join(f"{e} {'DESC' if d != backwards else 'ASC'}" for e, d in terms)
-        columns = ", ".join(e for e, _ in terms)
-        # the few live rows are found in the narrow index and sorted, not sought along an order's whole index
-        few = view.quick == "live"
-        indexed = "" if (view.sort in INDEXED_SORTS and not few) or view.scope is not None else _LISTED
-        sql = (
-            f"SELECT {columns}, b.id{_from(indexed, _joins(view))}{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
-        )
+        # an order's index is walked, except for the few live rows (found in the narrow index and sorted) and a
+        # scope's few ids (looked up)
+        walk = view.sort in INDEXED_SORTS and view.quick != "live" and view.scope is None
+        if walk:
+            indexed = f" INDEXED BY {SORT_INDEXES[view.sort][view.descending]}" if view.sort in SORT_INDEXES else ""
+        else:
+            indexed = "" if view.scope is not None else _LISTED
+        parts = TIME_PARTS if walk and view.sort == "time" else (("", terms[0][0]),)
+        selects = []
+        for condition, key in parts:
+            index = " INDEXED BY batches_by_time" if key == RUNNING_TIME else indexed
+            part = [(key, terms[0][1]), *terms[1:]]
+            flipped = [(e, not d) for e, d in part] if backwards else part
+            columns = ", ".join(f"{e} AS k{i}" for i, (e, _) in enumerate(part))
+            test = f" AND {condition}" if condition else ""
+            for keyset in [""] if mark is None else [f" AND {after}" for after in _after(flipped, names)]:
+                selects.append(f"SELECT {columns}, b.id AS id{_from(index, _joins(view))}{where}{test}{keyset}")
+        # one range, or several (TIME's parts, a keyset's ranges) merged as each is read in order: SQLite reads
+        # each only as far as the page needs
+        order = ", ".join(f"k{i} {'DESC' if d != backwards else 'ASC'}" for i, (_, d) in enumerate(terms))
+        sql = f"{' UNION ALL '.join(selects)} ORDER BY {order} LIMIT :limit OFFSET :offset"
         found = self.conn.execute(sql, args | {"now": now, "limit": limit, "offset": offset}).fetchall()
         if backwards:
             found.reverse()
@@ -280,15 +357,16 @@ class BatchPages(Repository):
         return Page(self.rows(ids), keys)
 
     def ordered(self, view: BatchView, now: str) -> tuple[list[str], ViewStats]:
-        """Every id of the view in order, and its stats, from one pass and one sort: for a sort no index walks,
-        or a text filter an index walk would test row by row (pages are then read by id)."""
+        """Every id of the view in order, and its stats, from one pass and one sort: for a view keeping few rows,
+        which an index walk would test row by row (pages are then read by id). A scope's ids are looked up one by
+        one (the planner, left to itself, walks an order's whole index testing each row against them)."""
         where, args = self._where(view)
         order = ", ".join(f"{e} {'DESC' if d else 'ASC'}" for e, d in _terms(view))
+        source = _from(self._listed(view))
+        if view.scope is not None:
+            source, where = f" FROM json_each(:scope) s CROSS JOIN batches b{_JOINS}", f"{where} AND b.id = s.value"
         found = self.conn.execute(
-            f"SELECT b.id, CASE WHEN {ENDED_FAILED} THEN {SHORT_BADGE_CHARS} END, m.label"
-            + _from(self._listed(view))
-            + where
-            + f" ORDER BY {order}",
+            f"SELECT b.id, CASE WHEN {ENDED_FAILED} THEN {SHORT_BADGE_CHARS} END, m.label{source}{where} ORDER BY {order}",
             args | {"now": now},
         ).fetchall()
         labels = {str(r[2]) for r in found if r[2]}

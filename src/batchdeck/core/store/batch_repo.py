@@ -26,18 +26,22 @@ FROM batches b LEFT JOIN batch_meta m ON m.profile = b.profile AND m.batch_id = 
 LEFT JOIN result_sets r ON r.profile = b.profile AND r.batch_id = b.id
 """
 BATCH_SELECT = _SELECT  # a batch with its metadata and results columns (core.store.batch_pages reads pages of it)
-_UPSERT = """
+TIME_KEY = "CAST(round(86400000 * (julianday({ended}) - julianday({created}))) AS INTEGER)"
+"""An ended batch's run time in whole milliseconds (the TIME sort's key, `time_key`, migration 10)."""
+_UPSERT = f"""
 INSERT INTO batches (profile, id, processing_status, n_processing, n_succeeded, n_errored, n_canceled,
     n_expired, created_at, expires_at, ended_at, cancel_initiated_at, archived_at, results_url, raw_json,
-    first_seen_at, refreshed_at, deleted_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+    first_seen_at, refreshed_at, deleted_at, time_key, meta_text)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, NULL,
+    CASE WHEN ?11 IS NULL THEN NULL ELSE {TIME_KEY.format(ended="?11", created="?9")} END, lower(?2) || char(31))
 ON CONFLICT (profile, id) DO UPDATE SET
     processing_status = excluded.processing_status, n_processing = excluded.n_processing,
     n_succeeded = excluded.n_succeeded, n_errored = excluded.n_errored, n_canceled = excluded.n_canceled,
     n_expired = excluded.n_expired, expires_at = excluded.expires_at, ended_at = excluded.ended_at,
     cancel_initiated_at = excluded.cancel_initiated_at, archived_at = excluded.archived_at,
     results_url = excluded.results_url, raw_json = excluded.raw_json, refreshed_at = excluded.refreshed_at,
-    deleted_at = NULL
+    deleted_at = NULL, time_key = CASE WHEN excluded.ended_at IS NULL THEN NULL
+        ELSE {TIME_KEY.format(ended="excluded.ended_at", created="batches.created_at")} END
 """
 LABEL_KEY = (
     "(CASE WHEN m.label IS NULL THEN '' WHEN m.label GLOB '*[^ -~]*' THEN bd_lower(m.label) ELSE lower(m.label) END)"
@@ -49,8 +53,8 @@ UPDATE batches SET
     cost_key = COALESCE((SELECT r.cost_usd FROM result_sets r WHERE r.profile = batches.profile AND r.batch_id = batches.id), -1.0),
     results_done = COALESCE((SELECT r.status = 'complete' FROM result_sets r
         WHERE r.profile = batches.profile AND r.batch_id = batches.id), 0),
-    meta_text = COALESCE((SELECT lower(COALESCE(m.label, '') || char(31) || COALESCE(m.note, '')) FROM batch_meta m
-        WHERE m.profile = batches.profile AND m.batch_id = batches.id), '')
+    meta_text = lower(batches.id) || char(31) || COALESCE((SELECT lower(COALESCE(m.label, '') || char(31)
+        || COALESCE(m.note, '')) FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id), '')
 WHERE profile = ? AND id IN (SELECT value FROM json_each(?))
 """
 
@@ -58,7 +62,7 @@ WHERE profile = ? AND id IN (SELECT value FROM json_each(?))
 def keep_sort_keys(conn: sqlite3.Connection, profile: str, ids: Sequence[str]) -> None:
     """Copy these batches' label, cost and whether their results are complete onto their rows, as the list sorts
     them (`label_key`, `cost_key`, `results_done`, migration 9: the LABEL, COST and LEFT sorts' indexes), and their
-    label and note as the `/` filter tests them (`meta_text`). Call it in the transaction that changes a label, a
+    id, label and note as the `/` filter tests them (`meta_text`, ASCII-lowercased, joined by char(31)). Call it in the transaction that changes a label, a
     note or a result set."""
     conn.execute(_SORT_KEYS, (profile, json.dumps(list(ids))))
 

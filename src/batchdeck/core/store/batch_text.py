@@ -3,7 +3,7 @@
 The status is matched as the badge shows it (`ended · 13,234 canceled`) and without separators
 (`ended · 13234 canceled`); `!` inverts; text that is not a regex matches as text. Plain ASCII text is
 a substring test SQLite does itself (`instr`), over the id, the label and note as the batch row keeps them
-lowercased (`meta_text`, migration 9: no join) and the status only when the text could be in one; a regex
+lowercased (`meta_text`, migrations 9 and 10: no join) and the status only when the text could be in one; a regex
 or other text calls a registered function once a row, over the row's fields joined by a separator no field
 shows.
 """
@@ -19,11 +19,16 @@ SEPARATOR = "\x1f"
 REGEX_CHARS = set(".^$*+?{}[]\\|()")
 
 
+COUNT_WORDS = (("n_errored", "errored"), ("n_expired", "expired"), ("n_canceled", "canceled"))
+BETWEEN_COUNTS = ("ended · ", *(f" {word}{tail}" for _, word in COUNT_WORDS for tail in (" · ", "")))
+"""What an ended status with counts shows between its numbers: text without digits or commas can only be within
+one of these."""
+
+
 def _counts(number_format: str) -> str:
-    words = (("n_errored", "errored"), ("n_expired", "expired"), ("n_canceled", "canceled"))
     return " || ".join(
         f"(CASE WHEN b.{column} THEN ' · ' || printf('{number_format}', b.{column}) || ' {word}' ELSE '' END)"
-        for column, word in words
+        for column, word in COUNT_WORDS
     )
 
 
@@ -75,6 +80,23 @@ TEXT_FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
 """The functions the conditions call: name -> (argument count, function); registered on each connection."""
 
 
+def _status_test(needle: str) -> str:
+    """Whether the status text holds the needle: for a batch with no failure counts its status is one of a few
+    words, tested here once and not for each row; only a batch showing counts has its status printed."""
+    if needle in "ended":  # every ended batch's status begins with the word
+        ended = "1"
+    elif not set(needle) & set("0123456789,") and not any(needle in words for words in BETWEEN_COUNTS):
+        ended = "0"  # in no status with counts: none is printed
+    else:
+        printed = " OR ".join(f"instr(lower({status}), :needle) > 0" for status in FIELDS[2:4])
+        ended = f"(CASE WHEN b.n_errored = 0 AND b.n_expired = 0 AND b.n_canceled = 0 THEN 0 ELSE ({printed}) END)"
+    return (
+        f"(CASE WHEN b.deleted_at IS NOT NULL THEN {int(needle in 'deleted')} "
+        "WHEN b.processing_status != 'ended' THEN instr(lower(replace(b.processing_status, '_', ' ')), :needle) > 0 "
+        f"ELSE {ended} END)"
+    )
+
+
 def text_condition(pattern: str) -> tuple[str, dict[str, Any]]:
     """` AND …` keeping the rows the `/` text matches (`!` inverts), and its named parameters."""
     if not pattern:
@@ -88,10 +110,10 @@ def text_condition(pattern: str) -> tuple[str, dict[str, Any]]:
         plain = True
     needle = pattern.lower()
     haystack = HAYSTACK if plain and set(needle) <= STATUS_LETTERS else TEXT_HAYSTACK
-    if plain and needle.isascii():  # each field apart: the needle holds no separator, so no match spans two
-        tests = ["instr(lower(b.id), :needle) > 0", "instr(b.meta_text, :needle) > 0"]  # meta_text: lowered
-        if haystack == HAYSTACK:
-            tests += [f"instr(lower({status}), :needle) > 0" for status in FIELDS[2:4]]
+    if plain and needle.isascii() and SEPARATOR not in needle:  # a needle without the separator: no match spans two
+        tests = ["instr(b.meta_text, :needle) > 0"]  # the id, label and note, lowercased (migration 10)
+        if haystack == HAYSTACK:  # first when it holds for most rows (text in "ended"), so they stop there
+            tests.insert(len(tests) * (needle not in "ended"), _status_test(needle))
         test = " OR ".join(tests)
     elif plain:
         test = f"bd_contains(:needle, {haystack})"
