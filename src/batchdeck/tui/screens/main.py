@@ -87,6 +87,7 @@ class MainScreen(MainRows):
         )
         self.loaded = False  # the cache has been read once (until then an empty list means nothing)
         self._time_cells: list[tuple[str, ...] | None] = []  # the visible rows' time cells at the last tick
+        self._header = ""  # the column titles drawn
         self.quick = "all"
         self.text_filter = ""
         self.sort = "created"
@@ -151,7 +152,7 @@ class MainScreen(MainRows):
 
     def on_budget_loaded(self, message: BudgetLoaded) -> None:
         self.budget = budget_markup(message.status)
-        self.tick()
+        self.show_status()
 
     def on_history_read(self) -> None:
         """The history the first load left out: the live panes and the details can say how long batches take."""
@@ -232,16 +233,17 @@ class MainScreen(MainRows):
             line = self.query_one("#flash", Static)
         except NoMatches:
             return  # not composed yet, or closing
-        line.update(f"[{FLASH_STYLE.get(severity, '$text-success')}]{body}[/]")
+        line.update(f"[{FLASH_STYLE.get(severity, '$text-success')}]{body}[/]", layout=False)  # one line, always
 
     def update_header(self) -> None:
         width = self.query_one(BatchList).content_width
         if width <= 0:
             return  # not laid out yet; the list's Resized message comes next
         batch_list = self.query_one(BatchList)
-        self.query_one("#list-header", Static).update(
-            header_text(width, self.sort, self.descending, batch_list.label_width, batch_list.status_width)
-        )
+        text = header_text(width, self.sort, self.descending, batch_list.label_width, batch_list.status_width)
+        if text != self._header:  # one line as wide as the list whatever it says: a repaint, never a new layout
+            self._header = text
+            self.query_one("#list-header", Static).update(text, layout=False)
 
     def on_resize(self) -> None:
         self.update_header()
@@ -251,15 +253,21 @@ class MainScreen(MainRows):
         self.update_header()
 
     def tick(self) -> None:
-        """Once a second: ages in the status line and the live panes."""
+        """Once a second: ages in the status line, the rows and the live panes."""
         now = self.clock()
+        if self.show_status(now):
+            self.live_area.redraw()
+            self._repaint_ticking_rows(now)
+
+    def show_status(self, now: datetime | None = None) -> bool:
+        """The status line as of `now` (a view change, a mark, a poll starting or ending: the panes and the rows'
+        time cells have nothing new). False when the screen's widgets are gone (the app is closing: a late timer)."""
         try:
             self._fill_view_state()
         except NoMatches:
-            return  # the app is closing and the screen's widgets are gone (a late timer)
-        self.query_one(StatusLine).show(self.info, now)
-        self.live_area.redraw()
-        self._repaint_ticking_rows(now)
+            return False
+        self.query_one(StatusLine).show(self.info, now or self.clock())
+        return True
 
     def _repaint_ticking_rows(self, now: datetime) -> None:
         """Ages and countdowns move between polls: repaint only the visible rows whose time cells changed."""
@@ -283,8 +291,9 @@ class MainScreen(MainRows):
         return self.query_one(BatchList).selection({b.id: b for b in self.feed.batches})
 
     def set_syncing(self, syncing: bool) -> None:
+        """Say "syncing…" in the status line or not (a poll starts or ends: the panes and rows have nothing new)."""
         self.info.syncing = syncing
-        self.tick()
+        self.show_status()
 
     def action_open(self) -> None:
         """Every field of the cursor's batch; the details follow the snapshots this screen publishes."""
@@ -343,12 +352,12 @@ class MainScreen(MainRows):
     def action_mark(self) -> None:
         self.query_one(BatchList).toggle_mark()
         self._watch()
-        self.tick()
+        self.show_status()
 
     def action_clear_marks(self) -> None:
         self.query_one(BatchList).clear_marks()
         self._watch()
-        self.tick()
+        self.show_status()
 
     def action_toggle_live(self) -> None:
         self.live_area.toggle()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from textual import work
 from textual.screen import Screen
@@ -52,6 +53,9 @@ class MainRows(Screen[None]):
     def tick(self) -> None:
         raise NotImplementedError
 
+    def show_status(self, now: datetime | None = None) -> bool:
+        raise NotImplementedError
+
     def update_header(self) -> None:
         raise NotImplementedError
 
@@ -76,7 +80,7 @@ class MainRows(Screen[None]):
         self.feed.list_request = request
         self.read_view(request)
         self.update_header()
-        self.tick()
+        self.show_status()
 
     def read_view(self, request: ListRequest) -> None:
         """Read the view (read_rows), noting that its read is on its way: a snapshot that lands meanwhile with a
@@ -140,7 +144,7 @@ class MainRows(Screen[None]):
         if batch_list.show(read):
             self.update_header()
             self.update_empty()
-            self.tick()
+            self.show_status()
         else:  # a quiet poll repaints nothing but the ages
             self.tick()
             self.update_empty()

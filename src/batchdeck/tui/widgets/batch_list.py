@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 
@@ -79,6 +79,7 @@ class BatchList(CursorView):
         self.label_width = 0
         self.status_width = STATUS_MIN
         self.cursor = 0
+        self._paint: _Paint | None = None  # the styles of the frame being drawn (render_lines)
 
     def row_count(self) -> int:
         return self.total
@@ -191,52 +192,52 @@ class BatchList(CursorView):
         """Columns available for cells (the vertical scrollbar takes its share)."""
         return self.scrollable_content_region.width
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """A frame's lines, their styles looked up once for the frame (a lookup costs more than a row's text)."""
+        self._paint = _Paint(self)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint = None
+
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.content_width
-        base = self.rich_style
+        paint = self._paint or _Paint(self)
+        base = paint.base
         if index >= self.total:
             return Strip.blank(width, base)
         batch = self.row_at(index)
+        cursor = index == self.cursor and self.has_focus
         if batch is None:  # its page is on its way; the cursor shows here too, as on any row
             self._want(index // PAGE_ROWS)
-            cursor = self.get_component_rich_style("batch-list--cursor", partial=True)
-            dim = self.get_component_rich_style("batch-list--dim", partial=True)
-            style = base + (cursor if index == self.cursor and self.has_focus else Style())
-            return Strip([Segment("  …", style + dim)]).adjust_cell_length(width, style)
-        overlay = Style()
-        if batch.id in self.marked:
-            overlay += self.get_component_rich_style("batch-list--marked", partial=True)
-        if index == self.cursor and self.has_focus:
-            overlay += self.get_component_rich_style("batch-list--cursor", partial=True)
-        segments = [Segment("● " if batch.id in self.marked else "  ", base + overlay)]
+            style = paint.sum(base, paint.part["cursor"] if cursor else Style())
+            return Strip([Segment("  …", paint.sum(style, paint.part["dim"]))]).adjust_cell_length(width, style)
+        marked = batch.id in self.marked
+        overlay = paint.sum(paint.part["marked"] if marked else Style(), paint.part["cursor"] if cursor else Style())
+        segments = [Segment("● " if marked else "  ", paint.sum(base, overlay))]
         sizes = widths(width, self.label_width, self.status_width)
-        segments += self._cells(batch, sizes, self.clock(), base, overlay)
-        return Strip(segments).adjust_cell_length(width, base + overlay)
+        segments += self._cells(batch, sizes, self.clock(), paint, overlay)
+        return Strip(segments).adjust_cell_length(width, paint.sum(base, overlay))
 
     def _cells(
-        self, batch: CachedBatch, sizes: dict[str, int], now: datetime, base: Style, overlay: Style
+        self, batch: CachedBatch, sizes: dict[str, int], now: datetime, paint: _Paint, overlay: Style
     ) -> list[Segment]:
         """Cell colours first, then the row's mark/cursor overlay on top, so the cursor spans the row."""
-        status = self.get_component_rich_style(f"batch-list--{status_class(batch)}", partial=True)
-        dim = self.get_component_rich_style("batch-list--dim", partial=True)
-        urgent = self.get_component_rich_style("batch-list--warn", partial=True) if archive_soon(batch, now) else dim
+        base, part = paint.base, paint.part
+        status = part[status_class(batch)]
+        urgent = part["warn"] if archive_soon(batch, now) else part["dim"]
+        tints = {"status": status, "left": urgent, "cost": part["dim"]}
+        gap = paint.sum(base, overlay)
         out = []
         for column in COLUMNS:
             size = sizes[column.key]
             if size <= 0:
                 continue
-            tint = (
-                status
-                if column.key == "status"
-                else urgent
-                if column.key == "left"
-                else dim
-                if column.key == "cost"
-                else Style()
+            out.append(
+                Segment(cell(batch, column, size, now), paint.sum(base, tints.get(column.key, Style()), overlay))
             )
-            out.append(Segment(cell(batch, column, size, now), base + tint + overlay))
-            out.append(Segment(" ", base + overlay))
+            out.append(Segment(" ", gap))
         return out[:-1]
 
     def _want(self, number: int) -> None:
@@ -270,3 +271,21 @@ def header_text(
         title = column.title + ((" ↓" if descending else " ↑") if column.key == sort_key else "")
         titles.append(fit(title, sizes[column.key], column.right))
     return " ".join(titles)  # the header widget's left padding stands over the mark column
+
+
+class _Paint:
+    """The list's styles for one frame: its own, each row part's, and their sums, each computed once."""
+
+    def __init__(self, batch_list: BatchList) -> None:
+        self.base = batch_list.rich_style
+        self.part = {  # by the name after `batch-list--`
+            name.removeprefix("batch-list--"): batch_list.get_component_rich_style(name, partial=True)
+            for name in batch_list.COMPONENT_CLASSES
+        }
+        self._sums: dict[tuple[Style, ...], Style] = {}
+
+    def sum(self, *styles: Style) -> Style:
+        found = self._sums.get(styles)
+        if found is None:
+            found = self._sums[styles] = Style.combine(styles)
+        return found

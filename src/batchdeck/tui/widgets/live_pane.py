@@ -89,6 +89,7 @@ class LivePane(Static):
         self.guess: Turnaround | None = None
         self.polled_at: datetime | None = None
         self._shown = ""
+        self._borders: tuple[str, str] | None = None  # the title and subtitle shown (setting either repaints)
 
     def on_mount(self) -> None:
         self.redraw()
@@ -99,7 +100,6 @@ class LivePane(Static):
 
     def redraw(self) -> None:
         batch = self.shown_batch
-        self.border_title = pane_title(batch)
         now = self.clock()
         self.set_class(batch.processing_status == "ended", "-ended")
         self.set_class(
@@ -109,7 +109,11 @@ class LivePane(Static):
             "-overdue",
         )
         self.set_class(batch.processing_status == "ended" and batch.counts.failed > 0, "-failed")
-        self.border_subtitle = f"polled {poll_age(now, self.polled_at)}" if self.polled_at else "not polled yet"
+        subtitle = f"polled {poll_age(now, self.polled_at)}" if self.polled_at else "not polled yet"
+        borders = (pane_title(batch), subtitle)
+        if borders != self._borders:  # Textual repaints on every set of a border title, changed or not
+            self._borders = borders
+            self.border_title, self.border_subtitle = borders
         text = pane_text(batch, self.guess, self.polled_at, now)
         if text != self._shown:  # most ticks change nothing: no repaint, no traffic over SSH
             self._shown = text

@@ -104,4 +104,4 @@ class StatusLine(Static):
             markup = status_markup(info, now, brand=False)
         if markup != self._shown:
             self._shown = markup
-            self.update(markup)
+            self.update(markup, layout=False)  # one row high (app.tcss): its text never moves the widgets around it
