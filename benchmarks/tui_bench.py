@@ -6,9 +6,11 @@ Every figure is measured in its own process, next to Textual's own floor (a one-
 same run, so a loaded machine moves both. Goals (the run exits 1 when one is missed):
 1. First painted list with 10,000 cached batches (median of 3): <= 2x the floor.
 2. The same with 100,000: <= 1.2x the 10,000 figure (history size must not matter).
-3. Each sort and quick filter key, and each character typed into `/`, on 100,000 batches, from the press
-   to the list drawn with the new view: median <= 100 ms (the slowest is reported too, and an unbound key's
-   press-to-repaint through Pilot, the floor of this measure).
+3. Each sort key (every sort, both directions) and quick filter key, and each character typed into `/`, on 100,000
+   batches, from the key event
+   posted (as a terminal's driver posts it) to the first frame drawn with the new view, its terminal bytes
+   rendered; each key's median of 3 runs: every key <= 100 ms (their median is reported too, and a cursor
+   step, a key and one frame alone, as the floor of this measure).
 4. `batchdeck demo` from process start to its first painted row: <= 1.5 s (its emulator, job and folder
    included; the floor is shown beside it).
 5. Idle CPU with the demo workspace's 5 live batches polling, measured once background work (the results
@@ -92,9 +94,14 @@ def idle_cpu(home: Path) -> tuple[float, float, float]:
     return 100.0 * used / elapsed, settle_cpu, settle_wall
 
 
-def key_times(db: Path) -> dict[str, float]:
-    _, lines = child("keys", db)
-    return {line.split()[1]: float(line.split()[2]) for line in lines if line.startswith("KEY")}
+def key_times(db: Path, runs: int = 3) -> dict[str, float]:
+    """Each key's median over `runs` runs, each in its own process."""
+    times: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for line in child("keys", db)[1]:
+            if line.startswith("KEY"):
+                times.setdefault(line.split()[1], []).append(float(line.split()[2]))
+    return {key: statistics.median(seen) for key, seen in times.items()}
 
 
 def main() -> int:
@@ -108,8 +115,8 @@ def main() -> int:
         keys = key_times(home / "cache-100000.db")
         demo = statistics.median(child("demo", home / "unused.db")[0] for _ in range(3))
         cpu, settle_cpu, settle_wall = idle_cpu(home)
-    noop = statistics.median(t for k, t in keys.items() if k.startswith("noop"))
-    keys = {k: t for k, t in keys.items() if not k.startswith("noop")}
+    floor_key = statistics.median(t for k, t in keys.items() if k.startswith("floor"))
+    keys = {k: t for k, t in keys.items() if not k.startswith("floor")}
     key_median, (slowest, slow_key) = statistics.median(keys.values()), max((t, k) for k, t in keys.items())
     print(f"Textual's floor (one-widget app), first paint: {floor:.2f} s")
     print(f"first painted list, 10,000 cached batches: {paint10:.2f} s = {paint10 / floor:.2f}x the floor (goal <= 2x)")
@@ -118,9 +125,10 @@ def main() -> int:
         f"(goal <= {HISTORY_RATIO}x), {paint100 / floor:.2f}x the floor"
     )
     print(
-        f"keys on 100,000 batches ({len(keys)} presses: 8 sorts, reverse, 5 quick filters, `/` and 9 characters): "
-        f"median {1000 * key_median:.0f} ms (goal <= {1000 * KEY_GOAL:.0f} ms), slowest {1000 * slowest:.0f} ms ({slow_key}); "
-        f"an unbound key, pressed and repainted through Pilot: {1000 * noop:.0f} ms"
+        f"keys on 100,000 batches ({len(keys)} presses: 8 sorts, reverse, 8 sorts ascending, 5 quick filters, `/` and 9 characters): "
+        f"each key's median of 3 runs, key event to frame drawn: slowest {1000 * slowest:.0f} ms ({slow_key}; "
+        f"goal: every key <= {1000 * KEY_GOAL:.0f} ms), median {1000 * key_median:.0f} ms; "
+        f"a cursor step: {1000 * floor_key:.0f} ms"
     )
     print(
         f"`batchdeck demo`, process start to first painted row: {demo:.2f} s (goal <= {DEMO_GOAL} s), {demo / floor:.2f}x the floor"
@@ -132,7 +140,7 @@ def main() -> int:
     missed = [
         paint10 > FLOOR_RATIO * floor,
         paint100 > HISTORY_RATIO * paint10,
-        key_median > KEY_GOAL,
+        slowest > KEY_GOAL,
         demo > DEMO_GOAL,
         cpu >= CPU_GOAL,
     ]

@@ -3,7 +3,8 @@
 Usage: tui_child.py MODE DB_PATH BASE_URL [SECONDS]
 - baseline: Textual's floor, the smallest app painting one widget: prints `PAINT <time>`
 - paint: prints `PAINT <time> <rows>` once the batch list has drawn its first rows
-- keys: after the first paint, presses every sort and quick filter and types a `/` filter, and prints
+- keys: after the first paint, presses every sort (descending, then ascending) and quick filter and types a
+  `/` filter, and prints
   `KEY <name> <seconds>` for each key, from the key event posted to the first frame drawn with the new view
   (and `floor`: a cursor step, a key and one frame alone)
 - idle: runs SECONDS (polling, background downloads on as the demo has them), printing `SETTLED <time>` each
@@ -116,6 +117,7 @@ async def press_keys(app: Probe) -> None:
         await pilot.pause()
         keys = [("down", f"floor {i}", False) for i in range(3)]  # a cursor step: a key and one frame alone
         keys += [("s", f"sort {i}", True) for i in range(8)] + [("S", "reverse", True)]
+        keys += [("s", f"sort_up {i}", True) for i in range(8)]  # every sort again, ascending
         keys += [("f", f"quick {i}", True) for i in range(5)] + [("slash", "/", False)]
         keys += [(c, f"type {c}", True) for c in "nightly-1"]
         for key, name, new_view in keys:
