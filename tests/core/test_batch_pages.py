@@ -17,7 +17,8 @@ from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import archive_remaining, status_badge
 from batchdeck.core.store import batch_repo as batch_repo_module
 from batchdeck.core.store import db as db_module
-from batchdeck.core.store.batch_pages import INDEXED_SORTS, QUICK_FILTERS, SORT_KEYS, BatchPages, BatchView
+from batchdeck.core.store.batch_order import INDEXED_SORTS, SORT_KEYS
+from batchdeck.core.store.batch_pages import QUICK_FILTERS, BatchPages, BatchView
 from batchdeck.core.store.batch_repo import BatchRepo
 from batchdeck.core.store.db import Database
 from batchdeck.core.store.result_repo import ResultRepo

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from batchdeck.core.store.batch_pages import BatchPages, BatchView, Key, Page, Tallies, ViewStats
+from batchdeck.core.store.batch_order import Key
+from batchdeck.core.store.batch_pages import BatchPages, BatchView, Page, Tallies, ViewStats
 
 PAGE_ROWS = 256
 

@@ -21,13 +21,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchdeck.core.batches.models import CachedBatch
-from batchdeck.core.batches.phrases import ARCHIVE_DAYS
+from batchdeck.core.store.batch_order import (
+    FAILED,
+    GENERATED,
+    INDEXED_SORTS,
+    RUNNING_TIME,
+    SORT_INDEXES,
+    TIME_PARTS,
+    Key,
+    keyset_ranges,
+    keyset_test,
+    order_terms,
+)
 from batchdeck.core.store.batch_repo import BATCH_SELECT
 from batchdeck.core.store.batch_text import TEXT_FUNCTIONS, text_condition
 from batchdeck.core.store.db import Database
 from batchdeck.core.store.repository import Repository
 
-FAILED = "(b.n_errored + b.n_canceled + b.n_expired)"
 LIVE = "b.deleted_at IS NULL AND b.processing_status IN ('in_progress', 'canceling')"
 ENDED_FAILED = f"b.deleted_at IS NULL AND b.processing_status = 'ended' AND {FAILED} > 0"
 
@@ -40,64 +50,8 @@ QUICK_FILTERS: dict[str, str] = {
 }
 
 
-def _ms(days: str) -> str:
-    """A number of days (a julianday, or a difference of two) as whole milliseconds, SQLite's own precision."""
-    return f"CAST(round(86400000 * {days}) AS INTEGER)"
-
-
-RUNNING_TIME = _ms("(julianday(:now) - julianday(b.created_at))")
-"""A batch's run time so far, in whole milliseconds: the TIME sort's key while it has not ended."""
-
-SORT_KEYS: dict[str, tuple[str, ...]] = {
-    "id": ("b.id",),
-    "label": ("b.label_key",),  # the label lowercased, '' for none, kept in step by BatchRepo (migration 9)
-    # failures first, then where the batch is in its life (in progress, canceling, ended, deleted), then the status
-    "status": ("b.failures_key", "b.stage_key", "b.processing_status"),
-    "requests": ("b.requests_key",),  # every request of the batch
-    "created": ("b.created_at",),
-    # in whole milliseconds, so equal durations compare equal (julianday differences are not exact): an ended
-    # batch's is kept on its row (migration 10), a live one's grows with the clock
-    "time": (f"COALESCE(b.time_key, {RUNNING_TIME})",),
-    # LEFT counts down to the same moment whatever the clock says: expiry while live, archival after (saved
-    # results, deleted: last), in whole milliseconds; a generated column (migration 9)
-    "left": ("b.left_key",),
-    "cost": ("b.cost_key",),  # the results' cost, -1 for none, kept in step (migration 9)
-}
 _JOINS = BATCH_SELECT[BATCH_SELECT.index("FROM batches b") + len("FROM batches b") :]
 _LISTED = " INDEXED BY batches_listed_keys"  # every column a filter, count or sort reads (migration 9)
-# an index walks them in order (migrations 9, 10); TIME's ended rows walk one, its few others are merged in
-INDEXED_SORTS = ("id", "created", "requests", "status", "label", "cost", "left", "time")
-# the index each sort walks, ascending and descending (migrations 9, 10; ID walks the primary key): named, as
-# the planner without statistics may walk the primary key for a keyset range of ids instead
-SORT_INDEXES = {
-    "created": ("batches_by_created_asc", "batches_by_created"),
-    "requests": ("batches_by_requests_key", "batches_by_requests_key_desc"),
-    "status": ("batches_by_failures_key", "batches_by_failures_key_desc"),
-    "label": ("batches_by_label", "batches_by_label_desc"),
-    "cost": ("batches_by_cost", "batches_by_cost_desc"),
-    "left": ("batches_by_left", "batches_by_left_desc"),
-    "time": ("batches_by_time", "batches_by_time_desc"),
-}
-# TIME's two parts, each with its key as a plain expression: ended rows (`time_key`'s index walked in order),
-# and those not ended (found at that index's NULLs, few, sorted by their time so far)
-TIME_PARTS = (("b.time_key IS NOT NULL", "b.time_key"), ("b.time_key IS NULL", RUNNING_TIME))
-
-
-# The generated columns' expressions (migration 9), which a count reads from the narrow index: SQLite reads a
-# virtual generated column from the table, never from an index holding the columns it is made of
-GENERATED = {
-    "b.requests_key": "(b.n_processing + b.n_succeeded + b.n_errored + b.n_canceled + b.n_expired)",
-    "b.failures_key": FAILED,
-    "b.stage_key": (
-        "(CASE WHEN b.deleted_at IS NOT NULL THEN 3 WHEN b.processing_status = 'in_progress' THEN 0 "
-        "WHEN b.processing_status = 'canceling' THEN 1 WHEN b.processing_status = 'ended' THEN 2 ELSE 3 END)"
-    ),
-    "b.left_key": (
-        "(CASE WHEN b.deleted_at IS NOT NULL OR b.archived_at IS NOT NULL OR b.results_done THEN 9e18 "
-        "WHEN b.processing_status IN ('in_progress', 'canceling') AND b.expires_at IS NOT NULL "
-        f"THEN {_ms('julianday(b.expires_at)')} ELSE {_ms(f'(julianday(b.created_at) + {ARCHIVE_DAYS})')} END)"
-    ),
-}
 
 
 def _joins(view: BatchView) -> bool:
@@ -109,8 +63,6 @@ def _from(indexed: str = _LISTED, joins: bool = True) -> str:
     """The batches, with their metadata and results joined when a `/` filter or a column reads them."""
     return f" FROM batches b{indexed}{_JOINS if joins else ''}"
 
-
-TIE_BREAK = ("b.created_at", "b.id")  # always descending: newest first among equal keys
 
 # the short badge's length (`ended · 20 err · 1,049 exp`): what the STATUS column needs for failure counts
 SHORT_BADGE_CHARS = (
@@ -161,9 +113,6 @@ class Tallies:
         return {"all": kept, "live": live, "failed": self.failed, "ended": ended, "deleted": deleted}[quick]
 
 
-Key = tuple[Any, ...]  # a row's sort values, then created_at and id
-
-
 @dataclass(frozen=True)
 class Survey:
     """One pass over a view: its row count, the rows before a given row, and the ids of a view keeping few."""
@@ -177,47 +126,6 @@ class Survey:
 class Page:
     rows: list[CachedBatch]
     keys: list[Key]
-
-
-def _terms(view: BatchView) -> list[tuple[str, bool]]:
-    """(expression, descending) in order: the sort key, then newest first (the key's columns not repeated)."""
-    keys = SORT_KEYS[view.sort]
-    return [(k, view.descending) for k in keys] + [(t, True) for t in TIE_BREAK if t not in keys]
-
-
-def _after(terms: list[tuple[str, bool]], names: list[str]) -> list[str]:
-    """Rows after the one whose term values are `names` (named parameters), in the terms' order, as disjoint
-    conditions in that order: the first term past the row's, or it equal and the second past, and so on. Each is
-    one range of an index on the terms (equal columns, then one bound), which SQLite seeks to exactly: a single
-    test mixing directions would seek by its first term alone and walk a long run of equal keys row by row (most
-    batches have no label, no cost, and 100 requests), and a row value over several of an index's generated
-    columns is sought by the first one only."""
-    return [
-        " AND ".join(
-            [
-                *(f"{e} = {n}" for (e, _), n in zip(terms[:i], names[:i], strict=True)),
-                f"{expr} {'<' if desc else '>'} {names[i]}",
-            ]
-        )
-        for i, (expr, desc) in enumerate(terms)
-    ]
-
-
-def _after_any(terms: list[tuple[str, bool]], names: list[str]) -> str:
-    """`_after` as one test, for a count over the narrow index (which seeks nothing): each run of terms in one
-    direction is one row value, so a key's expression (LEFT's julian days) is computed once or twice a row."""
-    tests: list[str] = []
-    equal: list[str] = []
-    start = 0
-    while start < len(terms):
-        end = start + 1
-        while end < len(terms) and terms[end][1] == terms[start][1]:
-            end += 1
-        row, values = ", ".join(e for e, _ in terms[start:end]), ", ".join(names[start:end])
-        tests.append(" AND ".join([*equal, f"({row}) {'<' if terms[start][1] else '>'} ({values})"]))
-        equal.append(f"({row}) = ({values})")
-        start = end
-    return " OR ".join(f"({test})" for test in tests)
 
 
 class BatchPages(Repository):
@@ -283,9 +191,9 @@ class BatchPages(Repository):
 
     def rows_before(self, view: BatchView, now: str, key: Key) -> int:
         """How many rows of the view come before the row keyed `key`."""
-        terms = [(GENERATED.get(e, e), not d) for e, d in _terms(view)]
+        terms = [(GENERATED.get(e, e), not d) for e, d in order_terms(view.sort, view.descending)]
         where, args = self._where(view)
-        where += f" AND ({_after_any(terms, [f':k{i}' for i in range(len(terms))])})"
+        where += f" AND ({keyset_test(terms, [f':k{i}' for i in range(len(terms))])})"
         args |= {"now": now} | {f"k{i}": value for i, value in enumerate(key)}
         # the narrow index holds every sort's columns: counting it beats a range of an order's index, which
         # reads each row it counts for the filters' columns
@@ -295,10 +203,10 @@ class BatchPages(Repository):
     def survey(self, view: BatchView, now: str, key: Key | None, few: int = 0) -> Survey:
         """In one pass over the narrow index: the view's row count, how many rows come before the row keyed `key`
         (when given), and, when it keeps at most `few` rows, their ids (in no order)."""
-        terms = [(GENERATED.get(e, e), not d) for e, d in _terms(view)]
+        terms = [(GENERATED.get(e, e), not d) for e, d in order_terms(view.sort, view.descending)]
         where, args = self._where(view)
         names = [f":k{i}" for i in range(len(terms))]
-        before = "NULL" if key is None else f"COALESCE(SUM({_after_any(terms, names)}), 0)"
+        before = "NULL" if key is None else f"COALESCE(SUM({keyset_test(terms, names)}), 0)"
         ids = f"CASE WHEN COUNT(*) <= {int(few)} THEN json_group_array(b.id) END" if few else "NULL"
         args |= {"now": now} | {f"k{i}": value for i, value in enumerate(key or ())}
         sql = f"SELECT COUNT(*), {before}, {ids}" + _from(self._listed(view), _joins(view)) + where
@@ -321,7 +229,7 @@ class BatchPages(Repository):
         """Up to `limit` rows of the view in order: after the row keyed `after`, just before the row keyed
         `before` (still in order), or from `offset` (a jump: the next pages are keyset again). The keys are
         read first (from an index, never the rows' raw JSON), then the rows of the page by id."""
-        terms = _terms(view)
+        terms = order_terms(view.sort, view.descending)
         backwards = before is not None
         where, args = self._where(view)
         mark = after if after is not None else before
@@ -343,7 +251,7 @@ class BatchPages(Repository):
             flipped = [(e, not d) for e, d in part] if backwards else part
             columns = ", ".join(f"{e} AS k{i}" for i, (e, _) in enumerate(part))
             test = f" AND {condition}" if condition else ""
-            for keyset in [""] if mark is None else [f" AND {after}" for after in _after(flipped, names)]:
+            for keyset in [""] if mark is None else [f" AND {after}" for after in keyset_ranges(flipped, names)]:
                 selects.append(f"SELECT {columns}, b.id AS id{_from(index, _joins(view))}{where}{test}{keyset}")
         # one range, or several (TIME's parts, a keyset's ranges) merged as each is read in order: SQLite reads
         # each only as far as the page needs
@@ -361,7 +269,7 @@ class BatchPages(Repository):
         which an index walk would test row by row (pages are then read by id). A scope's ids are looked up one by
         one (the planner, left to itself, walks an order's whole index testing each row against them)."""
         where, args = self._where(view)
-        order = ", ".join(f"{e} {'DESC' if d else 'ASC'}" for e, d in _terms(view))
+        order = ", ".join(f"{e} {'DESC' if d else 'ASC'}" for e, d in order_terms(view.sort, view.descending))
         source = _from(self._listed(view))
         if view.scope is not None:
             source, where = f" FROM json_each(:scope) s CROSS JOIN batches b{_JOINS}", f"{where} AND b.id = s.value"
@@ -388,7 +296,7 @@ class BatchPages(Repository):
     def key_of(self, view: BatchView, now: str, batch_id: str) -> Key | None:
         """The sort values of a batch in this view, or None when the view leaves it out."""
         where, args = self._where(view)
-        columns = ", ".join(f"{e} AS k{i}" for i, (e, _) in enumerate(_terms(view)))
+        columns = ", ".join(f"{e} AS k{i}" for i, (e, _) in enumerate(order_terms(view.sort, view.descending)))
         tail = _from("") + where + " AND b.id = :id"
         row = self.conn.execute(f"SELECT {columns}" + tail, args | {"now": now, "id": batch_id}).fetchone()
         return None if row is None else _key(row, len(row))

@@ -25,7 +25,8 @@ from batchdeck.core.batches.browse import PAGE_ROWS, ListRead
 from batchdeck.core.batches.models import CachedBatch
 from batchdeck.core.batches.phrases import archive_soon
 from batchdeck.core.clock import Clock, utcnow
-from batchdeck.core.store.batch_pages import Key, Page, ViewStats
+from batchdeck.core.store.batch_order import Key
+from batchdeck.core.store.batch_pages import Page, ViewStats
 from batchdeck.tui.screens.main_text import shown_fields
 from batchdeck.tui.widgets.columns import COLUMNS, STATUS_MIN, cell, fit, label_need, row_needs, status_class, widths
 from batchdeck.tui.widgets.cursor_view import CursorView
