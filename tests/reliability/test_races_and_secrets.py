@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import json
+import multiprocessing
 import os
 import pty
 import select
@@ -92,6 +93,35 @@ def test_a_prompt_answered_after_another_process_submitted_sends_nothing(
     assert emulator.stats.calls("create") == 1 and len(client_batches(emulator)) == 1
     with Workspace.open() as ws:
         assert [j.id for j in ws.jobs.jobs()] == ["job-1"]
+
+
+def _open_cache(path: str, go: Any, failed: Any) -> None:
+    go.wait()
+    try:
+        Database(Path(path)).close()
+    except Exception as exc:
+        failed.put(str(exc))
+
+
+def test_two_processes_opening_a_new_cache_at_once_both_open_it(tmp_path: Path) -> None:
+    """The first start of two commands at once (cron's `watch` and the TUI on a new machine): both convert the new
+    file to WAL, SQLite answers one of them "database is locked" without waiting, and that command used to fail.
+    Twenty fresh caches, each opened by two processes released together (it failed about one round in four)."""
+    ctx = multiprocessing.get_context("fork")
+    failed = ctx.Queue()
+    for round_number in range(20):
+        go = ctx.Event()
+        path = str(tmp_path / f"round-{round_number}" / "cache.db")
+        procs = [ctx.Process(target=_open_cache, args=(path, go, failed)) for _ in range(2)]
+        for proc in procs:
+            proc.start()
+        go.set()
+        for proc in procs:
+            proc.join(60)
+        said = [failed.get_nowait() for _ in range(failed.qsize())] if not failed.empty() else []
+        assert said == [], (round_number, said)
+        assert [proc.exitcode for proc in procs] == [0, 0]
+        assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_the_store_holds_one_ordinary_job_per_content(ws: Workspace) -> None:

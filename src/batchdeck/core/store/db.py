@@ -55,7 +55,7 @@ class Database:
             self.conn.row_factory = sqlite3.Row
             for name, (arity, function) in TEXT_FUNCTIONS.items():  # a migration and the list's SQL call them
                 self.conn.create_function(name, arity, function, deterministic=True)
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(self.conn)
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA busy_timeout=10000")
             self._migrate()
@@ -109,6 +109,22 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _use_wal(conn: sqlite3.Connection, patience: float = 10.0) -> None:
+    """WAL mode. A new cache is converted by the first process to get there: two processes converting it at once
+    deadlock on its lock, and SQLite answers one of them "database is locked" at once, without waiting (the busy
+    timeout does not apply), so that one asks again until the other has finished (`patience` seconds at most,
+    as the busy timeout)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _checkpoint(path: Path) -> None:
