@@ -128,7 +128,7 @@ def test_the_same_file_twice_is_refused(
     source = tmp_path / "r.jsonl"
     write_requests(source, 3)
     code, out, err = run_cli(capsys, "submit", str(source), "--yes")
-    assert code == 0 and "job-1: submitted; 1 batch(es) created" in out, err
+    assert code == 0 and "job-1: submitted; 1 batch created" in out, err
     code, out, err = run_cli(capsys, "submit", str(source), "--yes")
     assert code == 2 and "already submitted as job-1" in err and "--again" in err
     assert emulator.stats.calls("create") == 1

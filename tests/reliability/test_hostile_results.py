@@ -78,7 +78,7 @@ def test_rebuild_of_a_damaged_cache_keeps_saved_results_readable(
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     db.write_bytes(b"not a database" * 100)
     code, out, err = run_cli(capsys, "sync", "--rebuild")
-    assert code == 0 and "saved results of 1 batch(es) indexed again" in out, err
+    assert code == 0 and "saved results of 1 batch indexed again" in out, err
     emulator.advance(30 * DAY)  # archived: the API has no results any more
     code, after, err = run_cli(capsys, "results", batch.id, "--json")
     assert code == 0 and json.loads(after) == json.loads(before), err

@@ -77,7 +77,7 @@ def test_a_prompt_answered_after_another_process_submitted_sends_nothing(
             [*BATCHDECK, "submit", str(source), "--yes"], capture_output=True, text=True, timeout=60
         )
         assert second.returncode == 0 and second.stdout.startswith(f"{source}: 6 requests"), second.stderr
-        assert "job-1: submitted; 1 batch(es) created" in second.stdout
+        assert "job-1: submitted; 1 batch created" in second.stdout
         os.write(terminal, b"y\n")
         _, err = first.communicate(timeout=60)
     finally:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from batchdeck.commands.common import confirm, open_workspace, print_json, say
+from batchdeck.core.batches.phrases import counted
 from batchdeck.core.errors import UsageError
 from batchdeck.core.jobs.submit import SubmitSource, plan_submit, submit
 from batchdeck.core.jobs.template import TemplateSpec, load_template
@@ -97,5 +98,5 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         verb = "resumed" if result.resumed else "submitted"
-        say(f"{result.job_id}: {verb}; {len(result.batch_ids)} batch(es) created: {' '.join(result.batch_ids)}")
+        say(f"{result.job_id}: {verb}; {counted(len(result.batch_ids), 'batch')} created: {' '.join(result.batch_ids)}")
     return 0

@@ -14,8 +14,8 @@ FAILURE_WORDS = (("errored", "err"), ("expired", "exp"), ("canceled", "canc"))  
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """`1 request`, `2 requests`, `13,234 requests`: the number with separators and the right form."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+    """`1 request`, `2 requests`, `13,234 requests`, `2 batches`: the number with separators and the right form."""
+    return f"{n:,} {noun if n == 1 else plural or noun + ('es' if noun.endswith(('ch', 'sh', 's', 'x')) else 's')}"
 
 
 def status_badge(batch: CachedBatch, short: bool = False) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.phrases import counted
 
 CHANGES = frozenset({"cancel", "delete", "resubmit", "label", "note"})
 """Actions that change the workspace or its local record: all off in read-only mode."""
@@ -125,10 +126,6 @@ def why_not(action: str, batch: CachedBatch, readonly: bool = False, in_job: boo
     return None if found is None else line(action, batch.id, found.reason)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 'es' if word.endswith('ch') else 's'}"
-
-
 @dataclass(frozen=True)
 class Sorted:
     """The batches an action was asked for (the marked rows, or the cursor row), split by the rule."""
@@ -157,7 +154,7 @@ class Sorted:
         """For a confirmation that acts on some of the marked batches: which are left alone, and why."""
         if not self.refused:
             return ""
-        return f"{_plural(len(self.refused), 'marked batch')} left alone: {self.groups()}."
+        return f"{counted(len(self.refused), 'marked batch')} left alone: {self.groups()}."
 
 
 def sort_out(

@@ -42,7 +42,7 @@ class LiveEstimate:
         """`2 live batches: estimate $1.20 to $4.80 (1 without an estimate)`, or '' when none is live."""
         if not self.batches:
             return ""
-        text = f"{self.batches} live batch{'es' * (self.batches != 1)}: "
+        text = f"{counted(self.batches, 'live batch')}: "
         if self.estimated:
             text += f"estimate {_usd(self.low_usd)} to {_usd(self.high_usd)}"
             if self.unestimated:

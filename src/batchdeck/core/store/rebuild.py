@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from batchdeck.core.batches.phrases import counted
 from batchdeck.core.config import toml_file
 from batchdeck.core.errors import CacheError
 from batchdeck.core.results.reindex import reindex_saved
@@ -32,7 +33,7 @@ class RebuildReport:
             rows = ", ".join(f"{n} {t} rows" for t, n in self.salvaged.items()) or "nothing readable"
             text = f"the damaged cache was kept as {self.damaged_copy}; carried over: {rows}"
         if self.reindexed:
-            text += f"; saved results of {len(self.reindexed)} batch(es) indexed again from their files"
+            text += f"; saved results of {counted(len(self.reindexed), 'batch')} indexed again from their files"
         return text
 
 

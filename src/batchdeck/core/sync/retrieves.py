@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from batchdeck.core.batches.models import MalformedBatch
+from batchdeck.core.batches.phrases import counted
 from batchdeck.core.errors import ApiFailure
 from batchdeck.core.store.batch_repo import BatchRepo
 from batchdeck.core.sync.report import SyncReport
@@ -63,4 +64,6 @@ class Retrieves:
         if failures:
             left = len(todo) - sum(1 for i in todo if i in report.seen_ids)
             last = failures[-1]
-            raise ApiFailure(f"{left} live batch(es) not refreshed ({last})", last.kind, last.status, last.retry_after)
+            raise ApiFailure(
+                f"{counted(left, 'live batch')} not refreshed ({last})", last.kind, last.status, last.retry_after
+            )
