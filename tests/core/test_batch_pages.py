@@ -497,3 +497,27 @@ def test_a_page_next_to_a_row_deep_in_a_run_of_equal_keys_is_sought_not_walked(
     want = [b.id for b in store.page(view, NOW_TEXT, 3000).rows]
     assert [b.id for b in before.rows] + [b.id for b in after.rows] == want[1496:1500] + want[1501:1505]
     assert steps < 60, steps  # a walk through the run takes thousands
+
+
+@pytest.mark.parametrize(
+    "statuses", [{"live"}, {"failed"}, {"ended"}, {"in_progress"}, {"canceling", "failed"}, {"live", "ended"}]
+)
+@pytest.mark.parametrize("include_deleted", [False, True])
+def test_a_status_filter_keeps_what_the_python_filter_kept(
+    store: BatchPages, statuses: set[str], include_deleted: bool
+) -> None:
+    """`BatchRepo.query` filters in SQL (the budget and `status` read the live batches of a long history each
+    poll); the reference is the filter it ran over every batch in Python."""
+    repo = BatchRepo(store.db, "p")
+    every = repo.query(include_deleted=include_deleted)
+
+    def kept(b: CachedBatch) -> bool:
+        failed = b.processing_status == "ended" and b.counts.failed > 0
+        return (
+            b.processing_status in statuses or ("live" in statuses and b.is_live) or ("failed" in statuses and failed)
+        )
+
+    want = [b.id for b in every if kept(b)]
+    assert want
+    assert [b.id for b in repo.query(statuses, include_deleted=include_deleted)] == want
+    assert [b.id for b in repo.query(statuses, limit=3, include_deleted=include_deleted)] == want[:3]

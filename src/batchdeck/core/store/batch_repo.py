@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from batchdeck.core.batches.models import CachedBatch
+from batchdeck.core.batches.models import LIVE_STATUSES, CachedBatch
 from batchdeck.core.errors import UsageError
 from batchdeck.core.ids import is_batch_id
 from batchdeck.core.store.repository import Repository
@@ -197,16 +197,22 @@ class BatchRepo(Repository):
         limit: int | None = None,
         include_deleted: bool = False,
     ) -> list[CachedBatch]:
-        sql, args = _SELECT + " WHERE b.profile = ?", [self.profile]
+        sql = _SELECT + " WHERE b.profile = ?"
+        args: list[Any] = [self.profile]
         if not include_deleted:
             sql += " AND b.deleted_at IS NULL"
         if since:
             sql += " AND b.created_at >= ?"
             args.append(since)
+        if statuses:  # in SQL: a long history is never read whole for its few live batches
+            tests, named = _status_tests(statuses)
+            sql += f" AND ({tests})"
+            args += named
         sql += " ORDER BY b.created_at DESC, b.id DESC"
-        rows = (CachedBatch.from_row(r) for r in self.conn.execute(sql, args))
-        matched = [b for b in rows if not statuses or _matches(b, statuses)]
-        return matched[:limit] if limit else matched
+        if limit:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [CachedBatch.from_row(r) for r in self.conn.execute(sql, args)]
 
     def unended(self) -> list[tuple[str, str]]:
         """(id, created_at) of batches not yet ended and not deleted, least recently refreshed first
@@ -342,13 +348,17 @@ class BatchRepo(Repository):
                 keep_sort_keys(conn, self.profile, [batch_id])
 
 
-def _matches(batch: CachedBatch, statuses: set[str]) -> bool:
-    """Status filters: the API's statuses, plus `live` and `failed` (ended with rows not succeeded)."""
-    return (
-        batch.processing_status in statuses
-        or ("live" in statuses and batch.is_live)
-        or ("failed" in statuses and batch.processing_status == "ended" and batch.counts.failed > 0)
-    )
+def _status_tests(statuses: set[str]) -> tuple[str, list[Any]]:
+    """Status filters as SQL and their arguments: the API's statuses, plus `live` (in progress or canceling, not
+    deleted: `CachedBatch.is_live`) and `failed` (ended with rows not succeeded)."""
+    api = sorted(statuses - {"live", "failed"})
+    tests, args = [f"b.processing_status IN ({', '.join('?' * len(api))})"] if api else [], list(api)
+    if "live" in statuses:
+        tests.append(f"(b.deleted_at IS NULL AND b.processing_status IN ({', '.join('?' * len(LIVE_STATUSES))}))")
+        args += LIVE_STATUSES
+    if "failed" in statuses:
+        tests.append("(b.processing_status = 'ended' AND b.n_errored + b.n_canceled + b.n_expired > 0)")
+    return " OR ".join(tests), args
 
 
 STATUS_FILTERS = ("in_progress", "canceling", "ended", "live", "failed")
