@@ -521,3 +521,26 @@ def test_a_status_filter_keeps_what_the_python_filter_kept(
     assert want
     assert [b.id for b in repo.query(statuses, include_deleted=include_deleted)] == want
     assert [b.id for b in repo.query(statuses, limit=3, include_deleted=include_deleted)] == want[:3]
+
+
+def test_a_sync_rewrites_only_the_batches_the_api_shows_changed(store: BatchPages) -> None:
+    """Each poll lists the newest page (1,000 batches): a row shown as before is not rewritten (its entries in
+    every index of the list would be), only its `refreshed_at`; a changed one is, and one deleted here that the
+    API still shows comes back."""
+    repo, later = BatchRepo(store.db, "p"), timefmt.iso(NOW + timedelta(minutes=5))
+    page = [batch_object(i) for i in range(30)]
+    changed = page[4] | {"processing_status": "ended", "ended_at": _iso(NOW), "request_counts": {"succeeded": 5}}
+    page[4] = changed
+    repo.mark_deleted(["msgbatch_0007x"], NOW_TEXT)
+    deleted = {b.id for b in repo.query(include_deleted=True) if b.deleted_at} & {b["id"] for b in page}
+    assert len(deleted) == 3  # 7, and the fixture's 2 and 19
+    before = store.conn.total_changes
+    repo.store(page, later)
+    stored = store.conn.total_changes - before
+    assert stored == 1 + len(deleted) + 30  # the changed row and those undeleted, then every row's refreshed_at
+    every = {b.id: b for b in repo.query(include_deleted=True)}
+    assert all(every[b["id"]].refreshed_at == later for b in page)
+    assert every["msgbatch_0004x"].processing_status == "ended" and every["msgbatch_0007x"].deleted_at is None
+    for sort in ("time", "status", "requests"):
+        view = BatchView("all", "", sort, True)
+        assert walk(store, view, 7) == expected(store, view)

@@ -284,9 +284,12 @@ MIGRATIONS: tuple[str, ...] = (
     #     merged in (`core.store.batch_pages`). The narrow index holds it, so a cursor's place in TIME order is
     #     counted there, without computing two julian days a row. `meta_text` begins with the id lowercased, so
     #     the `/` filter's text test is one `instr` a row (the id's case-folding was half its cost).
+    #     `sync_state.ids_checked`: the profile's ids have been checked for ids stored before they were checked
+    #     at entry (`BatchRepo.forget_malformed_ids`), so a sync no longer reads every id to look for them.
     """
     ALTER TABLE batches ADD COLUMN time_key INTEGER;
     UPDATE batches SET meta_text = lower(id) || char(31) || meta_text;
+    ALTER TABLE sync_state ADD COLUMN ids_checked INTEGER NOT NULL DEFAULT 0;
     UPDATE batches SET time_key = CAST(round(86400000 * (julianday(ended_at) - julianday(created_at))) AS INTEGER)
     WHERE ended_at IS NOT NULL;
     DROP INDEX batches_listed_keys;
