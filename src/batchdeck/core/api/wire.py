@@ -7,9 +7,11 @@ on purpose: the SDK's `X-Stainless-*` telemetry headers, which describe the SDK,
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
+import ssl
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,7 +64,7 @@ def new_http_client(timeout: float) -> httpx2.Client:
     """An httpx client set up as the SDK's default one: keep-alive probes on its sockets, proxies from
     the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`) as httpx reads them. Redirects are not
     followed here: the client follows them itself, on the base URL's origin only."""
-    transport_options: dict[str, Any] = {"limits": LIMITS, "socket_options": _socket_options()}
+    transport_options: dict[str, Any] = {"limits": LIMITS, "socket_options": _socket_options(), "verify": _tls()}
     mounts: dict[str, httpx2.HTTPTransport | None] = {
         pattern: None if proxy is None else httpx2.HTTPTransport(proxy=proxy, **transport_options)
         for pattern, proxy in environment_proxies().items()
@@ -73,6 +75,14 @@ def new_http_client(timeout: float) -> httpx2.Client:
         transport=httpx2.HTTPTransport(**transport_options),
         mounts=mounts,
     )
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The TLS context the SDK's client builds (certifi's CA bundle, `SSL_CERT_FILE` and `SSL_CERT_DIR` as httpx
+    reads them), built once a process: building it reads the bundle (about 25 ms of CPU), which the TUI's poll
+    paid every few seconds for a client of its own."""
+    return httpx2.create_ssl_context()
 
 
 def _socket_options() -> list[tuple[int, int, int | bool]]:
