@@ -534,10 +534,14 @@ def test_a_sync_rewrites_only_the_batches_the_api_shows_changed(store: BatchPage
     repo.mark_deleted(["msgbatch_0007x"], NOW_TEXT)
     deleted = {b.id for b in repo.query(include_deleted=True) if b.deleted_at} & {b["id"] for b in page}
     assert len(deleted) == 3  # 7, and the fixture's 2 and 19
-    before = store.conn.total_changes
+    left = "SELECT id, left_key FROM batches WHERE profile = 'p'"
+    left_before, before = dict(store.conn.execute(left).fetchall()), store.conn.total_changes
     repo.store(page, later)
     stored = store.conn.total_changes - before
-    assert stored == 1 + len(deleted) + 30  # the changed row and those undeleted, then every row's refreshed_at
+    moved = {i for i, key in store.conn.execute(left).fetchall() if key != left_before[i]}
+    assert moved == {"msgbatch_0019x"}  # undeleted, without saved results: LEFT counts down again
+    # the changed row and those undeleted, every row's refreshed_at, then LEFT's key where it moved
+    assert stored == 1 + len(deleted) + 30 + len(moved)
     every = {b.id: b for b in repo.query(include_deleted=True)}
     assert all(every[b["id"]].refreshed_at == later for b in page)
     assert every["msgbatch_0004x"].processing_status == "ended" and every["msgbatch_0007x"].deleted_at is None

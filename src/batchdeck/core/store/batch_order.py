@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from batchdeck.core.batches.phrases import ARCHIVE_DAYS
-
 Key = tuple[Any, ...]  # a row's sort values, then created_at and id
 FAILED = "(b.n_errored + b.n_canceled + b.n_expired)"
 
@@ -34,7 +32,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     # batch's is kept on its row (migration 10), a live one's grows with the clock
     "time": (f"COALESCE(b.time_key, {RUNNING_TIME})",),
     # LEFT counts down to the same moment whatever the clock says: expiry while live, archival after (saved
-    # results, deleted: last), in whole milliseconds; a generated column (migration 9)
+    # results, deleted: last), in whole milliseconds; kept on the row (migration 10, BatchRepo.keep_left_key)
     "left": ("b.left_key",),
     "cost": ("b.cost_key",),  # the results' cost, -1 for none, kept in step (migration 9)
 }
@@ -64,11 +62,6 @@ GENERATED = {
     "b.stage_key": (
         "(CASE WHEN b.deleted_at IS NOT NULL THEN 3 WHEN b.processing_status = 'in_progress' THEN 0 "
         "WHEN b.processing_status = 'canceling' THEN 1 WHEN b.processing_status = 'ended' THEN 2 ELSE 3 END)"
-    ),
-    "b.left_key": (
-        "(CASE WHEN b.deleted_at IS NOT NULL OR b.archived_at IS NOT NULL OR b.results_done THEN 9e18 "
-        "WHEN b.processing_status IN ('in_progress', 'canceling') AND b.expires_at IS NOT NULL "
-        f"THEN {ms('julianday(b.expires_at)')} ELSE {ms(f'(julianday(b.created_at) + {ARCHIVE_DAYS})')} END)"
     ),
 }
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchdeck.core.batches.models import LIVE_STATUSES, CachedBatch
+from batchdeck.core.batches.phrases import ARCHIVE_DAYS
 from batchdeck.core.errors import UsageError
 from batchdeck.core.ids import is_batch_id
 from batchdeck.core.store.repository import Repository
@@ -48,6 +49,26 @@ WHERE batches.raw_json IS NOT excluded.raw_json OR batches.deleted_at IS NOT NUL
 rewrite its entries in every index of the list, for each of the 1,000 batches of the page each poll lists
 (its `refreshed_at` is set apart, `_SEEN`)."""
 _SEEN = "UPDATE batches SET refreshed_at = ?1 WHERE profile = ?2 AND id IN (SELECT value FROM json_each(?3))"
+LEFT_KEY = (
+    "(CASE WHEN deleted_at IS NOT NULL OR archived_at IS NOT NULL OR results_done THEN 9e18 "
+    "WHEN processing_status IN ('in_progress', 'canceling') AND expires_at IS NOT NULL "
+    "THEN CAST(round(86400000 * julianday(expires_at)) AS INTEGER) "
+    f"ELSE CAST(round(86400000 * (julianday(created_at) + {ARCHIVE_DAYS})) AS INTEGER) END)"
+)
+"""When the LEFT column counts down to, in whole milliseconds: expiry while live, archival after (saved results,
+deleted, archived: last). Kept on the row (`left_key`, migration 10) by every write of what it reads."""
+_KEEP_LEFT = (
+    f"UPDATE batches SET left_key = {LEFT_KEY} WHERE profile = ?1 AND id IN (SELECT value FROM json_each(?2)) "
+    f"AND left_key IS NOT {LEFT_KEY}"
+)
+
+
+def keep_left_key(conn: sqlite3.Connection, profile: str, ids: str) -> None:
+    """Bring these batches' `left_key` (`ids` a JSON array) in step with their rows; rows already in step are
+    not written."""
+    conn.execute(_KEEP_LEFT, (profile, ids))
+
+
 LABEL_KEY = (
     "(CASE WHEN m.label IS NULL THEN '' WHEN m.label GLOB '*[^ -~]*' THEN bd_lower(m.label) ELSE lower(m.label) END)"
 )
@@ -69,7 +90,9 @@ def keep_sort_keys(conn: sqlite3.Connection, profile: str, ids: Sequence[str]) -
     them (`label_key`, `cost_key`, `results_done`, migration 9: the LABEL, COST and LEFT sorts' indexes), and their
     id, label and note as the `/` filter tests them (`meta_text`, ASCII-lowercased, joined by char(31)). Call it in the transaction that changes a label, a
     note or a result set."""
-    conn.execute(_SORT_KEYS, (profile, json.dumps(list(ids))))
+    listed = json.dumps(list(ids))
+    conn.execute(_SORT_KEYS, (profile, listed))
+    keep_left_key(conn, profile, listed)  # a complete result set moves LEFT to the end
 
 
 META_FIELDS = ("label", "note", "tags", "source_file", "created_by", "parent_batch_id")
@@ -124,6 +147,7 @@ class BatchRepo(Repository):
             ).fetchone()[0]
             conn.executemany(_UPSERT, [_row(self.profile, b, now) for b in batches])
             conn.execute(_SEEN, (now, self.profile, ids))
+            keep_left_key(conn, self.profile, ids)
             if not all(is_batch_id(b["id"]) for b in batches):  # the sync refuses them; check it all again
                 self._ensure_state(conn)
                 conn.execute("UPDATE sync_state SET ids_checked = 0 WHERE profile = ?", (self.profile,))
@@ -175,6 +199,7 @@ class BatchRepo(Repository):
                 "UPDATE batches SET deleted_at = ? WHERE profile = ? AND id = ? AND deleted_at IS NULL",
                 [(now, self.profile, i) for i in ids],
             )
+            keep_left_key(conn, self.profile, json.dumps(ids))
         return len(ids)
 
     def get(self, batch_id: str) -> CachedBatch | None:

@@ -283,7 +283,9 @@ MIGRATIONS: tuple[str, ...] = (
     #     row (`BatchRepo.store`). The ended rows walk its index; the few not ended are found at its NULLs and
     #     merged in (`core.store.batch_pages`). The narrow index holds it, so a cursor's place in TIME order is
     #     counted there, without computing two julian days a row. `meta_text` begins with the id lowercased, so
-    #     the `/` filter's text test is one `instr` a row (the id's case-folding was half its cost).
+    #     the `/` filter's text test is one `instr` a row (the id's case-folding was half its cost). LEFT's key,
+    #     a generated column (two julian days a row for a count), is a column of the row kept by every write of
+    #     what it reads (`BatchRepo.keep_left_key`), held by the narrow index too.
     #     `sync_state.ids_checked`: the profile's ids have been checked for ids stored before they were checked
     #     at entry (`BatchRepo.forget_malformed_ids`), so a sync no longer reads every id to look for them.
     """
@@ -293,9 +295,19 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE batches SET time_key = CAST(round(86400000 * (julianday(ended_at) - julianday(created_at))) AS INTEGER)
     WHERE ended_at IS NOT NULL;
     DROP INDEX batches_listed_keys;
+    DROP INDEX batches_by_left;
+    DROP INDEX batches_by_left_desc;
+    ALTER TABLE batches DROP COLUMN left_key;
+    ALTER TABLE batches ADD COLUMN left_key INTEGER NOT NULL DEFAULT 0;
+    UPDATE batches SET left_key = (CASE WHEN deleted_at IS NOT NULL OR archived_at IS NOT NULL OR results_done
+        THEN 9e18 WHEN processing_status IN ('in_progress', 'canceling') AND expires_at IS NOT NULL
+        THEN CAST(round(86400000 * julianday(expires_at)) AS INTEGER)
+        ELSE CAST(round(86400000 * (julianday(created_at) + 29)) AS INTEGER) END);
+    CREATE INDEX batches_by_left ON batches (profile, left_key ASC, created_at DESC, id DESC);
+    CREATE INDEX batches_by_left_desc ON batches (profile, left_key DESC, created_at DESC, id DESC);
     CREATE INDEX batches_listed_keys ON batches (profile, deleted_at, processing_status, n_processing, n_succeeded,
         n_errored, n_canceled, n_expired, created_at, expires_at, ended_at, archived_at, label_key, cost_key,
-        results_done, meta_text, time_key);
+        results_done, meta_text, time_key, left_key);
     CREATE INDEX batches_by_time ON batches (profile, time_key ASC, created_at DESC, id DESC);
     CREATE INDEX batches_by_time_desc ON batches (profile, time_key DESC, created_at DESC, id DESC);
     """,
