@@ -32,7 +32,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     # batch's is kept on its row (migration 10), a live one's grows with the clock
     "time": (f"COALESCE(b.time_key, {RUNNING_TIME})",),
     # LEFT counts down to the same moment whatever the clock says: expiry while live, archival after (saved
-    # results, deleted: last), in whole milliseconds; kept on the row (migration 10, BatchRepo.keep_left_key)
+    # results, deleted: last), in whole milliseconds; kept on the row (migration 10, list_keys.keep_left_key)
     "left": ("b.left_key",),
     "cost": ("b.cost_key",),  # the results' cost, -1 for none, kept in step (migration 9)
 }

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchdeck.core.batches.models import LIVE_STATUSES, CachedBatch
-from batchdeck.core.batches.phrases import ARCHIVE_DAYS
 from batchdeck.core.errors import UsageError
 from batchdeck.core.ids import is_batch_id
+from batchdeck.core.store.list_keys import keep_left_key, keep_sort_keys
 from batchdeck.core.store.repository import Repository
 from batchdeck.core.terminal_text import visible
 from batchdeck.core.timefmt import canonical
@@ -49,52 +49,6 @@ WHERE batches.raw_json IS NOT excluded.raw_json OR batches.deleted_at IS NOT NUL
 rewrite its entries in every index of the list, for each of the 1,000 batches of the page each poll lists
 (its `refreshed_at` is set apart, `_SEEN`)."""
 _SEEN = "UPDATE batches SET refreshed_at = ?1 WHERE profile = ?2 AND id IN (SELECT value FROM json_each(?3))"
-LEFT_KEY = (
-    "(CASE WHEN deleted_at IS NOT NULL OR archived_at IS NOT NULL OR results_done THEN 9e18 "
-    "WHEN processing_status IN ('in_progress', 'canceling') AND expires_at IS NOT NULL "
-    "THEN CAST(round(86400000 * julianday(expires_at)) AS INTEGER) "
-    f"ELSE CAST(round(86400000 * (julianday(created_at) + {ARCHIVE_DAYS})) AS INTEGER) END)"
-)
-"""When the LEFT column counts down to, in whole milliseconds: expiry while live, archival after (saved results,
-deleted, archived: last). Kept on the row (`left_key`, migration 10) by every write of what it reads."""
-_KEEP_LEFT = (
-    f"UPDATE batches SET left_key = {LEFT_KEY} WHERE profile = ?1 AND id IN (SELECT value FROM json_each(?2)) "
-    f"AND left_key IS NOT {LEFT_KEY}"
-)
-
-
-def keep_left_key(conn: sqlite3.Connection, profile: str, ids: str) -> None:
-    """Bring these batches' `left_key` (`ids` a JSON array) in step with their rows; rows already in step are
-    not written."""
-    conn.execute(_KEEP_LEFT, (profile, ids))
-
-
-LABEL_KEY = (
-    "(CASE WHEN m.label IS NULL THEN '' WHEN m.label GLOB '*[^ -~]*' THEN bd_lower(m.label) ELSE lower(m.label) END)"
-)
-"""A label as the list sorts it: lowercased, '' for none (`bd_lower` is Python's lower, for other than ASCII)."""
-_SORT_KEYS = f"""
-UPDATE batches SET
-    label_key = COALESCE((SELECT {LABEL_KEY} FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id), ''),
-    cost_key = COALESCE((SELECT r.cost_usd FROM result_sets r WHERE r.profile = batches.profile AND r.batch_id = batches.id), -1.0),
-    results_done = COALESCE((SELECT r.status = 'complete' FROM result_sets r
-        WHERE r.profile = batches.profile AND r.batch_id = batches.id), 0),
-    meta_text = lower(batches.id) || char(31) || COALESCE((SELECT lower(COALESCE(m.label, '') || char(31)
-        || COALESCE(m.note, '')) FROM batch_meta m WHERE m.profile = batches.profile AND m.batch_id = batches.id), '')
-WHERE profile = ? AND id IN (SELECT value FROM json_each(?))
-"""
-
-
-def keep_sort_keys(conn: sqlite3.Connection, profile: str, ids: Sequence[str]) -> None:
-    """Copy these batches' label, cost and whether their results are complete onto their rows, as the list sorts
-    them (`label_key`, `cost_key`, `results_done`, migration 9: the LABEL, COST and LEFT sorts' indexes), and their
-    id, label and note as the `/` filter tests them (`meta_text`, ASCII-lowercased, joined by char(31)). Call it in the transaction that changes a label, a
-    note or a result set."""
-    listed = json.dumps(list(ids))
-    conn.execute(_SORT_KEYS, (profile, listed))
-    keep_left_key(conn, profile, listed)  # a complete result set moves LEFT to the end
-
-
 META_FIELDS = ("label", "note", "tags", "source_file", "created_by", "parent_batch_id")
 
 
@@ -177,16 +131,17 @@ class BatchRepo(Repository):
         id must never become a path or a URL. Local metadata stays. Returns the ids removed. The profile's
         batches are read once (`sync_state.ids_checked`, migration 10), not at every sync: a read of every id
         of a long history each poll (0.14 s at 100,000), while `store` says when an id it wrote needs one."""
-        checked = self.conn.execute("SELECT ids_checked FROM sync_state WHERE profile = ?", (self.profile,)).fetchone()
-        if checked is not None and checked[0]:
+        checked = "SELECT ids_checked FROM sync_state WHERE profile = ?"
+        found = self.conn.execute(checked, (self.profile,)).fetchone()
+        if found is not None and found[0]:
             return []
-        rows = self.conn.execute(
-            "SELECT id FROM batches WHERE profile = ? AND (substr(id, 1, 9) != 'msgbatch_' OR length(id) < 10 "
-            "OR length(id) > 209 OR substr(id, 10) GLOB '*[^A-Za-z0-9_-]*')",
-            (self.profile,),
-        ).fetchall()
-        bad = [str(r["id"]) for r in rows if not is_batch_id(r["id"])]
-        with self.db.transaction() as conn:
+        with self.db.transaction() as conn:  # no store in between: the ids read are the ids marked checked
+            rows = conn.execute(
+                "SELECT id FROM batches WHERE profile = ? AND (substr(id, 1, 9) != 'msgbatch_' OR length(id) < 10 "
+                "OR length(id) > 209 OR substr(id, 10) GLOB '*[^A-Za-z0-9_-]*')",
+                (self.profile,),
+            ).fetchall()
+            bad = [str(r["id"]) for r in rows if not is_batch_id(r["id"])]
             conn.executemany("DELETE FROM batches WHERE profile = ? AND id = ?", [(self.profile, i) for i in bad])
             self._ensure_state(conn)
             conn.execute("UPDATE sync_state SET ids_checked = 1 WHERE profile = ?", (self.profile,))

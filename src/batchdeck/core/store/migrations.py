@@ -285,7 +285,7 @@ MIGRATIONS: tuple[str, ...] = (
     #     counted there, without computing two julian days a row. `meta_text` begins with the id lowercased, so
     #     the `/` filter's text test is one `instr` a row (the id's case-folding was half its cost). LEFT's key,
     #     a generated column (two julian days a row for a count), is a column of the row kept by every write of
-    #     what it reads (`BatchRepo.keep_left_key`), held by the narrow index too.
+    #     what it reads (`list_keys.keep_left_key`), held by the narrow index too.
     #     `sync_state.ids_checked`: the profile's ids have been checked for ids stored before they were checked
     #     at entry (`BatchRepo.forget_malformed_ids`), so a sync no longer reads every id to look for them.
     """

@@ -28,7 +28,7 @@ from typing import Any
 
 from batchdeck.core.errors import BatchdeckError
 from batchdeck.core.spend.pricing import BATCH_DISCOUNT, PriceBook
-from batchdeck.core.store.batch_repo import keep_sort_keys
+from batchdeck.core.store.list_keys import keep_sort_keys
 from batchdeck.core.store.repository import Repository
 
 ROW_COLUMNS = (
