@@ -15,7 +15,7 @@ from typing import Any
 from batchdeck.core.batches.models import LIVE_STATUSES, CachedBatch
 from batchdeck.core.errors import UsageError
 from batchdeck.core.ids import is_batch_id
-from batchdeck.core.store.list_keys import keep_left_key, keep_sort_keys
+from batchdeck.core.store.list_keys import LEFT_FROM, keep_left_key, keep_sort_keys
 from batchdeck.core.store.repository import Repository
 from batchdeck.core.terminal_text import visible
 from batchdeck.core.timefmt import canonical
@@ -29,12 +29,23 @@ LEFT JOIN result_sets r ON r.profile = b.profile AND r.batch_id = b.id
 BATCH_SELECT = _SELECT  # a batch with its metadata and results columns (core.store.batch_pages reads pages of it)
 TIME_KEY = "CAST(round(86400000 * (julianday({ended}) - julianday({created}))) AS INTEGER)"
 """An ended batch's run time in whole milliseconds (the TIME sort's key, `time_key`, migration 10)."""
+# LEFT's key from the values the upsert writes (a batch the API shows is not deleted; its results are as saved)
+_LEFT_INSERTED = LEFT_FROM.format(deleted="NULL", archived="?13", done="0", status="?3", expires="?10", created="?9")
+_LEFT_UPDATED = LEFT_FROM.format(
+    deleted="NULL",
+    archived="excluded.archived_at",
+    done="batches.results_done",
+    status="excluded.processing_status",
+    expires="excluded.expires_at",
+    created="batches.created_at",
+)
 _UPSERT = f"""
 INSERT INTO batches (profile, id, processing_status, n_processing, n_succeeded, n_errored, n_canceled,
     n_expired, created_at, expires_at, ended_at, cancel_initiated_at, archived_at, results_url, raw_json,
-    first_seen_at, refreshed_at, deleted_at, time_key, meta_text)
+    first_seen_at, refreshed_at, deleted_at, time_key, meta_text, left_key)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, NULL,
-    CASE WHEN ?11 IS NULL THEN NULL ELSE {TIME_KEY.format(ended="?11", created="?9")} END, lower(?2) || char(31))
+    CASE WHEN ?11 IS NULL THEN NULL ELSE {TIME_KEY.format(ended="?11", created="?9")} END, lower(?2) || char(31),
+    {_LEFT_INSERTED})
 ON CONFLICT (profile, id) DO UPDATE SET
     processing_status = excluded.processing_status, n_processing = excluded.n_processing,
     n_succeeded = excluded.n_succeeded, n_errored = excluded.n_errored, n_canceled = excluded.n_canceled,
@@ -42,7 +53,8 @@ ON CONFLICT (profile, id) DO UPDATE SET
     cancel_initiated_at = excluded.cancel_initiated_at, archived_at = excluded.archived_at,
     results_url = excluded.results_url, raw_json = excluded.raw_json, refreshed_at = excluded.refreshed_at,
     deleted_at = NULL, time_key = CASE WHEN excluded.ended_at IS NULL THEN NULL
-        ELSE {TIME_KEY.format(ended="excluded.ended_at", created="batches.created_at")} END
+        ELSE {TIME_KEY.format(ended="excluded.ended_at", created="batches.created_at")} END,
+    left_key = {_LEFT_UPDATED}
 WHERE batches.raw_json IS NOT excluded.raw_json OR batches.deleted_at IS NOT NULL
 """
 """A batch as the API last showed it. A row the API shows as before is left as it is: rewriting it would
@@ -101,7 +113,6 @@ class BatchRepo(Repository):
             ).fetchone()[0]
             conn.executemany(_UPSERT, [_row(self.profile, b, now) for b in batches])
             conn.execute(_SEEN, (now, self.profile, ids))
-            keep_left_key(conn, self.profile, ids)
             if not all(is_batch_id(b["id"]) for b in batches):  # the sync refuses them; check it all again
                 self._ensure_state(conn)
                 conn.execute("UPDATE sync_state SET ids_checked = 0 WHERE profile = ?", (self.profile,))

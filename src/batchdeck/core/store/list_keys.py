@@ -12,14 +12,23 @@ from collections.abc import Sequence
 
 from batchdeck.core.batches.phrases import ARCHIVE_DAYS
 
-LEFT_KEY = (
-    "(CASE WHEN deleted_at IS NOT NULL OR archived_at IS NOT NULL OR results_done THEN 9e18 "
-    "WHEN processing_status IN ('in_progress', 'canceling') AND expires_at IS NOT NULL "
-    "THEN CAST(round(86400000 * julianday(expires_at)) AS INTEGER) "
-    f"ELSE CAST(round(86400000 * (julianday(created_at) + {ARCHIVE_DAYS})) AS INTEGER) END)"
+LEFT_FROM = (
+    "(CASE WHEN {deleted} IS NOT NULL OR {archived} IS NOT NULL OR {done} THEN 9e18 "
+    "WHEN {status} IN ('in_progress', 'canceling') AND {expires} IS NOT NULL "
+    "THEN CAST(round(86400000 * julianday({expires})) AS INTEGER) "
+    f"ELSE CAST(round(86400000 * (julianday({{created}}) + {ARCHIVE_DAYS})) AS INTEGER) END)"
 )
 """When the LEFT column counts down to, in whole milliseconds: expiry while live, archival after (saved results,
-deleted, archived: last). Kept on the row (`left_key`, migration 10) by every write of what it reads."""
+deleted, archived: last), from the values named. Kept on the row (`left_key`, migration 10) by every write of
+what it reads: the sync's upsert computes it from the values it writes, the others call `keep_left_key`."""
+LEFT_KEY = LEFT_FROM.format(
+    deleted="deleted_at",
+    archived="archived_at",
+    done="results_done",
+    status="processing_status",
+    expires="expires_at",
+    created="created_at",
+)
 _KEEP_LEFT = (
     f"UPDATE batches SET left_key = {LEFT_KEY} WHERE profile = ?1 AND id IN (SELECT value FROM json_each(?2)) "
     f"AND left_key IS NOT {LEFT_KEY}"
