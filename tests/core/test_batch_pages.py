@@ -347,9 +347,10 @@ def test_a_batch_that_ends_takes_its_place_in_time_order(store: BatchPages) -> N
     repo.store([ended], NOW_TEXT)  # a sync's update: the run time is kept from here on
     kept = store.conn.execute("SELECT time_key FROM batches WHERE id = 'msgbatch_0000x'").fetchone()[0]
     assert kept == round(1000 * repo.get("msgbatch_0000x").duration_seconds(NOW))  # type: ignore[union-attr]
-    for descending in (True, False):
-        view = BatchView("all", "", "time", descending)
-        assert walk(store, view, 4) == expected(store, view)
+    for sort in ("time", "left"):  # LEFT counts down to its archival now, not its expiry
+        for descending in (True, False):
+            view = BatchView("all", "", sort, descending)
+            assert walk(store, view, 4) == expected(store, view)
 
 
 def test_migration_9_fills_the_sort_keys_of_an_existing_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
