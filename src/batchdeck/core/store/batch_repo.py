@@ -15,6 +15,7 @@ from typing import Any
 from batchdeck.core.batches.models import LIVE_STATUSES, CachedBatch
 from batchdeck.core.errors import UsageError
 from batchdeck.core.ids import is_batch_id
+from batchdeck.core.store.batch_order import FAILED
 from batchdeck.core.store.list_keys import LEFT_FROM, keep_left_key, keep_sort_keys
 from batchdeck.core.store.repository import Repository
 from batchdeck.core.terminal_text import visible
@@ -368,7 +369,7 @@ def _status_tests(statuses: set[str]) -> tuple[str, list[Any]]:
         tests.append(f"(b.deleted_at IS NULL AND b.processing_status IN ({', '.join('?' * len(LIVE_STATUSES))}))")
         args += LIVE_STATUSES
     if "failed" in statuses:
-        tests.append("(b.processing_status = 'ended' AND b.n_errored + b.n_canceled + b.n_expired > 0)")
+        tests.append(f"(b.processing_status = 'ended' AND {FAILED} > 0)")
     return " OR ".join(tests), args
 
 
