@@ -49,9 +49,13 @@ SORT_INDEXES = {
     "left": ("batches_by_left", "batches_by_left_desc"),
     "time": ("batches_by_time", "batches_by_time_desc"),
 }
-# TIME's two parts, each with its key as a plain expression: ended rows (`time_key`'s index walked in order),
-# and those not ended (found at that index's NULLs, few, sorted by their time so far)
-TIME_PARTS = (("b.time_key IS NOT NULL", "b.time_key"), ("b.time_key IS NULL", RUNNING_TIME))
+# TIME's two parts, each with its key as a plain expression and the index it reads (None: the sort's own):
+# ended rows (`time_key`'s index walked in order), and those not ended (found at the ascending index's NULLs,
+# few, sorted by their time so far)
+TIME_PARTS: tuple[tuple[str, str, str | None], ...] = (
+    ("b.time_key IS NOT NULL", "b.time_key", None),
+    ("b.time_key IS NULL", RUNNING_TIME, "batches_by_time"),
+)
 
 
 # The generated columns' expressions (migration 9), which a count reads from the narrow index: SQLite reads a

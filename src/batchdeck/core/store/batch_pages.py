@@ -25,7 +25,6 @@ from batchdeck.core.store.batch_order import (
     FAILED,
     GENERATED,
     INDEXED_SORTS,
-    RUNNING_TIME,
     SORT_INDEXES,
     TIME_PARTS,
     Key,
@@ -243,10 +242,10 @@ class BatchPages(Repository):
             indexed = f" INDEXED BY {SORT_INDEXES[view.sort][view.descending]}" if view.sort in SORT_INDEXES else ""
         else:
             indexed = "" if view.scope is not None else _LISTED
-        parts = TIME_PARTS if walk and view.sort == "time" else (("", terms[0][0]),)
+        parts = TIME_PARTS if walk and view.sort == "time" else (("", terms[0][0], None),)
         selects = []
-        for condition, key in parts:
-            index = " INDEXED BY batches_by_time" if key == RUNNING_TIME else indexed
+        for condition, key, own_index in parts:
+            index = indexed if own_index is None else f" INDEXED BY {own_index}"
             part = [(key, terms[0][1]), *terms[1:]]
             flipped = [(e, not d) for e, d in part] if backwards else part
             columns = ", ".join(f"{e} AS k{i}" for i, (e, _) in enumerate(part))
